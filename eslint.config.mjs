@@ -1,0 +1,115 @@
+// ESLint flat config. The per-folder `no-restricted-imports` rules keep the arrows one way:
+// extension → protocol ← server → server/ml, and media (webview) → protocol only.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const group = (group, message) => ({ group, message });
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'out/**',
+      'test/e2e/out/**',
+      'test/fixtures/**',
+      '.mlm/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': ['error', { maxDepth: 4 }],
+    },
+  },
+  {
+    files: ['protocol/**/*.ts'],
+    rules: restrict([
+      group(['**/extension/**', '**/server/**', '**/media/**'], 'protocol/ imports nothing of ours.'),
+      group(
+        ['vscode', 'vscode-languageserver*', 'vscode-languageclient*'],
+        'protocol/ is transport-neutral.',
+      ),
+    ]),
+  },
+  {
+    files: ['extension/**/*.ts'],
+    rules: restrict([
+      group(['**/server/**', '**/media/**'], 'extension/ talks to the backend only through protocol/.'),
+      group(
+        ['vscode-languageserver', 'vscode-languageserver/*', '@tensorflow/*'],
+        'no backend code in the extension host.',
+      ),
+    ]),
+  },
+  {
+    files: ['server/**/*.ts'],
+    ignores: ['server/ml/**'],
+    rules: {
+      ...restrict([
+        group(
+          ['vscode', '**/extension/**', '**/media/**'],
+          'server/ never imports VS Code or the extension.',
+        ),
+      ]),
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['server/ml/**/*.ts'],
+    rules: {
+      ...restrict([
+        group(
+          ['vscode', 'vscode-*', '**/extension/**', '**/media/**'],
+          'server/ml/ knows nothing about VS Code or JSON-RPC.',
+        ),
+        group(
+          [
+            '../../protocol/*',
+            '!../../protocol/runConfig*',
+            '../../../protocol/*',
+            '!../../../protocol/runConfig*',
+          ],
+          'server/ml/ may only use the run-config part of protocol/.',
+        ),
+        group(
+          [
+            '../handlers/**',
+            '../worker/**',
+            '../cli/**',
+            '../main*',
+            '../../handlers/**',
+            '../../worker/**',
+            '../../cli/**',
+          ],
+          'server/ml/ reports through callbacks; it never imports the server.',
+        ),
+      ]),
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['media/**/*.ts'],
+    rules: restrict([
+      group(
+        ['vscode', 'vscode-*', '**/extension/**', '**/server/**', '@tensorflow/*'],
+        'media/ is browser code: it talks to the extension by postMessage only.',
+      ),
+    ]),
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+);
