@@ -3,8 +3,29 @@
  * Each command lives in server/cli/commands/<name>.ts and is listed once in COMMANDS below.
  */
 import { CliError, type Command } from './command';
+import { demoCommand } from './commands/demo';
+import { doctorCommand } from './commands/doctor';
+import { evalCommand } from './commands/eval';
+import { exportCommand } from './commands/export';
+import { fillCommand } from './commands/fill';
+import { importCommand } from './commands/import';
+import { serveCommand } from './commands/serve';
+import { trainCommand } from './commands/train';
+import { tokenizerEncodeCommand, tokenizerReportCommand, tokenizerTrainCommand } from './commands/tokenizer';
 
-const COMMANDS: Command[] = [];
+const COMMANDS: Command[] = [
+  trainCommand,
+  evalCommand,
+  fillCommand,
+  importCommand,
+  exportCommand,
+  demoCommand,
+  doctorCommand,
+  serveCommand,
+  tokenizerTrainCommand,
+  tokenizerEncodeCommand,
+  tokenizerReportCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);

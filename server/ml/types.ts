@@ -122,6 +122,10 @@ export interface MlmModel {
   /** Assigns weights given in Hugging Face names and shapes; throws naming the first missing/mismatched one. */
   loadHfState(state: ReadonlyMap<string, NamedTensor>, opts?: { allowMissing?: string[] }): void;
   dispose(): void;
+  /** Position of the seeded dropout stream (save it with a checkpoint for an exact resume). */
+  getRngState?(): number;
+  /** Restores the dropout stream saved by getRngState. */
+  setRngState?(state: number): void;
 }
 
 // ── Training ────────────────────────────────────────────────────────────────────────────────────────
@@ -155,6 +159,12 @@ export interface MetricRecord {
   rssBytes?: number;
   /** Steps skipped because the loss or gradients were not finite. */
   skippedSteps?: number;
+  /** Realised masking over the training targets so far (fractions; see data.masking): targets / maskable tokens. */
+  targetRate?: number;
+  /** Of the targets: replaced by [MASK], by a random token, kept unchanged. */
+  maskRate?: number;
+  randomRate?: number;
+  keepRate?: number;
 }
 
 export interface CheckpointInfo {
@@ -177,4 +187,17 @@ export interface TrainControl {
   signal?: AbortSignal;
   /** Resolves immediately when not paused; otherwise when resumed (or aborted). */
   waitIfPaused?(): Promise<void>;
+}
+
+// ── Inference ───────────────────────────────────────────────────────────────────────────────────────
+
+/** One candidate for one [MASK] of a fill-mask query (like Hugging Face's fill-mask pipeline). */
+export interface FillMaskResult {
+  /** The predicted token's text as in the vocabulary (e.g. "##ing"). */
+  token: string;
+  id: number;
+  /** Softmax probability over the vocabulary at that mask. */
+  score: number;
+  /** The input text with this mask replaced by the token (other masks left as they are). */
+  sequence: string;
 }

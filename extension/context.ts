@@ -1,0 +1,256 @@
+/**
+ * The extension's context object: owns the backend client (start, stop, restart), the last status the backend
+ * reported, the events the UI listens to, the context keys that enable commands, and the disposables.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { State } from 'vscode-languageclient/node';
+import {
+  FatalNotification,
+  GpuNotification,
+  ServerStatusNotification,
+  StatusRequest,
+  type GpuTelemetry,
+  type ServerStatus,
+} from '../protocol/status';
+import { MetricsNotification, RunFinishedNotification, type MetricRecord } from '../protocol/training';
+import { CLIENT_NAME, createClient } from './client/createClient';
+import { CrashHandler } from './client/errorHandler';
+import { CrashPolicy, type CloseDecision } from './client/crashPolicy';
+import { readClientSettings, readServerSettings } from './config';
+import type { ConnectionState } from './status/render';
+
+/** Records kept in memory per run for the dashboard (the rest is on disk in metrics.jsonl). */
+const MAX_CACHED_RECORDS = 20_000;
+
+export class Ctx implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  private client: LanguageClient | undefined;
+  private clientSubscriptions: vscode.Disposable[] = [];
+  private readonly crashPolicy = new CrashPolicy();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  connection: ConnectionState = 'starting';
+  status: ServerStatus | undefined;
+  gpu: GpuTelemetry | undefined;
+  /** Why the client stopped for good (shown in the status tooltip). */
+  stopMessage: string | undefined;
+  /** Live metric rows per run received since activation. */
+  readonly liveMetrics = new Map<string, MetricRecord[]>();
+
+  private readonly statusEmitter = new vscode.EventEmitter<void>();
+  private readonly metricsEmitter = new vscode.EventEmitter<MetricsNotification.Params>();
+  private readonly gpuEmitter = new vscode.EventEmitter<GpuTelemetry>();
+  private readonly runFinishedEmitter = new vscode.EventEmitter<RunFinishedNotification.Params>();
+  private readonly serverStartedEmitter = new vscode.EventEmitter<number | undefined>();
+  /** Status, GPU or connection changed. */
+  readonly onDidChange = this.statusEmitter.event;
+  readonly onMetrics = this.metricsEmitter.event;
+  readonly onGpu = this.gpuEmitter.event;
+  readonly onRunFinished = this.runFinishedEmitter.event;
+  /** The backend reached Running; the argument is its process id. */
+  readonly onServerStarted = this.serverStartedEmitter.event;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.log = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
+    this.subscriptions.push(
+      this.log,
+      this.statusEmitter,
+      this.metricsEmitter,
+      this.gpuEmitter,
+      this.runFinishedEmitter,
+      this.serverStartedEmitter,
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.log.info('workspace trusted: restarting the backend with training and watching on');
+        void this.restart();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('mlm.server.runtime') || e.affectsConfiguration('mlm.hover.languages')) {
+          this.log.info('mlm.server.runtime or mlm.hover.languages changed: restarting the backend');
+          void this.restart();
+        }
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
+  }
+
+  /** The running client, or an error that says what to do. */
+  requireClient(): LanguageClient {
+    if (!this.client || !this.running) {
+      throw new Error(
+        this.connection === 'stopped'
+          ? 'The MLM backend is stopped. Run "MLM: Restart Backend" (see "MLM: Show Backend Logs" for why it stopped).'
+          : 'The MLM backend is still starting. Try again in a moment.',
+      );
+    }
+    return this.client;
+  }
+
+  /** Process id of the backend, when it runs (tests kill it to check the restart). */
+  get serverPid(): number | undefined {
+    return this.client?.serverProcess?.pid;
+  }
+
+  async start(): Promise<void> {
+    const { settings, errors } = readClientSettings();
+    for (const e of errors) this.log.warn(e);
+    const languages = readServerSettings().hover.languages;
+    this.stopMessage = undefined;
+    this.setConnection('starting');
+    const handler = new CrashHandler(this.crashPolicy, {
+      fallback: () => this.client!.createDefaultErrorHandler(),
+      onStopped: (decision) => this.onStopped(decision),
+      onRestarting: () => this.setConnection('restarting'),
+      log: (m) => this.log.warn(m),
+    });
+    const client = createClient({
+      extensionPath: this.extension.extensionPath,
+      runtime: settings.runtime,
+      trusted: this.trusted,
+      log: this.log,
+      errorHandler: handler,
+      languages,
+    });
+    this.client = client;
+    this.clientSubscriptions = [
+      client.onNotification(ServerStatusNotification.type, (s) => this.setStatus(s)),
+      client.onNotification(GpuNotification.type, (g) => {
+        this.gpu = g;
+        this.gpuEmitter.fire(g);
+        this.statusEmitter.fire();
+      }),
+      client.onNotification(MetricsNotification.type, (m) => {
+        this.cacheMetrics(m);
+        this.metricsEmitter.fire(m);
+      }),
+      client.onNotification(RunFinishedNotification.type, (r) => this.runFinishedEmitter.fire(r)),
+      client.onNotification(FatalNotification.type, (f) => {
+        this.log.error(`backend fatal: ${f.message}${f.detail ? `\n${f.detail}` : ''}`);
+        this.crashPolicy.reportFatal(f);
+      }),
+      client.onDidChangeState((e) => {
+        if (e.newState === State.Running) {
+          this.setConnection('running');
+          this.serverStartedEmitter.fire(client.serverProcess?.pid);
+          void this.refreshStatus();
+        } else if (e.newState === State.Stopped && this.connection !== 'restarting') {
+          this.setConnection('stopped');
+        }
+      }),
+    ];
+    this.log.info(
+      `starting backend: ${settings.runtime ?? `${process.execPath} (extension host)`} dist/server.js, trusted=${this.trusted}`,
+    );
+    try {
+      await client.start();
+    } catch (err) {
+      this.log.error(`backend failed to start: ${(err as Error).message}`);
+      if (this.connection !== 'stopped') {
+        this.setConnection('stopped');
+        this.stopMessage = `The backend failed to start: ${(err as Error).message}`;
+      }
+    }
+  }
+
+  /** Stops the backend and makes sure no process is left behind. */
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const pid = client.serverProcess?.pid;
+    this.client = undefined;
+    for (const d of this.clientSubscriptions) d.dispose();
+    this.clientSubscriptions = [];
+    try {
+      if (client.state !== State.Stopped) await client.stop(2000);
+    } catch (err) {
+      this.log.warn(`backend did not shut down cleanly: ${(err as Error).message}`);
+    }
+    if (pid !== undefined) killIfAlive(pid);
+    this.status = undefined;
+    this.updateContextKeys();
+  }
+
+  /** Manual restart: forgets earlier crashes. */
+  async restart(): Promise<void> {
+    this.crashPolicy.reset();
+    await this.stop();
+    await this.start();
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      this.setStatus(await this.requireClient().sendRequest(StatusRequest.type));
+    } catch (err) {
+      this.log.debug(`mlm/status failed: ${(err as Error).message}`);
+    }
+  }
+
+  private setStatus(status: ServerStatus): void {
+    this.status = status;
+    this.updateContextKeys();
+    this.statusEmitter.fire();
+  }
+
+  private setConnection(state: ConnectionState): void {
+    this.connection = state;
+    this.updateContextKeys();
+    this.statusEmitter.fire();
+  }
+
+  private cacheMetrics(m: MetricsNotification.Params): void {
+    const rows = this.liveMetrics.get(m.runId) ?? [];
+    rows.push(...m.records);
+    if (rows.length > MAX_CACHED_RECORDS) rows.splice(0, rows.length - MAX_CACHED_RECORDS);
+    this.liveMetrics.set(m.runId, rows);
+  }
+
+  private onStopped(decision: Exclude<CloseDecision, { action: 'restart' }>): void {
+    const minutes = this.crashPolicy.options.windowMs / 60_000;
+    this.stopMessage =
+      decision.action === 'fatal'
+        ? `The MLM backend stopped: ${decision.fatal.message}`
+        : `The MLM backend crashed ${decision.crashesInWindow} times in ${minutes} minutes and was not restarted.`;
+    this.setConnection('stopped');
+    void vscode.window
+      .showErrorMessage(`${this.stopMessage} Check the backend logs, then restart it.`, 'Show Output', 'Restart Backend')
+      .then((choice) => {
+        if (choice === 'Show Output') this.log.show();
+        if (choice === 'Restart Backend') void this.restart();
+      });
+  }
+
+  private updateContextKeys(): void {
+    const state = this.running ? this.status?.state : undefined;
+    const set = (key: string, value: boolean): void => {
+      void vscode.commands.executeCommand('setContext', key, value);
+    };
+    set('mlm.serverRunning', this.running);
+    set('mlm.training', state === 'training' || state === 'paused' || state === 'preparing');
+    set('mlm.paused', state === 'paused');
+  }
+
+  dispose(): void {
+    void this.stop();
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
+
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // already gone
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // raced with its exit
+  }
+}

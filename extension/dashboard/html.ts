@@ -1,0 +1,52 @@
+/**
+ * The dashboard's HTML shell. Pure (no `vscode`): URIs and the CSP source are passed in as strings.
+ * CSP: nothing by default; scripts only with this render's nonce; styles, images and fonts only from the
+ * webview's own resource origin (media/ and dist/ through asWebviewUri).
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface DashboardHtmlParts {
+  /** webview.cspSource */
+  cspSource: string;
+  nonce: string;
+  scriptUri: string;
+  styleUris: string[];
+  /** Initial EMA smoothing for the charts (mlm.dashboard.smoothing). */
+  smoothing: number;
+}
+
+/** A fresh nonce for each render: 128 random bits, base64. */
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+const attr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+    `font-src ${cspSource}`,
+  ].join('; ');
+}
+
+export function dashboardHtml(p: DashboardHtmlParts): string {
+  const styles = p.styleUris.map((u) => `  <link rel="stylesheet" href="${attr(u)}">`).join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(p.cspSource, p.nonce))}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+${styles}
+  <title>MLM Training Dashboard</title>
+</head>
+<body data-smoothing="${attr(String(p.smoothing))}">
+  <main id="app"><p>Loading the dashboard…</p></main>
+  <script nonce="${attr(p.nonce)}" src="${attr(p.scriptUri)}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,263 @@
+/**
+ * The Training Dashboard webview panel: one at a time, restored after a reload by a WebviewPanelSerializer.
+ * Relays status, metrics and telemetry to the webview; validates every message from it; replays history from
+ * the runs' metrics.jsonl whenever the webview (re)loads, so nothing is queued while it is hidden.
+ */
+import * as vscode from 'vscode';
+import { FillMaskRequest } from '../../protocol/inference';
+import { RunsRequest, type MetricRecord, type RunInfo } from '../../protocol/training';
+import {
+  WEBVIEW_LIMITS,
+  isWebviewToHostMessage,
+  type HostToWebviewMessage,
+  type WebviewToHostMessage,
+} from '../../protocol/webview';
+import { describeError } from '../commands/errors';
+import { control } from '../commands/training';
+import { readClientSettings } from '../config';
+import type { Ctx } from '../context';
+import { listRunDirs, mergeRecords, readRunMetrics } from './history';
+import { dashboardHtml, makeNonce } from './html';
+
+export const DASHBOARD_VIEW_TYPE = 'mlmDashboard';
+/** Runs overlaid by default: the active one and the newest others. */
+const DEFAULT_SELECTED = 3;
+
+export interface DashboardDebugInfo {
+  open: boolean;
+  visible: boolean;
+  /** The webview script loaded and said `ready` (at least once). */
+  ready: boolean;
+  /** Messages posted to the webview, by type. */
+  posted: Record<string, number>;
+  /** Messages from the webview that failed validation. */
+  rejected: number;
+}
+
+export class Dashboard implements vscode.Disposable {
+  private panel: DashboardPanel | undefined;
+  private readonly registration: vscode.Disposable;
+
+  constructor(private readonly ctx: Ctx) {
+    this.registration = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        this.adopt(panel, selectedFromState(state));
+      },
+    });
+  }
+
+  async show(): Promise<void> {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      'MLM Training Dashboard',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(this.ctx.extension.extensionUri),
+    );
+    this.adopt(panel, []);
+  }
+
+  debugInfo(): DashboardDebugInfo {
+    return this.panel?.debugInfo() ?? { open: false, visible: false, ready: false, posted: {}, rejected: 0 };
+  }
+
+  private adopt(panel: vscode.WebviewPanel, selected: string[]): void {
+    panel.webview.options = webviewOptions(this.ctx.extension.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'media', 'icon.png');
+    this.panel = new DashboardPanel(panel, this.ctx, selected, () => (this.panel = undefined));
+  }
+
+  dispose(): void {
+    this.registration.dispose();
+    this.panel?.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}
+
+function selectedFromState(state: unknown): string[] {
+  const s = (state as { selected?: unknown } | undefined)?.selected;
+  return Array.isArray(s)
+    ? s.filter((x): x is string => typeof x === 'string' && x.length <= WEBVIEW_LIMITS.maxIdLength).slice(0, 20)
+    : [];
+}
+
+class DashboardPanel {
+  private readonly disposables: vscode.Disposable[] = [];
+  private runs: RunInfo[] = [];
+  private ready = false;
+  private rejected = 0;
+  private readonly posted: Record<string, number> = {};
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly ctx: Ctx,
+    private selected: string[],
+    onDispose: () => void,
+  ) {
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => {
+        onDispose();
+        this.dispose();
+      }),
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      ctx.onDidChange(() => {
+        if (ctx.status) this.post({ type: 'status', status: ctx.status });
+        if (ctx.status?.runId && !this.runs.some((r) => r.runId === ctx.status?.runId)) void this.sendRuns();
+      }),
+      ctx.onGpu((gpu) => this.post({ type: 'gpu', gpu })),
+      ctx.onMetrics((m) => {
+        if (!this.selected.includes(m.runId)) {
+          this.selected = [m.runId, ...this.selected].slice(0, WEBVIEW_LIMITS.maxRuns);
+          void this.sendRuns();
+        }
+        this.post({ type: 'metrics', runId: m.runId, records: m.records });
+      }),
+      ctx.onRunFinished(() => void this.sendRuns()),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  debugInfo(): DashboardDebugInfo {
+    return {
+      open: true,
+      visible: this.panel.visible,
+      ready: this.ready,
+      posted: { ...this.posted },
+      rejected: this.rejected,
+    };
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const root = this.ctx.extension.extensionUri;
+    const uri = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(root, ...p)).toString();
+    return dashboardHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: uri('dist', 'media', 'dashboard.js'),
+      styleUris: [uri('dist', 'media', 'dashboard.css'), uri('media', 'dashboard', 'dashboard.css')],
+      smoothing: readClientSettings().settings.smoothing,
+    });
+  }
+
+  /** Posts to the webview; a hidden (unloaded) webview drops it, and `ready` replays the state later. */
+  private post(message: HostToWebviewMessage): void {
+    this.posted[message.type] = (this.posted[message.type] ?? 0) + 1;
+    void this.panel.webview.postMessage(message);
+  }
+
+  private receive(raw: unknown): void {
+    if (!isWebviewToHostMessage(raw)) {
+      this.rejected++;
+      this.ctx.log.warn(`dashboard: ignored an invalid message: ${safeJson(raw)}`);
+      return;
+    }
+    void this.handle(raw).catch((err) => this.ctx.log.error(`dashboard: ${raw.type} failed: ${describeError(err)}`));
+  }
+
+  private async handle(m: WebviewToHostMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.ctx.status) this.post({ type: 'status', status: this.ctx.status });
+        if (this.ctx.gpu) this.post({ type: 'gpu', gpu: this.ctx.gpu });
+        await this.sendRuns();
+        return;
+      case 'pause':
+      case 'resume':
+      case 'stop':
+        try {
+          await control(this.ctx, m.type);
+        } catch (err) {
+          void vscode.window.showErrorMessage(describeError(err));
+        }
+        return;
+      case 'fillMask':
+        try {
+          const result = await this.ctx
+            .requireClient()
+            .sendRequest(FillMaskRequest.type, { text: m.text, topK: m.topK });
+          this.post({ type: 'fillMaskResult', requestId: m.requestId, result });
+        } catch (err) {
+          this.post({ type: 'fillMaskResult', requestId: m.requestId, error: describeError(err) });
+        }
+        return;
+      case 'selectRuns':
+        this.selected = m.runIds;
+        await this.sendHistory(m.runIds);
+        return;
+      default: {
+        const never: never = m;
+        this.ctx.log.warn(`dashboard: unhandled message ${safeJson(never)}`);
+      }
+    }
+  }
+
+  /** Sends the run list (backend's mlm/runs, else the folders on disk) and the history of the selected runs. */
+  private async sendRuns(): Promise<void> {
+    this.runs = await this.listRuns();
+    const known = new Set(this.runs.map((r) => r.runId));
+    this.selected = this.selected.filter((id) => known.has(id));
+    if (this.selected.length === 0) {
+      const active = this.runs.filter((r) => r.active).map((r) => r.runId);
+      this.selected = [...active, ...this.runs.filter((r) => !r.active).map((r) => r.runId)].slice(0, DEFAULT_SELECTED);
+    }
+    this.post({ type: 'runs', runs: this.runs.slice(0, WEBVIEW_LIMITS.maxRuns), selected: this.selected });
+    await this.sendHistory(this.selected);
+  }
+
+  private async listRuns(): Promise<RunInfo[]> {
+    if (this.ctx.running) {
+      try {
+        return (await this.ctx.requireClient().sendRequest(RunsRequest.type, {})).runs;
+      } catch (err) {
+        this.ctx.log.warn(`dashboard: mlm/runs failed (${describeError(err)}); listing .mlm/runs on disk`);
+      }
+    }
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!root) return [];
+    return (await listRunDirs(root)).map((r) => ({ ...r, checkpoints: [], active: false }));
+  }
+
+  private async sendHistory(runIds: readonly string[]): Promise<void> {
+    const runs: Array<{ runId: string; records: MetricRecord[] }> = [];
+    for (const runId of runIds) {
+      const info = this.runs.find((r) => r.runId === runId);
+      if (!info) continue;
+      const disk = await readRunMetrics(info.dir);
+      if (disk.skipped) this.ctx.log.debug(`dashboard: ${disk.skipped} unreadable lines in ${info.dir}/metrics.jsonl`);
+      const records = mergeRecords(disk.records, this.ctx.liveMetrics.get(runId) ?? []).slice(-WEBVIEW_LIMITS.maxRecords);
+      runs.push({ runId, records });
+    }
+    this.post({ type: 'history', runs });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+    this.panel.dispose();
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return (JSON.stringify(v) ?? String(v)).slice(0, 300);
+  } catch {
+    return '(unserialisable)';
+  }
+}

@@ -1,0 +1,30 @@
+/** MLM Studio extension entry: builds the context, the status item, the dashboard and the commands. */
+import type * as vscode from 'vscode';
+import { commandTable, registerCommands } from './commands/table';
+import { Ctx } from './context';
+import { Dashboard } from './dashboard/panel';
+import { StatusBar } from './status/statusBar';
+import type { MlmStudioApi } from './api';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): MlmStudioApi {
+  const c = new Ctx(context);
+  ctx = c;
+  const dashboard = new Dashboard(c);
+  const statusBar = new StatusBar(c);
+  const commands = commandTable(c, dashboard);
+  context.subscriptions.push(c, dashboard, statusBar, ...registerCommands(c, commands));
+  void c.start();
+  return {
+    commandIds: commands.map((s) => s.id),
+    ctx: c,
+    statusText: () => statusBar.text,
+    dashboard: () => dashboard.debugInfo(),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await ctx?.stop();
+  ctx = undefined;
+}

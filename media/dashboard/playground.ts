@@ -1,0 +1,84 @@
+/** Fill-mask playground: type a sentence with [MASK], see the top-k as a bar chart per mask. */
+import type { FillMaskRequest } from '../../protocol/inference';
+import { h, setChildren } from './dom';
+
+export interface PlaygroundRequest {
+  requestId: number;
+  text: string;
+  topK: number;
+}
+
+export class Playground {
+  readonly root: HTMLElement;
+  private readonly input: HTMLTextAreaElement;
+  private readonly topK: HTMLSelectElement;
+  private readonly results = h('div', { class: 'results', 'aria-live': 'polite' });
+  private nextId = 1;
+  private pending = 0;
+
+  constructor(
+    initialText: string,
+    private readonly send: (r: PlaygroundRequest) => void,
+    private readonly onTextChange: (text: string) => void,
+  ) {
+    this.input = h('textarea', { rows: 2, spellcheck: false, 'aria-label': 'sentence with [MASK]' });
+    this.input.value = initialText;
+    this.input.addEventListener('input', () => this.onTextChange(this.input.value));
+    this.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) this.predict();
+    });
+    this.topK = h('select', { 'aria-label': 'top k' }, [3, 5, 10, 20].map((k) => h('option', { value: k, text: `top ${k}` })));
+    this.topK.value = '5';
+    const button = h('button', { type: 'button', class: 'predict', text: 'Predict' });
+    button.addEventListener('click', () => this.predict());
+    this.root = h('section', { class: 'playground' }, [
+      h('h3', { text: 'Fill-mask playground' }),
+      this.input,
+      h('div', { class: 'row' }, [this.topK, button, h('span', { class: 'hint', text: 'Ctrl+Enter' })]),
+      this.results,
+    ]);
+  }
+
+  predict(): void {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.pending = this.nextId++;
+    setChildren(this.results, [h('div', { class: 'muted', text: 'Predicting…' })]);
+    this.send({ requestId: this.pending, text, topK: Number(this.topK.value) });
+  }
+
+  /** Shows an answer; answers to older requests are dropped. */
+  show(requestId: number, result: FillMaskRequest.Result | undefined, error: string | undefined): void {
+    if (requestId !== this.pending) return;
+    if (error || !result) {
+      setChildren(this.results, [h('div', { class: 'error', text: error ?? 'No answer.' })]);
+      return;
+    }
+    if (result.masks.length === 0) {
+      setChildren(this.results, [h('div', { class: 'muted', text: 'No [MASK] in the text: add one.' })]);
+      return;
+    }
+    const model = `${result.model.runId ?? result.model.dir}${result.model.step !== undefined ? ` @ step ${result.model.step}` : ''} · ${Math.round(result.elapsedMs)} ms`;
+    setChildren(this.results, [
+      h('div', { class: 'muted', text: model }),
+      ...result.masks.map((m, i) =>
+        h('div', { class: 'mask' }, [
+          result.masks.length > 1 ? h('h4', { text: `Mask ${i + 1}` }) : null,
+          h(
+            'ol',
+            { class: 'bars' },
+            m.predictions.map((p) => {
+              const bar = h('span', { class: 'bar' });
+              bar.style.width = `${Math.max(1, p.score * 100)}%`;
+              return h('li', { title: p.sequence }, [
+                h('span', { class: 'token', text: p.token }),
+                h('span', { class: 'track' }, [bar]),
+                h('span', { class: 'score', text: `${(p.score * 100).toFixed(1)}%` }),
+              ]);
+            }),
+          ),
+        ]),
+      ),
+    ]);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Application error codes of the `mlm/*` requests (JSON-RPC `ResponseError.code`). They sit outside the
+ * ranges JSON-RPC (-32768..-32000) and LSP (-32899..-32800) reserve. The message always names the cause and
+ * what to do; `data` may carry details (e.g. the list of config errors).
+ */
+export const MlmErrorCodes = {
+  /** mlm/train while a run is active: a second run is rejected, never queued. Stop the current run first. */
+  RunInProgress: 1001,
+  /** mlm/stop, mlm/pause or mlm/resume with no active run (or a runId that is not the active one). */
+  NoActiveRun: 1002,
+  /** The run config failed validation; `data` is `{ errors: string[] }`. */
+  InvalidRunConfig: 1003,
+  /** mlm/fillMask with no model loaded (no published checkpoint yet and none loaded). */
+  NoModel: 1004,
+  /** mlm/loadCheckpoint on a path that holds no complete checkpoint. */
+  CheckpointNotFound: 1005,
+  /** The server has no workspace folder / corpus root to train on or index. */
+  NoWorkspace: 1006,
+  /** Bad request parameters (wrong types, empty text, topK out of range, text too long). */
+  InvalidParams: 1007,
+  /** The workspace is not trusted: training and corpus watching are off. */
+  Untrusted: 1008,
+} as const;
+
+export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];
+
+/** `data` of an InvalidRunConfig error. */
+export interface InvalidRunConfigData {
+  errors: string[];
+}

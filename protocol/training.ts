@@ -1,0 +1,154 @@
+/* eslint-disable @typescript-eslint/no-namespace -- each message is a namespace {method, type, Params, Result} (docs/style.md) */
+/**
+ * Training runs: start / stop / pause / resume, the run list, and the live metrics and end-of-run notifications.
+ * One run at a time: a second `mlm/train` while a run is active is REJECTED with MlmErrorCodes.RunInProgress
+ * (never queued), so what runs is always what the user last asked for.
+ */
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+
+/**
+ * One metrics row, as in a run's metrics.jsonl. Mirrors `MetricRecord` of server/ml/types.ts field for field
+ * (protocol imports nothing of ours; server code asserts the two stay assignable).
+ */
+export interface MetricRecord {
+  split: 'train' | 'eval';
+  step: number;
+  epoch: number;
+  /** Milliseconds since the run started. */
+  time: number;
+  loss: number;
+  accuracy?: number;
+  perplexity?: number;
+  lr?: number;
+  gradNorm?: number;
+  tokensPerSec?: number;
+  numTensors?: number;
+  rssBytes?: number;
+  skippedSteps?: number;
+  /** Realised masking so far: targets / maskable tokens, and of the targets the [MASK] / random / kept fractions. */
+  targetRate?: number;
+  maskRate?: number;
+  randomRate?: number;
+  keepRate?: number;
+}
+
+/** Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`. */
+export namespace TrainRequest {
+  export const method = 'mlm/train' as const;
+  export interface Params {
+    /** A run config object (the `*.mlm.json` format); validated with parseRunConfig before anything starts. */
+    config?: unknown;
+    /** Path of a `*.mlm.json` file (absolute, or relative to the workspace root). */
+    configPath?: string;
+    /** Resume from this run directory (its newest complete checkpoint). */
+    resumeFrom?: string;
+  }
+  export interface Result {
+    runId: string;
+    /** Absolute run directory, e.g. <workspace>/.mlm/runs/<runId>. */
+    runDir: string;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Client → backend: stop the active run (the trainer saves a final checkpoint, then mlm/runFinished follows). */
+export namespace StopRequest {
+  export const method = 'mlm/stop' as const;
+  export interface Params {
+    /** Only stop if this run is the active one; omit to stop whatever runs. */
+    runId?: string;
+  }
+  export interface Result {
+    runId: string;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Client → backend: pause the active run after the current step. */
+export namespace PauseRequest {
+  export const method = 'mlm/pause' as const;
+  export type Params = StopRequest.Params;
+  export type Result = StopRequest.Result;
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Client → backend: resume a paused run. */
+export namespace ResumeRequest {
+  export const method = 'mlm/resume' as const;
+  export type Params = StopRequest.Params;
+  export type Result = StopRequest.Result;
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** A run on disk, with a summary of its metrics. Fields are absent when the run never got that far. */
+export interface RunInfo {
+  runId: string;
+  dir: string;
+  /** ISO time the run started, when known. */
+  startedAt?: string;
+  /** 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted' (a process died mid-run) | 'unknown'. */
+  status?: string;
+  arch?: string;
+  preset?: string;
+  /** Last logged step. */
+  step?: number;
+  maxSteps?: number;
+  /** Last training loss (only with includeMetrics). */
+  lastLoss?: number;
+  bestEvalLoss?: number;
+  bestEvalAccuracy?: number;
+  /** Steps of the complete checkpoints on disk, ascending. */
+  checkpoints: number[];
+  /** True for the run currently training in this backend. */
+  active: boolean;
+}
+
+/** Client → backend (dashboard, Load Checkpoint picker): the runs under <workspace>/.mlm/runs, newest first. */
+export namespace RunsRequest {
+  export const method = 'mlm/runs' as const;
+  export interface Params {
+    /** Also return every run's metrics history (for the dashboard's overlay). Default false. */
+    includeMetrics?: boolean;
+    /** Restrict to these run ids. */
+    runIds?: string[];
+  }
+  export interface Result {
+    runs: RunInfo[];
+    /** runId → its metrics.jsonl rows (only with includeMetrics). */
+    metrics?: Record<string, MetricRecord[]>;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** Backend → client, at most every 250 ms during a run: the metric rows logged since the last batch. */
+export namespace MetricsNotification {
+  export const method = 'mlm/metrics' as const;
+  export interface Params {
+    runId: string;
+    records: MetricRecord[];
+  }
+  export const type = new NotificationType<Params>(method);
+}
+
+export type RunOutcome = 'completed' | 'stopped' | 'failed';
+
+/** Backend → client, once per run, after the trainer has ended (completed, stopped by the user, or failed). */
+export namespace RunFinishedNotification {
+  export const method = 'mlm/runFinished' as const;
+  export interface Params {
+    runId: string;
+    runDir: string;
+    outcome: RunOutcome;
+    /** Final step reached. */
+    step: number;
+    /** Why it ended: "max steps reached", "stopped by user", or the error and what to do. */
+    message: string;
+    bestEvalLoss?: number;
+    bestEvalAccuracy?: number;
+    /** Newest complete checkpoint directory, if any was written. */
+    lastCheckpoint?: string;
+    /** The trainer's own summary object (server/ml RunSummary), passed through for logs and tools. */
+    summary?: unknown;
+  }
+  export const type = new NotificationType<Params>(method);
+}

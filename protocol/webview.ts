@@ -1,0 +1,141 @@
+/**
+ * Messages between the extension host and the dashboard webview (postMessage). Both directions are
+ * discriminated unions on `type`; every received message goes through the matching guard first, and anything
+ * that fails it is ignored and logged (never acted on).
+ */
+import type { FillMaskRequest } from './inference';
+import type { GpuTelemetry, ServerStatus } from './status';
+import type { MetricRecord, RunInfo } from './training';
+
+/** Extension host → webview. */
+export type HostToWebviewMessage =
+  /** The backend's latest mlm/serverStatus. */
+  | { type: 'status'; status: ServerStatus }
+  /** A live batch of metric rows of the active run (from mlm/metrics). */
+  | { type: 'metrics'; runId: string; records: MetricRecord[] }
+  /** Full metrics history of runs, sent after `ready` and on selectRuns (replaces what the charts show for them). */
+  | { type: 'history'; runs: Array<{ runId: string; records: MetricRecord[] }> }
+  /** The latest mlm/gpu sample. */
+  | { type: 'gpu'; gpu: GpuTelemetry }
+  /** Answer to a webview `fillMask`: the result, or the error text. */
+  | { type: 'fillMaskResult'; requestId: number; result?: FillMaskRequest.Result; error?: string }
+  /** The runs on disk (from mlm/runs), with the ones selected for comparison. */
+  | { type: 'runs'; runs: RunInfo[]; selected: string[] };
+
+/** Webview → extension host. */
+export type WebviewToHostMessage =
+  /** The webview has loaded and wants status, runs and history. */
+  | { type: 'ready' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** Playground: fill the masks of `text`; answered by a `fillMaskResult` with the same requestId. */
+  | { type: 'fillMask'; requestId: number; text: string; topK?: number }
+  /** Runs to overlay in the charts. */
+  | { type: 'selectRuns'; runIds: string[] };
+
+export type HostToWebviewType = HostToWebviewMessage['type'];
+export type WebviewToHostType = WebviewToHostMessage['type'];
+
+/** Upper bounds that keep a hostile or buggy sender from flooding the other side. */
+export const WEBVIEW_LIMITS = {
+  maxText: 10_000,
+  maxRuns: 50,
+  maxRecords: 100_000,
+  maxIdLength: 200,
+} as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isId = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= WEBVIEW_LIMITS.maxIdLength;
+
+/** A metric row with the required fields of the right types (optional ones, when present, are numbers or null). */
+export function isMetricRecord(v: unknown): v is MetricRecord {
+  if (!isRecord(v)) return false;
+  if (v.split !== 'train' && v.split !== 'eval') return false;
+  if (!isFiniteNumber(v.step) || !isFiniteNumber(v.epoch) || !isFiniteNumber(v.time)) return false;
+  if (typeof v.loss !== 'number') return false; // NaN/Infinity allowed: a diverging run must still be drawn
+  for (const k of [
+    'accuracy',
+    'perplexity',
+    'lr',
+    'gradNorm',
+    'tokensPerSec',
+    'numTensors',
+    'rssBytes',
+    'skippedSteps',
+    'targetRate',
+    'maskRate',
+    'randomRate',
+    'keepRate',
+  ]) {
+    if (v[k] !== undefined && v[k] !== null && typeof v[k] !== 'number') return false;
+  }
+  return true;
+}
+
+const isRecords = (v: unknown): v is MetricRecord[] =>
+  Array.isArray(v) && v.length <= WEBVIEW_LIMITS.maxRecords && v.every(isMetricRecord);
+
+/** Validates a message received by the extension host from the webview. */
+export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
+  if (!isRecord(v)) return false;
+  switch (v.type) {
+    case 'ready':
+    case 'pause':
+    case 'resume':
+    case 'stop':
+      return true;
+    case 'fillMask':
+      return (
+        Number.isInteger(v.requestId) &&
+        typeof v.text === 'string' &&
+        v.text.length > 0 &&
+        v.text.length <= WEBVIEW_LIMITS.maxText &&
+        (v.topK === undefined ||
+          (Number.isInteger(v.topK) && (v.topK as number) >= 1 && (v.topK as number) <= 50))
+      );
+    case 'selectRuns':
+      return Array.isArray(v.runIds) && v.runIds.length <= WEBVIEW_LIMITS.maxRuns && v.runIds.every(isId);
+    default:
+      return false;
+  }
+}
+
+/** Validates a message received by the webview from the extension host (shapes the charts rely on). */
+export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
+  if (!isRecord(v)) return false;
+  switch (v.type) {
+    case 'status':
+      return isRecord(v.status) && typeof v.status.state === 'string';
+    case 'metrics':
+      return isId(v.runId) && isRecords(v.records);
+    case 'history':
+      return (
+        Array.isArray(v.runs) &&
+        v.runs.length <= WEBVIEW_LIMITS.maxRuns &&
+        v.runs.every((r) => isRecord(r) && isId(r.runId) && isRecords(r.records))
+      );
+    case 'gpu':
+      return (
+        isRecord(v.gpu) && isFiniteNumber(v.gpu.time) && (v.gpu.gpus === null || Array.isArray(v.gpu.gpus))
+      );
+    case 'fillMaskResult':
+      return (
+        Number.isInteger(v.requestId) &&
+        (v.error === undefined || typeof v.error === 'string') &&
+        (v.result === undefined || (isRecord(v.result) && Array.isArray(v.result.masks)))
+      );
+    case 'runs':
+      return (
+        Array.isArray(v.runs) &&
+        v.runs.every((r) => isRecord(r) && isId(r.runId)) &&
+        Array.isArray(v.selected) &&
+        v.selected.every(isId)
+      );
+    default:
+      return false;
+  }
+}

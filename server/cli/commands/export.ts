@@ -1,0 +1,47 @@
+/** `mlm export --run DIR --out HF_DIR [--force]`: a run's best (else newest) checkpoint as a Hugging Face folder. */
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { exportRun } from '../../ml/hf';
+import { CliError, type Command } from '../command';
+
+const USAGE = `usage: mlm export --run RUN_DIR|CHECKPOINT_DIR --out HF_DIR [--force]
+
+Writes the run's best checkpoint (else its newest; or the checkpoint folder given) as a Hugging Face BERT folder:
+config.json (BertForMaskedLM), model.safetensors (float32), vocab.txt, tokenizer.json, tokenizer_config.json,
+special_tokens_map.json and a README.md model card (data, steps, metrics). Load it in Python with
+  transformers.BertForMaskedLM.from_pretrained("HF_DIR") and transformers.AutoTokenizer.from_pretrained("HF_DIR").
+
+  --force   overwrite the exported files in a non-empty HF_DIR (other files there are left alone)`;
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'export a BERT run as a Hugging Face folder (BertForMaskedLM + tokenizer + model card)',
+  usage: USAGE,
+  async run(argv) {
+    let v;
+    try {
+      v = parseArgs({
+        args: argv,
+        options: { run: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: false,
+      }).values;
+    } catch (err) {
+      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
+    }
+    if (!v.run) throw new CliError(`missing --run RUN_DIR\n\n${USAGE}`, 2);
+    if (!v.out) throw new CliError(`missing --out HF_DIR\n\n${USAGE}`, 2);
+    let r;
+    try {
+      r = await exportRun(path.resolve(v.run), path.resolve(v.out), { force: v.force ?? false });
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    process.stdout.write(
+      `exported step ${r.step} (${(r.parameters / 1e6).toFixed(2)}M parameters) from ${r.checkpointDir}\n` +
+        `to ${r.outDir}: ${r.files.map((f) => path.basename(f)).join(', ')}\n` +
+        `load it with transformers: BertForMaskedLM.from_pretrained(${JSON.stringify(r.outDir)})\n`,
+    );
+    return 0;
+  },
+};

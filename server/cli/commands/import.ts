@@ -1,0 +1,111 @@
+/**
+ * `mlm import --hf DIR --out RUN_DIR [--corpus P... [--add-words N]]`: a Hugging Face BERT folder becomes a run folder
+ * (one checkpoint at step 0) that fill-mask, eval, export and `model.init` use.
+ */
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { initBackend } from '../../ml/backend';
+import { CorpusReader, formatCorpusReport } from '../../ml/corpus';
+import { formatImportReport, importToRunDir } from '../../ml/hf';
+import { formatCoverageReport } from '../../ml/tokenizer';
+import { CliError, type Command } from '../command';
+
+const USAGE = `usage: mlm import --hf DIR --out RUN_DIR [--corpus P]... [--add-words N] [--min-frequency K] [--seed N]
+
+Imports a local Hugging Face BERT checkpoint (config.json, model.safetensors, vocab.txt and/or tokenizer.json;
+BertForMaskedLM, BertForPreTraining or BertModel — a missing MLM head is initialised and tied to the embeddings)
+into a new run folder RUN_DIR with one checkpoint (step 0). Then:
+  mlm fill --run RUN_DIR "text with [MASK]"       predict with the pretrained model
+  "model": { "init": "RUN_DIR" } in a run config  continue pretraining on your text (or init: DIR directly)
+  mlm export --run RUN_DIR --out HF_DIR           write it back in the Hugging Face layout
+
+  --corpus P          your domain text (directory, file or glob; repeatable): prints the vocabulary coverage
+  --add-words N       add up to N frequent corpus words that the vocabulary splits into pieces (new embedding
+                      rows = mean of their pieces' rows); the coverage report is printed before and after
+  --min-frequency K   a word must occur at least K times to be added (default 5)
+  --seed N            seeds the initialisation of missing head weights (default 0)`;
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        hf: { type: 'string' },
+        out: { type: 'string' },
+        corpus: { type: 'string', multiple: true },
+        'add-words': { type: 'string' },
+        'min-frequency': { type: 'string' },
+        seed: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
+  }
+}
+
+function intOption(value: string | undefined, name: string, dflt: number, min: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got "${value}"`, 2);
+  return n;
+}
+
+async function readTexts(roots: string[]): Promise<string[]> {
+  const reader = new CorpusReader({ roots });
+  const texts: string[] = [];
+  try {
+    for await (const t of reader.texts()) texts.push(t);
+  } catch (err) {
+    throw new CliError(`cannot read the corpus: ${(err as Error).message}`);
+  }
+  process.stdout.write(`${formatCorpusReport(reader.report)}\n`);
+  if (!texts.some((t) => t.trim())) throw new CliError(`no text found under ${roots.join(', ')}; check --corpus`);
+  return texts;
+}
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'import a Hugging Face BERT checkpoint folder as a run (for fill-mask and continued pretraining)',
+  usage: USAGE,
+  async run(argv) {
+    const v = parse(argv);
+    if (!v.hf) throw new CliError(`missing --hf DIR (a Hugging Face BERT folder)\n\n${USAGE}`, 2);
+    if (!v.out) throw new CliError(`missing --out RUN_DIR (a new folder for the run)\n\n${USAGE}`, 2);
+    const addWords = intOption(v['add-words'], 'add-words', 0, 0);
+    const minFrequency = intOption(v['min-frequency'], 'min-frequency', 5, 1);
+    const seed = intOption(v.seed, 'seed', 0, 0);
+    if (addWords > 0 && !v.corpus?.length) throw new CliError('--add-words needs --corpus: the words come from your text', 2);
+    const texts = v.corpus?.length ? await readTexts(v.corpus) : undefined;
+    await initBackend({ backend: 'cpu' });
+    let r;
+    try {
+      r = await importToRunDir(path.resolve(v.hf), path.resolve(v.out), {
+        seed,
+        corpus: texts ? { texts, extension: { maxWords: addWords, minFrequency } } : undefined,
+      });
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    process.stdout.write(`${formatImportReport(r.report, r.config)}\n`);
+    if (r.coverageBefore) {
+      process.stdout.write(`\nvocabulary coverage of the corpus${r.coverageAfter ? ' before adding words' : ''}:\n`);
+      process.stdout.write(`${formatCoverageReport(r.coverageBefore)}\n`);
+    }
+    if (r.coverageAfter) {
+      process.stdout.write(`\nadded ${r.added.length} word(s) (vocabulary now ${r.vocabSize} tokens):\n`);
+      for (const w of r.added.slice(0, 20)) {
+        process.stdout.write(`  ${String(w.count).padStart(8)}  ${w.word}  (was ${w.pieces.join(' ')})\n`);
+      }
+      if (r.added.length > 20) process.stdout.write(`  … and ${r.added.length - 20} more (see import.json)\n`);
+      process.stdout.write(`\nvocabulary coverage after adding words:\n${formatCoverageReport(r.coverageAfter)}\n`);
+    }
+    process.stdout.write(
+      `\nrun folder: ${r.runDir}\n` +
+        `  fill-mask:  mlm fill --run ${r.runDir} "text with [MASK]"\n` +
+        `  continue:   set "model": { "init": "${r.runDir}" } in a run config, then mlm train --config FILE\n`,
+    );
+    return 0;
+  },
+};

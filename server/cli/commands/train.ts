@@ -1,0 +1,168 @@
+/** `mlm train`: trains a masked language model from a run config and/or flags, with a progress bar. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { mergeRunConfig, parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
+import { runTraining, type RunSummary } from '../../ml/train/run';
+import { CliError, type Command } from '../command';
+import { cliCallbacks, printSummary } from './trainReport';
+
+const USAGE = `usage: mlm train [--config FILE] [options]
+
+Trains a BERT (or BiGRU) masked language model on your text and saves the run in .mlm/runs/<run-id>/
+(config.json, tokenizer, metrics.jsonl, checkpoints/). Flags override the config file (*.mlm.json, see
+docs/run-config.md). Without --tokenizer the run trains its own WordPiece vocabulary. Ctrl+C stops
+gracefully: the run is evaluated and checkpointed, and can be resumed.
+
+  --config FILE         run configuration (*.mlm.json)
+  --corpus P            directory, file or glob to read (repeatable; default: the current folder with
+                        the config's corpus.include globs)
+  --preset NAME         tiny | mini | small | medium | base (BERT size)
+  --arch A              bert | bigru
+  --max-steps N         stop after N optimizer steps
+  --epochs X            stop after X passes over the training split
+  --time-budget D       stop after a wall-clock budget such as 10m, 90s, 1h30m (the LR schedule follows it)
+  --batch-size N        examples per step
+  --seq-len N           tokens per example
+  --lr X                peak learning rate
+  --seed N              seed for weights, data order, masking and dropout
+  --backend B           auto | cuda | tensorflow | wasm | cpu
+  --threads N           wasm threads (default: all cores)
+  --tokenizer DIR       use this tokenizer (tokenizer.json or vocab.txt) instead of training one
+  --vocab-size N        size of the trained vocabulary (default 8192)
+  --out DIR             folder for runs (default .mlm/runs)
+  --name NAME           label added to the run id
+  --resume RUN_DIR      continue a run from its newest complete checkpoint
+  --quiet               only the final summary`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  corpus: { type: 'string', multiple: true },
+  preset: { type: 'string' },
+  arch: { type: 'string' },
+  'max-steps': { type: 'string' },
+  epochs: { type: 'string' },
+  'time-budget': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'seq-len': { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  threads: { type: 'string' },
+  tokenizer: { type: 'string' },
+  'vocab-size': { type: 'string' },
+  out: { type: 'string' },
+  name: { type: 'string' },
+  resume: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+/** A number flag, left for the schema to range-check; "abc" fails here naming the flag. */
+function num(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`--${flag} must be a number, got "${v}"\n\n${USAGE}`, 2);
+  return n;
+}
+
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function resolveOrFail(raw: unknown, source: string): ResolvedRunConfig {
+  const r = parseRunConfig(raw);
+  if (!r.ok) throw new CliError(`invalid run configuration (${source}):\n  ${r.errors.join('\n  ')}`, 2);
+  return r.config;
+}
+
+/** Trains and prints the summary; SIGINT stops gracefully. Exit code 0 unless the run failed. */
+export async function trainAndReport(
+  config: ResolvedRunConfig,
+  opts: { cwd: string; corpus?: string[]; resumeFrom?: string; quiet?: boolean },
+): Promise<{ code: number; summary: RunSummary }> {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this step (Ctrl+C again to quit at once)…\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await runTraining(config, {
+      cwd: opts.cwd,
+      corpusFiles: opts.corpus,
+      resumeFrom: opts.resumeFrom,
+      callbacks: cliCallbacks(config, { quiet: opts.quiet }),
+      control: { signal: abort.signal },
+    });
+    printSummary(summary, opts.cwd);
+    return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a masked language model (BERT or BiGRU) on your text',
+  usage: USAGE,
+  async run(argv) {
+    let v;
+    try {
+      v = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    } catch (err) {
+      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
+    }
+    const cwd = process.cwd();
+    let base: unknown = {};
+    let source = 'flags';
+    if (v.resume) {
+      const file = path.join(v.resume, 'config.json');
+      if (!fs.existsSync(file)) throw new CliError(`${v.resume} is not a run folder (no config.json): pass .mlm/runs/<run-id>`);
+      base = readConfigFile(file);
+      source = `${file} + flags`;
+      if (v.config) throw new CliError('--resume continues a run with its own config: drop --config', 2);
+    } else if (v.config) {
+      base = readConfigFile(v.config);
+      source = `${v.config} + flags`;
+    }
+    const patch = {
+      name: v.name,
+      tokenizer: {
+        path: v.tokenizer !== undefined ? path.resolve(v.tokenizer) : undefined,
+        vocabSize: num(v['vocab-size'], 'vocab-size'),
+      },
+      model: { preset: v.preset, arch: v.arch },
+      data: { seqLen: num(v['seq-len'], 'seq-len') },
+      training: {
+        maxSteps: num(v['max-steps'], 'max-steps'),
+        epochs: num(v.epochs, 'epochs'),
+        timeBudget: v['time-budget'],
+        batchSize: num(v['batch-size'], 'batch-size'),
+        lr: num(v.lr, 'lr'),
+        seed: num(v.seed, 'seed'),
+      },
+      backend: v.backend,
+      threads: num(v.threads, 'threads'),
+      output: { dir: v.out !== undefined ? path.resolve(v.out) : undefined },
+    };
+    const config = resolveOrFail(mergeRunConfig(base, patch), source);
+    const { code } = await trainAndReport(config, {
+      cwd,
+      corpus: v.corpus,
+      resumeFrom: v.resume,
+      quiet: v.quiet,
+    });
+    return code;
+  },
+};

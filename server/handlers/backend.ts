@@ -1,0 +1,324 @@
+/**
+ * The backend's state, shared by every client session of this process: the active run, the inference model,
+ * the corpus index, telemetry and the one ServerStatus. Sessions subscribe as listeners and turn the events into
+ * notifications; handlers call the methods here.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CorpusStats } from '../../protocol/corpus';
+import { MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
+import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
+import { parseRunConfig, type ResolvedRunConfig } from '../../protocol/runConfig';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../../protocol/settings';
+import type { GpuTelemetry, LoadedModelInfo, ServerStatus } from '../../protocol/status';
+import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
+import { listRuns } from '../ml/checkpoint';
+import { defaultRunsRoot } from '../ml/checkpoint/runDir';
+import { CorpusIndex } from '../corpus/corpusIndex';
+import { readTextStats } from '../corpus/readText';
+import { CorpusWatcher } from '../corpus/watcher';
+import { NvidiaSmiPoller } from '../telemetry/nvidiaSmiPoller';
+import { TelemetryLoop } from '../telemetry/telemetry';
+import { InferenceHost, InferenceError } from '../worker/inferenceHost';
+import type { WorkerBackend } from '../worker/messages';
+import { MetricsBatcher } from './metricsBatcher';
+import { MlmError } from './mlmError';
+import { RunManager } from './runManager';
+import { StatusStore } from './statusStore';
+import { backendEnv, type BackendEnv } from './backendEnv';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type ProgressKey = 'corpus' | 'run';
+export type ProgressUpdate = { message: string; fraction?: number } | undefined;
+
+export interface BackendListener {
+  status(s: ServerStatus): void;
+  metrics(p: MetricsNotification.Params): void;
+  runFinished(p: RunFinishedNotification.Params): void;
+  gpu(t: GpuTelemetry): void;
+  progress(key: ProgressKey, p: ProgressUpdate): void;
+  log(level: LogLevel, message: string): void;
+}
+
+export class Backend {
+  settings: ServerSettings = DEFAULT_SETTINGS;
+  root: string | null = null;
+  trusted = true;
+  readonly status: StatusStore;
+  readonly runs: RunManager;
+  readonly inference: InferenceHost;
+  private readonly listeners = new Set<BackendListener>();
+  private readonly metrics: MetricsBatcher;
+  private readonly telemetry: TelemetryLoop;
+  private corpus: { index: CorpusIndex; watcher: CorpusWatcher } | undefined;
+  private lastGpu: GpuTelemetry | undefined;
+  private backendName = '';
+  private loadQueue: { dir: string; source: LoadedModelInfo['source'] } | undefined;
+  private loading = false;
+  private readonly env: BackendEnv = backendEnv();
+
+  constructor() {
+    this.status = new StatusStore((s) => this.emit((l) => l.status(s)));
+    this.metrics = new MetricsBatcher((p) => this.emit((l) => l.metrics(p)));
+    const workerBackend = { backend: this.env.backend };
+    this.inference = new InferenceHost(() => ({ ...workerBackend, threads: 1 }), {
+      backend: (b) => this.onWorkerBackend(b),
+      log: (level, message) => this.log(level, message),
+    });
+    this.runs = new RunManager(
+      {
+        status: (patch) => this.status.update(patch),
+        backend: (b) => this.onWorkerBackend(b),
+        metrics: (runId, r) => this.metrics.add(runId, r),
+        checkpoint: (_runId, _runDir, info) => this.requestLoad(info.dir, 'published'),
+        progress: (p) => this.emit((l) => l.progress('run', p)),
+        log: (level, message) => this.log(level, message),
+        finished: (p) => {
+          this.metrics.flush();
+          this.emit((l) => l.runFinished(p));
+          if (p.lastCheckpoint) this.requestLoad(p.lastCheckpoint, 'published');
+        },
+      },
+      () => workerBackend,
+    );
+    const poller = new NvidiaSmiPoller({
+      timeoutMs: this.env.smiTimeoutMs,
+      baseBackoffMs: this.env.smiBackoffMs,
+      maxBackoffMs: 5 * 60_000,
+    });
+    this.telemetry = new TelemetryLoop(
+      {
+        poller,
+        backend: () => ({ backend: this.backendName, cores: os.cpus().length || 1 }),
+        tfMemory: async () => ({ inference: this.inference.memory(), trainer: this.runs.trainerMemory() }),
+      },
+      (t) => {
+        this.lastGpu = t;
+        this.emit((l) => l.gpu(t));
+      },
+      this.pollMs(),
+    );
+  }
+
+  addListener(l: BackendListener): { dispose(): void } {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  }
+
+  private emit(f: (l: BackendListener) => void): void {
+    for (const l of this.listeners) {
+      try {
+        f(l);
+      } catch {
+        // a closed connection must not break the backend
+      }
+    }
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.emit((l) => l.log(level, message));
+  }
+
+  get gpu(): GpuTelemetry | undefined {
+    return this.lastGpu;
+  }
+
+  private pollMs(): number {
+    return this.env.gpuPollMs ?? this.settings.telemetry.gpuPollSeconds * 1000;
+  }
+
+  private telemetryStarted = false;
+
+  /** Called when a client has initialised: workspace root, trust and settings. */
+  configure(opts: { root: string | null; trusted: boolean; settings: ServerSettings }): void {
+    const rootChanged = opts.root !== this.root || opts.trusted !== this.trusted;
+    this.root = opts.root;
+    this.trusted = opts.trusted;
+    this.updateSettings(opts.settings);
+    if (!this.telemetryStarted) {
+      this.telemetryStarted = true;
+      // The first mlm/gpu names the backend: sample once the inference worker's TF.js is up (or it failed).
+      void this.inference.warmUp().then(() => this.telemetry.start());
+    }
+    if (rootChanged && !this.runs.activeRun) {
+      void this.restartCorpus();
+      this.loadNewestRun();
+    }
+    this.status.flush();
+  }
+
+  updateSettings(settings: ServerSettings): void {
+    this.settings = settings;
+    this.telemetry.setPeriod(this.pollMs());
+    this.corpus?.index.setGlobs(this.indexGlobs());
+  }
+
+  private indexGlobs(): { include: string[]; exclude: string[]; maxFileBytes: number } {
+    return { ...this.settings.corpus, maxFileBytes: this.env.maxFileBytes };
+  }
+
+  private async restartCorpus(): Promise<void> {
+    const old = this.corpus;
+    this.corpus = undefined;
+    await old?.watcher.close();
+    if (!this.root || !this.trusted) return;
+    const index = new CorpusIndex(this.root, this.indexGlobs(), readTextStats, {
+      changed: () => undefined,
+      progress: (p) => this.emit((l) => l.progress('corpus', p)),
+    });
+    const watcher = new CorpusWatcher(index, {
+      rescanMs: 30_000,
+      stabilityMs: this.env.stabilityMs,
+      log: (level, message) => this.log(level, message),
+    });
+    this.corpus = { index, watcher };
+    watcher.start();
+  }
+
+  corpusStats(): CorpusStats {
+    if (this.corpus) return this.corpus.index.stats();
+    const message = !this.root
+      ? 'no workspace folder is open: open a folder to index its text'
+      : 'the workspace is not trusted: trust it to index its text (Restricted Mode)';
+    return { root: this.root, files: 0, chars: 0, bytes: 0, skipped: {}, indexing: false, version: 0, updatedAt: 0, message };
+  }
+
+  // ── training ──────────────────────────────────────────────────────────────────────────────────────
+
+  async train(params: TrainRequest.Params): Promise<TrainRequest.Result> {
+    if (!this.trusted) {
+      throw new MlmError(MlmErrorCodes.Untrusted, 'training is off in Restricted Mode: trust this workspace to train');
+    }
+    if (!this.root || !this.corpus) {
+      throw new MlmError(MlmErrorCodes.NoWorkspace, 'no workspace folder is open: open the folder that holds your text');
+    }
+    this.runs.assertIdle();
+    const config = this.resolveConfig(params);
+    await this.corpus.index.scanned();
+    const files = this.corpus.index.filesFor(config.corpus.include, config.corpus.exclude);
+    if (!files.length) {
+      throw new MlmError(
+        MlmErrorCodes.InvalidRunConfig,
+        `no corpus files: corpus.include ${JSON.stringify(config.corpus.include)} matches no readable text file under ` +
+          `${this.root}; add .txt/.md files or change corpus.include`,
+        { errors: [`corpus.include matches no readable file under ${this.root}`] },
+      );
+    }
+    return this.runs.start({
+      config,
+      root: this.root,
+      corpusFiles: files,
+      resumeFrom: params.resumeFrom ? path.resolve(this.root, params.resumeFrom) : undefined,
+    });
+  }
+
+  private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
+    let raw: unknown = params.config;
+    if ((params.config === undefined) === (params.configPath === undefined)) {
+      throw new MlmError(MlmErrorCodes.InvalidParams, 'mlm/train needs exactly one of "config" (an object) or "configPath"');
+    }
+    if (params.configPath !== undefined) {
+      const file = path.resolve(this.root ?? '.', params.configPath);
+      try {
+        raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (err) {
+        const why = (err as Error).message;
+        throw new MlmError(MlmErrorCodes.InvalidRunConfig, `cannot read the run config ${file}: ${why}`, { errors: [why] });
+      }
+    }
+    const parsed = parseRunConfig(raw);
+    if (!parsed.ok) {
+      throw new MlmError(
+        MlmErrorCodes.InvalidRunConfig,
+        `the run config is invalid: ${parsed.errors.join('; ')}`,
+        { errors: parsed.errors },
+      );
+    }
+    return parsed.config;
+  }
+
+  // ── inference ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Loads the newest run's best/newest checkpoint at start, so hovers work before any training. */
+  private loadNewestRun(): void {
+    if (!this.root || !this.trusted) return;
+    const run = listRuns(defaultRunsRoot(this.root)).find((r) => r.checkpoints.length > 0);
+    if (run) this.requestLoad(run.dir, 'latest-run');
+  }
+
+  /** Loads dir into the inference worker; while a load runs, only the newest further request is kept. */
+  private requestLoad(dir: string, source: LoadedModelInfo['source']): void {
+    this.loadQueue = { dir, source };
+    if (!this.loading) void this.drainLoads();
+  }
+
+  private async drainLoads(): Promise<void> {
+    this.loading = true;
+    try {
+      while (this.loadQueue) {
+        const { dir, source } = this.loadQueue;
+        this.loadQueue = undefined;
+        try {
+          await this.loadModel(dir, source);
+        } catch (err) {
+          this.log('warn', `could not load the model of ${dir}: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async loadModel(dir: string, source: LoadedModelInfo['source']): Promise<LoadCheckpointRequest.Result> {
+    try {
+      const m = await this.inference.load(path.resolve(this.root ?? '.', dir));
+      this.status.update({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
+      this.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
+      return m;
+    } catch (err) {
+      if (err instanceof InferenceError) throw new MlmError(MlmErrorCodes.CheckpointNotFound, err.message);
+      throw err;
+    }
+  }
+
+  async fillMask(
+    params: { text: string; topK: number; targets?: string[]; maskToken?: string },
+    isCancelled: () => boolean,
+  ): Promise<FillMaskRequest.Result> {
+    if (!this.inference.model) {
+      throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: run MLM: Train MLM or MLM: Load Checkpoint first');
+    }
+    try {
+      const r = await this.inference.fill(
+        { text: params.text, topK: params.topK, targets: params.targets, maskToken: params.maskToken ?? this.settings.hover.maskToken },
+        isCancelled,
+      );
+      return { masks: r.masks, model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step }, elapsedMs: r.elapsedMs };
+    } catch (err) {
+      if (err instanceof InferenceError) {
+        throw new MlmError((err.code as MlmErrorCode | undefined) ?? MlmErrorCodes.InvalidParams, err.message);
+      }
+      throw err;
+    }
+  }
+
+  private onWorkerBackend(b: WorkerBackend): void {
+    if (this.backendName === b.name) return;
+    this.backendName = b.name;
+    this.status.update({ backend: b.name, device: b.device });
+    for (const r of b.reasons) this.log('info', `backend: ${r}`);
+  }
+
+  /** Ends everything: the run gets graceMs to finish its checkpoint, then workers are terminated. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.telemetry.stop();
+    await Promise.all([
+      this.runs.shutdown(graceMs),
+      this.inference.dispose(),
+      this.corpus?.watcher.close(),
+    ]);
+    this.metrics.flush();
+    this.status.dispose();
+  }
+}

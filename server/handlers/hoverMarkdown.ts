@@ -1,0 +1,62 @@
+/**
+ * The fill-mask hover: a markdown table of the top-k tokens with their probabilities, each row linking to the
+ * client command REPLACE_MASK_COMMAND with the replacement (pure; unit-tested).
+ */
+import { REPLACE_MASK_COMMAND, type MaskPrediction, type ReplaceMaskArgs } from '../../protocol/inference';
+
+/** Escapes text for a markdown table cell (no HTML, no emphasis, no pipes, no links, no code spans). */
+export function escapeMarkdownCell(s: string): string {
+  return s.replace(/[\\`*_{}[\]()|<>~&!]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+/** What replaces the mask in the document: WordPiece continuations ("##ing") lose their prefix. */
+export function replacementText(token: string): string {
+  return token.startsWith('##') && token.length > 2 ? token.slice(2) : token;
+}
+
+/** `command:` URI with the arguments JSON-encoded as VS Code expects (an array of arguments). */
+export function commandUri(command: string, args: unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+type Range = ReplaceMaskArgs['range'];
+
+/**
+ * Where a prediction goes: a whole word replaces the mask; a WordPiece continuation ("##e") is glued to the word
+ * before it, so its range also covers the spaces between that word and the mask (`gapBefore` of them).
+ */
+export function replacementFor(token: string, range: Range, gapBefore: number): { token: string; range: Range } {
+  const piece = replacementText(token);
+  if (piece === token || gapBefore === 0) return { token: piece, range };
+  const start = { line: range.start.line, character: range.start.character - gapBefore };
+  return { token: piece, range: { start, end: range.end } };
+}
+
+export interface HoverTableInput {
+  uri: string;
+  range: Range;
+  /** Spaces/tabs between the previous word and the mask on the same line. */
+  gapBefore?: number;
+  predictions: MaskPrediction[];
+  /** e.g. "run 20261129-tiny, step 200". */
+  modelLabel: string;
+}
+
+export function hoverMarkdown(h: HoverTableInput): string {
+  const rows = h.predictions.map((p, i) => {
+    const r = replacementFor(p.token, h.range, h.gapBefore ?? 0);
+    const args: ReplaceMaskArgs = { uri: h.uri, range: r.range, token: r.token };
+    const pct = `${(p.score * 100).toFixed(p.score >= 0.1 ? 1 : 2)}%`;
+    const link = `[${escapeMarkdownCell(p.token) || '(empty)'}](${commandUri(REPLACE_MASK_COMMAND, [args])} "Replace the mask with this token")`;
+    return `| ${i + 1} | ${link} | ${pct} |`;
+  });
+  return [
+    '**Fill mask**',
+    '',
+    '| # | token | probability |',
+    '|--:|:--|--:|',
+    ...rows,
+    '',
+    `_${escapeMarkdownCell(h.modelLabel)}_`,
+  ].join('\n');
+}

@@ -1,0 +1,98 @@
+/**
+ * One client connection to the backend: text document sync, every handler, and the backend's events turned into
+ * notifications once the client has initialised. Several sessions may share one Backend (socket mode).
+ */
+import { TextDocuments, type Connection } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { FatalNotification, GpuNotification, ServerStatusNotification } from '../../protocol/status';
+import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
+import type { Backend } from './backend';
+import { registerHover } from './hover';
+import { registerInference } from './inference';
+import { registerLifecycle } from './lifecycle';
+import { ProgressBridge } from './progress';
+import { registerStatus } from './status';
+import { registerTraining } from './training';
+
+export interface SessionOptions {
+  /** A condition no restart can fix (broken install): reported with mlm/fatal right after initialize, then exit. */
+  fatal?: string;
+  exit(code: number): void;
+  /** True when this session's client owns the backend (stdio, node-ipc): its `shutdown` ends the backend. */
+  ownsBackend: boolean;
+}
+
+export interface Session {
+  /** Resolves when every notification sent so far has been written (bounded by timeoutMs). */
+  drain(timeoutMs: number): Promise<void>;
+  dispose(): void;
+}
+
+export const FATAL_EXIT_CODE = 3;
+
+export function startSession(connection: Connection, backend: Backend, opts: SessionOptions): Session {
+  const documents = new TextDocuments(TextDocument);
+  let ready = false;
+  let workDoneProgress = false;
+  const inFlight = new Set<Promise<void>>();
+  const progress = new ProgressBridge(connection, () => ready && workDoneProgress);
+  const send = (f: () => Promise<void>): void => {
+    if (!ready) return;
+    const p = f().catch(() => undefined);
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+  const subscription = backend.addListener({
+    status: (s) => send(() => connection.sendNotification(ServerStatusNotification.type, s)),
+    metrics: (p) => send(() => connection.sendNotification(MetricsNotification.type, p)),
+    runFinished: (p) => send(() => connection.sendNotification(RunFinishedNotification.type, p)),
+    gpu: (t) => send(() => connection.sendNotification(GpuNotification.type, t)),
+    progress: (key, p) => progress.update(key, p),
+    log: (level, message) => {
+      if (!ready) return;
+      if (level === 'error') connection.console.error(message);
+      else if (level === 'warn') connection.console.warn(message);
+      else connection.console.info(message);
+    },
+  });
+
+  const session: Session = {
+    drain: async (timeoutMs) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...inFlight]),
+        new Promise<void>((r) => (timer = setTimeout(r, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    },
+    dispose: () => {
+      ready = false;
+      subscription.dispose();
+      progress.dispose();
+    },
+  };
+
+  registerLifecycle(connection, backend, {
+    initialized: (caps) => {
+      ready = true;
+      workDoneProgress = caps.workDoneProgress;
+      if (opts.fatal) {
+        const message = opts.fatal;
+        backend.status.update({ state: 'error', message });
+        send(() => connection.sendNotification(FatalNotification.type, { message, exitCode: FATAL_EXIT_CODE }));
+        void session.drain(1000).then(() => opts.exit(FATAL_EXIT_CODE));
+        return false;
+      }
+      const gpu = backend.gpu;
+      if (gpu) send(() => connection.sendNotification(GpuNotification.type, gpu));
+      return true;
+    },
+  }, opts.ownsBackend);
+  registerStatus(connection, backend);
+  registerTraining(connection, backend);
+  registerInference(connection, backend);
+  registerHover(connection, documents, backend);
+  documents.listen(connection);
+  connection.listen();
+  return session;
+}

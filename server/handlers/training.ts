@@ -1,0 +1,39 @@
+/** Handlers of mlm/train, mlm/stop, mlm/pause, mlm/resume and mlm/runs (thin: validate, call, map errors). */
+import type { Connection } from 'vscode-languageserver';
+import { MlmErrorCodes } from '../../protocol/errors';
+import { PauseRequest, ResumeRequest, RunsRequest, StopRequest, TrainRequest } from '../../protocol/training';
+import type { Backend } from './backend';
+import { guarded } from './guarded';
+import { MlmError } from './mlmError';
+import { listRunInfos } from './runList';
+
+const runIdOf = (p: unknown): string | undefined => {
+  const id = (p as { runId?: unknown } | null | undefined)?.runId;
+  if (id !== undefined && typeof id !== 'string') throw new MlmError(MlmErrorCodes.InvalidParams, 'runId must be a string');
+  return id;
+};
+
+export function registerTraining(connection: Connection, backend: Backend): void {
+  connection.onRequest(
+    TrainRequest.type,
+    guarded(async (params) => {
+      if (typeof params !== 'object' || params === null) {
+        throw new MlmError(MlmErrorCodes.InvalidParams, 'mlm/train needs params { config } or { configPath }');
+      }
+      if (params.configPath !== undefined && typeof params.configPath !== 'string') {
+        throw new MlmError(MlmErrorCodes.InvalidParams, 'configPath must be a string (path of a *.mlm.json file)');
+      }
+      return backend.train(params);
+    }),
+  );
+  connection.onRequest(StopRequest.type, guarded((p) => backend.runs.stop(runIdOf(p))));
+  connection.onRequest(PauseRequest.type, guarded((p) => backend.runs.pause(runIdOf(p))));
+  connection.onRequest(ResumeRequest.type, guarded((p) => backend.runs.resume(runIdOf(p))));
+  connection.onRequest(
+    RunsRequest.type,
+    guarded((p) => {
+      if (!backend.root || !backend.trusted) return { runs: [] };
+      return listRunInfos(backend.root, backend.runs.activeRun?.runId, p ?? {});
+    }),
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Everything `mlm doctor` reports: the backend in use and why, the state of each candidate backend
+ * (installed? CUDA/cuDNN/driver found?), wasm SIMD/threads, cores and memory.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import os from 'node:os';
+import { initBackend, type BackendChoice, type BackendInfo } from '../backend';
+import { customWasmKernelNames } from '../kernels';
+import { probeCuda, type CudaProbe } from './cudaProbe';
+import { nativeInstalled } from './native';
+import { wasmDir } from './wasm';
+
+export interface Diagnosis {
+  backend: BackendInfo;
+  candidates: {
+    cuda: { installed: boolean; probe: CudaProbe };
+    tensorflow: { installed: boolean };
+    wasm: { binaries?: string; error?: string; customKernels: string[]; version: string };
+  };
+  machine: {
+    cores: number;
+    cpuModel: string;
+    totalMemoryBytes: number;
+    freeMemoryBytes: number;
+    platform: string;
+    node: string;
+    tfjs: string;
+  };
+}
+
+export async function diagnose(opts: { backend?: BackendChoice; threads?: number } = {}): Promise<Diagnosis> {
+  const backend = await initBackend(opts);
+  let binaries: string | undefined;
+  let error: string | undefined;
+  try {
+    binaries = wasmDir();
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  const cpus = os.cpus();
+  return {
+    backend,
+    candidates: {
+      cuda: { installed: nativeInstalled('cuda'), probe: probeCuda() },
+      tensorflow: { installed: nativeInstalled('tensorflow') },
+      wasm: { binaries, error, customKernels: customWasmKernelNames(), version: version_wasm },
+    },
+    machine: {
+      cores: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+      totalMemoryBytes: os.totalmem(),
+      freeMemoryBytes: os.freemem(),
+      platform: `${process.platform} ${process.arch}`,
+      node: process.version,
+      tfjs: tf.version_core,
+    },
+  };
+}

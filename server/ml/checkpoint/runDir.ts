@@ -1,0 +1,115 @@
+/**
+ * A run's folder: <root>/<run-id>/ with config.json (resolved run config), tokenizer.json + vocab.txt,
+ * metrics.jsonl, run.json (status for run lists) and checkpoints/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ResolvedRunConfig } from '../../../protocol/runConfig';
+import type { MetricRecord } from '../types';
+import { writeFileAtomic } from './atomic';
+
+export const RUN_CONFIG_FILE = 'config.json';
+export const RUN_STATUS_FILE = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+export interface RunStatusRecord {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  status: RunStatus;
+  /** Process that writes this run while status is "running". */
+  pid: number;
+  stoppedBy?: string;
+  steps: number;
+  epochs: number;
+  bestEval?: MetricRecord;
+  lastTrain?: MetricRecord;
+  error?: string;
+  backend?: string;
+  /** Unigram-baseline accuracy on the held-out split (for comparison with the eval accuracy). */
+  baselineAccuracy?: number;
+}
+
+/** Default runs folder of a workspace. */
+export const defaultRunsRoot = (cwd: string): string => path.join(cwd, '.mlm', 'runs');
+
+/** A new, unique run id like 20260129-101500-tiny or 20260129-101500-bigru-my-name. */
+export function newRunId(config: ResolvedRunConfig, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  const model = config.model.arch === 'bigru' ? 'bigru' : config.model.preset;
+  const slug = (config.name ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
+  return [stamp, model, slug].filter(Boolean).join('-');
+}
+
+/** Creates <root>/<id>[-2…]/ and returns its path. */
+export function createRunDir(root: string, id: string): { runId: string; runDir: string } {
+  fs.mkdirSync(root, { recursive: true });
+  for (let i = 1; ; i++) {
+    const runId = i === 1 ? id : `${id}-${i}`;
+    const runDir = path.join(root, runId);
+    try {
+      fs.mkdirSync(runDir);
+      return { runId, runDir };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+export function writeRunConfig(runDir: string, config: ResolvedRunConfig): void {
+  writeFileAtomic(path.join(runDir, RUN_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export function readRunConfigFile(runDir: string): unknown {
+  return JSON.parse(fs.readFileSync(path.join(runDir, RUN_CONFIG_FILE), 'utf8'));
+}
+
+export function writeRunStatus(runDir: string, status: RunStatusRecord): void {
+  writeFileAtomic(path.join(runDir, RUN_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+export function readRunStatus(runDir: string): RunStatusRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(runDir, RUN_STATUS_FILE), 'utf8')) as RunStatusRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Appends metric records to metrics.jsonl (one JSON object per line). */
+export class MetricsLog {
+  private readonly file: string;
+  constructor(runDir: string) {
+    this.file = path.join(runDir, METRICS_FILE);
+  }
+  append(m: MetricRecord): void {
+    fs.appendFileSync(this.file, `${JSON.stringify(m)}\n`);
+  }
+}
+
+/** Reads metrics.jsonl, skipping a torn last line. */
+export function readMetrics(runDir: string): MetricRecord[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(runDir, METRICS_FILE), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: MetricRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as MetricRecord);
+    } catch {
+      // a line torn by a crash mid-write
+    }
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/** The training state saved in every checkpoint's state.json: enough to continue exactly. */
+import type { DataPosition } from '../data/stream';
+import type { MaskCounts } from '../data/masking';
+
+export const CHECKPOINT_FORMAT = 1;
+
+export interface CheckpointState {
+  format: number;
+  /** Optimizer steps done. */
+  step: number;
+  /** Fractional epochs done. */
+  epoch: number;
+  /** Where the training data stream continues. */
+  position: DataPosition;
+  /** The model's dropout RNG state, when the model exposes one. */
+  modelRng: number | null;
+  /** Training time so far (ms), excluding time spent paused or stopped. */
+  elapsedMs: number;
+  /** Real tokens trained on so far. */
+  trainTokens: number;
+  maskCounts: MaskCounts;
+  skippedSteps: number;
+  nonFiniteInRow: number;
+  /** Best eval loss so far, its step, and evaluations since it improved (early stopping). */
+  bestEvalLoss: number | null;
+  bestStep: number | null;
+  evalsWithoutImprovement: number;
+  /** Eval metrics at this step, when an evaluation ran just before the save. */
+  evalLoss: number | null;
+  evalAccuracy: number | null;
+  savedAt: string;
+}

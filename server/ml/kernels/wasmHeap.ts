@@ -1,0 +1,29 @@
+/**
+ * Helpers for kernels written in JavaScript that run on tfjs's wasm backend: they read and write the
+ * tensors in the wasm heap directly. Views must be taken after every allocation (the heap may grow and
+ * detach older views), so kernels allocate their outputs first.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+export type WasmBackend = BackendWasm;
+
+/** Output tensor in the wasm heap; write it through f32(backend, out) afterwards. */
+export function allocate(backend: WasmBackend, shape: number[], dtype: tf.DataType): tf.TensorInfo {
+  return backend.makeOutput(shape, dtype);
+}
+
+export function f32(backend: WasmBackend, t: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+export function i32(backend: WasmBackend, t: tf.TensorInfo): Int32Array {
+  return backend.typedArrayFromHeap(t) as Int32Array;
+}
+
+/** Float32 or Int32 view, as the tensor's dtype says (bool is not used by our kernels). */
+export function numeric(backend: WasmBackend, t: tf.TensorInfo): Float32Array | Int32Array {
+  if (t.dtype === 'float32') return f32(backend, t);
+  if (t.dtype === 'int32') return i32(backend, t);
+  throw new Error(`kernel input has dtype ${t.dtype}; expected float32 or int32`);
+}

@@ -1,0 +1,201 @@
+/**
+ * BERT for masked language modelling with Hugging Face BertForMaskedLM's parameter names and semantics:
+ * post-LN encoder, exact GELU, LayerNorm eps from the config, MLM head (dense + GELU + LayerNorm, decoder
+ * tied to the word embeddings, plus a bias) evaluated only at the prediction targets.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BertConfig, MlmBatch, MlmModel, NamedTensor } from '../types';
+import { attention } from './attention';
+import { checkBatchShape, DropoutStream, gelu, layerNorm, linear, sparseCrossEntropy } from './ops';
+import { ParamStore } from './params';
+import { mixSeed } from './random';
+
+/** Names Hugging Face checkpoints may carry that this model does not use (ignored on load). */
+export const BERT_IGNORED_ON_LOAD = [
+  'cls.predictions.decoder.weight', // tied to bert.embeddings.word_embeddings.weight
+  'cls.predictions.decoder.bias', // the same tensor as cls.predictions.bias
+  'bert.embeddings.position_ids',
+];
+
+export class BertMlm implements MlmModel {
+  readonly config: BertConfig;
+  private readonly params: ParamStore;
+  private readonly dropout: DropoutStream;
+  /** Position ids 0..maxPositions-1 are implicit: the first seqLen rows of the position table. */
+
+  constructor(config: BertConfig, seed: number) {
+    this.config = { ...config };
+    this.params = new ParamStore(seed);
+    this.dropout = new DropoutStream(mixSeed(seed, 0x64726f70));
+    const { vocabSize: v, hiddenSize: h, intermediateSize: f, initializerRange: std } = config;
+    const normal = { kind: 'normal', std } as const;
+    const zeros = { kind: 'zeros' } as const;
+    const ones = { kind: 'ones' } as const;
+    const p = this.params;
+    const linearParams = (prefix: string, inDim: number, outDim: number): void => {
+      p.add({ name: `${prefix}.weight`, shape: [inDim, outDim], init: normal, transposed: true });
+      p.add({ name: `${prefix}.bias`, shape: [outDim], init: zeros });
+    };
+    const layerNormParams = (prefix: string): void => {
+      p.add({ name: `${prefix}.weight`, shape: [h], init: ones });
+      p.add({ name: `${prefix}.bias`, shape: [h], init: zeros });
+    };
+    p.add({ name: 'bert.embeddings.word_embeddings.weight', shape: [v, h], init: normal });
+    p.add({
+      name: 'bert.embeddings.position_embeddings.weight',
+      shape: [config.maxPositionEmbeddings, h],
+      init: normal,
+    });
+    p.add({
+      name: 'bert.embeddings.token_type_embeddings.weight',
+      shape: [config.typeVocabSize, h],
+      init: normal,
+    });
+    layerNormParams('bert.embeddings.LayerNorm');
+    for (let i = 0; i < config.numHiddenLayers; i++) {
+      const l = `bert.encoder.layer.${i}`;
+      linearParams(`${l}.attention.self.query`, h, h);
+      linearParams(`${l}.attention.self.key`, h, h);
+      linearParams(`${l}.attention.self.value`, h, h);
+      linearParams(`${l}.attention.output.dense`, h, h);
+      layerNormParams(`${l}.attention.output.LayerNorm`);
+      linearParams(`${l}.intermediate.dense`, h, f);
+      linearParams(`${l}.output.dense`, f, h);
+      layerNormParams(`${l}.output.LayerNorm`);
+    }
+    linearParams('cls.predictions.transform.dense', h, h);
+    layerNormParams('cls.predictions.transform.LayerNorm');
+    p.add({ name: 'cls.predictions.bias', shape: [v], init: zeros });
+  }
+
+  get variables(): ReadonlyMap<string, tf.Variable> {
+    return this.params.variables;
+  }
+
+  private w(name: string): tf.Tensor2D {
+    return this.params.get(name) as tf.Tensor as tf.Tensor2D;
+  }
+
+  private b(name: string): tf.Tensor1D {
+    return this.params.get(name) as tf.Tensor as tf.Tensor1D;
+  }
+
+  private dense(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    return linear(x, this.w(`${prefix}.weight`), this.b(`${prefix}.bias`));
+  }
+
+  private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    return layerNorm(x, this.b(`${prefix}.weight`), this.b(`${prefix}.bias`), this.config.layerNormEps);
+  }
+
+  /** Final hidden states [batch * seqLen, hidden]. */
+  private encode(
+    inputIds: Int32Array,
+    attentionMask: Int32Array,
+    batchSize: number,
+    seqLen: number,
+    training: boolean,
+  ): tf.Tensor2D {
+    const c = this.config;
+    const h = c.hiddenSize;
+    const n = batchSize * seqLen;
+    for (let i = 0; i < n; i++) {
+      if (inputIds[i] < 0 || inputIds[i] >= c.vocabSize) {
+        throw new Error(`input id ${inputIds[i]} at ${i} is outside the vocabulary [0, ${c.vocabSize})`);
+      }
+    }
+    const pHidden = training ? c.hiddenDropoutProb : 0;
+    const pAttn = training ? c.attentionProbsDropoutProb : 0;
+    // Embeddings: word [n, h] + position [seqLen, h] (broadcast over the batch) + token type 0 [h].
+    const words = tf.gather(this.w('bert.embeddings.word_embeddings.weight'), tf.tensor1d(inputIds, 'int32'));
+    const positions = tf.slice(this.w('bert.embeddings.position_embeddings.weight'), [0, 0], [seqLen, h]);
+    const tokenType = tf.slice(this.w('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
+    const summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
+    let x = this.norm(tf.reshape(summed, [n, h]), 'bert.embeddings.LayerNorm');
+    x = this.dropout.apply(x, pHidden);
+    // Additive attention bias [batch, seqLen]: 0 for real tokens, -1e9 for padding keys.
+    const bias = new Float32Array(n);
+    for (let i = 0; i < n; i++) bias[i] = attentionMask[i] ? 0 : -1e9;
+    const maskBias = tf.tensor2d(bias, [batchSize, seqLen]);
+    for (let i = 0; i < c.numHiddenLayers; i++) {
+      const l = `bert.encoder.layer.${i}`;
+      const q = this.dense(x, `${l}.attention.self.query`);
+      const k = this.dense(x, `${l}.attention.self.key`);
+      const v = this.dense(x, `${l}.attention.self.value`);
+      const ctx = attention(q, k, v, maskBias, {
+        batchSize,
+        seqLen,
+        heads: c.numAttentionHeads,
+        dropout: (p) => this.dropout.apply(p, pAttn),
+      });
+      const attnOut = this.dropout.apply(this.dense(ctx, `${l}.attention.output.dense`), pHidden);
+      x = this.norm(tf.add(attnOut, x), `${l}.attention.output.LayerNorm`);
+      const inter = gelu(this.dense(x, `${l}.intermediate.dense`));
+      const out = this.dropout.apply(this.dense(inter, `${l}.output.dense`), pHidden);
+      x = this.norm(tf.add(out, x), `${l}.output.LayerNorm`);
+    }
+    return x;
+  }
+
+  /** MLM head on selected rows: hidden [m, h] → logits [m, vocab]. */
+  private head(hidden: tf.Tensor2D): tf.Tensor2D {
+    const t = this.norm(
+      gelu(this.dense(hidden, 'cls.predictions.transform.dense')),
+      'cls.predictions.transform.LayerNorm',
+    );
+    const logits = tf.matMul(t, this.w('bert.embeddings.word_embeddings.weight'), false, true);
+    return tf.add(logits, this.b('cls.predictions.bias'));
+  }
+
+  logitsAt(
+    inputIds: Int32Array,
+    attentionMask: Int32Array,
+    batchSize: number,
+    seqLen: number,
+    positions: Int32Array,
+  ): tf.Tensor2D {
+    checkBatchShape(inputIds, attentionMask, batchSize, seqLen, positions, this.config.maxPositionEmbeddings);
+    return tf.tidy(() => {
+      const hidden = this.encode(inputIds, attentionMask, batchSize, seqLen, false);
+      return this.head(tf.gather(hidden, tf.tensor1d(positions, 'int32')));
+    });
+  }
+
+  loss(batch: MlmBatch, training: boolean): { loss: tf.Scalar; logits: tf.Tensor2D } {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions, labels } = batch;
+    checkBatchShape(
+      inputIds,
+      attentionMask,
+      batchSize,
+      seqLen,
+      maskedPositions,
+      this.config.maxPositionEmbeddings,
+    );
+    if (labels.length !== maskedPositions.length) {
+      throw new Error(`the batch has ${labels.length} labels for ${maskedPositions.length} masked positions`);
+    }
+    const hidden = this.encode(inputIds, attentionMask, batchSize, seqLen, training);
+    const logits = this.head(tf.gather(hidden, tf.tensor1d(maskedPositions, 'int32')));
+    return { loss: sparseCrossEntropy(logits, labels), logits };
+  }
+
+  toHfState(): Map<string, NamedTensor> {
+    return this.params.toHfState();
+  }
+
+  loadHfState(state: ReadonlyMap<string, NamedTensor>, opts: { allowMissing?: string[] } = {}): void {
+    this.params.loadHfState(state, opts.allowMissing);
+  }
+
+  getRngState(): number {
+    return this.dropout.state;
+  }
+
+  setRngState(state: number): void {
+    this.dropout.state = state;
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The building blocks both models use. Every function is pure tensor math meant to run inside tf.tidy
+ * (or optimizer.minimize); shapes are in the comments.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mixSeed, mulberry32 } from './random';
+
+/** x [n, in] · w [in, out] + b [out] → [n, out]. */
+export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, w), b);
+}
+
+/** LayerNorm over the last axis: x [n, h] → [n, h]. */
+export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, gamma), beta);
+}
+
+/** Exact GELU: 0.5 x (1 + erf(x / √2)), as BERT's "gelu" activation. */
+export function gelu<T extends tf.Tensor>(x: T): T {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/**
+ * A seeded stream of dropout masks: call k of a stream with seed s always draws the same mask, on every
+ * backend, so a run is reproducible and resumable (the state is the call counter).
+ */
+export class DropoutStream {
+  constructor(
+    private readonly seed: number,
+    public state = 0,
+  ) {}
+
+  /** x scaled by 1/(1-rate) where kept, 0 where dropped; identity when rate is 0. Same shape as x. */
+  apply<T extends tf.Tensor>(x: T, rate: number): T {
+    if (rate <= 0) return x;
+    const keep = 1 - rate;
+    const rand = mulberry32(mixSeed(this.seed, this.state++));
+    const mask = new Float32Array(x.size);
+    const scale = 1 / keep;
+    for (let i = 0; i < mask.length; i++) mask[i] = rand() < keep ? scale : 0;
+    return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
+  }
+}
+
+/**
+ * Mean sparse softmax cross-entropy: logits [n, v], labels [n] → scalar.
+ * Picks the label logits with one flat gather (its gradient is an UnsortedSegmentSum).
+ */
+export function sparseCrossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar {
+  const [n, v] = logits.shape;
+  const flat = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (labels[i] < 0 || labels[i] >= v) {
+      throw new Error(`label ${labels[i]} at target ${i} is outside the vocabulary [0, ${v})`);
+    }
+    flat[i] = i * v + labels[i];
+  }
+  const lse = tf.logSumExp(logits, 1); // [n]
+  const picked = tf.gather(tf.reshape(logits, [n * v]), tf.tensor1d(flat, 'int32')); // [n]
+  return tf.mean(tf.sub(lse, picked));
+}
+
+/** Checks a batch's arrays against its declared sizes (a mismatch is a bug in the caller). */
+export function checkBatchShape(
+  inputIds: Int32Array,
+  attentionMask: Int32Array,
+  batchSize: number,
+  seqLen: number,
+  positions: Int32Array,
+  maxPositions: number,
+): void {
+  const n = batchSize * seqLen;
+  if (inputIds.length !== n || attentionMask.length !== n) {
+    throw new Error(
+      `batch arrays hold ${inputIds.length} ids and ${attentionMask.length} mask values; ` +
+        `batchSize × seqLen = ${n}`,
+    );
+  }
+  if (seqLen > maxPositions) {
+    throw new Error(`seqLen ${seqLen} exceeds the model's maxPositionEmbeddings ${maxPositions}`);
+  }
+  if (positions.length === 0) {
+    throw new Error(
+      'the batch has no prediction targets (maskedPositions is empty): mask at least one token',
+    );
+  }
+  for (const p of positions) {
+    if (p < 0 || p >= n) throw new Error(`masked position ${p} is outside the batch [0, ${n})`);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The inference worker: its own TF.js backend and the one model fill-mask and hovers use. Requests are handled
+ * strictly one after another (a load never races a fill); the main thread keeps at most one fill in flight.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import path from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
+import { MlmErrorCodes } from '../../protocol/errors';
+import type { MaskResult } from '../../protocol/inference';
+import { initBackend, type BackendChoice } from '../ml/backend';
+import { loadRunForInference } from '../ml/checkpoint';
+import { fillMask } from '../ml/infer/fillMask';
+import type { FromInference, InferenceRequest, InferenceResult, LoadedModel, ToInference, WorkerData } from './messages';
+import { substituteMasks } from './substituteMasks';
+
+type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
+
+class CodedError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export function runInferenceRole(port: MessagePort, data: WorkerData): void {
+  const post = (m: FromInference): void => port.postMessage(m);
+  let current: { loaded: Loaded; info: LoadedModel } | undefined;
+  const backend = initBackend({ backend: data.backend as BackendChoice, threads: data.threads ?? 1 }).then(
+    (info) => {
+      post({ type: 'ready', backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons } });
+      return info;
+    },
+    (err: unknown) => {
+      const why = err instanceof Error ? err.message : String(err);
+      post({ type: 'ready', backend: { name: 'unavailable', device: `no TF.js backend: ${why}`, cores: 0, reasons: [why] } });
+      throw err;
+    },
+  );
+  backend.catch(() => undefined); // reported above; every request fails with the same error
+  let queue: Promise<void> = Promise.resolve();
+
+  port.on('message', (m: ToInference) => {
+    queue = queue.then(async () => {
+      try {
+        await backend;
+        post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
+      } catch (err) {
+        post({
+          type: 'reply',
+          id: m.id,
+          ok: false,
+          message: err instanceof Error ? err.message : String(err),
+          code: err instanceof CodedError ? err.code : undefined,
+        });
+      }
+    });
+  });
+
+  async function handle(r: InferenceRequest): Promise<InferenceResult> {
+    switch (r.type) {
+      case 'load': {
+        const loaded = await loadRunForInference(r.dir);
+        const previous = current;
+        current = { loaded, info: describe(loaded) };
+        previous?.loaded.model.dispose();
+        return { type: 'load', model: current.info };
+      }
+      case 'fill': {
+        if (!current) {
+          throw new CodedError('no model is loaded: train a run or load a checkpoint first', MlmErrorCodes.NoModel);
+        }
+        const t0 = performance.now();
+        const { model, tokenizer } = current.loaded;
+        const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
+        if (!sub.masks.length) {
+          throw new CodedError(`the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`, MlmErrorCodes.InvalidParams);
+        }
+        const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+        const masks: MaskResult[] = sub.masks.map((offset, i) => ({
+          offset,
+          predictions: (perMask[i] ?? []).map((p) => ({
+            ...p,
+            sequence: sub.restore(p.sequence),
+          })),
+        }));
+        return { type: 'fill', masks, model: current.info, elapsedMs: performance.now() - t0 };
+      }
+      case 'memory': {
+        const mem = tf.memory();
+        return { type: 'memory', memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers } };
+      }
+    }
+  }
+}
+
+function describe(loaded: Loaded): LoadedModel {
+  return {
+    dir: loaded.checkpointDir,
+    runId: path.basename(loaded.runDir),
+    step: loaded.step,
+    arch: loaded.model.config.arch,
+    vocabSize: loaded.tokenizer.vocabSize,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Messages between the backend's main thread and its two kinds of worker (both run dist/trainer-worker.js;
+ * `workerData.role` picks one): the trainer (one per run) and the inference worker (one per backend, serves
+ * fill-mask and hovers). Plain structured-clone data only.
+ */
+import type { ResolvedRunConfig } from '../../protocol/runConfig';
+import type { MaskResult } from '../../protocol/inference';
+import type { TfMemory } from '../../protocol/status';
+import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
+
+export type WorkerRole = 'train' | 'infer';
+
+export interface WorkerData {
+  role: WorkerRole;
+  /** Backend choice ('auto', 'wasm', ...) passed to initBackend. */
+  backend: string;
+  /** XNNPACK threads for the wasm backend. */
+  threads?: number;
+}
+
+/** What the worker reports about its TF.js backend once it has initialised. */
+export interface WorkerBackend {
+  name: string;
+  device: string;
+  cores: number;
+  reasons: string[];
+}
+
+// ── trainer ─────────────────────────────────────────────────────────────────────────────────────────
+
+export type ToTrainer =
+  | {
+      type: 'start';
+      config: ResolvedRunConfig;
+      /** Workspace root: the run goes to <cwd>/.mlm/runs/<runId>. */
+      cwd: string;
+      runId: string;
+      /** Already created by the main thread (so mlm/train can answer with it at once). */
+      runDir: string;
+      corpusFiles: string[];
+      resumeFrom?: string;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** Abort: the trainer ends after the current step (saving a final checkpoint when it can). */
+  | { type: 'stop' }
+  | { type: 'memory' };
+
+export type FromTrainer =
+  | { type: 'ready'; backend: WorkerBackend }
+  | { type: 'phase'; phase: TrainPhase; detail?: string }
+  | { type: 'progress'; message: string; fraction?: number }
+  | { type: 'metrics'; record: MetricRecord }
+  | { type: 'checkpoint'; info: CheckpointInfo }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'memory'; memory: TfMemory }
+  /** The run ended; `summary` is the trainer's RunSummary. */
+  | { type: 'done'; summary: TrainerSummary }
+  /** runTraining threw (or the backend failed to start): message says what to do. */
+  | { type: 'failed'; message: string; stack?: string };
+
+/** The parts of RunSummary (server/ml/train/summary.ts) the server reads, plus the object itself. */
+export interface TrainerSummary {
+  runId: string;
+  runDir: string;
+  steps: number;
+  stoppedBy: string;
+  error?: string;
+  bestEval?: MetricRecord;
+  lastCheckpoint?: string;
+  bestCheckpoint?: string;
+  raw: unknown;
+}
+
+// ── inference ───────────────────────────────────────────────────────────────────────────────────────
+
+export interface LoadedModel {
+  dir: string;
+  runId?: string;
+  step?: number;
+  arch?: string;
+  vocabSize?: number;
+}
+
+export type InferenceRequest =
+  /** Load the model of a checkpoint or run directory (replaces the current one once loaded). */
+  | { type: 'load'; dir: string }
+  | { type: 'fill'; text: string; topK: number; targets?: string[]; maskToken: string }
+  | { type: 'memory' };
+
+export type InferenceResult =
+  | { type: 'load'; model: LoadedModel }
+  | { type: 'fill'; masks: MaskResult[]; model: LoadedModel; elapsedMs: number }
+  | { type: 'memory'; memory: TfMemory };
+
+export type ToInference = { id: number; request: InferenceRequest };
+
+export type FromInference =
+  | { type: 'ready'; backend: WorkerBackend }
+  | { type: 'reply'; id: number; ok: true; result: InferenceResult }
+  /** code: an MlmErrorCodes value when the failure is the user's to fix (no model, bad checkpoint). */
+  | { type: 'reply'; id: number; ok: false; message: string; code?: number };

@@ -1,0 +1,67 @@
+/**
+ * The trainer side of a training worker: initialises its own TF.js backend, runs one run with runTraining and
+ * reports every callback to the main thread. Pause/resume/stop arrive as messages and steer the TrainControl.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { MessagePort } from 'node:worker_threads';
+import { initBackend, type BackendChoice } from '../ml/backend';
+import { runTraining } from '../ml/train/run';
+import type { FromTrainer, ToTrainer, WorkerData } from './messages';
+import { PauseGate } from './pauseGate';
+import { toTrainerSummary } from './summary';
+
+export function runTrainerRole(port: MessagePort, data: WorkerData): void {
+  const post = (m: FromTrainer): void => port.postMessage(m);
+  const abort = new AbortController();
+  const gate = new PauseGate(abort.signal);
+  let started = false;
+
+  port.on('message', (m: ToTrainer) => {
+    switch (m.type) {
+      case 'start':
+        if (started) return post({ type: 'log', level: 'warn', message: 'trainer worker got a second start; ignored' });
+        started = true;
+        void train(m);
+        return;
+      case 'pause':
+        return gate.pause();
+      case 'resume':
+        return gate.resume();
+      case 'stop':
+        gate.resume();
+        return abort.abort();
+      case 'memory': {
+        const mem = tf.memory();
+        return post({ type: 'memory', memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers } });
+      }
+    }
+  });
+
+  async function train(m: Extract<ToTrainer, { type: 'start' }>): Promise<void> {
+    try {
+      const info = await initBackend({ backend: data.backend as BackendChoice, threads: data.threads });
+      post({ type: 'ready', backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons } });
+      const summary = await runTraining(m.config, {
+        cwd: m.cwd,
+        runId: m.runId,
+        corpusFiles: m.corpusFiles,
+        resumeFrom: m.resumeFrom,
+        control: { signal: abort.signal, waitIfPaused: () => gate.wait() },
+        callbacks: {
+          onPhase: (phase, detail) => post({ type: 'phase', phase, detail }),
+          onProgress: (p) => post({ type: 'progress', message: p.message, fraction: p.fraction }),
+          onMetrics: (record) => post({ type: 'metrics', record }),
+          onCheckpoint: (info) => post({ type: 'checkpoint', info }),
+          onLog: (level, message) => post({ type: 'log', level, message }),
+        },
+      });
+      post({ type: 'done', summary: toTrainerSummary(summary) });
+    } catch (err) {
+      post({
+        type: 'failed',
+        message: err instanceof Error ? err.message : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `npm run bench -- w1|w2|w3|all|profile|soak [--json] [options]` — the benchmarks of
+ * ../shared/docs/benchmarks.md. Prints one JSON line per figure as it is measured, then (without --json)
+ * a table. Ours and the PyTorch reference are measured in this one invocation, in interleaved windows.
+ * Benchmarks, not tests: nothing here passes or fails on a number.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
+import { initBackend, type BackendChoice } from '../../server/ml/backend';
+import { runProfile } from './profile';
+import { createReporter, type BenchRecord } from './report';
+import { runSoak, SOAK_DEFAULTS } from './soak';
+import { TorchReference } from './torchRef';
+import { runW1, W1_DEFAULTS } from './w1';
+import { runW2, W2_DEFAULTS } from './w2';
+
+const USAGE = `usage: npm run bench -- <workload>... [options]
+workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), all (= w1 w2 w3),
+           profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps)
+options:   --json             JSON lines only (no table)
+           --no-torch         skip the PyTorch reference
+           --backend NAME     auto|wasm|cpu|tensorflow|cuda (default auto, as the product)
+           --threads N        wasm threads (default: all cores)
+           --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
+           --dropout P        W1/profile dropout (default 0: W1 lists none)
+           --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
+           --preset NAME      soak model preset (default ${SOAK_DEFAULTS.preset})`;
+
+interface Args {
+  workloads: string[];
+  flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const workloads: string[] = [];
+  const flags = new Map<string, string | true>();
+  const valued = new Set(['--backend', '--threads', '--windows', '--dropout', '--steps', '--preset']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (valued.has(a)) {
+      if (argv[i + 1] === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      flags.set(a, argv[++i]);
+    } else if (a.startsWith('--')) flags.set(a, true);
+    else workloads.push(a);
+  }
+  return { workloads, flags };
+}
+
+function num(flags: Map<string, string | true>, name: string, fallback: number): number {
+  const v = flags.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (v === true || !Number.isFinite(n)) throw new Error(`${name} must be a number, got "${String(v)}"`);
+  return n;
+}
+
+/** W3 belongs to the tokenizer side (test/bench/w3.ts exports runW3); loaded by path so that this file
+ * does not depend on its types. */
+async function runW3(json: boolean): Promise<BenchRecord[]> {
+  const file = './w3'; // a variable: tsc does not resolve it, so main.ts builds before w3.ts exists
+  const w3 = (await import(file)) as { runW3: (opts: { json: boolean }) => Promise<BenchRecord[] | void> };
+  return (await w3.runW3({ json })) ?? [];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { workloads: asked, flags } = parseArgs(argv);
+  if (!asked.length || flags.has('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return asked.length ? 0 : 2;
+  }
+  const known = ['w1', 'w2', 'w3', 'all', 'profile', 'soak'];
+  const bad = asked.filter((w) => !known.includes(w));
+  if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
+  const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'w3'] : [w])));
+  const json = flags.has('--json');
+  const out = createReporter((line) => process.stdout.write(`${line}\n`));
+
+  const backend = await initBackend({
+    backend: (flags.get('--backend') as BackendChoice | undefined) ?? 'auto',
+    threads: flags.has('--threads') ? num(flags, '--threads', 1) : undefined,
+  });
+  out.info('backend', { ...backend, tfjs: tf.version_core, node: process.version, date: new Date().toISOString(), loadavg: os.loadavg() });
+
+  const needsTorch = (workloads.has('w1') || workloads.has('w2')) && !flags.has('--no-torch');
+  const torch = needsTorch ? await TorchReference.start() : undefined;
+  if (torch) out.info('pytorch', { ...torch.info });
+  try {
+    const dropout = num(flags, '--dropout', W1_DEFAULTS.dropout);
+    if (workloads.has('w1')) {
+      await runW1({ ...W1_DEFAULTS, windows: num(flags, '--windows', W1_DEFAULTS.windows), dropout }, backend, torch, out);
+    }
+    if (workloads.has('w2')) await runW2(W2_DEFAULTS, torch, out);
+    if (workloads.has('w3')) for (const r of await runW3(json)) out.record(r);
+    if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);
+    if (workloads.has('soak')) {
+      runSoak(
+        {
+          ...SOAK_DEFAULTS,
+          steps: num(flags, '--steps', SOAK_DEFAULTS.steps),
+          preset: (flags.get('--preset') as typeof SOAK_DEFAULTS.preset | undefined) ?? SOAK_DEFAULTS.preset,
+        },
+        out,
+      );
+    }
+  } finally {
+    torch?.close();
+  }
+  // The machine is shared: the load average says how noisy this run was.
+  out.info('load', { loadavg: os.loadavg() });
+  if (!json) process.stdout.write(`\n${out.table()}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  // The threaded wasm binary's pthreads keep the process alive: exit explicitly (benchmarks.md).
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

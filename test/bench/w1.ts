@@ -1,0 +1,187 @@
+/**
+ * W1 — training throughput (../shared/docs/benchmarks.md): the W1 BERT (vocab 8192, hidden 256, 4 layers,
+ * 4 heads, FFN 1024, seq 128, batch 32, 15 % targets, AdamW lr 1e-3, clipping 1.0) trained by the
+ * product's own training step (server/ml/train/step.ts trainStep + AdamW + createModel) and by the
+ * PyTorch reference, in timed windows interleaved in this one invocation; medians of the windows.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import os from 'node:os';
+import type { BackendInfo } from '../../server/ml/backend';
+import { bertPreset, createModel } from '../../server/ml/model';
+import { AdamW } from '../../server/ml/train/adamw';
+import { trainStep } from '../../server/ml/train/step';
+import type { BertConfig, MlmBatch } from '../../server/ml/types';
+import { fmt, type Reporter } from './report';
+import { median } from './stats';
+import type { TorchReference } from './torchRef';
+import { w1Batches, writeBatchesFile } from './w1Batches';
+
+/** FLOPs of one training step per input token (forward 7.46 MFLOP × 3), from benchmarks.md. */
+export const W1_FLOP_PER_TOKEN = 22.4e6;
+/** XNNPACK on 128-bit wasm SIMD peaks near this per thread (benchmarks.md). */
+export const WASM_GFLOPS_PER_THREAD = 42;
+
+export interface W1Options {
+  seed: number;
+  /** Timed windows per system (medians over them). */
+  windows: number;
+  /** Target length of one timed window: steps per window are chosen from the warm-up step time. */
+  windowSeconds: number;
+  warmupSteps: number;
+  /** W1 does not list dropout; 0 unless asked (the product's presets default to 0.1). */
+  dropout: number;
+  batchSize: number;
+  seqLen: number;
+}
+
+export const W1_DEFAULTS: W1Options = {
+  seed: 1234,
+  windows: 5,
+  windowSeconds: 3,
+  warmupSteps: 2,
+  dropout: 0,
+  batchSize: 32,
+  seqLen: 128,
+};
+
+export function w1Config(dropout: number): BertConfig {
+  return {
+    ...bertPreset('mini', 8192, 128),
+    hiddenDropoutProb: dropout,
+    attentionProbsDropoutProb: dropout,
+  };
+}
+
+/** The product's training step on one model: createModel + AdamW + trainStep, one batch per step. */
+class OursW1 {
+  private readonly model;
+  private readonly optimizer: AdamW;
+  private i = 0;
+  lastLoss = NaN;
+  lastAccuracy = NaN;
+
+  constructor(
+    config: BertConfig,
+    seed: number,
+    private readonly batches: readonly MlmBatch[],
+  ) {
+    this.model = createModel(config, { seed });
+    this.optimizer = new AdamW(this.model.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
+  }
+
+  /** Runs n steps; returns their wall time in ms. trainStep reads the loss back, so the work is done. */
+  steps(n: number): number {
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) {
+      const r = trainStep(this.model, this.optimizer, [this.batches[this.i++ % this.batches.length]], {
+        lr: 1e-3,
+        clipNorm: 1,
+      });
+      this.lastLoss = r.loss;
+      this.lastAccuracy = r.accuracy;
+    }
+    return performance.now() - t0;
+  }
+
+  get parameters(): number {
+    let n = 0;
+    for (const v of this.model.variables.values()) n += v.size;
+    return n;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+export async function runW1(
+  opts: W1Options,
+  backend: BackendInfo,
+  torch: TorchReference | undefined,
+  out: Reporter,
+): Promise<void> {
+  const config = w1Config(opts.dropout);
+  const batches = w1Batches({ count: 8, batchSize: opts.batchSize, seqLen: opts.seqLen, vocabSize: config.vocabSize, seed: opts.seed });
+  const tokensPerStep = opts.batchSize * opts.seqLen;
+  const targets = batches.reduce((s, b) => s + b.labels.length, 0) / batches.length;
+
+  const ours = new OursW1(config, opts.seed, batches);
+  if (torch) {
+    const r = await torch.call('w1_init', { config, batchesFile: writeBatchesFile(batches), seed: opts.seed, lr: 1e-3, clipNorm: 1 });
+    if (r.parameters !== ours.parameters) {
+      throw new Error(`the PyTorch reference has ${String(r.parameters)} parameters, ours ${ours.parameters}: the models differ`);
+    }
+  }
+  // Warm-up: first steps allocate, compile and fill caches; the last one sizes the windows.
+  ours.steps(opts.warmupSteps - 1);
+  const oursSteps = Math.max(1, Math.round((opts.windowSeconds * 1000) / ours.steps(1)));
+  let torchSteps = 1;
+  if (torch) {
+    await torch.call('w1_steps', { n: opts.warmupSteps });
+    const r = await torch.call('w1_steps', { n: 1 });
+    torchSteps = Math.max(1, Math.round((opts.windowSeconds * 1000) / (r.ms as number)));
+  }
+  const tensorsBefore = tf.memory().numTensors;
+
+  const oursTps: number[] = [];
+  const torchTps: number[] = [];
+  const torchLoss: number[] = [];
+  for (let w = 0; w < opts.windows; w++) {
+    if (torch) {
+      const r = await torch.call('w1_steps', { n: torchSteps });
+      torchTps.push((tokensPerStep * torchSteps) / ((r.ms as number) / 1000));
+      torchLoss.push(r.loss as number);
+    }
+    const ms = ours.steps(oursSteps);
+    oursTps.push((tokensPerStep * oursSteps) / (ms / 1000));
+  }
+  const leaked = (tf.memory().numTensors - tensorsBefore) / (opts.windows * oursSteps);
+  const oursLoss = ours.lastLoss;
+  const parameters = ours.parameters;
+  ours.dispose();
+
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const roofline = (WASM_GFLOPS_PER_THREAD * 1e9 * cores) / W1_FLOP_PER_TOKEN; // tokens/s
+  const o = median(oursTps);
+  const common = { oursStepsPerWindow: oursSteps, torchStepsPerWindow: torchSteps, batchSize: opts.batchSize, seqLen: opts.seqLen, targetsPerBatch: targets, dropout: opts.dropout, parameters };
+  out.record({
+    workload: 'w1',
+    system: 'ours',
+    metric: 'tokens_per_s',
+    value: o,
+    unit: 'tokens/s',
+    samples: oursTps,
+    gflops: (o * W1_FLOP_PER_TOKEN) / 1e9,
+    backend: backend.name,
+    device: backend.device,
+    threads: backend.threads ?? null,
+    rooflineTokensPerS: roofline,
+    rooflineCores: cores,
+    rooflinePercent: (100 * o) / roofline,
+    tensorsLeakedPerStep: leaked,
+    loss: oursLoss,
+    ...common,
+  });
+  out.row(['W1', 'training tokens/s', fmt(o), torch ? fmt(median(torchTps)) : '—', torch ? `${fmt(o / median(torchTps))}×` : 'no reference']);
+  out.row(['W1', `% of wasm roofline (${WASM_GFLOPS_PER_THREAD} GFLOP/s × ${cores})`, `${fmt((100 * o) / roofline)} %`, '—', `roofline ${fmt(roofline)} tokens/s`]);
+  out.row(['W1', 'GFLOP/s (22.4 MFLOP/token)', fmt((o * W1_FLOP_PER_TOKEN) / 1e9), torch ? fmt((median(torchTps) * W1_FLOP_PER_TOKEN) / 1e9) : '—', backend.device]);
+  out.row(['W1', 'tensors leaked per step', fmt(leaked), '—', '']);
+  if (torch) {
+    const t = median(torchTps);
+    out.record({
+      workload: 'w1',
+      system: 'pytorch',
+      metric: 'tokens_per_s',
+      value: t,
+      unit: 'tokens/s',
+      samples: torchTps,
+      gflops: (t * W1_FLOP_PER_TOKEN) / 1e9,
+      loss: torchLoss[torchLoss.length - 1],
+      torch: torch.info.torch,
+      openblas: torch.info.openblas,
+      ...common,
+    });
+    out.record({ workload: 'w1', system: 'ours/pytorch', metric: 'ratio', value: o / t, unit: '×' });
+  }
+}

@@ -1,0 +1,151 @@
+// Playwright helpers for the VS Code workbench served by code-server: command palette, quick open,
+// status bar, editors, hovers (DOM Range technique), the dashboard webview's nested iframes.
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { extensionId } from './paths';
+
+/** The status bar item's DOM id is `<publisher>.<name>.<itemId>`; innerText drops the codicon. */
+export function statusItem(page: Page, itemId: string): Locator {
+  return page.locator(`[id="${extensionId}.${itemId}"]`);
+}
+
+export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+}
+
+/** Text of a locator with codicons and surrounding whitespace removed. */
+export async function textOf(locator: Locator): Promise<string> {
+  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** F1, type the command's title, click the row whose label is exactly it. */
+export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+    .first();
+  await row.waitFor({ timeout: timeoutMs });
+  await row.click();
+}
+
+/**
+ * After a failed scenario: closes quick inputs and, when a run is still going (the palette offers
+ * Stop Training only then), stops it so that the next scenarios start from an idle backend.
+ */
+export async function recoverWorkbench(page: Page, stopTitle: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await runCommand(page, stopTitle, 2_000).catch(() => page.keyboard.press('Escape'));
+}
+
+/** Rows currently shown by the quick input (command palette, quick pick). */
+export function quickPickRows(page: Page): Locator {
+  return page.locator('.quick-input-widget:not(.hidden) .monaco-list-row');
+}
+
+/** Ctrl+P, type the file name, open the first match; resolves once its tab is active. */
+export async function openFile(page: Page, fileName: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(fileName);
+  await quickPickRows(page).filter({ hasText: fileName }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 15_000 });
+}
+
+/** Visible lines of the active editor. */
+export function editorLines(page: Page): Locator {
+  return page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-line');
+}
+
+/** The visible hover widget. */
+export function hoverWidget(page: Page): Locator {
+  return page.locator('.monaco-hover:not(.hidden)');
+}
+
+/**
+ * Hovers the first occurrence of `word` in the active editor. In plain text a whole line is one span,
+ * so the word's rectangle comes from a DOM Range; the mouse goes near it first, then onto it in steps.
+ */
+export async function hoverWord(page: Page, word: string): Promise<void> {
+  const box = await page.evaluate((w) => {
+    const lines = document.querySelectorAll(
+      '.editor-group-container.active .editor-instance .monaco-editor .view-line',
+    );
+    for (const line of Array.from(lines)) {
+      const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const text = (n.textContent ?? '').replace(/\u00a0/g, ' ');
+        const at = text.indexOf(w);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(n, at);
+        range.setEnd(n, at + w.length);
+        const r = range.getBoundingClientRect();
+        return { x: r.left, y: r.top, width: r.width, height: r.height };
+      }
+    }
+    return null;
+  }, word);
+  if (!box) throw new Error(`"${word}" is not visible in the active editor`);
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx, cy + 60);
+  await page.mouse.move(cx, cy, { steps: 5 });
+}
+
+/** The dashboard's HTML: the webview's two nested iframes. */
+export function webview(page: Page): FrameLocator {
+  return page
+    .frameLocator(`iframe.webview.ready[src*="extensionId=${extensionId}"]`)
+    .frameLocator('iframe#active-frame');
+}
+
+/** Closes every editor, discarding unsaved changes. */
+export async function closeAllEditors(page: Page): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
+  if (await dontSave.isVisible().catch(() => false)) await dontSave.click();
+  await page.keyboard.press('Escape');
+}
+
+/** Polls `read()` until `accept(value)`; returns the accepted value or throws with the last one seen. */
+export async function until<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 200,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await read();
+      if (accept(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > end) {
+      const seen =
+        last !== undefined
+          ? `; last seen: ${JSON.stringify(last)}`
+          : lastError
+            ? `; ${String(lastError)}`
+            : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,57 @@
+// Hovering [MASK] in a plain-text file shows the model's predictions (the model trained by the Train MLM
+// scenario); clicking a prediction's link replaces the mask in the document.
+import type { Scenario } from '../harness/scenario';
+import {
+  closeAllEditors,
+  editorLines,
+  hoverWidget,
+  hoverWord,
+  openFile,
+  textOf,
+  until,
+} from '../harness/workbench';
+import { ids } from './ids';
+
+export const hoverFillMask: Scenario = {
+  name: 'hover [MASK] shows predictions and a link replaces it',
+  async run({ page, shot, note }) {
+    await openFile(page, ids.files.mask);
+    const line = editorLines(page).first();
+    const before = await textOf(line);
+    if (!before.includes('[MASK]')) throw new Error(`mask.txt's first line has no [MASK]: ${before}`);
+
+    const hover = hoverWidget(page).filter({ hasText: ids.hover.title });
+    await until(
+      async () => {
+        await hoverWord(page, '[MASK]');
+        await hover.first().waitFor({ timeout: 3_000 });
+        return true;
+      },
+      (ok) => ok,
+      60_000,
+      'the fill-mask hover on [MASK]',
+      500,
+    );
+    const links = hover.first().locator(ids.hover.replaceLinks);
+    await links.first().waitFor({ timeout: 10_000 });
+    const tokens = (await links.allInnerTexts()).map((t) => t.trim());
+    note(`hover: ${await textOf(hover.first())}`);
+    note(`predictions: ${tokens.join(', ')}`);
+    if (tokens.length === 0) throw new Error('the hover lists no predictions');
+    await shot('hover with predictions');
+
+    const token = tokens[0];
+    await links.first().click();
+    const after = await until(
+      () => textOf(line),
+      (t) => !t.includes('[MASK]'),
+      15_000,
+      'the [MASK] to be replaced',
+    );
+    note(`line after replace: ${after}`);
+    const expected = before.replace('[MASK]', token);
+    if (after !== expected) throw new Error(`expected "${expected}", got "${after}"`);
+    await shot('mask replaced');
+    await closeAllEditors(page);
+  },
+};

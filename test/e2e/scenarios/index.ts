@@ -1,0 +1,18 @@
+// The UI scenarios that share the main (trusted) code-server window, in the order they run: later
+// ones rely on earlier ones (the hover needs the model trained by the Train MLM scenario).
+import type { Scenario } from '../harness/scenario';
+import { backendRestart } from './backendRestart';
+import { invalidConfigDiagnostics } from './diagnostics';
+import { hoverFillMask } from './hover';
+import { statusBarThroughRun } from './status';
+import { trainFromPalette } from './train';
+import { workbenchLoads } from './workbench';
+
+export const mainScenarios: Scenario[] = [
+  workbenchLoads,
+  invalidConfigDiagnostics,
+  trainFromPalette,
+  statusBarThroughRun,
+  hoverFillMask,
+  backendRestart,
+];

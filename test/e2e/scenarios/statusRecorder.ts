@@ -1,0 +1,33 @@
+// Samples the status item's text in the background and keeps every distinct value in order, so a
+// scenario can check the sequence it went through (idle → step … → idle) after the fact.
+import type { Locator } from 'playwright-core';
+import { textOf } from '../harness/workbench';
+
+export class StatusRecorder {
+  private readonly seen: string[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly item: Locator,
+    private readonly intervalMs = 100,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const text = await textOf(this.item).catch(() => '');
+        if (text && text !== this.seen[this.seen.length - 1]) this.seen.push(text);
+        await new Promise((r) => setTimeout(r, this.intervalMs));
+      }
+    })();
+  }
+
+  /** Stops sampling and returns the distinct texts in order. */
+  async stop(): Promise<string[]> {
+    this.running = false;
+    await this.loop;
+    return [...this.seen];
+  }
+}

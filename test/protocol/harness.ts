@@ -1,0 +1,138 @@
+/**
+ * Spawns the BUILT backend (dist/server.js) as a child process and speaks JSON-RPC to it with vscode-jsonrpc,
+ * the way the extension does. Notifications are recorded so tests can await them (no sleeps).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const SERVER = path.join(ROOT, 'dist/server.js');
+
+/** Builds dist/ once per test process unless MLM_TEST_NO_BUILD is set (the CI builds first). */
+export function ensureBuilt(): void {
+  if (process.env.MLM_TEST_NO_BUILD && fs.existsSync(SERVER)) return;
+  const r = require('node:child_process').spawnSync(process.execPath, ['.ci/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+  if (r.status !== 0) throw new Error(`build failed: ${String(r.stderr)}`);
+  process.env.MLM_TEST_NO_BUILD = '1';
+}
+
+/** A fresh copy of a fixture folder in a temp dir (runs are written under it). */
+export function tempWorkspace(fixture = 'protocol-corpus'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-proto-'));
+  fs.cpSync(path.join(ROOT, 'test/fixtures', fixture), dir, { recursive: true });
+  return dir;
+}
+
+export interface Notification {
+  method: string;
+  params: unknown;
+}
+
+export class Recorder {
+  readonly all: Notification[] = [];
+  private waiters: Array<{ method: string; pred: (p: unknown) => boolean; resolve: (p: unknown) => void }> = [];
+
+  push(n: Notification): void {
+    this.all.push(n);
+    this.waiters = this.waiters.filter((w) => {
+      if (w.method !== n.method || !w.pred(n.params)) return true;
+      w.resolve(n.params);
+      return false;
+    });
+  }
+
+  /** The first notification (already received or future) of `method` matching pred. */
+  next<T>(method: string, pred: (p: T) => boolean = () => true, since = 0): Promise<T> {
+    const hit = this.all.slice(since).find((n) => n.method === method && pred(n.params as T));
+    if (hit) return Promise.resolve(hit.params as T);
+    return new Promise((resolve) =>
+      this.waiters.push({ method, pred: (p) => pred(p as T), resolve: (p) => resolve(p as T) }),
+    );
+  }
+
+  of<T>(method: string): T[] {
+    return this.all.filter((n) => n.method === method).map((n) => n.params as T);
+  }
+}
+
+export interface Spawned {
+  proc: ChildProcess;
+  conn: MessageConnection;
+  notes: Recorder;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends raw bytes on stdin (stdio transport only). */
+  raw(bytes: string): void;
+}
+
+export function spawnServer(opts: { transport?: 'stdio' | 'node-ipc'; env?: Record<string, string>; args?: string[] } = {}): Spawned {
+  const transport = opts.transport ?? 'stdio';
+  const proc = spawn(process.execPath, [SERVER, `--${transport}`, ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: transport === 'stdio' ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'ipc'],
+  });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const conn =
+    transport === 'stdio'
+      ? createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!))
+      : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
+  const notes = new Recorder();
+  conn.onNotification((method, params) => notes.push({ method, params }));
+  // window/workDoneProgress/create and similar server → client requests: accept them.
+  conn.onRequest(() => null);
+  conn.onError(() => undefined);
+  conn.listen();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { proc, conn, notes, stderr: () => err, exited, raw: (b) => proc.stdin!.write(b) };
+}
+
+export async function initialize(s: Spawned, root: string | null, options: Record<string, unknown> = {}): Promise<unknown> {
+  const result = await s.conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: root ? `file://${root}` : null,
+    workspaceFolders: root ? [{ uri: `file://${root}`, name: path.basename(root) }] : null,
+    capabilities: { window: { workDoneProgress: true } },
+    initializationOptions: options,
+  });
+  await s.conn.sendNotification('initialized', {});
+  return result;
+}
+
+/** Polite end: shutdown + exit, then wait for the process. */
+export async function stopServer(s: Spawned): Promise<void> {
+  try {
+    await s.conn.sendRequest('shutdown');
+    await s.conn.sendNotification('exit');
+  } catch {
+    // already gone
+  }
+  s.conn.dispose();
+  if (s.proc.exitCode === null && s.proc.signalCode === null) {
+    const t = setTimeout(() => s.proc.kill('SIGKILL'), 5000);
+    await s.exited;
+    clearTimeout(t);
+  }
+}
+
+/** A run config small enough to train in seconds on the fixture corpus. */
+export const TINY_RUN = {
+  model: { preset: 'tiny', overrides: { hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 64, maxPositionEmbeddings: 64 } },
+  tokenizer: { vocabSize: 120, minFrequency: 1 },
+  data: { seqLen: 32, validationSplit: 0.3 },
+  training: { batchSize: 4, maxSteps: 400, evalEvery: 5, evalBatches: 1, logEvery: 1, warmupSteps: 0 },
+  checkpoint: { every: 5, keepLast: 2 },
+};
