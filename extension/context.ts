@@ -141,6 +141,8 @@ export class Ctx implements vscode.Disposable {
           this.serverStartedEmitter.fire(client.serverProcess?.pid);
           void this.refreshStatus();
         } else if (e.newState === State.Stopped && this.connection !== 'restarting') {
+          this.stopMessage ??=
+            'The MLM backend stopped. "MLM: Show Backend Logs" says why; "MLM: Restart Backend" starts it again.';
           this.setConnection('stopped');
         }
       }),
@@ -151,11 +153,8 @@ export class Ctx implements vscode.Disposable {
     try {
       await client.start();
     } catch (err) {
+      // The crash handler and onDidChangeState decide the connection state (a failed start may be restarted).
       this.log.error(`backend failed to start: ${(err as Error).message}`);
-      if (this.connection !== 'stopped') {
-        this.setConnection('stopped');
-        this.stopMessage = `The backend failed to start: ${(err as Error).message}`;
-      }
     }
   }
 
@@ -219,7 +218,11 @@ export class Ctx implements vscode.Disposable {
         : `The MLM backend crashed ${decision.crashesInWindow} times in ${minutes} minutes and was not restarted.`;
     this.setConnection('stopped');
     void vscode.window
-      .showErrorMessage(`${this.stopMessage} Check the backend logs, then restart it.`, 'Show Output', 'Restart Backend')
+      .showErrorMessage(
+        `${this.stopMessage} Check the backend logs, then restart it.`,
+        'Show Output',
+        'Restart Backend',
+      )
       .then((choice) => {
         if (choice === 'Show Output') this.log.show();
         if (choice === 'Restart Backend') void this.restart();

@@ -39,14 +39,19 @@ export function parseClientSettings(raw: unknown): ParsedClientSettings {
         `mlm.server.runtime must be an absolute path to a Node.js binary, got ${JSON.stringify(r)}; using the extension host's own Node`,
       );
   } else if (r !== undefined && r !== null && r !== '') {
-    errors.push(`mlm.server.runtime must be a string, got ${JSON.stringify(r)}; using the extension host's own Node`);
+    errors.push(
+      `mlm.server.runtime must be a string, got ${JSON.stringify(r)}; using the extension host's own Node`,
+    );
   }
 
   let smoothing = d.smoothing;
   const s = dashboard.smoothing;
   if (s !== undefined) {
     if (typeof s === 'number' && Number.isFinite(s) && s >= 0 && s <= 0.99) smoothing = s;
-    else errors.push(`mlm.dashboard.smoothing must be a number in 0..0.99, got ${JSON.stringify(s)}; using ${d.smoothing}`);
+    else
+      errors.push(
+        `mlm.dashboard.smoothing must be a number in 0..0.99, got ${JSON.stringify(s)}; using ${d.smoothing}`,
+      );
   }
   return { settings: { runtime, smoothing }, errors };
 }

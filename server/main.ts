@@ -7,7 +7,9 @@ import { startServer } from './handlers/startServer';
 import { parseTransport } from './handlers/transport';
 
 try {
-  const started = startServer(parseTransport(process.argv.slice(2)), (line) => process.stderr.write(`mlm backend: ${line}\n`));
+  const started = startServer(parseTransport(process.argv.slice(2)), (line) =>
+    process.stderr.write(`mlm backend: ${line}\n`),
+  );
   started.listening?.then(
     (a) => process.stderr.write(`mlm backend: listening on ${a.address}:${a.port}\n`),
     (err: Error) => {

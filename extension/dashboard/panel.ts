@@ -81,20 +81,27 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
     enableScripts: true,
     enableCommandUris: false,
     retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
+    localResourceRoots: [
+      vscode.Uri.joinPath(extensionUri, 'media'),
+      vscode.Uri.joinPath(extensionUri, 'dist'),
+    ],
   };
 }
 
 function selectedFromState(state: unknown): string[] {
   const s = (state as { selected?: unknown } | undefined)?.selected;
   return Array.isArray(s)
-    ? s.filter((x): x is string => typeof x === 'string' && x.length <= WEBVIEW_LIMITS.maxIdLength).slice(0, 20)
+    ? s
+        .filter((x): x is string => typeof x === 'string' && x.length <= WEBVIEW_LIMITS.maxIdLength)
+        .slice(0, 20)
     : [];
 }
 
 class DashboardPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private runs: RunInfo[] = [];
+  /** The run listing in flight (status changes do not start a second one). */
+  private listing: Promise<RunInfo[]> | undefined;
   private ready = false;
   private rejected = 0;
   private readonly posted: Record<string, number> = {};
@@ -114,7 +121,8 @@ class DashboardPanel {
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       ctx.onDidChange(() => {
         if (ctx.status) this.post({ type: 'status', status: ctx.status });
-        if (ctx.status?.runId && !this.runs.some((r) => r.runId === ctx.status?.runId)) void this.sendRuns();
+        const runId = ctx.status?.runId;
+        if (runId && !this.listing && !this.runs.some((r) => r.runId === runId)) void this.sendRuns();
       }),
       ctx.onGpu((gpu) => this.post({ type: 'gpu', gpu })),
       ctx.onMetrics((m) => {
@@ -167,7 +175,9 @@ class DashboardPanel {
       this.ctx.log.warn(`dashboard: ignored an invalid message: ${safeJson(raw)}`);
       return;
     }
-    void this.handle(raw).catch((err) => this.ctx.log.error(`dashboard: ${raw.type} failed: ${describeError(err)}`));
+    void this.handle(raw).catch((err) =>
+      this.ctx.log.error(`dashboard: ${raw.type} failed: ${describeError(err)}`),
+    );
   }
 
   private async handle(m: WebviewToHostMessage): Promise<void> {
@@ -210,12 +220,30 @@ class DashboardPanel {
 
   /** Sends the run list (backend's mlm/runs, else the folders on disk) and the history of the selected runs. */
   private async sendRuns(): Promise<void> {
-    this.runs = await this.listRuns();
+    this.listing = this.listRuns();
+    try {
+      this.runs = await this.listing;
+    } finally {
+      this.listing = undefined;
+    }
     const known = new Set(this.runs.map((r) => r.runId));
     this.selected = this.selected.filter((id) => known.has(id));
+    // The active run is always drawn, first.
+    const state = this.ctx.status?.state;
+    const running = state === 'training' || state === 'paused' || state === 'preparing';
+    const active = this.runs.find((r) => r.active)?.runId ?? (running ? this.ctx.status?.runId : undefined);
+    if (active && known.has(active) && this.selected[0] !== active) {
+      this.selected = [active, ...this.selected.filter((id) => id !== active)].slice(
+        0,
+        WEBVIEW_LIMITS.maxRuns,
+      );
+    }
     if (this.selected.length === 0) {
       const active = this.runs.filter((r) => r.active).map((r) => r.runId);
-      this.selected = [...active, ...this.runs.filter((r) => !r.active).map((r) => r.runId)].slice(0, DEFAULT_SELECTED);
+      this.selected = [...active, ...this.runs.filter((r) => !r.active).map((r) => r.runId)].slice(
+        0,
+        DEFAULT_SELECTED,
+      );
     }
     this.post({ type: 'runs', runs: this.runs.slice(0, WEBVIEW_LIMITS.maxRuns), selected: this.selected });
     await this.sendHistory(this.selected);
@@ -240,8 +268,11 @@ class DashboardPanel {
       const info = this.runs.find((r) => r.runId === runId);
       if (!info) continue;
       const disk = await readRunMetrics(info.dir);
-      if (disk.skipped) this.ctx.log.debug(`dashboard: ${disk.skipped} unreadable lines in ${info.dir}/metrics.jsonl`);
-      const records = mergeRecords(disk.records, this.ctx.liveMetrics.get(runId) ?? []).slice(-WEBVIEW_LIMITS.maxRecords);
+      if (disk.skipped)
+        this.ctx.log.debug(`dashboard: ${disk.skipped} unreadable lines in ${info.dir}/metrics.jsonl`);
+      const records = mergeRecords(disk.records, this.ctx.liveMetrics.get(runId) ?? []).slice(
+        -WEBVIEW_LIMITS.maxRecords,
+      );
       runs.push({ runId, records });
     }
     this.post({ type: 'history', runs });

@@ -19,7 +19,8 @@ export async function findRunConfigs(): Promise<vscode.Uri[]> {
 /** Accepts a Uri, a path string, or `{ uri }` / `{ path }` (command arguments from tests and menus). */
 export function uriFromArg(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === 'string' && arg) return arg.includes('://') ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
+  if (typeof arg === 'string' && arg)
+    return arg.includes('://') ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
   if (typeof arg === 'object' && arg !== null) {
     const o = arg as { uri?: unknown; path?: unknown };
     return uriFromArg(o.uri) ?? uriFromArg(o.path);
@@ -39,7 +40,10 @@ export async function pickRunConfig(title: string): Promise<vscode.Uri | undefin
     uri,
   }));
   items.push({ label: NEW_FROM_PRESET });
-  const choice = await vscode.window.showQuickPick(items, { title, placeHolder: 'Run configuration (*.mlm.json)' });
+  const choice = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: 'Run configuration (*.mlm.json)',
+  });
   if (!choice) return undefined;
   return choice.uri ?? createRunConfig({});
 }
@@ -65,10 +69,14 @@ export async function createRunConfig(args: NewRunConfigArgs): Promise<vscode.Ur
   const target = uriFromArg(args.uri) ?? (await askTarget(preset));
   if (!target) return undefined;
   if (!target.path.endsWith('.mlm.json')) {
-    throw new Error(`Run configuration files must end in ".mlm.json" (got ${target.fsPath}); choose another name.`);
+    throw new Error(
+      `Run configuration files must end in ".mlm.json" (got ${target.fsPath}); choose another name.`,
+    );
   }
   if (await exists(target)) {
-    throw new Error(`${vscode.workspace.asRelativePath(target)} already exists; pick another name or edit that file.`);
+    throw new Error(
+      `${vscode.workspace.asRelativePath(target)} already exists; pick another name or edit that file.`,
+    );
   }
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(presetFileText(preset)));
   if (args.open !== false) await vscode.window.showTextDocument(target);
@@ -86,14 +94,20 @@ async function askPreset(): Promise<RunConfigPreset | undefined> {
 async function askTarget(preset: RunConfigPreset): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) {
-    throw new Error('Open a folder first: run configurations and training runs live in the workspace folder.');
+    throw new Error(
+      'Open a folder first: run configurations and training runs live in the workspace folder.',
+    );
   }
   const name = await vscode.window.showInputBox({
     title: 'New Run Configuration',
     prompt: 'File name (relative to the workspace folder)',
     value: `${preset.id}.mlm.json`,
     validateInput: (v) =>
-      !v.endsWith('.mlm.json') ? 'The name must end in .mlm.json' : /(^|[\\/])\.\.([\\/]|$)/.test(v) ? 'Stay inside the workspace' : undefined,
+      !v.endsWith('.mlm.json')
+        ? 'The name must end in .mlm.json'
+        : /(^|[\\/])\.\.([\\/]|$)/.test(v)
+          ? 'Stay inside the workspace'
+          : undefined,
   });
   return name ? vscode.Uri.joinPath(folder.uri, name) : undefined;
 }

@@ -49,7 +49,10 @@ export const RUN_CONFIG_PRESETS: RunConfigPreset[] = [
       corpus: { include: ['**/*.txt', '**/*.md'] },
       tokenizer: { vocabSize: 16384 },
       model: { arch: 'bert', preset: 'small' },
-      data: { seqLen: 128, masking: { probability: 0.15, maskFraction: 0.8, randomFraction: 0.1, wholeWord: true } },
+      data: {
+        seqLen: 128,
+        masking: { probability: 0.15, maskFraction: 0.8, randomFraction: 0.1, wholeWord: true },
+      },
       training: { batchSize: 64, maxSteps: 20000, lr: 0.0005, schedule: 'linear', evalEvery: 500 },
       checkpoint: { every: 1000, keepLast: 3, keepBest: true },
       backend: 'cuda',

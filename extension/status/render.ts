@@ -35,7 +35,11 @@ const GIB = 1024;
 export function formatGpuMemory(usedMiB: number | null, totalMiB: number | null): string {
   const used = usedMiB === null ? 'n/a' : (usedMiB / GIB).toFixed(1);
   const total =
-    totalMiB === null ? 'n/a' : totalMiB / GIB >= 10 ? String(Math.round(totalMiB / GIB)) : (totalMiB / GIB).toFixed(1);
+    totalMiB === null
+      ? 'n/a'
+      : totalMiB / GIB >= 10
+        ? String(Math.round(totalMiB / GIB))
+        : (totalMiB / GIB).toFixed(1);
   return `${used}/${total} GB`;
 }
 
@@ -123,12 +127,14 @@ function tooltipLines(input: StatusInput): string[] {
     );
   }
   if (clientMessage) lines.push(escapeMarkdown(clientMessage), '');
-  if (status?.state === 'error' && status.message) lines.push(`$(warning) ${escapeMarkdown(status.message)}`, '');
+  if (status?.state === 'error' && status.message)
+    lines.push(`$(warning) ${escapeMarkdown(status.message)}`, '');
   row('Backend', status?.backend || gpu?.backend);
   row('Device', status?.device);
   row('State', status ? (status.phase ? `${status.state} (${status.phase})` : status.state) : connection);
   row('Run', status?.runId);
-  if (status?.step !== undefined) row('Step', status.maxSteps ? `${status.step} / ${status.maxSteps}` : `${status.step}`);
+  if (status?.step !== undefined)
+    row('Step', status.maxSteps ? `${status.step} / ${status.maxSteps}` : `${status.step}`);
   if (status?.loss !== undefined) row('Loss', formatLoss(status.loss));
   if (status?.evalLoss !== undefined) row('Validation loss', formatLoss(status.evalLoss));
   if (status?.etaSeconds !== undefined) row('ETA', formatEta(status.etaSeconds));
@@ -158,6 +164,7 @@ export function renderStatus(input: StatusInput): StatusView {
   const links: Array<[string, string]> = [['Open Dashboard', 'mlm.openDashboard']];
   if (active) links.push(['Stop Training', 'mlm.stop']);
   if (input.connection === 'stopped') links.push(['Restart Backend', 'mlm.restartServer']);
+  if (input.connection === 'untrusted') links.push(['Manage Workspace Trust', 'workbench.trust.manage']);
   links.push(['Show Logs', 'mlm.showLogs']);
   const lines = tooltipLines(input);
   lines.push('', links.map(([label, cmd]) => `[${label}](command:${cmd})`).join(' · '));

@@ -26,7 +26,12 @@ export class StatusBar implements vscode.Disposable {
   update(): void {
     const ctx = this.ctx;
     const connection = ctx.connection === 'running' && !ctx.trusted ? 'untrusted' : ctx.connection;
-    const view = renderStatus({ connection, status: ctx.status, gpu: ctx.gpu, clientMessage: ctx.stopMessage });
+    const view = renderStatus({
+      connection,
+      status: ctx.status,
+      gpu: ctx.gpu,
+      clientMessage: ctx.stopMessage,
+    });
     this.item.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);
     tooltip.isTrusted = { enabledCommands: view.linkedCommands };
@@ -35,7 +40,9 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor =
       view.severity === 'normal'
         ? undefined
-        : new vscode.ThemeColor(view.severity === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+        : new vscode.ThemeColor(
+            view.severity === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground',
+          );
   }
 
   dispose(): void {

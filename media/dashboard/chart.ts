@@ -31,7 +31,11 @@ export class Chart {
   constructor(private readonly options: ChartOptions) {
     this.plotHost = h('div', { class: 'plot' });
     this.empty = h('div', { class: 'empty', text: 'No data yet' });
-    this.root = h('section', { class: 'chart' }, [h('h3', { text: options.title }), this.empty, this.plotHost]);
+    this.root = h('section', { class: 'chart' }, [
+      h('h3', { text: options.title }),
+      this.empty,
+      this.plotHost,
+    ]);
     this.resize = new ResizeObserver(() => {
       if (this.plot) this.plot.setSize({ width: this.width(), height: this.height() });
     });
@@ -85,22 +89,27 @@ export class Chart {
         x: { time: this.options.timeX === true },
         y: this.options.logY ? { distr: 3 } : { auto: true },
       },
-      axes: [axis(), { ...axis(), size: 56, values: (_u, splits) => splits.map((v) => fmt(v)) }],
+      axes: [
+        axis(),
+        {
+          ...axis(),
+          size: 56,
+          values: (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : fmt(v))),
+        },
+      ],
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false } },
       series: [
         { label: this.options.timeX ? 'time' : 'step' },
-        ...series.map(
-          (s): uPlot.Series => ({
-            label: s.label,
-            stroke: s.color,
-            width: s.dashed ? 1.5 : 2,
-            dash: s.dashed ? [6, 4] : undefined,
-            spanGaps: true,
-            points: { show: s.points === true, size: 5, fill: s.color },
-            value: (_u, v) => (v === null || v === undefined ? '—' : fmt(v)),
-          }),
-        ),
+        ...series.map((s): uPlot.Series => ({
+          label: s.label,
+          stroke: s.color,
+          width: s.dashed ? 1.5 : 2,
+          dash: s.dashed ? [6, 4] : undefined,
+          spanGaps: true,
+          points: { show: s.points === true, size: 5, fill: s.color },
+          value: (_u, v) => (v === null || v === undefined ? '—' : fmt(v)),
+        })),
       ],
     };
   }
@@ -114,10 +123,8 @@ export class Chart {
 export function formatNumber(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 1) return v.toFixed(2);
-  if (a >= 1e-3) return v.toFixed(4);
+  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(3))}M`;
+  if (a >= 1e4) return `${Number((v / 1e3).toPrecision(3))}k`;
+  if (a >= 1e-3) return String(Number(v.toPrecision(3)));
   return v.toExponential(1);
 }

@@ -7,7 +7,11 @@
 import 'uplot/dist/uPlot.min.css';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { RunInfo } from '../../protocol/training';
-import { isHostToWebviewMessage, type HostToWebviewMessage, type WebviewToHostMessage } from '../../protocol/webview';
+import {
+  isHostToWebviewMessage,
+  type HostToWebviewMessage,
+  type WebviewToHostMessage,
+} from '../../protocol/webview';
 import { h } from './dom';
 import { Playground } from './playground';
 import { RunList } from './runList';
@@ -80,14 +84,19 @@ smoothingInput.addEventListener('input', () => {
   renderCharts();
 });
 
-document.getElementById('app')?.replaceChildren(
-  h('header', {}, [h('h1', { text: 'MLM Training Dashboard' })]),
-  runPanel.root,
-  h('div', { class: 'charts-head' }, [h('h3', { text: 'Training curves' }), h('label', {}, ['Smoothing ', smoothingInput, smoothingValue])]),
-  charts.root,
-  h('div', { class: 'columns' }, [playground.root, runList.root]),
-  system.root,
-);
+document
+  .getElementById('app')
+  ?.replaceChildren(
+    h('header', {}, [h('h1', { text: 'MLM Training Dashboard' })]),
+    runPanel.root,
+    h('div', { class: 'charts-head' }, [
+      h('h3', { text: 'Training curves' }),
+      h('label', {}, ['Smoothing ', smoothingInput, smoothingValue]),
+    ]),
+    charts.root,
+    h('div', { class: 'columns' }, [playground.root, runList.root]),
+    system.root,
+  );
 
 function readState(raw: unknown): PersistedState | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;

@@ -27,7 +27,11 @@ export class Playground {
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) this.predict();
     });
-    this.topK = h('select', { 'aria-label': 'top k' }, [3, 5, 10, 20].map((k) => h('option', { value: k, text: `top ${k}` })));
+    this.topK = h(
+      'select',
+      { 'aria-label': 'top k' },
+      [3, 5, 10, 20].map((k) => h('option', { value: k, text: `top ${k}` })),
+    );
     this.topK.value = '5';
     const button = h('button', { type: 'button', class: 'predict', text: 'Predict' });
     button.addEventListener('click', () => this.predict());

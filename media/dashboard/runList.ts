@@ -20,7 +20,11 @@ export class RunList {
       this.list,
       runs.map((run) => {
         const index = selected.indexOf(run.runId);
-        const box = h('input', { type: 'checkbox', checked: index >= 0, 'aria-label': `compare ${run.runId}` });
+        const box = h('input', {
+          type: 'checkbox',
+          checked: index >= 0,
+          'aria-label': `compare ${run.runId}`,
+        });
         box.addEventListener('change', () => {
           const next = box.checked ? [...selected, run.runId] : selected.filter((id) => id !== run.runId);
           this.onSelect(next);

@@ -27,7 +27,11 @@ export class RunPanel {
       b.addEventListener('click', () => send(m));
       return b;
     };
-    this.buttons = { pause: button('pause', 'Pause'), resume: button('resume', 'Resume'), stop: button('stop', 'Stop') };
+    this.buttons = {
+      pause: button('pause', 'Pause'),
+      resume: button('resume', 'Resume'),
+      stop: button('stop', 'Stop'),
+    };
     this.root = h('section', { class: 'run-panel', 'aria-live': 'polite' }, [
       h('div', { class: 'run-head' }, [
         this.title,
@@ -44,7 +48,11 @@ export class RunPanel {
   render(status: ServerStatus | undefined, latest: MetricRecord | undefined): void {
     const state = status?.state ?? 'stopped';
     const active = state === 'training' || state === 'paused' || state === 'preparing';
-    this.title.textContent = active ? `Run ${status?.runId ?? ''}` : status?.state === 'error' ? 'Backend error' : 'No run active';
+    this.title.textContent = active
+      ? `Run ${status?.runId ?? ''}`
+      : status?.state === 'error'
+        ? 'Backend error'
+        : 'No run active';
     this.buttons.pause.disabled = state !== 'training';
     this.buttons.resume.disabled = state !== 'paused';
     this.buttons.stop.disabled = !active;
@@ -60,15 +68,19 @@ export class RunPanel {
     this.detail.textContent = parts.join(' — ');
     this.detail.classList.toggle('error', state === 'error');
     const cells: Array<[string, string]> = [];
-    if (active) cells.push(['Step', max ? `${step} / ${max} (${Math.round((100 * step) / max)}%)` : String(step)]);
+    if (active)
+      cells.push(['Step', max ? `${step} / ${max} (${Math.round((100 * step) / max)}%)` : String(step)]);
     if (active && status?.etaSeconds !== undefined) cells.push(['ETA', formatEta(status.etaSeconds)]);
     if (status?.loss !== undefined) cells.push(['Loss', status.loss.toFixed(3)]);
     if (status?.evalLoss !== undefined) cells.push(['Validation loss', status.evalLoss.toFixed(3)]);
-    if (latest?.tokensPerSec !== undefined) cells.push(['Tokens/s', Math.round(latest.tokensPerSec).toLocaleString()]);
+    if (latest?.tokensPerSec !== undefined)
+      cells.push(['Tokens/s', Math.round(latest.tokensPerSec).toLocaleString()]);
     if (latest?.skippedSteps) cells.push(['Skipped (non-finite)', String(latest.skippedSteps)]);
     setChildren(
       this.numbers,
-      cells.map(([k, v]) => h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })])),
+      cells.map(([k, v]) =>
+        h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })]),
+      ),
     );
     this.renderMasking(latest);
   }

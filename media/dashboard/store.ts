@@ -37,9 +37,14 @@ export class MetricStore {
   }
 
   /** The newest row of a run that has `key`. */
-  latest<K extends keyof MetricRecord>(runId: string, key: K, split: 'train' | 'eval' = 'train'): MetricRecord | undefined {
+  latest<K extends keyof MetricRecord>(
+    runId: string,
+    key: K,
+    split: 'train' | 'eval' = 'train',
+  ): MetricRecord | undefined {
     const list = this.runs.get(runId)?.[split] ?? [];
-    for (let i = list.length - 1; i >= 0; i--) if (list[i][key] !== undefined && list[i][key] !== null) return list[i];
+    for (let i = list.length - 1; i >= 0; i--)
+      if (list[i][key] !== undefined && list[i][key] !== null) return list[i];
     return undefined;
   }
 }
@@ -77,9 +82,7 @@ export function alignSeries(
 ): AlignedData {
   const steps = new Set<number>();
   const perSpec = specs.map((s) => {
-    const rows = (store.runs.get(s.runId)?.[s.split] ?? []).filter(
-      (r) => typeof r[s.metric] === 'number',
-    );
+    const rows = (store.runs.get(s.runId)?.[s.split] ?? []).filter((r) => typeof r[s.metric] === 'number');
     const raw = rows.map((r) => r[s.metric] as number);
     const values = s.split === 'train' ? smoothFn(raw, smoothing) : raw;
     const byStep = new Map<number, number | null>();

@@ -12,7 +12,11 @@ const mb = (bytes: number): number => bytes / 1024 / 1024;
 export class SystemPanel {
   readonly root: HTMLElement;
   private readonly facts = h('div', { class: 'numbers' });
-  private readonly gpuChart = new Chart({ title: 'GPU utilisation and memory (%)', timeX: true, height: 140 });
+  private readonly gpuChart = new Chart({
+    title: 'GPU utilisation and memory (%)',
+    timeX: true,
+    height: 140,
+  });
   private readonly memChart = new Chart({ title: 'Backend RSS (MB)', timeX: true, height: 140 });
   private readonly tensorChart = new Chart({ title: 'Live tensors', timeX: true, height: 140 });
 
@@ -32,16 +36,25 @@ export class SystemPanel {
     ];
     if (last) {
       cells.push(['CPU cores', String(last.cores)]);
-      cells.push(['GPU', last.gpus?.length ? last.gpus.map((g) => g.name).join(', ') : `n/a — ${last.gpuMessage}`]);
+      cells.push([
+        'GPU',
+        last.gpus?.length ? last.gpus.map((g) => g.name).join(', ') : `n/a — ${last.gpuMessage}`,
+      ]);
       const trainer = last.trainerTfMemory?.numTensors;
-      cells.push(['Tensors', `${last.tfMemory.numTensors}${trainer !== undefined ? ` + ${trainer} (trainer)` : ''}`]);
+      cells.push([
+        'Tensors',
+        `${last.tfMemory.numTensors}${trainer !== undefined ? ` + ${trainer} (trainer)` : ''}`,
+      ]);
       cells.push(['RSS', `${Math.round(mb(last.rssBytes))} MB`]);
       cells.push(['Heap', `${Math.round(mb(last.heapUsedBytes))} MB`]);
     }
-    if (status?.model) cells.push(['Model', `${status.model.runId ?? status.model.dir} (${status.model.source})`]);
+    if (status?.model)
+      cells.push(['Model', `${status.model.runId ?? status.model.dir} (${status.model.source})`]);
     setChildren(
       this.facts,
-      cells.map(([k, v]) => h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })])),
+      cells.map(([k, v]) =>
+        h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })]),
+      ),
     );
     const x = samples.map((s) => s.time / 1000);
     const gpus = last?.gpus ?? [];
@@ -55,7 +68,9 @@ export class SystemPanel {
         ys.push(
           samples.map((s) => {
             const d = dev(s);
-            return d && d.memoryUsedMiB !== null && d.memoryTotalMiB ? (100 * d.memoryUsedMiB) / d.memoryTotalMiB : null;
+            return d && d.memoryUsedMiB !== null && d.memoryTotalMiB
+              ? (100 * d.memoryUsedMiB) / d.memoryTotalMiB
+              : null;
           }),
         );
         series.push({ label: `GPU ${g.index} util`, color: runColor(i) });
@@ -63,7 +78,11 @@ export class SystemPanel {
       }
       this.gpuChart.update(x, ys, series);
     }
-    this.memChart.update(x, [samples.map((s) => Math.round(mb(s.rssBytes)))], [{ label: 'RSS', color: runColor(0) }]);
+    this.memChart.update(
+      x,
+      [samples.map((s) => Math.round(mb(s.rssBytes)))],
+      [{ label: 'RSS', color: runColor(0) }],
+    );
     this.tensorChart.update(
       x,
       [samples.map((s) => s.tfMemory.numTensors), samples.map((s) => s.trainerTfMemory?.numTensors ?? null)],

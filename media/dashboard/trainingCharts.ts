@@ -47,7 +47,11 @@ export class TrainingCharts {
       def,
       chart: new Chart({ title: def.title, logY: def.logY, yFormat: def.yFormat }),
     }));
-    this.root = h('div', { class: 'chart-grid' }, this.charts.map((c) => c.chart.root));
+    this.root = h(
+      'div',
+      { class: 'chart-grid' },
+      this.charts.map((c) => c.chart.root),
+    );
   }
 
   render(store: MetricStore, runIds: readonly string[], smoothing: number): void {
@@ -76,7 +80,7 @@ export class TrainingCharts {
   }
 }
 
-/** Run ids are long (date + name); the chart legend shows the last 24 characters. */
+/** Run ids are long ("20261129-083444-tiny-<name>"): the legend shows the start, which is the unique timestamp. */
 export function shortId(runId: string): string {
-  return runId.length > 24 ? `…${runId.slice(-23)}` : runId;
+  return runId.length > 24 ? `${runId.slice(0, 15)}…` : runId;
 }

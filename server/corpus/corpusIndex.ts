@@ -33,7 +33,8 @@ interface Entry {
 
 /** Directories never indexed or watched. */
 export const ALWAYS_IGNORED = ['.git', 'node_modules', '.mlm'];
-export const isIgnoredPath = (p: string): boolean => p.split(/[\\/]/).some((part) => ALWAYS_IGNORED.includes(part));
+export const isIgnoredPath = (p: string): boolean =>
+  p.split(/[\\/]/).some((part) => ALWAYS_IGNORED.includes(part));
 
 export function globMatcher(include: string[], exclude: string[]): (rel: string) => boolean {
   const inc = picomatch(include, { dot: false });
@@ -197,7 +198,10 @@ export class CorpusIndex {
         this.bump();
         if (this.ready && this.initialTotal + done > 0) {
           const total = Math.max(this.initialTotal, done + this.queue.size);
-          this.events.progress({ message: `indexed ${done} of ${total} files`, fraction: Math.min(1, done / total) });
+          this.events.progress({
+            message: `indexed ${done} of ${total} files`,
+            fraction: Math.min(1, done / total),
+          });
         } else if (done % 20 === 0) {
           this.events.progress({ message: `indexed ${done} files` });
         }

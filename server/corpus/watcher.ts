@@ -34,7 +34,10 @@ export class CorpusWatcher {
       alwaysStat: true,
       persistent: true,
       ignored: (p: string) => isIgnoredPath(path.relative(root, p)),
-      awaitWriteFinish: { stabilityThreshold: this.opts.stabilityMs, pollInterval: Math.min(100, this.opts.stabilityMs) },
+      awaitWriteFinish: {
+        stabilityThreshold: this.opts.stabilityMs,
+        pollInterval: Math.min(100, this.opts.stabilityMs),
+      },
     });
     this.watcher = w;
     w.on('add', (p, st) => this.seen(p, st));
@@ -96,7 +99,8 @@ export class CorpusWatcher {
       }
     };
     await walk(this.index.root);
-    for (const rel of this.index.knownPaths()) if (!seen.has(rel)) this.index.remove(path.join(this.index.root, rel));
+    for (const rel of this.index.knownPaths())
+      if (!seen.has(rel)) this.index.remove(path.join(this.index.root, rel));
     this.index.markReady();
     if (!this.closed) {
       this.rescanTimer = setTimeout(() => void this.rescan(), this.opts.rescanMs);

@@ -86,6 +86,7 @@ export class Backend {
       timeoutMs: this.env.smiTimeoutMs,
       baseBackoffMs: this.env.smiBackoffMs,
       maxBackoffMs: 5 * 60_000,
+      mayRun: () => !this.runs.backendStarting,
     });
     this.telemetry = new TelemetryLoop(
       {
@@ -181,17 +182,33 @@ export class Backend {
     const message = !this.root
       ? 'no workspace folder is open: open a folder to index its text'
       : 'the workspace is not trusted: trust it to index its text (Restricted Mode)';
-    return { root: this.root, files: 0, chars: 0, bytes: 0, skipped: {}, indexing: false, version: 0, updatedAt: 0, message };
+    return {
+      root: this.root,
+      files: 0,
+      chars: 0,
+      bytes: 0,
+      skipped: {},
+      indexing: false,
+      version: 0,
+      updatedAt: 0,
+      message,
+    };
   }
 
   // ── training ──────────────────────────────────────────────────────────────────────────────────────
 
   async train(params: TrainRequest.Params): Promise<TrainRequest.Result> {
     if (!this.trusted) {
-      throw new MlmError(MlmErrorCodes.Untrusted, 'training is off in Restricted Mode: trust this workspace to train');
+      throw new MlmError(
+        MlmErrorCodes.Untrusted,
+        'training is off in Restricted Mode: trust this workspace to train',
+      );
     }
     if (!this.root || !this.corpus) {
-      throw new MlmError(MlmErrorCodes.NoWorkspace, 'no workspace folder is open: open the folder that holds your text');
+      throw new MlmError(
+        MlmErrorCodes.NoWorkspace,
+        'no workspace folder is open: open the folder that holds your text',
+      );
     }
     this.runs.assertIdle();
     const config = this.resolveConfig(params);
@@ -216,7 +233,10 @@ export class Backend {
   private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
     let raw: unknown = params.config;
     if ((params.config === undefined) === (params.configPath === undefined)) {
-      throw new MlmError(MlmErrorCodes.InvalidParams, 'mlm/train needs exactly one of "config" (an object) or "configPath"');
+      throw new MlmError(
+        MlmErrorCodes.InvalidParams,
+        'mlm/train needs exactly one of "config" (an object) or "configPath"',
+      );
     }
     if (params.configPath !== undefined) {
       const file = path.resolve(this.root ?? '.', params.configPath);
@@ -224,7 +244,9 @@ export class Backend {
         raw = JSON.parse(fs.readFileSync(file, 'utf8'));
       } catch (err) {
         const why = (err as Error).message;
-        throw new MlmError(MlmErrorCodes.InvalidRunConfig, `cannot read the run config ${file}: ${why}`, { errors: [why] });
+        throw new MlmError(MlmErrorCodes.InvalidRunConfig, `cannot read the run config ${file}: ${why}`, {
+          errors: [why],
+        });
       }
     }
     const parsed = parseRunConfig(raw);
@@ -287,17 +309,32 @@ export class Backend {
     isCancelled: () => boolean,
   ): Promise<FillMaskRequest.Result> {
     if (!this.inference.model) {
-      throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: run MLM: Train MLM or MLM: Load Checkpoint first');
+      throw new MlmError(
+        MlmErrorCodes.NoModel,
+        'no model is loaded: run MLM: Train MLM or MLM: Load Checkpoint first',
+      );
     }
     try {
       const r = await this.inference.fill(
-        { text: params.text, topK: params.topK, targets: params.targets, maskToken: params.maskToken ?? this.settings.hover.maskToken },
+        {
+          text: params.text,
+          topK: params.topK,
+          targets: params.targets,
+          maskToken: params.maskToken ?? this.settings.hover.maskToken,
+        },
         isCancelled,
       );
-      return { masks: r.masks, model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step }, elapsedMs: r.elapsedMs };
+      return {
+        masks: r.masks,
+        model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
+        elapsedMs: r.elapsedMs,
+      };
     } catch (err) {
       if (err instanceof InferenceError) {
-        throw new MlmError((err.code as MlmErrorCode | undefined) ?? MlmErrorCodes.InvalidParams, err.message);
+        throw new MlmError(
+          (err.code as MlmErrorCode | undefined) ?? MlmErrorCodes.InvalidParams,
+          err.message,
+        );
       }
       throw err;
     }
@@ -313,11 +350,7 @@ export class Backend {
   /** Ends everything: the run gets graceMs to finish its checkpoint, then workers are terminated. */
   async shutdown(graceMs: number): Promise<void> {
     this.telemetry.stop();
-    await Promise.all([
-      this.runs.shutdown(graceMs),
-      this.inference.dispose(),
-      this.corpus?.watcher.close(),
-    ]);
+    await Promise.all([this.runs.shutdown(graceMs), this.inference.dispose(), this.corpus?.watcher.close()]);
     this.metrics.flush();
     this.status.dispose();
   }

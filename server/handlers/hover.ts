@@ -3,7 +3,13 @@
  * links. The model sees the whole paragraph, so several masks in one sentence are predicted together. No model
  * → an explanatory hover (not an error); anything else that fails → no hover (logged).
  */
-import { LSPErrorCodes, ResponseError, type Connection, type Hover, type TextDocuments } from 'vscode-languageserver';
+import {
+  LSPErrorCodes,
+  ResponseError,
+  type Connection,
+  type Hover,
+  type TextDocuments,
+} from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { NO_MODEL_HOVER } from '../../protocol/inference';
 import { InferenceCancelled } from '../worker/inferenceHost';
@@ -14,7 +20,11 @@ import { gapBeforeMask, maskAt, maskContext } from './maskText';
 export const UNTRUSTED_HOVER =
   'MLM fill-mask is off in Restricted Mode: trust this workspace to use its models (or run **MLM: Load Checkpoint**).';
 
-export function registerHover(connection: Connection, documents: TextDocuments<TextDocument>, backend: Backend): void {
+export function registerHover(
+  connection: Connection,
+  documents: TextDocuments<TextDocument>,
+  backend: Backend,
+): void {
   connection.onHover(async (params, token): Promise<Hover | null> => {
     const s = backend.settings.hover;
     const doc = documents.get(params.textDocument.uri);
@@ -30,12 +40,21 @@ export function registerHover(connection: Connection, documents: TextDocuments<T
     }
     const ctx = maskContext(text, mask);
     try {
-      const r = await backend.fillMask({ text: ctx.text, topK: s.topK, maskToken: s.maskToken }, () => token.isCancellationRequested);
+      const r = await backend.fillMask(
+        { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
+        () => token.isCancellationRequested,
+      );
       const hit = r.masks.find((m) => m.offset[0] === ctx.mask[0]);
       if (!hit) return null;
       const label = `${r.model.runId ?? r.model.dir}${r.model.step === undefined ? '' : `, step ${r.model.step}`}`;
       const gapBefore = gapBeforeMask(text, mask[0]);
-      const value = hoverMarkdown({ uri: doc.uri, range, gapBefore, predictions: hit.predictions, modelLabel: label });
+      const value = hoverMarkdown({
+        uri: doc.uri,
+        range,
+        gapBefore,
+        predictions: hit.predictions,
+        modelLabel: label,
+      });
       return { contents: { kind: 'markdown', value }, range };
     } catch (err) {
       if (err instanceof InferenceCancelled || token.isCancellationRequested) {

@@ -25,7 +25,11 @@ type Range = ReplaceMaskArgs['range'];
  * Where a prediction goes: a whole word replaces the mask; a WordPiece continuation ("##e") is glued to the word
  * before it, so its range also covers the spaces between that word and the mask (`gapBefore` of them).
  */
-export function replacementFor(token: string, range: Range, gapBefore: number): { token: string; range: Range } {
+export function replacementFor(
+  token: string,
+  range: Range,
+  gapBefore: number,
+): { token: string; range: Range } {
   const piece = replacementText(token);
   if (piece === token || gapBefore === 0) return { token: piece, range };
   const start = { line: range.start.line, character: range.start.character - gapBefore };

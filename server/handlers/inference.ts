@@ -18,8 +18,12 @@ export function checkFillMaskParams(p: unknown): { text: string; topK: number; t
   const { text, topK = 5, targets } = p as FillMaskRequest.Params;
   if (typeof text !== 'string' || !text.trim()) bad('text must be a non-empty string holding a mask token');
   if (text.length > MAX_FILL_TEXT) bad(`text is ${text.length} characters; the limit is ${MAX_FILL_TEXT}`);
-  if (!Number.isInteger(topK) || topK < 1 || topK > 50) bad(`topK must be an integer in 1..50, got ${JSON.stringify(topK)}`);
-  if (targets !== undefined && (!Array.isArray(targets) || targets.length > 1000 || !targets.every((t) => typeof t === 'string' && t))) {
+  if (!Number.isInteger(topK) || topK < 1 || topK > 50)
+    bad(`topK must be an integer in 1..50, got ${JSON.stringify(topK)}`);
+  if (
+    targets !== undefined &&
+    (!Array.isArray(targets) || targets.length > 1000 || !targets.every((t) => typeof t === 'string' && t))
+  ) {
     bad('targets must be an array of at most 1000 non-empty strings');
   }
   return { text, topK, targets };
@@ -32,7 +36,8 @@ export function registerInference(connection: Connection, backend: Backend): voi
       try {
         return await backend.fillMask(checkFillMaskParams(params), () => token.isCancellationRequested);
       } catch (err) {
-        if (err instanceof InferenceCancelled) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+        if (err instanceof InferenceCancelled)
+          throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
         throw err;
       }
     }),
@@ -41,7 +46,10 @@ export function registerInference(connection: Connection, backend: Backend): voi
     LoadCheckpointRequest.type,
     guarded((params) => {
       if (typeof params?.path !== 'string' || !params.path) {
-        throw new MlmError(MlmErrorCodes.InvalidParams, 'mlm/loadCheckpoint needs { path } (a run or checkpoint folder)');
+        throw new MlmError(
+          MlmErrorCodes.InvalidParams,
+          'mlm/loadCheckpoint needs { path } (a run or checkpoint folder)',
+        );
       }
       return backend.loadModel(params.path, 'loaded');
     }),

@@ -3,7 +3,12 @@
  * folder (else rootUri); trust and settings come from initializationOptions and workspace/didChangeConfiguration.
  */
 import { URI } from './uri';
-import { TextDocumentSyncKind, type Connection, type InitializeParams, type InitializeResult } from 'vscode-languageserver';
+import {
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver';
 import { parseServerSettings, type InitializationOptions } from '../../protocol/settings';
 import type { Backend } from './backend';
 

@@ -5,7 +5,10 @@
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver';
 import type { ProgressKey, ProgressUpdate } from './backend';
 
-const TITLES: Record<ProgressKey, string> = { corpus: 'MLM: indexing the corpus', run: 'MLM: preparing the run' };
+const TITLES: Record<ProgressKey, string> = {
+  corpus: 'MLM: indexing the corpus',
+  run: 'MLM: preparing the run',
+};
 
 export class ProgressBridge {
   private readonly open = new Map<ProgressKey, Promise<WorkDoneProgressServerReporter | undefined>>();

@@ -3,7 +3,11 @@ import type { MetricRecord, RunInfo, RunsRequest } from '../../protocol/training
 import { listRuns, readMetrics, readRunConfigFile } from '../ml/checkpoint';
 import { defaultRunsRoot } from '../ml/checkpoint/runDir';
 
-export function listRunInfos(root: string, activeRunId: string | undefined, p: RunsRequest.Params): RunsRequest.Result {
+export function listRunInfos(
+  root: string,
+  activeRunId: string | undefined,
+  p: RunsRequest.Params,
+): RunsRequest.Result {
   const wanted = p.runIds ? new Set(p.runIds) : undefined;
   const listed = listRuns(defaultRunsRoot(root)).filter((r) => !wanted || wanted.has(r.id));
   const metrics: Record<string, MetricRecord[]> = {};

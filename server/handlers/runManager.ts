@@ -45,6 +45,7 @@ interface ActiveRun {
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
   ended: boolean;
+  backendReady: boolean;
   /** Resolves when the run has finished and its worker is gone. */
   done: Promise<void>;
 }
@@ -56,6 +57,11 @@ export class RunManager {
     private readonly events: RunEvents,
     private readonly workerOptions: () => { backend: string; threads?: number },
   ) {}
+
+  /** True while the active run's worker is still starting its TF.js backend (which probes nvidia-smi). */
+  get backendStarting(): boolean {
+    return this.active !== undefined && !this.active.backendReady;
+  }
 
   get activeRun(): { runId: string; runDir: string } | undefined {
     return this.active && { runId: this.active.runId, runDir: this.active.runDir };
@@ -74,7 +80,9 @@ export class RunManager {
 
   start(req: StartRun): { runId: string; runDir: string } {
     this.assertIdle();
-    const runsRoot = req.config.output.dir ? path.resolve(req.root, req.config.output.dir) : defaultRunsRoot(req.root);
+    const runsRoot = req.config.output.dir
+      ? path.resolve(req.root, req.config.output.dir)
+      : defaultRunsRoot(req.root);
     const { runId, runDir } = createRunDir(runsRoot, newRunId(req.config));
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
@@ -87,15 +95,23 @@ export class RunManager {
       step: 0,
       stopRequested: false,
       ended: false,
+      backendReady: false,
       done,
       host: new TrainerHost(
-        { backend: req.config.backend === 'auto' ? opts.backend : req.config.backend, threads: req.config.threads ?? opts.threads },
+        {
+          backend: req.config.backend === 'auto' ? opts.backend : req.config.backend,
+          threads: req.config.threads ?? opts.threads,
+        },
         {
           message: (m) => this.onMessage(run, m),
           exit: (code, error) => {
             if (!run.ended) {
               const why = error ? error.message : `the trainer worker exited with code ${code}`;
-              this.end(run, 'failed', `${why}: see the MLM backend log; the newest complete checkpoint is kept`);
+              this.end(
+                run,
+                'failed',
+                `${why}: see the MLM backend log; the newest complete checkpoint is kept`,
+              );
             }
             finish();
           },
@@ -129,7 +145,8 @@ export class RunManager {
 
   private requireActive(runId: string | undefined): ActiveRun {
     const run = this.active;
-    if (!run || run.ended) throw new MlmError(MlmErrorCodes.NoActiveRun, 'no run is training: start one with MLM: Train MLM');
+    if (!run || run.ended)
+      throw new MlmError(MlmErrorCodes.NoActiveRun, 'no run is training: start one with MLM: Train MLM');
     if (runId && runId !== run.runId) {
       throw new MlmError(MlmErrorCodes.NoActiveRun, `run ${runId} is not the active run (${run.runId} is)`);
     }
@@ -159,7 +176,10 @@ export class RunManager {
       this.events.status({ message: `stopping run ${run.runId} (saving a checkpoint)` });
       void run.host.waitExit(STOP_GRACE_MS).then(async (exited) => {
         if (exited) return;
-        this.events.log('warn', `run ${run.runId} did not stop within ${STOP_GRACE_MS / 1000} s; terminating its worker`);
+        this.events.log(
+          'warn',
+          `run ${run.runId} did not stop within ${STOP_GRACE_MS / 1000} s; terminating its worker`,
+        );
         await run.host.terminate();
       });
     }
@@ -186,11 +206,18 @@ export class RunManager {
     if (run.ended) return;
     switch (m.type) {
       case 'ready':
+        run.backendReady = true;
         this.events.backend(m.backend);
         return;
       case 'phase': {
         const state: ServerStatus['state'] =
-          m.phase === 'paused' ? 'paused' : m.phase === 'training' || m.phase === 'evaluating' || m.phase === 'checkpointing' ? 'training' : m.phase === 'done' ? 'training' : 'preparing';
+          m.phase === 'paused'
+            ? 'paused'
+            : m.phase === 'training' || m.phase === 'evaluating' || m.phase === 'checkpointing'
+              ? 'training'
+              : m.phase === 'done'
+                ? 'training'
+                : 'preparing';
         if (state === 'training') this.events.progress(undefined);
         this.events.status({ state, phase: m.phase, message: m.detail });
         return;

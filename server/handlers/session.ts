@@ -72,22 +72,29 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
     },
   };
 
-  registerLifecycle(connection, backend, {
-    initialized: (caps) => {
-      ready = true;
-      workDoneProgress = caps.workDoneProgress;
-      if (opts.fatal) {
-        const message = opts.fatal;
-        backend.status.update({ state: 'error', message });
-        send(() => connection.sendNotification(FatalNotification.type, { message, exitCode: FATAL_EXIT_CODE }));
-        void session.drain(1000).then(() => opts.exit(FATAL_EXIT_CODE));
-        return false;
-      }
-      const gpu = backend.gpu;
-      if (gpu) send(() => connection.sendNotification(GpuNotification.type, gpu));
-      return true;
+  registerLifecycle(
+    connection,
+    backend,
+    {
+      initialized: (caps) => {
+        ready = true;
+        workDoneProgress = caps.workDoneProgress;
+        if (opts.fatal) {
+          const message = opts.fatal;
+          backend.status.update({ state: 'error', message });
+          send(() =>
+            connection.sendNotification(FatalNotification.type, { message, exitCode: FATAL_EXIT_CODE }),
+          );
+          void session.drain(1000).then(() => opts.exit(FATAL_EXIT_CODE));
+          return false;
+        }
+        const gpu = backend.gpu;
+        if (gpu) send(() => connection.sendNotification(GpuNotification.type, gpu));
+        return true;
+      },
     },
-  }, opts.ownsBackend);
+    opts.ownsBackend,
+  );
   registerStatus(connection, backend);
   registerTraining(connection, backend);
   registerInference(connection, backend);

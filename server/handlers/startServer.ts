@@ -16,24 +16,32 @@ import {
   IPCMessageReader,
   IPCMessageWriter,
   ProposedFeatures,
-  SocketMessageReader,
   SocketMessageWriter,
-  StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver/node';
 import { workerScriptProblem } from '../worker/workerScript';
 import { Backend } from './backend';
+import { DEFAULT_MAX_MESSAGE_BYTES, FramedMessageReader } from './framedReader';
 import { startSession, type Session } from './session';
 import type { Transport } from './transport';
 
 const PARENT_CHECK_MS = 1000;
+
+/** App-level cap on one JSON-RPC message (MLM_MAX_MESSAGE_BYTES overrides, for tests). */
+function maxMessageBytes(): number {
+  const n = Number(process.env.MLM_MAX_MESSAGE_BYTES);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_MESSAGE_BYTES;
+}
 
 export interface RunningServer {
   /** Resolves with the socket server's address once listening (socket mode). */
   listening?: Promise<net.AddressInfo>;
 }
 
-export function startServer(transport: Transport, log: (line: string) => void = () => undefined): RunningServer {
+export function startServer(
+  transport: Transport,
+  log: (line: string) => void = () => undefined,
+): RunningServer {
   const backend = new Backend();
   const sessions = new Set<Session>();
   const fatal = workerScriptProblem();
@@ -47,14 +55,24 @@ export function startServer(transport: Transport, log: (line: string) => void = 
   const crash = (kind: string, err: unknown): void => {
     const e = err instanceof Error ? err : new Error(String(err));
     backend.log('error', `${kind}: ${e.stack ?? e.message}`);
-    backend.status.update({ state: 'error', message: `the MLM backend crashed (${e.message}); it will be restarted` });
+    backend.status.update({
+      state: 'error',
+      message: `the MLM backend crashed (${e.message}); it will be restarted`,
+    });
     backend.status.flush();
     void Promise.all([...sessions].map((s) => s.drain(1000))).then(() => exitProcess(1));
   };
   process.on('uncaughtException', (err) => crash('uncaught exception', err));
-  process.on('unhandledRejection', (err) => backend.log('error', `unhandled rejection: ${String((err as Error)?.stack ?? err)}`));
+  process.on('unhandledRejection', (err) =>
+    backend.log('error', `unhandled rejection: ${String((err as Error)?.stack ?? err)}`),
+  );
 
-  const serve = (reader: MessageReader, writer: MessageWriter, onExit: (code: number) => void, watchParent: boolean): Session => {
+  const serve = (
+    reader: MessageReader,
+    writer: MessageWriter,
+    onExit: (code: number) => void,
+    watchParent: boolean,
+  ): Session => {
     let shutdownReceived = false;
     const watchDog: WatchDog = {
       get shutdownReceived() {
@@ -78,6 +96,7 @@ export function startServer(transport: Transport, log: (line: string) => void = 
       },
       exit: (code: number) => onExit(code),
     };
+    reader.onError((e: Error) => backend.log('warn', `JSON-RPC input: ${e.message}`));
     const connection = createConnection(
       (logger) => createProtocolConnection(reader, writer, logger),
       watchDog,
@@ -91,7 +110,12 @@ export function startServer(transport: Transport, log: (line: string) => void = 
 
   switch (transport.kind) {
     case 'stdio': {
-      const s = serve(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), exitProcess, true);
+      const s = serve(
+        new FramedMessageReader(process.stdin, maxMessageBytes()),
+        new StreamMessageWriter(process.stdout),
+        exitProcess,
+        true,
+      );
       const gone = (): void => void s.drain(200).then(() => exitProcess(1));
       process.stdin.on('end', gone);
       process.stdin.on('close', gone);
@@ -99,7 +123,8 @@ export function startServer(transport: Transport, log: (line: string) => void = 
       return {};
     }
     case 'node-ipc': {
-      if (!process.send) throw new Error('--node-ipc needs a parent that spawned this process with an IPC channel');
+      if (!process.send)
+        throw new Error('--node-ipc needs a parent that spawned this process with an IPC channel');
       serve(new IPCMessageReader(process), new IPCMessageWriter(process), exitProcess, true);
       process.on('disconnect', () => exitProcess(1));
       return {};
@@ -120,10 +145,15 @@ export function startServer(transport: Transport, log: (line: string) => void = 
           close();
         });
         socket.on('error', () => close());
-        session = serve(new SocketMessageReader(socket), new SocketMessageWriter(socket), (code) => {
-          if (code === 3) exitProcess(code); // fatal: no client can use this backend
-          close();
-        }, false);
+        session = serve(
+          new FramedMessageReader(socket, maxMessageBytes()),
+          new SocketMessageWriter(socket),
+          (code) => {
+            if (code === 3) exitProcess(code); // fatal: no client can use this backend
+            close();
+          },
+          false,
+        );
       });
       const listening = new Promise<net.AddressInfo>((resolve, reject) => {
         server.once('error', reject);

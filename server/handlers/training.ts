@@ -9,7 +9,8 @@ import { listRunInfos } from './runList';
 
 const runIdOf = (p: unknown): string | undefined => {
   const id = (p as { runId?: unknown } | null | undefined)?.runId;
-  if (id !== undefined && typeof id !== 'string') throw new MlmError(MlmErrorCodes.InvalidParams, 'runId must be a string');
+  if (id !== undefined && typeof id !== 'string')
+    throw new MlmError(MlmErrorCodes.InvalidParams, 'runId must be a string');
   return id;
 };
 
@@ -18,17 +19,32 @@ export function registerTraining(connection: Connection, backend: Backend): void
     TrainRequest.type,
     guarded(async (params) => {
       if (typeof params !== 'object' || params === null) {
-        throw new MlmError(MlmErrorCodes.InvalidParams, 'mlm/train needs params { config } or { configPath }');
+        throw new MlmError(
+          MlmErrorCodes.InvalidParams,
+          'mlm/train needs params { config } or { configPath }',
+        );
       }
       if (params.configPath !== undefined && typeof params.configPath !== 'string') {
-        throw new MlmError(MlmErrorCodes.InvalidParams, 'configPath must be a string (path of a *.mlm.json file)');
+        throw new MlmError(
+          MlmErrorCodes.InvalidParams,
+          'configPath must be a string (path of a *.mlm.json file)',
+        );
       }
       return backend.train(params);
     }),
   );
-  connection.onRequest(StopRequest.type, guarded((p) => backend.runs.stop(runIdOf(p))));
-  connection.onRequest(PauseRequest.type, guarded((p) => backend.runs.pause(runIdOf(p))));
-  connection.onRequest(ResumeRequest.type, guarded((p) => backend.runs.resume(runIdOf(p))));
+  connection.onRequest(
+    StopRequest.type,
+    guarded((p) => backend.runs.stop(runIdOf(p))),
+  );
+  connection.onRequest(
+    PauseRequest.type,
+    guarded((p) => backend.runs.pause(runIdOf(p))),
+  );
+  connection.onRequest(
+    ResumeRequest.type,
+    guarded((p) => backend.runs.resume(runIdOf(p))),
+  );
   connection.onRequest(
     RunsRequest.type,
     guarded((p) => {

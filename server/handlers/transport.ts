@@ -16,10 +16,14 @@ export function parseTransport(argv: readonly string[]): Transport {
     }
     return undefined;
   };
-  const kinds = ['--stdio', '--node-ipc', '--socket'].filter((k) => argv.some((a) => a === k || a.startsWith(`${k}=`)));
+  const kinds = ['--stdio', '--node-ipc', '--socket'].filter((k) =>
+    argv.some((a) => a === k || a.startsWith(`${k}=`)),
+  );
   if (kinds.length !== 1) {
     throw new Error(
-      kinds.length ? `choose one transport, got ${kinds.join(' and ')}` : `no transport given: use ${TRANSPORT_USAGE}`,
+      kinds.length
+        ? `choose one transport, got ${kinds.join(' and ')}`
+        : `no transport given: use ${TRANSPORT_USAGE}`,
     );
   }
   if (kinds[0] === '--stdio') return { kind: 'stdio' };

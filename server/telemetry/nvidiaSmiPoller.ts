@@ -32,13 +32,20 @@ export const execNvidiaSmi: SmiRunner = (timeoutMs) =>
       { timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => {
         if (!err) return resolve({ code: 0, stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: number | string };
+        const e = err as NodeJS.ErrnoException & {
+          killed?: boolean;
+          signal?: string | null;
+          code?: number | string;
+        };
         const timedOut = Boolean(e.killed) && e.signal === 'SIGKILL';
         resolve({
           code: typeof e.code === 'number' ? e.code : null,
           stdout,
           stderr,
-          error: typeof e.code === 'number' && !timedOut ? undefined : { code: String(e.code ?? ''), message: e.message, timedOut },
+          error:
+            typeof e.code === 'number' && !timedOut
+              ? undefined
+              : { code: String(e.code ?? ''), message: e.message, timedOut },
         });
       },
     );
@@ -51,6 +58,11 @@ export interface PollerOptions {
   maxBackoffMs: number;
   run?: SmiRunner;
   now?: () => number;
+  /**
+   * False while something else may be running nvidia-smi (a worker's CUDA probe during backend start): the poll
+   * then returns the last reading, so two nvidia-smi never run at once.
+   */
+  mayRun?: () => boolean;
 }
 
 export class NvidiaSmiPoller {
@@ -69,7 +81,7 @@ export class NvidiaSmiPoller {
   /** The newest reading; starts a query unless one is running or the back-off has not expired. */
   poll(): Promise<GpuReading> {
     if (this.inFlight) return this.inFlight;
-    if (this.now() < this.nextAttemptAt) return Promise.resolve(this.last);
+    if (this.now() < this.nextAttemptAt || this.opts.mayRun?.() === false) return Promise.resolve(this.last);
     this.inFlight = this.query().finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
@@ -94,7 +106,8 @@ export class NvidiaSmiPoller {
 /** Maps one nvidia-smi run to GPUs or the reason there are none (pure). */
 export function interpretSmiRun(r: SmiRun, timeoutMs: number): GpuReading {
   if (r.error?.timedOut) return { gpus: null, reason: `nvidia-smi did not answer within ${timeoutMs} ms` };
-  if (r.error?.code === 'ENOENT') return { gpus: null, reason: 'nvidia-smi not found on PATH (no NVIDIA driver)' };
+  if (r.error?.code === 'ENOENT')
+    return { gpus: null, reason: 'nvidia-smi not found on PATH (no NVIDIA driver)' };
   if (r.error) return { gpus: null, reason: `nvidia-smi could not run: ${r.error.message}` };
   if (r.code !== 0) {
     const why = (r.stderr || r.stdout).trim().split('\n')[0]?.slice(0, 200) || 'no output';

@@ -5,7 +5,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { TfMemory } from '../../protocol/status';
-import type { FromInference, InferenceRequest, InferenceResult, LoadedModel, WorkerBackend, WorkerData } from './messages';
+import type {
+  FromInference,
+  InferenceRequest,
+  InferenceResult,
+  LoadedModel,
+  WorkerBackend,
+  WorkerData,
+} from './messages';
 import { workerScript } from './workerScript';
 
 export class InferenceError extends Error {
@@ -116,7 +123,9 @@ export class InferenceHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(workerScript(), { workerData: { ...this.data(), role: 'infer' } satisfies WorkerData });
+    const w = new Worker(workerScript(), {
+      workerData: { ...this.data(), role: 'infer' } satisfies WorkerData,
+    });
     this.worker = w;
     w.on('message', (m: FromInference) => {
       if (m.type === 'ready') {
@@ -137,12 +146,16 @@ export class InferenceHost {
       for (const r of this.readyWaiters?.splice(0) ?? []) r();
       const p = this.inFlight;
       this.inFlight = undefined;
-      p?.reject(new InferenceError(`the inference worker exited (code ${code}); it restarts on the next request`));
+      p?.reject(
+        new InferenceError(`the inference worker exited (code ${code}); it restarts on the next request`),
+      );
       if (this.disposed) return;
       const model = this.lastModel;
       if (model) {
         this.events.log('warn', `inference worker exited (code ${code}); reloading ${model.dir}`);
-        this.load(model.dir).catch((e: unknown) => this.events.log('error', `reloading ${model.dir} failed: ${String(e)}`));
+        this.load(model.dir).catch((e: unknown) =>
+          this.events.log('error', `reloading ${model.dir} failed: ${String(e)}`),
+        );
       }
       this.pump();
     });

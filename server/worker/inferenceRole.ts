@@ -10,7 +10,14 @@ import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference } from '../ml/checkpoint';
 import { fillMask } from '../ml/infer/fillMask';
-import type { FromInference, InferenceRequest, InferenceResult, LoadedModel, ToInference, WorkerData } from './messages';
+import type {
+  FromInference,
+  InferenceRequest,
+  InferenceResult,
+  LoadedModel,
+  ToInference,
+  WorkerData,
+} from './messages';
 import { substituteMasks } from './substituteMasks';
 
 type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
@@ -29,12 +36,18 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   let current: { loaded: Loaded; info: LoadedModel } | undefined;
   const backend = initBackend({ backend: data.backend as BackendChoice, threads: data.threads ?? 1 }).then(
     (info) => {
-      post({ type: 'ready', backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons } });
+      post({
+        type: 'ready',
+        backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons },
+      });
       return info;
     },
     (err: unknown) => {
       const why = err instanceof Error ? err.message : String(err);
-      post({ type: 'ready', backend: { name: 'unavailable', device: `no TF.js backend: ${why}`, cores: 0, reasons: [why] } });
+      post({
+        type: 'ready',
+        backend: { name: 'unavailable', device: `no TF.js backend: ${why}`, cores: 0, reasons: [why] },
+      });
       throw err;
     },
   );
@@ -69,13 +82,19 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
       }
       case 'fill': {
         if (!current) {
-          throw new CodedError('no model is loaded: train a run or load a checkpoint first', MlmErrorCodes.NoModel);
+          throw new CodedError(
+            'no model is loaded: train a run or load a checkpoint first',
+            MlmErrorCodes.NoModel,
+          );
         }
         const t0 = performance.now();
         const { model, tokenizer } = current.loaded;
         const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
         if (!sub.masks.length) {
-          throw new CodedError(`the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`, MlmErrorCodes.InvalidParams);
+          throw new CodedError(
+            `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
+            MlmErrorCodes.InvalidParams,
+          );
         }
         const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
         const masks: MaskResult[] = sub.masks.map((offset, i) => ({
@@ -89,7 +108,10 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
       }
       case 'memory': {
         const mem = tf.memory();
-        return { type: 'memory', memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers } };
+        return {
+          type: 'memory',
+          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers },
+        };
       }
     }
   }

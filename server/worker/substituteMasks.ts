@@ -13,7 +13,11 @@ export interface SubstitutedText {
 
 export function substituteMasks(text: string, userMask: string, modelMask: string): SubstitutedText {
   const masks: Array<[number, number]> = [];
-  for (let i = text.indexOf(userMask); userMask && i !== -1; i = text.indexOf(userMask, i + userMask.length)) {
+  for (
+    let i = text.indexOf(userMask);
+    userMask && i !== -1;
+    i = text.indexOf(userMask, i + userMask.length)
+  ) {
     masks.push([i, i + userMask.length]);
   }
   if (userMask === modelMask) return { text, masks, restore: (s) => s };

@@ -15,11 +15,13 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
   const abort = new AbortController();
   const gate = new PauseGate(abort.signal);
   let started = false;
+  let backendReady = false;
 
   port.on('message', (m: ToTrainer) => {
     switch (m.type) {
       case 'start':
-        if (started) return post({ type: 'log', level: 'warn', message: 'trainer worker got a second start; ignored' });
+        if (started)
+          return post({ type: 'log', level: 'warn', message: 'trainer worker got a second start; ignored' });
         started = true;
         void train(m);
         return;
@@ -31,8 +33,12 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         gate.resume();
         return abort.abort();
       case 'memory': {
+        if (!backendReady) return; // tf.memory() throws while the backend initialises
         const mem = tf.memory();
-        return post({ type: 'memory', memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers } });
+        return post({
+          type: 'memory',
+          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers },
+        });
       }
     }
   });
@@ -40,7 +46,11 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
   async function train(m: Extract<ToTrainer, { type: 'start' }>): Promise<void> {
     try {
       const info = await initBackend({ backend: data.backend as BackendChoice, threads: data.threads });
-      post({ type: 'ready', backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons } });
+      backendReady = true;
+      post({
+        type: 'ready',
+        backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons },
+      });
       const summary = await runTraining(m.config, {
         cwd: m.cwd,
         runId: m.runId,

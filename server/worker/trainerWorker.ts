@@ -8,7 +8,8 @@ import type { WorkerData } from './messages';
 import { runTrainerRole } from './trainerRole';
 
 const data = workerData as WorkerData;
-if (!parentPort) throw new Error('trainer-worker.js must run as a worker thread (started by the MLM backend)');
+if (!parentPort)
+  throw new Error('trainer-worker.js must run as a worker thread (started by the MLM backend)');
 if (data.role === 'train') runTrainerRole(parentPort, data);
 else if (data.role === 'infer') runInferenceRole(parentPort, data);
 else throw new Error(`unknown worker role "${String(data.role)}"`);

@@ -35,6 +35,7 @@ export function benchTokenizer(vocabSize: number): WordPieceTokenizer {
 /** A text of `words` synthetic words with [MASK] as word `maskWord`: [CLS] + words + [SEP] tokens. */
 export function benchText(words: number, maskWord: number, seed: number): string {
   const out: string[] = [];
-  for (let w = 0; w < words; w++) out.push(w === maskWord ? '[MASK]' : syntheticWord((seed * 7919 + w * 104729) % 8000));
+  for (let w = 0; w < words; w++)
+    out.push(w === maskWord ? '[MASK]' : syntheticWord((seed * 7919 + w * 104729) % 8000));
   return out.join(' ');
 }

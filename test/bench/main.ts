@@ -7,16 +7,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
+import { HOVER_DEFAULTS, runHover } from './hover';
 import { runProfile } from './profile';
-import { createReporter, type BenchRecord } from './report';
+import { createReporter, fmt, type Reporter } from './report';
 import { runSoak, SOAK_DEFAULTS } from './soak';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './w1';
 import { runW2, W2_DEFAULTS } from './w2';
+import { runW3 } from './w3';
 
 const USAGE = `usage: npm run bench -- <workload>... [options]
-workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), all (= w1 w2 w3),
-           profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps)
+workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
+           the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            --backend NAME     auto|wasm|cpu|tensorflow|cuda (default auto, as the product)
@@ -54,12 +56,14 @@ function num(flags: Map<string, string | true>, name: string, fallback: number):
   return n;
 }
 
-/** W3 belongs to the tokenizer side (test/bench/w3.ts exports runW3); loaded by path so that this file
- * does not depend on its types. */
-async function runW3(json: boolean): Promise<BenchRecord[]> {
-  const file = './w3'; // a variable: tsc does not resolve it, so main.ts builds before w3.ts exists
-  const w3 = (await import(file)) as { runW3: (opts: { json: boolean }) => Promise<BenchRecord[] | void> };
-  return (await w3.runW3({ json })) ?? [];
+/** W3 (test/bench/w3.ts, the tokenizer side): its records, plus one table row each. */
+async function w3(json: boolean, out: Reporter): Promise<void> {
+  for (const r of await runW3({ json })) {
+    out.record(r);
+    const ours = r.system === 'ours';
+    const value = `${fmt(r.value)} ${r.unit}`;
+    out.row(['W3', r.metric, ours ? value : '', ours ? '' : value, ours ? '' : r.system]);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -68,10 +72,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'all', 'profile', 'soak'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
-  const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'w3'] : [w])));
+  const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
   const json = flags.has('--json');
   const out = createReporter((line) => process.stdout.write(`${line}\n`));
 
@@ -79,7 +83,13 @@ async function main(argv: string[]): Promise<number> {
     backend: (flags.get('--backend') as BackendChoice | undefined) ?? 'auto',
     threads: flags.has('--threads') ? num(flags, '--threads', 1) : undefined,
   });
-  out.info('backend', { ...backend, tfjs: tf.version_core, node: process.version, date: new Date().toISOString(), loadavg: os.loadavg() });
+  out.info('backend', {
+    ...backend,
+    tfjs: tf.version_core,
+    node: process.version,
+    date: new Date().toISOString(),
+    loadavg: os.loadavg(),
+  });
 
   const needsTorch = (workloads.has('w1') || workloads.has('w2')) && !flags.has('--no-torch');
   const torch = needsTorch ? await TorchReference.start() : undefined;
@@ -87,10 +97,16 @@ async function main(argv: string[]): Promise<number> {
   try {
     const dropout = num(flags, '--dropout', W1_DEFAULTS.dropout);
     if (workloads.has('w1')) {
-      await runW1({ ...W1_DEFAULTS, windows: num(flags, '--windows', W1_DEFAULTS.windows), dropout }, backend, torch, out);
+      await runW1(
+        { ...W1_DEFAULTS, windows: num(flags, '--windows', W1_DEFAULTS.windows), dropout },
+        backend,
+        torch,
+        out,
+      );
     }
     if (workloads.has('w2')) await runW2(W2_DEFAULTS, torch, out);
-    if (workloads.has('w3')) for (const r of await runW3(json)) out.record(r);
+    if (workloads.has('hover')) await runHover(HOVER_DEFAULTS, out);
+    if (workloads.has('w3')) await w3(json, out);
     if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);
     if (workloads.has('soak')) {
       runSoak(

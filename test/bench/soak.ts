@@ -19,7 +19,14 @@ export interface SoakOptions {
   seed: number;
 }
 
-export const SOAK_DEFAULTS: SoakOptions = { preset: 'tiny', steps: 2000, batchSize: 8, seqLen: 128, sampleEvery: 100, seed: 7 };
+export const SOAK_DEFAULTS: SoakOptions = {
+  preset: 'tiny',
+  steps: 2000,
+  batchSize: 8,
+  seqLen: 128,
+  sampleEvery: 100,
+  seed: 7,
+};
 
 interface Sample {
   step: number;
@@ -47,13 +54,24 @@ function slope(xs: number[], ys: number[]): number {
 export function runSoak(opts: SoakOptions, out: Reporter): void {
   const config = { ...bertPreset(opts.preset, 8192, opts.seqLen) };
   const model = createModel(config, { seed: opts.seed });
-  const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
+  const optimizer = new AdamW(model.variables, {
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 0.01,
+  });
   const samples: Sample[] = [];
   const t0 = performance.now();
   let lossSum = 0;
   for (let step = 1; step <= opts.steps; step++) {
     // A fresh dynamically masked batch every step, as in training.
-    const [batch] = w1Batches({ count: 1, batchSize: opts.batchSize, seqLen: opts.seqLen, vocabSize: 8192, seed: opts.seed * 100003 + step });
+    const [batch] = w1Batches({
+      count: 1,
+      batchSize: opts.batchSize,
+      seqLen: opts.seqLen,
+      vocabSize: 8192,
+      seed: opts.seed * 100003 + step,
+    });
     lossSum += trainStep(model, optimizer, [batch], { lr: 1e-3, clipNorm: 1 }).loss;
     if (step % opts.sampleEvery === 0) {
       const m = process.memoryUsage();
@@ -73,10 +91,18 @@ export function runSoak(opts: SoakOptions, out: Reporter): void {
   const seconds = (performance.now() - t0) / 1000;
   model.dispose();
   optimizer.dispose();
-  if (samples.length < 2) throw new Error(`soak: ${opts.steps} steps give fewer than 2 samples: use --steps ≥ ${2 * opts.sampleEvery}`);
+  if (samples.length < 2)
+    throw new Error(
+      `soak: ${opts.steps} steps give fewer than 2 samples: use --steps ≥ ${2 * opts.sampleEvery}`,
+    );
   // Growth after the first sample (allocator and JIT warm-up happen before it).
   const later = samples.slice(1);
-  const perK = (k: keyof Sample) => 1000 * slope(later.map((s) => s.step), later.map((s) => s[k]));
+  const perK = (k: keyof Sample) =>
+    1000 *
+    slope(
+      later.map((s) => s.step),
+      later.map((s) => s[k]),
+    );
   const first = samples[0];
   const last = samples[samples.length - 1];
   const maxRss = Math.max(...samples.map((s) => s.rssMB));
@@ -99,6 +125,18 @@ export function runSoak(opts: SoakOptions, out: Reporter): void {
     heapGrowthMBPer1000: perK('heapMB'),
     samples: samples.map((s) => s.rssMB),
   });
-  out.row(['soak', `${opts.steps} steps ${opts.preset} b${opts.batchSize}×${opts.seqLen}: RSS MB first→last (max)`, `${fmt(first.rssMB)} → ${fmt(last.rssMB)} (${fmt(maxRss)})`, '—', `${fmt(perK('rssMB'))} MB / 1000 steps`]);
-  out.row(['soak', 'live tensors first → last', `${first.tensors} → ${last.tensors}`, '—', `loss ${fmt(first.lossAvg)} → ${fmt(last.lossAvg)}`]);
+  out.row([
+    'soak',
+    `${opts.steps} steps ${opts.preset} b${opts.batchSize}×${opts.seqLen}: RSS MB first→last (max)`,
+    `${fmt(first.rssMB)} → ${fmt(last.rssMB)} (${fmt(maxRss)})`,
+    '—',
+    `${fmt(perK('rssMB'))} MB / 1000 steps`,
+  ]);
+  out.row([
+    'soak',
+    'live tensors first → last',
+    `${first.tensors} → ${last.tensors}`,
+    '—',
+    `loss ${fmt(first.lossAvg)} → ${fmt(last.lossAvg)}`,
+  ]);
 }

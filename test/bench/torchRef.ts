@@ -19,7 +19,13 @@ export interface TorchInfo {
   python: string;
   torch: string;
   torchThreads: number;
-  openblas: { kernel: string | null; library: string | null; threads?: number; source: string; warning?: string };
+  openblas: {
+    kernel: string | null;
+    library: string | null;
+    threads?: number;
+    source: string;
+    warning?: string;
+  };
   env: Record<string, string | null>;
   /** What the environment had set before we unset it for the reference. */
   unset: Record<string, string>;
@@ -38,7 +44,11 @@ export class TorchReference {
     readonly python: string,
     threads: number,
   ) {
-    const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      OPENBLAS_NUM_THREADS: String(threads),
+      OMP_NUM_THREADS: '1',
+    };
     for (const k of OPENBLAS_OVERRIDES) delete env[k];
     this.child = spawn(python, [SCRIPT], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
@@ -55,7 +65,10 @@ export class TorchReference {
   /** Starts the reference (installing PyTorch first when missing and allowed). */
   static async start(opts: { threads?: number; install?: boolean } = {}): Promise<TorchReference> {
     const installed = ensureTorch(opts.install ?? true);
-    const ref = new TorchReference(findPython(), opts.threads ?? (os.availableParallelism?.() ?? os.cpus().length));
+    const ref = new TorchReference(
+      findPython(),
+      opts.threads ?? os.availableParallelism?.() ?? os.cpus().length,
+    );
     const info = await ref.call('info');
     const unset: Record<string, string> = {};
     for (const k of OPENBLAS_OVERRIDES) if (process.env[k] !== undefined) unset[k] = process.env[k]!;
@@ -95,7 +108,10 @@ function probe(): { torch: boolean; openblas: boolean; threadpoolctl: boolean } 
   const py = findPython();
   const r = spawnSync(
     py,
-    ['-c', 'import torch, threadpoolctl as t; print(any(l.get("internal_api") == "openblas" for l in t.threadpool_info()))'],
+    [
+      '-c',
+      'import torch, threadpoolctl as t; print(any(l.get("internal_api") == "openblas" for l in t.threadpool_info()))',
+    ],
     { encoding: 'utf8' },
   );
   if (r.status === 0) return { torch: true, threadpoolctl: true, openblas: r.stdout.trim() === 'True' };
@@ -130,7 +146,9 @@ function ensureTorch(install: boolean): string[] {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     }).status === 0;
   if (!apt(['install', '-y', ...missing]) && !(apt(['update']) && apt(['install', '-y', ...missing]))) {
-    throw new Error(`apt-get install ${missing.join(' ')} failed (see above): install them by hand or pass --no-torch`);
+    throw new Error(
+      `apt-get install ${missing.join(' ')} failed (see above): install them by hand or pass --no-torch`,
+    );
   }
   return missing;
 }

@@ -66,11 +66,20 @@ class OursW1 {
     private readonly batches: readonly MlmBatch[],
   ) {
     this.model = createModel(config, { seed });
-    this.optimizer = new AdamW(this.model.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
+    this.optimizer = new AdamW(this.model.variables, {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0.01,
+    });
   }
+
+  /** CPU time of this process during the last steps() call (all threads), in ms. */
+  lastCpuMs = 0;
 
   /** Runs n steps; returns their wall time in ms. trainStep reads the loss back, so the work is done. */
   steps(n: number): number {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let k = 0; k < n; k++) {
       const r = trainStep(this.model, this.optimizer, [this.batches[this.i++ % this.batches.length]], {
@@ -80,7 +89,10 @@ class OursW1 {
       this.lastLoss = r.loss;
       this.lastAccuracy = r.accuracy;
     }
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    this.lastCpuMs = (c.user + c.system) / 1000;
+    return ms;
   }
 
   get parameters(): number {
@@ -102,15 +114,29 @@ export async function runW1(
   out: Reporter,
 ): Promise<void> {
   const config = w1Config(opts.dropout);
-  const batches = w1Batches({ count: 8, batchSize: opts.batchSize, seqLen: opts.seqLen, vocabSize: config.vocabSize, seed: opts.seed });
+  const batches = w1Batches({
+    count: 8,
+    batchSize: opts.batchSize,
+    seqLen: opts.seqLen,
+    vocabSize: config.vocabSize,
+    seed: opts.seed,
+  });
   const tokensPerStep = opts.batchSize * opts.seqLen;
   const targets = batches.reduce((s, b) => s + b.labels.length, 0) / batches.length;
 
   const ours = new OursW1(config, opts.seed, batches);
   if (torch) {
-    const r = await torch.call('w1_init', { config, batchesFile: writeBatchesFile(batches), seed: opts.seed, lr: 1e-3, clipNorm: 1 });
+    const r = await torch.call('w1_init', {
+      config,
+      batchesFile: writeBatchesFile(batches),
+      seed: opts.seed,
+      lr: 1e-3,
+      clipNorm: 1,
+    });
     if (r.parameters !== ours.parameters) {
-      throw new Error(`the PyTorch reference has ${String(r.parameters)} parameters, ours ${ours.parameters}: the models differ`);
+      throw new Error(
+        `the PyTorch reference has ${String(r.parameters)} parameters, ours ${ours.parameters}: the models differ`,
+      );
     }
   }
   // Warm-up: first steps allocate, compile and fill caches; the last one sizes the windows.
@@ -127,14 +153,19 @@ export async function runW1(
   const oursTps: number[] = [];
   const torchTps: number[] = [];
   const torchLoss: number[] = [];
+  // CPU time / wall time per window: ~threads used when the machine is quiet, far less when it is contended.
+  const oursCpu: number[] = [];
+  const torchCpu: number[] = [];
   for (let w = 0; w < opts.windows; w++) {
     if (torch) {
       const r = await torch.call('w1_steps', { n: torchSteps });
       torchTps.push((tokensPerStep * torchSteps) / ((r.ms as number) / 1000));
       torchLoss.push(r.loss as number);
+      torchCpu.push((r.cpuMs as number) / (r.ms as number));
     }
     const ms = ours.steps(oursSteps);
     oursTps.push((tokensPerStep * oursSteps) / (ms / 1000));
+    oursCpu.push(ours.lastCpuMs / ms);
   }
   const leaked = (tf.memory().numTensors - tensorsBefore) / (opts.windows * oursSteps);
   const oursLoss = ours.lastLoss;
@@ -144,7 +175,15 @@ export async function runW1(
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const roofline = (WASM_GFLOPS_PER_THREAD * 1e9 * cores) / W1_FLOP_PER_TOKEN; // tokens/s
   const o = median(oursTps);
-  const common = { oursStepsPerWindow: oursSteps, torchStepsPerWindow: torchSteps, batchSize: opts.batchSize, seqLen: opts.seqLen, targetsPerBatch: targets, dropout: opts.dropout, parameters };
+  const common = {
+    oursStepsPerWindow: oursSteps,
+    torchStepsPerWindow: torchSteps,
+    batchSize: opts.batchSize,
+    seqLen: opts.seqLen,
+    targetsPerBatch: targets,
+    dropout: opts.dropout,
+    parameters,
+  };
   out.record({
     workload: 'w1',
     system: 'ours',
@@ -160,13 +199,39 @@ export async function runW1(
     rooflineCores: cores,
     rooflinePercent: (100 * o) / roofline,
     tensorsLeakedPerStep: leaked,
+    cpuPerWall: oursCpu,
     loss: oursLoss,
     ...common,
   });
-  out.row(['W1', 'training tokens/s', fmt(o), torch ? fmt(median(torchTps)) : '—', torch ? `${fmt(o / median(torchTps))}×` : 'no reference']);
-  out.row(['W1', `% of wasm roofline (${WASM_GFLOPS_PER_THREAD} GFLOP/s × ${cores})`, `${fmt((100 * o) / roofline)} %`, '—', `roofline ${fmt(roofline)} tokens/s`]);
-  out.row(['W1', 'GFLOP/s (22.4 MFLOP/token)', fmt((o * W1_FLOP_PER_TOKEN) / 1e9), torch ? fmt((median(torchTps) * W1_FLOP_PER_TOKEN) / 1e9) : '—', backend.device]);
+  out.row([
+    'W1',
+    'training tokens/s',
+    fmt(o),
+    torch ? fmt(median(torchTps)) : '—',
+    torch ? `${fmt(o / median(torchTps))}×` : 'no reference',
+  ]);
+  out.row([
+    'W1',
+    `% of wasm roofline (${WASM_GFLOPS_PER_THREAD} GFLOP/s × ${cores})`,
+    `${fmt((100 * o) / roofline)} %`,
+    '—',
+    `roofline ${fmt(roofline)} tokens/s`,
+  ]);
+  out.row([
+    'W1',
+    'GFLOP/s (22.4 MFLOP/token)',
+    fmt((o * W1_FLOP_PER_TOKEN) / 1e9),
+    torch ? fmt((median(torchTps) * W1_FLOP_PER_TOKEN) / 1e9) : '—',
+    backend.device,
+  ]);
   out.row(['W1', 'tensors leaked per step', fmt(leaked), '—', '']);
+  out.row([
+    'W1',
+    'CPU time / wall time (median; ≈ threads if quiet)',
+    fmt(median(oursCpu)),
+    torch ? fmt(median(torchCpu)) : '—',
+    'low = the shared machine was busy',
+  ]);
   if (torch) {
     const t = median(torchTps);
     out.record({
@@ -178,6 +243,7 @@ export async function runW1(
       samples: torchTps,
       gflops: (t * W1_FLOP_PER_TOKEN) / 1e9,
       loss: torchLoss[torchLoss.length - 1],
+      cpuPerWall: torchCpu,
       torch: torch.info.torch,
       openblas: torch.info.openblas,
       ...common,

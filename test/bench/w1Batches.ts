@@ -15,7 +15,13 @@ import type { MlmBatch, SpecialTokenIds } from '../../server/ml/types';
 export const BENCH_SPECIAL: SpecialTokenIds = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 };
 const FIRST_WORD_ID = 5;
 
-export function w1Batches(opts: { count: number; batchSize: number; seqLen: number; vocabSize: number; seed: number }): MlmBatch[] {
+export function w1Batches(opts: {
+  count: number;
+  batchSize: number;
+  seqLen: number;
+  vocabSize: number;
+  seed: number;
+}): MlmBatch[] {
   const rng = new SeededRng(opts.seed);
   const batches: MlmBatch[] = [];
   for (let k = 0; k < opts.count; k++) {
@@ -23,7 +29,8 @@ export function w1Batches(opts: { count: number; batchSize: number; seqLen: numb
     for (let b = 0; b < opts.batchSize; b++) {
       const ids = new Int32Array(opts.seqLen); // [seqLen]
       ids[0] = BENCH_SPECIAL.cls;
-      for (let t = 1; t < opts.seqLen - 1; t++) ids[t] = FIRST_WORD_ID + rng.int(opts.vocabSize - FIRST_WORD_ID);
+      for (let t = 1; t < opts.seqLen - 1; t++)
+        ids[t] = FIRST_WORD_ID + rng.int(opts.vocabSize - FIRST_WORD_ID);
       ids[opts.seqLen - 1] = BENCH_SPECIAL.sep;
       examples.push({ ids, length: opts.seqLen, wordStart: new Uint8Array(opts.seqLen).fill(1) });
     }

@@ -44,12 +44,17 @@ function writeWeights(model: MlmModel): string {
   return file;
 }
 
-export async function runW2(opts: W2Options, torch: TorchReference | undefined, out: Reporter): Promise<void> {
+export async function runW2(
+  opts: W2Options,
+  torch: TorchReference | undefined,
+  out: Reporter,
+): Promise<void> {
   const config = w1Config(0);
   const tokenizer = benchTokenizer(config.vocabSize);
   const text = benchText(30, 7, opts.seed);
   const ids = tokenizer.encode(text).ids;
-  if (ids.length !== 32) throw new Error(`the W2 text encodes to ${ids.length} tokens, not 32: fix benchText`);
+  if (ids.length !== 32)
+    throw new Error(`the W2 text encodes to ${ids.length} tokens, not 32: fix benchText`);
   const maskIndex = ids.indexOf(tokenizer.special.mask);
   const model = createModel(config, { seed: opts.seed });
   if (torch) {
@@ -92,17 +97,50 @@ export async function runW2(opts: W2Options, torch: TorchReference | undefined, 
 
   const p50 = quantile(ours, 0.5);
   const p95 = quantile(ours, 0.95);
-  out.record({ workload: 'w2', system: 'ours', metric: 'latency_p50', value: p50, unit: 'ms', p95, samples: ours, tensorsLeakedPerCall: leaked, top5: oursTop });
+  out.record({
+    workload: 'w2',
+    system: 'ours',
+    metric: 'latency_p50',
+    value: p50,
+    unit: 'ms',
+    p95,
+    samples: ours,
+    tensorsLeakedPerCall: leaked,
+    top5: oursTop,
+  });
   if (torch) {
     const t50 = quantile(theirs, 0.5);
     const t95 = quantile(theirs, 0.95);
     const sameIds = oursTop.every(([id], i) => torchTop[i]?.[0] === id);
     const maxProbDiff = Math.max(...oursTop.map(([, p], i) => Math.abs(p - (torchTop[i]?.[1] ?? NaN))));
-    out.record({ workload: 'w2', system: 'pytorch', metric: 'latency_p50', value: t50, unit: 'ms', p95: t95, samples: theirs, top5: torchTop });
-    out.record({ workload: 'w2', system: 'ours/pytorch', metric: 'p50_ratio', value: p50 / t50, unit: '×', top5SameIds: sameIds, top5MaxProbDiff: maxProbDiff });
+    out.record({
+      workload: 'w2',
+      system: 'pytorch',
+      metric: 'latency_p50',
+      value: t50,
+      unit: 'ms',
+      p95: t95,
+      samples: theirs,
+      top5: torchTop,
+    });
+    out.record({
+      workload: 'w2',
+      system: 'ours/pytorch',
+      metric: 'p50_ratio',
+      value: p50 / t50,
+      unit: '×',
+      top5SameIds: sameIds,
+      top5MaxProbDiff: maxProbDiff,
+    });
     out.row(['W2', 'fill-mask p50 ms', fmt(p50), fmt(t50), `${fmt(p50 / t50)}× (goal ≤ 2×)`]);
     out.row(['W2', 'fill-mask p95 ms', fmt(p95), fmt(t95), `${fmt(p95 / t95)}×`]);
-    out.row(['W2', 'top-5 agrees with PyTorch (same weights)', sameIds ? 'yes' : 'NO', '', `max |Δp| ${maxProbDiff.toExponential(1)}`]);
+    out.row([
+      'W2',
+      'top-5 agrees with PyTorch (same weights)',
+      sameIds ? 'yes' : 'NO',
+      '',
+      `max |Δp| ${maxProbDiff.toExponential(1)}`,
+    ]);
   } else {
     out.row(['W2', 'fill-mask p50 ms', fmt(p50), '—', 'no reference']);
     out.row(['W2', 'fill-mask p95 ms', fmt(p95), '—', '']);

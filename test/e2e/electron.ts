@@ -1,12 +1,13 @@
 // Runs the same in-extension-host suite (dist/test/index.js) in desktop VS Code through
 // @vscode/test-electron, on machines that can download VS Code (it downloads a build into
-// .vscode-test/). Not part of CI: there, code-server runs the suite (test/e2e/run.ts).
+// ~/.cache/mlm-studio-e2e/vscode, not into the repository). Not part of CI: there, code-server runs
+// the suite (test/e2e/run.ts).
 // Usage: npm run test:electron   (builds first; VSCODE_VERSION=1.100.3 picks a version, default stable)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { fixtureWorkspace, repoRoot } from './harness/paths';
+import { cacheRoot, fixtureWorkspace, repoRoot } from './harness/paths';
 import { resultsEnv } from './harness/exthost';
 
 async function main(): Promise<number> {
@@ -17,6 +18,7 @@ async function main(): Promise<number> {
     const results = path.join(tmp, 'results.json');
     const code = await runTests({
       version: process.env.VSCODE_VERSION ?? 'stable',
+      cachePath: path.join(cacheRoot, 'vscode'),
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: path.join(repoRoot, 'dist', 'test', 'index.js'),
       extensionTestsEnv: { [resultsEnv]: results },

@@ -9,6 +9,7 @@ import type { CodeServer } from './harness/codeServer';
 import os from 'node:os';
 import path from 'node:path';
 import { resultsEnv, runExtensionHostSuite } from './harness/exthost';
+import { acquireRunLock } from './harness/runLock';
 import { Log } from './harness/log';
 import { outDir } from './harness/paths';
 import { provision } from './harness/provision';
@@ -24,10 +25,12 @@ import { restrictedMode } from './scenarios/restricted';
 const exthostTimeoutMs = 180_000;
 
 async function main(): Promise<number> {
+  const runLock = await acquireRunLock();
   const t0 = Date.now();
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   const log = new Log(path.join(outDir, 'e2e.log'));
+  log.line(`run lock ${runLock.file} held (waited ${runLock.waitedSeconds} s)`);
   const filter = process.argv[2];
   const wanted = (name: string) => !filter || name.includes(filter);
 
@@ -55,6 +58,7 @@ async function main(): Promise<number> {
     const vsix = packageExtension(log, path.join(tmp, 'mlm-studio.vsix'));
     process.stdout.write(`e2e: extension packaged (${secs(t0)} s)\n`);
     session = new Session(log, tools.codeServerEntry, vsix);
+    cleanupOnSignal(session);
     const browser = await session.launchBrowser();
 
     // 1. UI scenarios in one trusted window.
@@ -116,6 +120,31 @@ async function main(): Promise<number> {
   );
   writeSummary({ passed, failed });
   return failed ? 1 : 0;
+}
+
+/**
+ * code-server runs in its own session, so Ctrl+C or a CI timeout does not reach it: on SIGINT/SIGTERM
+ * close the session (browsers, servers, temp folders) before exiting; on any other exit kill the groups.
+ */
+function cleanupOnSignal(session: Session): void {
+  let closing = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (closing) return;
+      closing = true;
+      process.stdout.write(`e2e: ${sig}: cleaning up\n`);
+      const hardStop = setTimeout(() => {
+        session.killNow();
+        process.exit(130);
+      }, 15_000);
+      void session.close().finally(() => {
+        clearTimeout(hardStop);
+        writeSummary({ passed: 0, failed: 1 });
+        process.exit(130);
+      });
+    });
+  }
+  process.on('exit', () => session.killNow());
 }
 
 /** Runs one part of the tier; a throw becomes one failed result and the next part still runs. */

@@ -2,7 +2,7 @@
  * Spawns the BUILT backend (dist/server.js) as a child process and speaks JSON-RPC to it with vscode-jsonrpc,
  * the way the extension does. Notifications are recorded so tests can await them (no sleeps).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,12 +18,26 @@ import {
 export const ROOT = path.resolve(__dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
 
-/** Builds dist/ once per test process unless MLM_TEST_NO_BUILD is set (the CI builds first). */
+/** Newest modification time of the sources the server bundles are built from. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|json)$/.test(e.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  for (const d of ['server', 'protocol']) walk(path.join(ROOT, d));
+  return newest;
+}
+
+/** Builds dist/ (node .ci/build.mjs) when the server bundles are missing or older than their sources. */
 export function ensureBuilt(): void {
-  if (process.env.MLM_TEST_NO_BUILD && fs.existsSync(SERVER)) return;
-  const r = require('node:child_process').spawnSync(process.execPath, ['.ci/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
-  if (r.status !== 0) throw new Error(`build failed: ${String(r.stderr)}`);
-  process.env.MLM_TEST_NO_BUILD = '1';
+  const built = [SERVER, path.join(ROOT, 'dist/trainer-worker.js')];
+  if (built.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newestSource())) return;
+  const r = spawnSync(process.execPath, ['.ci/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+  if (r.status !== 0) throw new Error(`node .ci/build.mjs failed: ${String(r.stderr)}`);
 }
 
 /** A fresh copy of a fixture folder in a temp dir (runs are written under it). */
@@ -40,7 +54,13 @@ export interface Notification {
 
 export class Recorder {
   readonly all: Notification[] = [];
-  private waiters: Array<{ method: string; pred: (p: unknown) => boolean; resolve: (p: unknown) => void }> = [];
+  private waiters: Array<{
+    method: string;
+    pred: (p: unknown) => boolean;
+    resolve: (p: unknown) => void;
+    reject: (e: Error) => void;
+  }> = [];
+  private failure: Error | undefined;
 
   push(n: Notification): void {
     this.all.push(n);
@@ -51,12 +71,19 @@ export class Recorder {
     });
   }
 
+  /** The server is gone: every pending and future wait fails with this error instead of hanging. */
+  fail(err: Error): void {
+    this.failure = err;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+
   /** The first notification (already received or future) of `method` matching pred. */
   next<T>(method: string, pred: (p: T) => boolean = () => true, since = 0): Promise<T> {
     const hit = this.all.slice(since).find((n) => n.method === method && pred(n.params as T));
     if (hit) return Promise.resolve(hit.params as T);
-    return new Promise((resolve) =>
-      this.waiters.push({ method, pred: (p) => pred(p as T), resolve: (p) => resolve(p as T) }),
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) =>
+      this.waiters.push({ method, pred: (p) => pred(p as T), resolve: (p) => resolve(p as T), reject }),
     );
   }
 
@@ -75,7 +102,9 @@ export interface Spawned {
   raw(bytes: string): void;
 }
 
-export function spawnServer(opts: { transport?: 'stdio' | 'node-ipc'; env?: Record<string, string>; args?: string[] } = {}): Spawned {
+export function spawnServer(
+  opts: { transport?: 'stdio' | 'node-ipc'; env?: Record<string, string>; args?: string[] } = {},
+): Spawned {
   const transport = opts.transport ?? 'stdio';
   const proc = spawn(process.execPath, [SERVER, `--${transport}`, ...(opts.args ?? [])], {
     cwd: ROOT,
@@ -90,17 +119,32 @@ export function spawnServer(opts: { transport?: 'stdio' | 'node-ipc'; env?: Reco
       : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
   const notes = new Recorder();
   conn.onNotification((method, params) => notes.push({ method, params }));
+  // vscode-jsonrpc routes $/progress to per-token handlers; record them like other notifications.
+  conn.onUnhandledProgress((p) => notes.push({ method: '$/progress', params: p }));
   // window/workDoneProgress/create and similar server → client requests: accept them.
   conn.onRequest(() => null);
   conn.onError(() => undefined);
   conn.listen();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
+    proc.on('exit', (code, signal) => {
+      resolve({ code, signal });
+      // Pending requests and waits fail (naming the exit) instead of hanging the test.
+      setImmediate(() => {
+        notes.fail(
+          new Error(`the server exited (code ${code}, signal ${signal}); stderr: ${err.slice(-2000)}`),
+        );
+        conn.dispose();
+      });
+    }),
   );
   return { proc, conn, notes, stderr: () => err, exited, raw: (b) => proc.stdin!.write(b) };
 }
 
-export async function initialize(s: Spawned, root: string | null, options: Record<string, unknown> = {}): Promise<unknown> {
+export async function initialize(
+  s: Spawned,
+  root: string | null,
+  options: Record<string, unknown> = {},
+): Promise<unknown> {
   const result = await s.conn.sendRequest('initialize', {
     processId: process.pid,
     rootUri: root ? `file://${root}` : null,
@@ -130,7 +174,16 @@ export async function stopServer(s: Spawned): Promise<void> {
 
 /** A run config small enough to train in seconds on the fixture corpus. */
 export const TINY_RUN = {
-  model: { preset: 'tiny', overrides: { hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 64, maxPositionEmbeddings: 64 } },
+  model: {
+    preset: 'tiny',
+    overrides: {
+      hiddenSize: 32,
+      numHiddenLayers: 1,
+      numAttentionHeads: 2,
+      intermediateSize: 64,
+      maxPositionEmbeddings: 64,
+    },
+  },
   tokenizer: { vocabSize: 120, minFrequency: 1 },
   data: { seqLen: 32, validationSplit: 0.3 },
   training: { batchSize: 4, maxSteps: 400, evalEvery: 5, evalBatches: 1, logEvery: 1, warmupSteps: 0 },

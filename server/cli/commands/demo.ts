@@ -42,7 +42,8 @@ export function packageRoot(from = __dirname): string {
     } catch {
       // keep looking upwards
     }
-    if (path.dirname(dir) === dir) throw new CliError('cannot find the mlm-studio package folder (package.json)');
+    if (path.dirname(dir) === dir)
+      throw new CliError('cannot find the mlm-studio package folder (package.json)');
   }
 }
 
@@ -78,7 +79,7 @@ export const demoCommand: Command = {
           data: { seqLen: 64 },
           training: {
             timeBudget: '2m',
-            batchSize: 32,
+            batchSize: 16,
             lr: 0.001,
             warmupRatio: 0.05,
             evalEvery: 100,
@@ -106,7 +107,9 @@ export const demoCommand: Command = {
     try {
       process.stdout.write(`\nFill-mask with the model of step ${step}:\n\n`);
       for (const text of DEMO_SENTENCES) {
-        process.stdout.write(`${formatFill(text, fillMask(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`);
+        process.stdout.write(
+          `${formatFill(text, fillMask(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
+        );
       }
     } finally {
       model.dispose();

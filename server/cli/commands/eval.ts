@@ -46,7 +46,8 @@ export const evalCommand: Command = {
       throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
     }
     if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);
-    if (!v.corpus?.length) throw new CliError(`no corpus given: pass --corpus <dir|file|glob>\n\n${USAGE}`, 2);
+    if (!v.corpus?.length)
+      throw new CliError(`no corpus given: pass --corpus <dir|file|glob>\n\n${USAGE}`, 2);
     await initBackend({ backend: (v.backend ?? 'auto') as BackendChoice });
     let loaded;
     try {
@@ -74,7 +75,9 @@ export const evalCommand: Command = {
       }
       const examples = builder.finish();
       if (!examples.length) {
-        throw new CliError(`no text found under ${v.corpus.join(', ')} (files read: ${reader.report.filesRead})`);
+        throw new CliError(
+          `no text found under ${v.corpus.join(', ')} (files read: ${reader.report.filesRead})`,
+        );
       }
       const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
       const batches = evalBatches(examples, batchSize, config.data.masking, vocab, null);

@@ -54,9 +54,14 @@ export const fillCommand: Command = {
     const v = parsed.values;
     const texts = parsed.positionals;
     if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);
-    if (!texts.length) throw new CliError(`no text given: pass a text with [MASK], e.g. "Paris is the [MASK] of France."\n\n${USAGE}`, 2);
+    if (!texts.length)
+      throw new CliError(
+        `no text given: pass a text with [MASK], e.g. "Paris is the [MASK] of France."\n\n${USAGE}`,
+        2,
+      );
     const topK = v['top-k'] !== undefined ? Number(v['top-k']) : 5;
-    if (!Number.isInteger(topK) || topK < 1) throw new CliError(`--top-k must be a positive integer, got "${v['top-k']}"`, 2);
+    if (!Number.isInteger(topK) || topK < 1)
+      throw new CliError(`--top-k must be a positive integer, got "${v['top-k']}"`, 2);
     await initBackend({ backend: (v.backend ?? 'auto') as BackendChoice });
     let loaded;
     try {
@@ -72,7 +77,9 @@ export const fillCommand: Command = {
         try {
           masks = fillMask(model, tokenizer, text, { topK });
         } catch (err) {
-          throw new CliError(`${(err as Error).message} (text: ${JSON.stringify(text)}; write the mask as ${tokenizer.maskToken})`);
+          throw new CliError(
+            `${(err as Error).message} (text: ${JSON.stringify(text)}; write the mask as ${tokenizer.maskToken})`,
+          );
         }
         out.push(v.json ? JSON.stringify({ text, masks }) : formatFill(text, masks, tokenizer));
       }

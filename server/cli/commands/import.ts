@@ -48,7 +48,8 @@ function parse(argv: string[]) {
 function intOption(value: string | undefined, name: string, dflt: number, min: number): number {
   if (value === undefined) return dflt;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got "${value}"`, 2);
+  if (!Number.isInteger(n) || n < min)
+    throw new CliError(`--${name} must be an integer >= ${min}, got "${value}"`, 2);
   return n;
 }
 
@@ -61,7 +62,8 @@ async function readTexts(roots: string[]): Promise<string[]> {
     throw new CliError(`cannot read the corpus: ${(err as Error).message}`);
   }
   process.stdout.write(`${formatCorpusReport(reader.report)}\n`);
-  if (!texts.some((t) => t.trim())) throw new CliError(`no text found under ${roots.join(', ')}; check --corpus`);
+  if (!texts.some((t) => t.trim()))
+    throw new CliError(`no text found under ${roots.join(', ')}; check --corpus`);
   return texts;
 }
 
@@ -76,7 +78,8 @@ export const importCommand: Command = {
     const addWords = intOption(v['add-words'], 'add-words', 0, 0);
     const minFrequency = intOption(v['min-frequency'], 'min-frequency', 5, 1);
     const seed = intOption(v.seed, 'seed', 0, 0);
-    if (addWords > 0 && !v.corpus?.length) throw new CliError('--add-words needs --corpus: the words come from your text', 2);
+    if (addWords > 0 && !v.corpus?.length)
+      throw new CliError('--add-words needs --corpus: the words come from your text', 2);
     const texts = v.corpus?.length ? await readTexts(v.corpus) : undefined;
     await initBackend({ backend: 'cpu' });
     let r;
@@ -90,7 +93,9 @@ export const importCommand: Command = {
     }
     process.stdout.write(`${formatImportReport(r.report, r.config)}\n`);
     if (r.coverageBefore) {
-      process.stdout.write(`\nvocabulary coverage of the corpus${r.coverageAfter ? ' before adding words' : ''}:\n`);
+      process.stdout.write(
+        `\nvocabulary coverage of the corpus${r.coverageAfter ? ' before adding words' : ''}:\n`,
+      );
       process.stdout.write(`${formatCoverageReport(r.coverageBefore)}\n`);
     }
     if (r.coverageAfter) {
@@ -98,8 +103,11 @@ export const importCommand: Command = {
       for (const w of r.added.slice(0, 20)) {
         process.stdout.write(`  ${String(w.count).padStart(8)}  ${w.word}  (was ${w.pieces.join(' ')})\n`);
       }
-      if (r.added.length > 20) process.stdout.write(`  … and ${r.added.length - 20} more (see import.json)\n`);
-      process.stdout.write(`\nvocabulary coverage after adding words:\n${formatCoverageReport(r.coverageAfter)}\n`);
+      if (r.added.length > 20)
+        process.stdout.write(`  … and ${r.added.length - 20} more (see import.json)\n`);
+      process.stdout.write(
+        `\nvocabulary coverage after adding words:\n${formatCoverageReport(r.coverageAfter)}\n`,
+      );
     }
     process.stdout.write(
       `\nrun folder: ${r.runDir}\n` +

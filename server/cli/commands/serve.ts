@@ -15,7 +15,7 @@ export const serveCommand: Command = {
     '  --host HOST      address to bind with --socket (default 127.0.0.1; use 0.0.0.0 only on a trusted network:',
     '                   the protocol has no authentication — prefer an SSH tunnel)',
     '',
-    'The workspace root comes from the client\'s initialize request. Environment: MLM_BACKEND, MLM_GPU_POLL_MS,',
+    "The workspace root comes from the client's initialize request. Environment: MLM_BACKEND, MLM_GPU_POLL_MS,",
     'MLM_NVIDIA_SMI_TIMEOUT_MS (see docs/protocol.md).',
   ].join('\n'),
   async run(argv) {
@@ -31,7 +31,9 @@ export const serveCommand: Command = {
         const a = await started.listening;
         process.stderr.write(`mlm serve: listening on ${a.address}:${a.port}\n`);
       } catch (err) {
-        throw new CliError(`cannot listen on ${transport.kind === 'socket' ? `${transport.host}:${transport.port}` : ''}: ${(err as Error).message}`);
+        throw new CliError(
+          `cannot listen on ${transport.kind === 'socket' ? `${transport.host}:${transport.port}` : ''}: ${(err as Error).message}`,
+        );
       }
     }
     // The server ends the process itself (client gone, exit notification); until then this never resolves.

@@ -52,7 +52,13 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?:
   }
 }
 
-function intOption(value: string | undefined, name: string, dflt: number, min: number, usage: string): number {
+function intOption(
+  value: string | undefined,
+  name: string,
+  dflt: number,
+  min: number,
+  usage: string,
+): number {
   if (value === undefined) return dflt;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) {
@@ -77,7 +83,9 @@ function checkNotEmpty(report: CorpusReport, roots: string[]): void {
     );
   }
   if (report.characters === 0) {
-    throw new CliError(`empty corpus: the ${report.filesRead} file(s) read under ${roots.join(', ')} hold no text`);
+    throw new CliError(
+      `empty corpus: the ${report.filesRead} file(s) read under ${roots.join(', ')} hold no text`,
+    );
   }
 }
 
@@ -88,7 +96,9 @@ async function checkWritable(dir: string): Promise<void> {
     await fs.writeFile(probe, '');
     await fs.rm(probe, { force: true });
   } catch (err) {
-    throw new CliError(`cannot write the output directory ${dir}: ${(err as Error).message}; choose another --out`);
+    throw new CliError(
+      `cannot write the output directory ${dir}: ${(err as Error).message}; choose another --out`,
+    );
   }
 }
 

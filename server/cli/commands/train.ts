@@ -61,7 +61,8 @@ const OPTIONS = {
 function num(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`--${flag} must be a number, got "${v}"\n\n${USAGE}`, 2);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new CliError(`--${flag} must be a number, got "${v}"\n\n${USAGE}`, 2);
   return n;
 }
 
@@ -70,7 +71,9 @@ export function readConfigFile(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -128,7 +131,8 @@ export const trainCommand: Command = {
     let source = 'flags';
     if (v.resume) {
       const file = path.join(v.resume, 'config.json');
-      if (!fs.existsSync(file)) throw new CliError(`${v.resume} is not a run folder (no config.json): pass .mlm/runs/<run-id>`);
+      if (!fs.existsSync(file))
+        throw new CliError(`${v.resume} is not a run folder (no config.json): pass .mlm/runs/<run-id>`);
       base = readConfigFile(file);
       source = `${file} + flags`;
       if (v.config) throw new CliError('--resume continues a run with its own config: drop --config', 2);

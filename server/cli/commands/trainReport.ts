@@ -8,7 +8,8 @@ import type { RunSummary } from '../../ml/train/run';
 import type { MetricRecord, TrainCallbacks } from '../../ml/types';
 import { ProgressBar } from '../progress';
 
-const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)}%`);
+const pct = (x: number | undefined) =>
+  x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)}%`;
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -19,7 +20,11 @@ export function formatDuration(ms: number): string {
 }
 
 /** Fraction done according to whichever stop the config sets (best effort for the bar and ETA). */
-function fractionDone(config: ResolvedRunConfig, m: MetricRecord, trainStartMs: number | undefined): number | undefined {
+function fractionDone(
+  config: ResolvedRunConfig,
+  m: MetricRecord,
+  trainStartMs: number | undefined,
+): number | undefined {
   const t = config.training;
   const parts: number[] = [];
   if (t.maxSteps !== null) parts.push(m.step / t.maxSteps);
@@ -56,7 +61,11 @@ export function cliCallbacks(config: ResolvedRunConfig, opts: { quiet?: boolean 
         endPrep();
         bar?.done();
         bar = undefined;
-      } else if (phase === 'reading-corpus' || phase === 'training-tokenizer' || phase === 'building-examples') {
+      } else if (
+        phase === 'reading-corpus' ||
+        phase === 'training-tokenizer' ||
+        phase === 'building-examples'
+      ) {
         endPrep();
         if (!opts.quiet) prepBar = new ProgressBar(phase.replace('-', ' '), err);
       }
@@ -109,7 +118,9 @@ export function printSummary(s: RunSummary, cwd = process.cwd()): void {
     'early-stopping': 'stopped early (eval loss stopped improving)',
     stopped: 'stopped on request',
   };
-  out.push(`Run ${s.runId}: ${s.steps} steps, ${s.epochs.toFixed(2)} epochs — ${why[s.stoppedBy] ?? s.stoppedBy}.`);
+  out.push(
+    `Run ${s.runId}: ${s.steps} steps, ${s.epochs.toFixed(2)} epochs — ${why[s.stoppedBy] ?? s.stoppedBy}.`,
+  );
   out.push(`  folder:        ${shown}`);
   if (s.bestEval) {
     out.push(
@@ -117,15 +128,20 @@ export function printSummary(s: RunSummary, cwd = process.cwd()): void {
     );
   }
   if (s.baselineAccuracy !== undefined) {
-    out.push(`  baseline:      ${pct(s.baselineAccuracy)} masked-token accuracy by always predicting the most frequent token`);
+    out.push(
+      `  baseline:      ${pct(s.baselineAccuracy)} masked-token accuracy by always predicting the most frequent token`,
+    );
   }
-  if (s.lastTrain) out.push(`  last train:    loss ${s.lastTrain.loss.toFixed(4)}, accuracy ${pct(s.lastTrain.accuracy)}`);
+  if (s.lastTrain)
+    out.push(`  last train:    loss ${s.lastTrain.loss.toFixed(4)}, accuracy ${pct(s.lastTrain.accuracy)}`);
   const r = s.maskingRates;
   out.push(
     `  masking:       ${pct(r.targetRate)} of tokens were targets; of those ${pct(r.maskRate)} [MASK], ${pct(r.randomRate)} random, ${pct(r.keepRate)} kept`,
   );
   if (s.lastCheckpoint) {
-    out.push(`  checkpoint:    ${path.relative(s.runDir, s.bestCheckpoint ?? s.lastCheckpoint)}${s.bestCheckpoint ? ' (best)' : ''}`);
+    out.push(
+      `  checkpoint:    ${path.relative(s.runDir, s.bestCheckpoint ?? s.lastCheckpoint)}${s.bestCheckpoint ? ' (best)' : ''}`,
+    );
     out.push('');
     out.push('Use it:');
     out.push(`  mlm fill --run ${shown} "The [MASK] sat on the mat."`);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import path from 'node:path';
+import { startThreadedWasm } from './wasmThreaded';
 
 export interface WasmStart {
   simd: boolean;
@@ -37,14 +38,21 @@ export function wasmDir(): string {
 
 export async function initWasm(opts: { threads: number }): Promise<WasmStart> {
   const notes: string[] = [];
-  setWasmPaths(wasmDir());
+  const dir = wasmDir();
+  setWasmPaths(dir);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   if (!simd)
     notes.push('wasm: this Node has no WebAssembly SIMD; the plain binary is ~3x slower: use Node >= 16.4');
-  if (opts.threads > 1) {
-    notes.push(
-      `wasm: using 1 thread of ${opts.threads}: the threaded-SIMD binary is not enabled in Node by tfjs 4.22`,
-    );
+  if (opts.threads > 1 && simd) {
+    try {
+      const threads = await startThreadedWasm(dir, opts.threads);
+      if (threads < opts.threads)
+        notes.push(`wasm: XNNPACK runs ${threads} of the ${opts.threads} threads asked for`);
+      return { simd, threads, notes };
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      notes.push(`wasm: the threaded-SIMD binary failed to start (${msg}); using 1 thread`);
+    }
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
   await tf.ready();

@@ -12,7 +12,14 @@ import { modelConfigFor } from '../train/modelConfig';
 import type { MetricRecord, MlmModel, ModelConfig, Tokenizer } from '../types';
 import { isComplete } from './atomic';
 import { readRunConfigFile, readRunStatus, type RunStatus } from './runDir';
-import { listCheckpoints, newestUsableCheckpoint, readBest, readState, readWeights, STATE_FILE } from './store';
+import {
+  listCheckpoints,
+  newestUsableCheckpoint,
+  readBest,
+  readState,
+  readWeights,
+  STATE_FILE,
+} from './store';
 
 export * from './atomic';
 export * from './runDir';
@@ -93,7 +100,9 @@ export function resolveCheckpoint(dirOrCheckpoint: string): { runDir: string; ch
   if (!fs.existsSync(dir)) throw new Error(`${dir} does not exist: pass a run folder (.mlm/runs/<run-id>)`);
   if (fs.existsSync(path.join(dir, STATE_FILE))) {
     if (!isComplete(dir)) {
-      throw new Error(`${dir} is an incomplete checkpoint (the save was interrupted): pass the run folder instead`);
+      throw new Error(
+        `${dir} is an incomplete checkpoint (the save was interrupted): pass the run folder instead`,
+      );
     }
     return { runDir: path.dirname(path.dirname(dir)), checkpointDir: dir };
   }
@@ -112,20 +121,26 @@ export function readResolvedRunConfig(runDir: string): ResolvedRunConfig {
   try {
     raw = readRunConfigFile(runDir);
   } catch (err) {
-    throw new Error(`cannot read ${path.join(runDir, 'config.json')}: ${(err as Error).message}; is this a run folder?`);
+    throw new Error(
+      `cannot read ${path.join(runDir, 'config.json')}: ${(err as Error).message}; is this a run folder?`,
+    );
   }
   const parsed = parseRunConfig(raw);
-  if (!parsed.ok) throw new Error(`${path.join(runDir, 'config.json')} is invalid: ${parsed.errors.join('; ')}`);
+  if (!parsed.ok)
+    throw new Error(`${path.join(runDir, 'config.json')} is invalid: ${parsed.errors.join('; ')}`);
   return parsed.config;
 }
 
 /** The model config saved in a checkpoint, or the one the run config implies. */
-export function checkpointModelConfig(checkpointDir: string, config: ResolvedRunConfig, vocabSize: number): ModelConfig {
+export function checkpointModelConfig(
+  checkpointDir: string,
+  config: ResolvedRunConfig,
+  vocabSize: number,
+): ModelConfig {
   try {
-    const hf = JSON.parse(fs.readFileSync(path.join(checkpointDir, CHECKPOINT_MODEL_CONFIG), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const hf = JSON.parse(
+      fs.readFileSync(path.join(checkpointDir, CHECKPOINT_MODEL_CONFIG), 'utf8'),
+    ) as Record<string, unknown>;
     return fromHfConfig(hf);
   } catch {
     return modelConfigFor(config, vocabSize);

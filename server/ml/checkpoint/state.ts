@@ -30,3 +30,25 @@ export interface CheckpointState {
   evalAccuracy: number | null;
   savedAt: string;
 }
+
+/** The state of a run that has not trained yet (a base to fill in). */
+export function emptyCheckpointState(): CheckpointState {
+  return {
+    format: CHECKPOINT_FORMAT,
+    step: 0,
+    epoch: 0,
+    position: { epoch: 0, index: 0 },
+    modelRng: null,
+    elapsedMs: 0,
+    trainTokens: 0,
+    maskCounts: { candidates: 0, targets: 0, masked: 0, random: 0, kept: 0 },
+    skippedSteps: 0,
+    nonFiniteInRow: 0,
+    bestEvalLoss: null,
+    bestStep: null,
+    evalsWithoutImprovement: 0,
+    evalLoss: null,
+    evalAccuracy: null,
+    savedAt: new Date().toISOString(),
+  };
+}

@@ -80,7 +80,8 @@ export function listCheckpoints(runDir: string, opts: { clean?: boolean } = {}):
 export function readState(dir: string): CheckpointState {
   const text = fs.readFileSync(path.join(dir, STATE_FILE), 'utf8');
   const s = JSON.parse(text) as CheckpointState;
-  if (typeof s.step !== 'number' || !s.position) throw new Error(`${dir}/${STATE_FILE} is not a checkpoint state`);
+  if (typeof s.step !== 'number' || !s.position)
+    throw new Error(`${dir}/${STATE_FILE} is not a checkpoint state`);
   return s;
 }
 

@@ -15,14 +15,16 @@ export async function readFileAsText(path: string, maxBytes = DEFAULT_MAX_FILE_B
   try {
     // stat first: opening a FIFO would block until a writer appears.
     const st = await fs.stat(path);
-    if (!st.isFile()) return { skip: 'unreadable', detail: st.isDirectory() ? 'is a directory' : 'not a regular file' };
+    if (!st.isFile())
+      return { skip: 'unreadable', detail: st.isDirectory() ? 'is a directory' : 'not a regular file' };
     handle = await fs.open(path, 'r');
   } catch (err) {
     return skipFor(err);
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) return { skip: 'unreadable', detail: st.isDirectory() ? 'is a directory' : 'not a regular file' };
+    if (!st.isFile())
+      return { skip: 'unreadable', detail: st.isDirectory() ? 'is a directory' : 'not a regular file' };
     if (st.size > maxBytes) return { skip: 'too-large', detail: `${st.size} bytes, cap ${maxBytes}` };
     // Read up to one byte past the cap: a file that grew since stat() is caught too.
     const buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
@@ -33,7 +35,8 @@ export async function readFileAsText(path: string, maxBytes = DEFAULT_MAX_FILE_B
       n += bytesRead;
       if (n === buf.length) break;
     }
-    if (n > maxBytes) return { skip: 'too-large', detail: `grew past the cap of ${maxBytes} bytes while reading` };
+    if (n > maxBytes)
+      return { skip: 'too-large', detail: `grew past the cap of ${maxBytes} bytes while reading` };
     return decodeBytes(buf.subarray(0, n));
   } catch (err) {
     return skipFor(err);
@@ -65,7 +68,10 @@ const utf16le = new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true });
 /** Decodes file bytes: BOM → UTF-8/UTF-16; otherwise strict UTF-8. NUL bytes (outside UTF-16) mean binary. */
 export function decodeBytes(bytes: Buffer): ReadResult {
   let text: string;
-  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+  if (
+    bytes.length >= 2 &&
+    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  ) {
     let body = bytes.subarray(2);
     if (body.length % 2) return { skip: 'invalid-utf8', detail: 'UTF-16 text with an odd number of bytes' };
     if (bytes[0] === 0xfe) body = Buffer.from(body).swap16();
@@ -77,7 +83,10 @@ export function decodeBytes(bytes: Buffer): ReadResult {
   } else {
     const nul = bytes.indexOf(0);
     if (nul >= 0) return { skip: 'binary', detail: `NUL byte at offset ${nul}` };
-    const body = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+    const body =
+      bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf
+        ? bytes.subarray(3)
+        : bytes;
     try {
       text = utf8.decode(body);
     } catch {
@@ -93,7 +102,8 @@ function firstInvalidUtf8(b: Uint8Array): number {
   let i = 0;
   while (i < b.length) {
     const c = b[i];
-    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    const n =
+      c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
     if (n === 0 || i + n > b.length) return i;
     try {
       utf8.decode(b.subarray(i, i + n));

@@ -23,7 +23,10 @@ export class CorpusReader {
 
   constructor(private readonly opts: CorpusOptions) {}
 
-  /** Absolute paths of the files selected (walk-time skips such as symlink loops go into the report). */
+  /**
+   * Absolute paths of the files selected (walk-time skips such as symlink loops go into the report). Each call
+   * walks again: use either files() or documents() on one reader, or the report counts walk skips twice.
+   */
   async *files(): AsyncGenerator<string> {
     for await (const f of this.walk()) yield f.path;
   }

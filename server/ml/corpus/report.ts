@@ -62,9 +62,12 @@ const LABELS: Record<SkipReason, string> = {
 
 /** A human-readable multi-line summary (CLI output, logs). */
 export function formatCorpusReport(report: CorpusReport): string {
-  const mb = (report.bytes / 1e6).toFixed(report.bytes < 1e7 ? 2 : 1);
+  const size =
+    report.bytes < 1e6
+      ? `${(report.bytes / 1e3).toFixed(1)} kB`
+      : `${(report.bytes / 1e6).toFixed(report.bytes < 1e7 ? 2 : 1)} MB`;
   const lines = [
-    `corpus: ${report.filesRead} file${report.filesRead === 1 ? '' : 's'} read, ${mb} MB, ` +
+    `corpus: ${report.filesRead} file${report.filesRead === 1 ? '' : 's'} read, ${size}, ` +
       `${report.characters.toLocaleString('en-US')} characters, ${report.lines.toLocaleString('en-US')} lines`,
   ];
   const skipped = totalSkipped(report);

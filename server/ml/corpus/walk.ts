@@ -116,7 +116,8 @@ export async function* walkCorpus(opts: WalkOptions, report: CorpusReport): Asyn
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') recordSkip(report, 'vanished', full, 'deleted while walking');
-        else if (code === 'ELOOP') recordSkip(report, 'symlink-loop', full, 'too many levels of symbolic links');
+        else if (code === 'ELOOP')
+          recordSkip(report, 'symlink-loop', full, 'too many levels of symbolic links');
         else recordSkip(report, 'unreadable', full, code ?? String(err));
         continue;
       }

@@ -34,7 +34,9 @@ export function tokenizeText(tokenizer: Tokenizer, text: string): TokenStream[] 
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const enc = tokenizer.encode(line, { addSpecialTokens: false });
-    const wordStart = enc.wordIds.map((w, i) => (w !== null && (i === 0 || enc.wordIds[i - 1] !== w) ? 1 : 0));
+    const wordStart = enc.wordIds.map((w, i) =>
+      w !== null && (i === 0 || enc.wordIds[i - 1] !== w) ? 1 : 0,
+    );
     lines.push({ ids: enc.ids, wordStart });
   }
   return lines;
@@ -53,7 +55,8 @@ export class ExampleBuilder {
     private readonly tokenizer: Tokenizer,
     private readonly opts: ExampleOptions,
   ) {
-    if (opts.seqLen < 3) throw new Error(`data.seqLen must be >= 3 to hold [CLS] x [SEP], got ${opts.seqLen}`);
+    if (opts.seqLen < 3)
+      throw new Error(`data.seqLen must be >= 3 to hold [CLS] x [SEP], got ${opts.seqLen}`);
   }
 
   private get body(): number {
@@ -114,7 +117,11 @@ export class ExampleBuilder {
 }
 
 /** Builds examples from a list of texts in one call. */
-export function buildExamples(tokenizer: Tokenizer, texts: Iterable<string>, opts: ExampleOptions): Example[] {
+export function buildExamples(
+  tokenizer: Tokenizer,
+  texts: Iterable<string>,
+  opts: ExampleOptions,
+): Example[] {
   const b = new ExampleBuilder(tokenizer, opts);
   for (const t of texts) b.addText(t);
   return b.finish();

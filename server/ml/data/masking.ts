@@ -30,7 +30,13 @@ export interface MaskCounts {
   kept: number;
 }
 
-export const emptyMaskCounts = (): MaskCounts => ({ candidates: 0, targets: 0, masked: 0, random: 0, kept: 0 });
+export const emptyMaskCounts = (): MaskCounts => ({
+  candidates: 0,
+  targets: 0,
+  masked: 0,
+  random: 0,
+  kept: 0,
+});
 
 export function addMaskCounts(a: MaskCounts, b: MaskCounts): MaskCounts {
   return {
@@ -149,7 +155,12 @@ function randomToken(rng: Rng, vocabSize: number, specials: Set<number>): number
   }
 }
 
-function pickCandidate(examples: readonly Example[], seqLen: number, specials: Set<number>, rng: Rng): number {
+function pickCandidate(
+  examples: readonly Example[],
+  seqLen: number,
+  specials: Set<number>,
+  rng: Rng,
+): number {
   const all: number[] = [];
   examples.forEach((ex, b) => {
     for (let t = 0; t < ex.length; t++) if (!specials.has(ex.ids[t])) all.push(b * seqLen + t);

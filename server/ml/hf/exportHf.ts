@@ -61,7 +61,8 @@ const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 async function prepareOutDir(outDir: string, force: boolean): Promise<void> {
   if (existsSync(outDir)) {
     const stat = await fs.stat(outDir);
-    if (!stat.isDirectory()) throw new HfExportError(`${outDir} exists and is not a folder; choose another --out`);
+    if (!stat.isDirectory())
+      throw new HfExportError(`${outDir} exists and is not a folder; choose another --out`);
     const entries = await fs.readdir(outDir);
     if (entries.length && !force) {
       throw new HfExportError(
@@ -74,13 +75,21 @@ async function prepareOutDir(outDir: string, force: boolean): Promise<void> {
 }
 
 /** Checks the weights are a complete BertForMaskedLM of this config; returns them in a stable order. */
-function checkWeights(config: BertConfig, weights: ReadonlyMap<string, NamedTensor>): Map<string, NamedTensor> {
+function checkWeights(
+  config: BertConfig,
+  weights: ReadonlyMap<string, NamedTensor>,
+): Map<string, NamedTensor> {
   const out = new Map<string, NamedTensor>();
   for (const [name, shape] of expectedBertShapes(config)) {
     const t = weights.get(name);
-    if (!t) throw new HfExportError(`the checkpoint lacks weight "${name}"; it is not a complete BERT MLM checkpoint`);
+    if (!t)
+      throw new HfExportError(
+        `the checkpoint lacks weight "${name}"; it is not a complete BERT MLM checkpoint`,
+      );
     if (shapeText(t.shape) !== shapeText(shape)) {
-      throw new HfExportError(`weight "${name}" has shape ${shapeText(t.shape)} but the model config needs ${shapeText(shape)}`);
+      throw new HfExportError(
+        `weight "${name}" has shape ${shapeText(t.shape)} but the model config needs ${shapeText(shape)}`,
+      );
     }
     out.set(name, t);
   }

@@ -68,7 +68,9 @@ const UNUSED: Array<[RegExp, string]> = [
 export function classifyName(raw: string): NameFate {
   let name = raw;
   if (/^(embeddings|encoder|pooler)\./.test(name)) name = `bert.${name}`;
-  name = name.replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight').replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
+  name = name
+    .replace(/\.LayerNorm\.gamma$/, '.LayerNorm.weight')
+    .replace(/\.LayerNorm\.beta$/, '.LayerNorm.bias');
   for (const [re, why] of UNUSED) if (re.test(name)) return { kind: 'unused', why };
   if (name === DECODER_WEIGHT) return { kind: 'tied', name, tiedTo: WORD_EMBEDDINGS };
   if (name === DECODER_BIAS) return { kind: 'tied', name, tiedTo: HEAD_BIAS };

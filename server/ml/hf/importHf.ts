@@ -150,7 +150,8 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
   const dtypes: Record<string, number> = {};
   const warnings: string[] = [];
   for (const file of files) {
-    if (!existsSync(file)) throw new HfImportError(`${file} (listed in the shard index) is missing; re-download it`);
+    if (!existsSync(file))
+      throw new HfImportError(`${file} (listed in the shard index) is missing; re-download it`);
     const st: SafetensorsFile = await readSafetensorsFile(file);
     for (const [raw, entry] of st.entries) {
       const fate = classifyName(raw);
@@ -176,7 +177,10 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
       }
       const want = expected.get(fate.name);
       if (!want) {
-        ignored.push({ name: raw, why: `not a parameter of a ${config.numHiddenLayers}-layer BertForMaskedLM` });
+        ignored.push({
+          name: raw,
+          why: `not a parameter of a ${config.numHiddenLayers}-layer BertForMaskedLM`,
+        });
         continue;
       }
       if (state.has(fate.name)) throw new HfImportError(`${file}: weight "${fate.name}" is stored twice`);
@@ -197,10 +201,15 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
     const want = expected.get(t.tiedTo) as number[];
     if (!own) {
       if (shapeText(t.tensor.shape) !== shapeText(want)) {
-        throw new HfImportError(`weight "${t.name}" has shape ${shapeText(t.tensor.shape)}, expected ${shapeText(want)}`);
+        throw new HfImportError(
+          `weight "${t.name}" has shape ${shapeText(t.tensor.shape)}, expected ${shapeText(want)}`,
+        );
       }
       state.set(t.tiedTo, t.tensor);
-    } else if (shapeText(own.shape) !== shapeText(t.tensor.shape) || maxAbsDiff(own.data, t.tensor.data) > 1e-6) {
+    } else if (
+      shapeText(own.shape) !== shapeText(t.tensor.shape) ||
+      maxAbsDiff(own.data, t.tensor.data) > 1e-6
+    ) {
       warnings.push(
         `${t.name} differs from ${t.tiedTo}; our model ties them, so ${t.tiedTo} is used and ${t.name} is ignored`,
       );
@@ -221,7 +230,11 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
 
   const tokenizerJson = path.join(tokenizerDir, 'tokenizer.json');
   const vocabTxt = path.join(tokenizerDir, 'vocab.txt');
-  const tokenizerFile = existsSync(tokenizerJson) ? tokenizerJson : existsSync(vocabTxt) ? vocabTxt : undefined;
+  const tokenizerFile = existsSync(tokenizerJson)
+    ? tokenizerJson
+    : existsSync(vocabTxt)
+      ? vocabTxt
+      : undefined;
   if (!tokenizerFile) {
     throw new HfImportError(
       `${tokenizerDir} has neither tokenizer.json nor vocab.txt; copy the checkpoint's tokenizer files into the folder`,
@@ -278,7 +291,10 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
  * Builds our model from an imported checkpoint. Parameters the checkpoint lacks (the MLM head of a BertModel) keep
  * their fresh initialisation from `seed`; the decoder is always tied to the word embeddings.
  */
-export function createModelFromHf(ckpt: Pick<HfCheckpoint, 'config' | 'state' | 'report'>, seed = 0): MlmModel {
+export function createModelFromHf(
+  ckpt: Pick<HfCheckpoint, 'config' | 'state' | 'report'>,
+  seed = 0,
+): MlmModel {
   const model = createModel(ckpt.config, { seed });
   try {
     model.loadHfState(ckpt.state, { allowMissing: ckpt.report.initialised });
@@ -301,13 +317,17 @@ export function formatImportReport(r: HfImportReport, config: BertConfig): strin
     `  tokenizer: ${path.basename(r.tokenizerFile)}, ${r.vocabSize} tokens, ${r.lowercase ? 'lowercased' : 'cased'}`,
   ];
   if (r.initialised.length) {
-    lines.push(`  initialised (not in the checkpoint): ${r.initialised.join(', ')}; the decoder is tied to the embeddings`);
+    lines.push(
+      `  initialised (not in the checkpoint): ${r.initialised.join(', ')}; the decoder is tied to the embeddings`,
+    );
   }
   if (r.ignored.length) {
     const why = new Map<string, string[]>();
     for (const i of r.ignored) why.set(i.why, [...(why.get(i.why) ?? []), i.name]);
     for (const [reason, names] of why) {
-      lines.push(`  ignored ${names.length} (${reason}): ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`);
+      lines.push(
+        `  ignored ${names.length} (${reason}): ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`,
+      );
     }
   }
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

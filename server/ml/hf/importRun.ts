@@ -7,13 +7,24 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseRunConfig } from '../../../protocol/runConfig';
-import { saveCheckpoint, writeRunConfig, writeRunStatus, CHECKPOINT_MODEL_CONFIG, type CheckpointState } from '../checkpoint';
+import {
+  saveCheckpoint,
+  writeRunConfig,
+  writeRunStatus,
+  CHECKPOINT_MODEL_CONFIG,
+  type CheckpointState,
+} from '../checkpoint';
 import { emptyMaskCounts } from '../data/masking';
 import { toHfConfig } from '../model';
 import type { BertConfig } from '../types';
 import { coverageReport, type CoverageReport } from '../tokenizer';
 import { createModelFromHf, loadInitCheckpoint, type HfCheckpoint, type HfImportReport } from './importHf';
-import { extendVocabulary, findSplitWords, type VocabExtensionOptions, type WordCandidate } from './vocabExtension';
+import {
+  extendVocabulary,
+  findSplitWords,
+  type VocabExtensionOptions,
+  type WordCandidate,
+} from './vocabExtension';
 
 export interface ImportToRunOptions {
   /** Run name recorded in config.json; default the source folder's name. */

@@ -17,7 +17,12 @@ export { loadInitCheckpoint } from './importHf';
 export { importToRunDir, type ImportToRunOptions, type ImportToRunResult } from './importRun';
 export { exportHfFolder, exportRun, HfExportError, EXPORTED_FILES, type ExportRunResult } from './exportHf';
 export { prepareModelInit, type ModelInit } from './modelInit';
-export { findSplitWords, extendVocabulary, type WordCandidate, type VocabExtensionOptions } from './vocabExtension';
+export {
+  findSplitWords,
+  extendVocabulary,
+  type WordCandidate,
+  type VocabExtensionOptions,
+} from './vocabExtension';
 export { modelCard, type ModelCardInfo } from './modelCard';
 export { parseHfBertConfig, HfConfigError, SUPPORTED_ARCHITECTURES } from './hfConfig';
 export {

@@ -50,7 +50,9 @@ export function modelCard(i: ModelCardInfo): string {
     '',
     i.corpus && i.step > 0
       ? `Corpus: files matching ${i.corpus.include.map((g) => `\`${g}\``).join(', ')}` +
-        (i.corpus.exclude.length ? ` (excluding ${i.corpus.exclude.map((g) => `\`${g}\``).join(', ')})` : '') +
+        (i.corpus.exclude.length
+          ? ` (excluding ${i.corpus.exclude.map((g) => `\`${g}\``).join(', ')})`
+          : '') +
         ` in the author's workspace${i.trainTokens ? `; ${i.trainTokens.toLocaleString('en-US')} tokens seen in training` : ''}.`
       : 'Corpus: none (no training steps in this run).',
     `Tokenizer: WordPiece, ${i.vocabSize} tokens, ${i.lowercase ? 'lowercased (uncased)' : 'cased'}.`,

@@ -103,7 +103,8 @@ export interface SafetensorsFile {
   data: Uint8Array;
 }
 
-const CORRUPT_HINT = 'the file is truncated, corrupted or not a safetensors file: re-download or re-export it';
+const CORRUPT_HINT =
+  'the file is truncated, corrupted or not a safetensors file: re-download or re-export it';
 
 function isDtype(v: unknown): v is SafetensorsDtype {
   return typeof v === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, v);
@@ -113,8 +114,13 @@ const isNonNegInt = (v: unknown): v is number => typeof v === 'number' && Number
 
 function parseEntry(source: string, name: string, raw: unknown): SafetensorsEntry {
   const bad = (what: string): SafetensorsError =>
-    new SafetensorsError('InvalidTensorEntry', `${source}: tensor "${name}" has ${what}; ${CORRUPT_HINT}`, name);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('a header entry that is not an object');
+    new SafetensorsError(
+      'InvalidTensorEntry',
+      `${source}: tensor "${name}" has ${what}; ${CORRUPT_HINT}`,
+      name,
+    );
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw bad('a header entry that is not an object');
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) {
     throw bad(`an unknown dtype ${JSON.stringify(dtype)} (known: ${Object.keys(DTYPE_BYTES).join(', ')})`);
@@ -170,7 +176,10 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
   } catch {
-    throw new SafetensorsError('InvalidHeader', `${source}: the JSON header is not valid UTF-8; ${CORRUPT_HINT}`);
+    throw new SafetensorsError(
+      'InvalidHeader',
+      `${source}: the JSON header is not valid UTF-8; ${CORRUPT_HINT}`,
+    );
   }
   if (!text.startsWith('{')) {
     throw new SafetensorsError(
@@ -188,7 +197,10 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
     );
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new SafetensorsError('InvalidHeaderDeserialization', `${source}: the header is not a JSON object; ${CORRUPT_HINT}`);
+    throw new SafetensorsError(
+      'InvalidHeaderDeserialization',
+      `${source}: the header is not a JSON object; ${CORRUPT_HINT}`,
+    );
   }
 
   let metadata: Record<string, string> | undefined;
@@ -209,7 +221,11 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
           : e.begin < cursor
             ? `overlaps the previous tensor (begins at ${e.begin}, previous ends at ${cursor})`
             : `leaves a gap (begins at ${e.begin}, previous ends at ${cursor})`;
-      throw new SafetensorsError('InvalidOffset', `${source}: tensor "${e.name}" ${why}; ${CORRUPT_HINT}`, e.name);
+      throw new SafetensorsError(
+        'InvalidOffset',
+        `${source}: tensor "${e.name}" ${why}; ${CORRUPT_HINT}`,
+        e.name,
+      );
     }
     cursor = e.end;
     const elements = e.shape.reduce((p, d) => p * d, 1);
@@ -261,6 +277,16 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+let halfValues: Float32Array | undefined;
+/** All 65,536 half values as float32 (256 KB, built on first use): decoding is then one lookup per element. */
+function halfTable(): Float32Array {
+  if (!halfValues) {
+    halfValues = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfValues[h] = halfToFloat(h);
+  }
+  return halfValues;
+}
+
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 /** Decodes one float tensor (F32, F16, BF16 or F64) to float32. */
@@ -282,9 +308,11 @@ export function tensorAsFloat32(file: SafetensorsFile, name: string): NamedTenso
     case 'F64':
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
       break;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+    case 'F16': {
+      const table = halfTable();
+      for (let i = 0; i < count; i++) out[i] = table[view.getUint16(i * 2, true)];
       break;
+    }
     case 'BF16': {
       // bfloat16 is the upper half of a float32.
       const bits = new Uint32Array(out.buffer);
@@ -315,7 +343,8 @@ export function serializeSafetensors(
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {
-    if (name === '__metadata__') throw new SafetensorsError('InvalidTensorEntry', 'a tensor cannot be named "__metadata__"', name);
+    if (name === '__metadata__')
+      throw new SafetensorsError('InvalidTensorEntry', 'a tensor cannot be named "__metadata__"', name);
     const t = tensors.get(name) as NamedTensor;
     const count = t.shape.reduce((p, d) => p * d, 1);
     if (count !== t.data.length) {

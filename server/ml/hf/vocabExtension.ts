@@ -42,7 +42,8 @@ export function findSplitWords(
   const out: WordCandidate[] = [];
   for (const [word, count] of counts) {
     // Single characters and numbers make poor vocabulary entries; over-long words are [UNK] by design.
-    if (count < minFrequency || [...word].length < 2 || /^\d+$/.test(word) || word.length > maxChars) continue;
+    if (count < minFrequency || [...word].length < 2 || /^\d+$/.test(word) || word.length > maxChars)
+      continue;
     if (tokenizer.tokenToId(word) !== undefined) continue;
     const pieces = tokenizer.encode(word, { addSpecialTokens: false }).tokens;
     if (pieces.length >= minPieces || pieces.includes(unk)) out.push({ word, count, pieces });

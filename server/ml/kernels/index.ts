@@ -3,23 +3,35 @@
  * faster replacements of slow stock ones. Each is unit-tested against the cpu backend (forward and gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './batchMatMul';
+import { identityConfig } from './identity';
+import { makeSumConfig } from './sum';
+import { transposeConfig } from './transpose';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
 
-const KERNELS: tf.KernelConfig[] = [unsortedSegmentSumConfig];
+let registered: string[] | undefined;
 
-let registered = false;
-
-/** Registers (or replaces) our wasm kernels; idempotent. Call before or after the wasm backend starts. */
+/**
+ * Registers (or replaces) our wasm kernels; idempotent. Call after the wasm backend has started, so the
+ * stock kernels we fall back to have run their setup.
+ */
 export function registerWasmKernels(): void {
   if (registered) return;
-  registered = true;
-  for (const k of KERNELS) {
+  const kernels: tf.KernelConfig[] = [
+    unsortedSegmentSumConfig, // missing in tfjs-backend-wasm (gradient of gather)
+    batchMatMulConfig, // every product on XNNPACK
+    transposeConfig, // tiled JavaScript transpose
+    makeSumConfig(tf.getKernel(tf.Sum, 'wasm')), // leading/trailing-axes sums without a transpose
+    identityConfig, // shares memory instead of copying (the engine clones every tensor saved for backward)
+  ];
+  for (const k of kernels) {
     if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
     tf.registerKernel(k);
   }
+  registered = kernels.map((k) => k.kernelName);
 }
 
 /** Names of the kernels we register for wasm (for doctor and tests). */
 export function customWasmKernelNames(): string[] {
-  return KERNELS.map((k) => k.kernelName);
+  return registered ?? [tf.UnsortedSegmentSum, tf.BatchMatMul, tf.Transpose, tf.Sum, tf.Identity];
 }

@@ -45,8 +45,9 @@ export class DropoutStream {
 }
 
 /**
- * Mean sparse softmax cross-entropy: logits [n, v], labels [n] → scalar.
- * Picks the label logits with one flat gather (its gradient is an UnsortedSegmentSum).
+ * Mean sparse softmax cross-entropy: logits [n, v], labels [n] → scalar, with the closed-form gradient
+ * (softmax − one-hot) / n. Written as one custom-gradient op so the backward pass does not differentiate
+ * logSumExp's max (an Equal and a Max over the whole [n, v] block).
  */
 export function sparseCrossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar {
   const [n, v] = logits.shape;
@@ -57,9 +58,24 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.
     }
     flat[i] = i * v + labels[i];
   }
-  const lse = tf.logSumExp(logits, 1); // [n]
-  const picked = tf.gather(tf.reshape(logits, [n * v]), tf.tensor1d(flat, 'int32')); // [n]
-  return tf.mean(tf.sub(lse, picked));
+  const f = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const lse = tf.logSumExp(x, 1, true); // [n, 1]
+    const picked = tf.gather(tf.reshape(x, [n * v]), tf.tensor1d(flat, 'int32')); // [n]
+    const value = tf.mean(tf.sub(tf.reshape(lse, [n]), picked)) as tf.Scalar;
+    // Saved tensors outlive the forward pass (the labels would otherwise be disposed with it).
+    save([x, lse, tf.tensor1d(labels, 'int32')]);
+    return {
+      value,
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
+        const [xs, l, y] = saved;
+        const probs = tf.exp(tf.sub(xs, l)); // [n, v]
+        // int32 then cast: tfjs-backend-wasm 4.22's OneHot writes integer bits into float32 outputs.
+        const oneHot = tf.cast(tf.oneHot(y as tf.Tensor1D, v), 'float32'); // [n, v]
+        return tf.mul(tf.sub(probs, oneHot), tf.div(dy, n));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(logits) as tf.Scalar;
 }
 
 /** Checks a batch's arrays against its declared sizes (a mismatch is a bug in the caller). */

@@ -66,7 +66,8 @@ export async function coverageReport(
       r.fragmented.push(entry());
     }
   }
-  const byCount = (a: CoverageWord, b: CoverageWord): number => b.count - a.count || (a.word < b.word ? -1 : 1);
+  const byCount = (a: CoverageWord, b: CoverageWord): number =>
+    b.count - a.count || (a.word < b.word ? -1 : 1);
   r.fragmented = r.fragmented.sort(byCount).slice(0, top);
   r.unknown = r.unknown.sort(byCount).slice(0, top);
   return r;
@@ -83,7 +84,8 @@ export function formatCoverageReport(r: CoverageReport): string {
   ];
   if (r.fragmented.length) {
     lines.push('', 'most frequent words split into 3+ pieces:');
-    for (const w of r.fragmented) lines.push(`  ${String(w.count).padStart(8)}  ${w.word}  →  ${w.pieces.join(' ')}`);
+    for (const w of r.fragmented)
+      lines.push(`  ${String(w.count).padStart(8)}  ${w.word}  →  ${w.pieces.join(' ')}`);
   }
   if (r.unknown.length) {
     lines.push('', 'most frequent words that become [UNK]:');

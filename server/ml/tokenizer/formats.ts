@@ -66,23 +66,27 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 /** Reads a Hugging Face tokenizer.json holding a BERT WordPiece tokenizer; throws naming what is wrong. */
 export function parseTokenizerJson(raw: unknown, source: string): WordPieceConfig {
-  const bad = (what: string): Error =>
-    new Error(`${source} is not a BERT WordPiece tokenizer.json: ${what}`);
+  const bad = (what: string): Error => new Error(`${source} is not a BERT WordPiece tokenizer.json: ${what}`);
   if (!isObject(raw)) throw bad('the top level is not a JSON object');
   const model = raw.model;
   if (!isObject(model) || model.type !== 'WordPiece') {
-    throw bad(`model.type is ${isObject(model) ? JSON.stringify(model.type) : 'missing'}, expected "WordPiece"`);
+    throw bad(
+      `model.type is ${isObject(model) ? JSON.stringify(model.type) : 'missing'}, expected "WordPiece"`,
+    );
   }
   if (!isObject(model.vocab)) throw bad('model.vocab is missing');
   const vocab: string[] = [];
   for (const [piece, id] of Object.entries(model.vocab)) {
-    if (!Number.isInteger(id) || (id as number) < 0) throw bad(`vocab id of "${piece}" is not a non-negative integer`);
+    if (!Number.isInteger(id) || (id as number) < 0)
+      throw bad(`vocab id of "${piece}" is not a non-negative integer`);
     vocab[id as number] = piece;
   }
   for (let i = 0; i < vocab.length; i++) if (vocab[i] === undefined) throw bad(`no vocab entry has id ${i}`);
   const n = raw.normalizer;
   if (n !== null && n !== undefined && (!isObject(n) || n.type !== 'BertNormalizer')) {
-    throw bad(`normalizer.type ${JSON.stringify(isObject(n) ? n.type : n)} is not supported (only BertNormalizer)`);
+    throw bad(
+      `normalizer.type ${JSON.stringify(isObject(n) ? n.type : n)} is not supported (only BertNormalizer)`,
+    );
   }
   const pre = raw.pre_tokenizer;
   if (!isObject(pre) || pre.type !== 'BertPreTokenizer') {
@@ -123,7 +127,11 @@ export function parseTokenizerJson(raw: unknown, source: string): WordPieceConfi
  * Reads a BERT vocab.txt (ids = line numbers, trailing whitespace trimmed like Hugging Face does). Casing is not
  * stored in the file: `lowercase` defaults to true unless some ordinary piece holds an upper-case letter.
  */
-export function parseVocabTxt(text: string, source: string, opts: { lowercase?: boolean } = {}): WordPieceConfig {
+export function parseVocabTxt(
+  text: string,
+  source: string,
+  opts: { lowercase?: boolean } = {},
+): WordPieceConfig {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const vocab = lines.map((l) => l.trimEnd());

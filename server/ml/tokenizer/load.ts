@@ -9,17 +9,31 @@ export interface LoadTokenizerOptions {
   lowercase?: boolean;
 }
 
-export async function loadTokenizer(pathOrDir: string, opts: LoadTokenizerOptions = {}): Promise<WordPieceTokenizer> {
+export async function loadTokenizer(
+  pathOrDir: string,
+  opts: LoadTokenizerOptions = {},
+): Promise<WordPieceTokenizer> {
   let file = pathOrDir;
   const stat = await fs.stat(pathOrDir).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read tokenizer ${pathOrDir}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+    throw new Error(
+      `cannot read tokenizer ${pathOrDir}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`,
+    );
   });
   if (stat.isDirectory()) {
     const candidates = ['tokenizer.json', 'vocab.txt'].map((f) => path.join(pathOrDir, f));
     const found = [];
-    for (const c of candidates) if (await fs.stat(c).then(() => true, () => false)) found.push(c);
+    for (const c of candidates)
+      if (
+        await fs.stat(c).then(
+          () => true,
+          () => false,
+        )
+      )
+        found.push(c);
     if (!found.length) {
-      throw new Error(`${pathOrDir} holds neither tokenizer.json nor vocab.txt; train one with "mlm tokenizer train"`);
+      throw new Error(
+        `${pathOrDir} holds neither tokenizer.json nor vocab.txt; train one with "mlm tokenizer train"`,
+      );
     }
     file = found[0];
   }
@@ -33,7 +47,12 @@ export async function loadTokenizer(pathOrDir: string, opts: LoadTokenizerOption
     } catch (err) {
       throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
     }
-    return new WordPieceTokenizer(parseTokenizerJson(raw, file));
+    const config = parseTokenizerJson(raw, file);
+    try {
+      return new WordPieceTokenizer(config);
+    } catch (err) {
+      throw new Error(`${file}: ${(err as Error).message}`);
+    }
   }
   try {
     return new WordPieceTokenizer(parseVocabTxt(text, file, opts));

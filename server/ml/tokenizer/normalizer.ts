@@ -58,17 +58,19 @@ const EMPTY = new Int32Array(0);
 
 /** Per-code-point result of accent stripping + lowercasing for non-ASCII characters (memoised). */
 class CharTransform {
-  private readonly cache = new Map<number, Int32Array>();
+  private readonly bmp: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(0x10000);
+  private readonly astral = new Map<number, Int32Array>();
   constructor(
     private readonly stripAccents: boolean,
     private readonly lowercase: boolean,
   ) {}
 
   get(cp: number): Int32Array {
-    let out = this.cache.get(cp);
+    let out = cp < 0x10000 ? this.bmp[cp] : this.astral.get(cp);
     if (out === undefined) {
       out = this.compute(cp);
-      this.cache.set(cp, out);
+      if (cp < 0x10000) this.bmp[cp] = out;
+      else this.astral.set(cp, out);
     }
     return out;
   }
@@ -134,6 +136,8 @@ export function scanWords(
         size = 2;
       }
     }
+    // An unpaired surrogate reaches Hugging Face (Rust strings) as U+FFFD: treat it the same.
+    if (size === 1 && cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
     const start = i;
     i += size;
     if (cleanText && isRemoved(cp)) continue;

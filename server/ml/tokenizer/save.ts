@@ -6,7 +6,10 @@ import { toTokenizerJson, toVocabTxt } from './formats';
 
 export async function saveTokenizer(config: WordPieceConfig, dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  await writeAtomic(path.join(dir, 'tokenizer.json'), `${JSON.stringify(toTokenizerJson(config), null, 2)}\n`);
+  await writeAtomic(
+    path.join(dir, 'tokenizer.json'),
+    `${JSON.stringify(toTokenizerJson(config), null, 2)}\n`,
+  );
   await writeAtomic(path.join(dir, 'vocab.txt'), toVocabTxt(config));
 }
 

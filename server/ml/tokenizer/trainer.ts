@@ -26,6 +26,8 @@ export interface TrainWordPieceOptions {
   limitAlphabet?: number;
   /** Words longer than this become [UNK] (default 100) and are not counted. */
   maxInputCharsPerWord?: number;
+  /** Stops training (the promise rejects with an AbortError) at the next check: every 1 MB of text, after counting, every 500 merges. */
+  signal?: AbortSignal;
 }
 
 export interface TrainProgress {
@@ -58,7 +60,9 @@ export async function trainWordPiece(
   };
 
   // 1. Word counts.
-  const counts = await countWords(texts, norm, maxChars, onProgress);
+  opts.signal?.throwIfAborted();
+  const counts = await countWords(texts, norm, maxChars, onProgress, opts.signal);
+  opts.signal?.throwIfAborted();
 
   // 2. Alphabet and the initial vocabulary.
   const words = [...counts.keys()];
@@ -139,7 +143,8 @@ export async function trainWordPiece(
       let has = false;
       for (let i = 0; i + 1 < n; i++) if (s[i] === a && s[i + 1] === b) has = true;
       if (!has) continue;
-      for (let i = 0; i + 1 < n; i++) delta.set(s[i] * KEY + s[i + 1], (delta.get(s[i] * KEY + s[i + 1]) ?? 0) - c);
+      for (let i = 0; i + 1 < n; i++)
+        delta.set(s[i] * KEY + s[i + 1], (delta.get(s[i] * KEY + s[i + 1]) ?? 0) - c);
       let out = 0;
       for (let i = 0; i < n; i++) {
         if (i + 1 < n && s[i] === a && s[i + 1] === b) {
@@ -173,6 +178,10 @@ export async function trainWordPiece(
     }
     delta.clear();
     merges++;
+    if (merges % 500 === 0) {
+      await yieldToEventLoop();
+      opts.signal?.throwIfAborted();
+    }
     if (onProgress && merges % 200 === 0) {
       onProgress({
         message: `merging pieces: vocabulary ${vocab.length} / ${target}`,
@@ -203,6 +212,7 @@ async function countWords(
   norm: NormalizerOptions,
   maxChars: number,
   onProgress?: (p: TrainProgress) => void,
+  signal?: AbortSignal,
 ): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const buf = new WordBuffer(Math.max(256, maxChars + 1));
@@ -214,13 +224,21 @@ async function countWords(
   let chars = 0;
   let reported = 0;
   for await (const text of texts) {
-    // Special-token strings in the text are not words to learn from.
     scanWords(text, 0, text.length, norm, buf, onWord);
     chars += text.length;
-    if (onProgress && chars - reported >= 1 << 20) {
+    if (chars - reported >= 1 << 20) {
       reported = chars;
-      onProgress({ message: `counting words: ${(chars / 1e6).toFixed(1)} M characters, ${counts.size} distinct` });
+      await yieldToEventLoop();
+      signal?.throwIfAborted();
+      onProgress?.({
+        message: `counting words: ${(chars / 1e6).toFixed(1)} M characters, ${counts.size} distinct`,
+      });
     }
   }
   return counts;
+}
+
+/** Lets timers and I/O run (e.g. a language server's hovers) during long synchronous stretches. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -85,7 +85,8 @@ export class WordPieceTokenizer implements Tokenizer {
 
   idToToken(id: number): string {
     const t = this.config.vocab[id];
-    if (t === undefined) throw new RangeError(`token id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+    if (t === undefined)
+      throw new RangeError(`token id ${id} is outside the vocabulary (size ${this.vocabSize})`);
     return t;
   }
 

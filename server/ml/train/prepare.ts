@@ -40,7 +40,8 @@ export async function readCorpus(
     if (signal?.aborted) break;
     docs.push(d);
     chars += d.text.length;
-    if (docs.length % 50 === 0) cb.onProgress?.({ message: `read ${docs.length} files (${chars} characters)` });
+    if (docs.length % 50 === 0)
+      cb.onProgress?.({ message: `read ${docs.length} files (${chars} characters)` });
   }
   cb.onLog?.('info', formatCorpusReport(reader.report));
   if (!docs.some((d) => d.text.trim())) {
@@ -88,7 +89,8 @@ export function buildDatasets(
     const b = new ExampleBuilder(tokenizer, { seqLen, mode });
     ds.forEach((d, i) => {
       b.addText(d.text);
-      if (i % 50 === 49) cb.onProgress?.({ message: `tokenized ${i + 1}/${ds.length} files`, fraction: (i + 1) / ds.length });
+      if (i % 50 === 49)
+        cb.onProgress?.({ message: `tokenized ${i + 1}/${ds.length} files`, fraction: (i + 1) / ds.length });
     });
     return b.finish();
   };
@@ -97,7 +99,10 @@ export function buildDatasets(
   if (!validation.length && validationSplit > 0 && train.length >= 2) {
     const n = Math.max(1, Math.round(train.length * validationSplit));
     validation = train.splice(train.length - n, n);
-    cb.onLog?.('warn', `the corpus has a single document: holding out its last ${n} example(s) for evaluation`);
+    cb.onLog?.(
+      'warn',
+      `the corpus has a single document: holding out its last ${n} example(s) for evaluation`,
+    );
   }
   if (!train.length) {
     throw new Error('the corpus produced no training examples: add more text or lower data.validationSplit');

@@ -158,7 +158,11 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     // Transfer learning: model.init's checkpoint brings its own tokenizer and model shape (server/ml/hf).
     const init =
       config.model.init && !opts.resumeFrom
-        ? await prepareModelInit(config.model.init, { cwd: opts.cwd, dropout: config.model.dropout, onLog: cb.onLog })
+        ? await prepareModelInit(config.model.init, {
+            cwd: opts.cwd,
+            dropout: config.model.dropout,
+            onLog: cb.onLog,
+          })
         : undefined;
     const tokenizer = opts.resumeFrom
       ? await loadTokenizer(runDir)
@@ -169,7 +173,13 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
 
     const t = config.training;
     const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
-    const evalSet: MlmBatch[] = evalBatches(data.validation, t.batchSize, config.data.masking, vocab, t.evalBatches);
+    const evalSet: MlmBatch[] = evalBatches(
+      data.validation,
+      t.batchSize,
+      config.data.masking,
+      vocab,
+      t.evalBatches,
+    );
     const baselineToken = mostFrequentToken(data.train, tokenizer.special);
     const baselineAccuracy = constantPredictionAccuracy(evalSet, baselineToken);
     if (evalSet.length) {
@@ -179,7 +189,10 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         `unigram baseline (always "${tokenizer.idToToken(baselineToken)}"): held-out accuracy ${(baselineAccuracy * 100).toFixed(2)}%`,
       );
     } else {
-      cb.onLog?.('warn', 'no held-out examples: evaluation and early stopping are off (data.validationSplit is 0?)');
+      cb.onLog?.(
+        'warn',
+        'no held-out examples: evaluation and early stopping are off (data.validationSplit is 0?)',
+      );
     }
 
     // ── Model and optimizer ───────────────────────────────────────────────────────────────────────
@@ -215,7 +228,8 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     let resumedStep: number | undefined;
     if (opts.resumeFrom) {
       const ck = newestUsableCheckpoint(runDir, { clean: true });
-      if (!ck) throw new Error(`${runDir} has no complete checkpoint to resume from: start a new run instead`);
+      if (!ck)
+        throw new Error(`${runDir} has no complete checkpoint to resume from: start a new run instead`);
       model.loadHfState(readWeights(ck.dir));
       optimizer.setState({ step: ck.state.step, tensors: readOptimizer(ck.dir) });
       const s = ck.state;
@@ -260,6 +274,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     let lastSavedStep = resumedStep ?? -1;
     let lastEval: MetricRecord | undefined;
     let pausedMs = 0;
+    let lastSaveError: string | undefined;
+    // Metric times continue across a resume (so charts stay monotonic).
+    const timeOf = () => elapsedBefore + (Date.now() - t0);
     const loopStart = Date.now();
     const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
     const window = { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
@@ -275,7 +292,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         split: 'eval',
         step,
         epoch: stream.epochs,
-        time: Date.now() - t0,
+        time: timeOf(),
         loss: r.loss,
         accuracy: r.accuracy,
         perplexity: r.perplexity,
@@ -325,7 +342,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
           state,
           weights: model.toHfState(),
           optimizer: optimizer.getState().tensors,
-          extraFiles: new Map([[CHECKPOINT_MODEL_CONFIG, `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`]]),
+          extraFiles: new Map([
+            [CHECKPOINT_MODEL_CONFIG, `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`],
+          ]),
         });
         lastSavedStep = step;
         lastCheckpoint = saved.dir;
@@ -338,9 +357,20 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         cb.onCheckpoint?.({ step, dir: saved.dir, best: isBest });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
-        const hint = e.code === 'ENOSPC' ? ' (disk full: free space; training continues without this checkpoint)' : '';
-        cb.onLog?.('error', `checkpoint at step ${step} not saved: ${e.message}${hint}`);
+        // Report a failure once per kind (a full disk would otherwise log at every save).
+        const kind = e.code ?? e.message;
+        if (kind !== lastSaveError) {
+          const hint =
+            e.code === 'ENOSPC'
+              ? ' (disk full: free some space; training continues and the older checkpoints are intact)'
+              : '';
+          cb.onLog?.('error', `checkpoint at step ${step} not saved: ${e.message}${hint}`);
+        }
+        lastSaveError = kind;
+        cb.onPhase?.('training');
+        return;
       }
+      lastSaveError = undefined;
       cb.onPhase?.('training');
     };
     const markBest = () => {
@@ -410,7 +440,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
           split: 'train',
           step,
           epoch: stream.epochs,
-          time: Date.now() - t0,
+          time: timeOf(),
           loss: window.loss / window.n,
           accuracy: window.acc / window.n,
           lr,
@@ -436,7 +466,8 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
           );
         }
       }
-      if (step % config.checkpoint.every === 0 || (improvedNow && config.checkpoint.keepBest)) checkpoint(improvedNow);
+      if (step % config.checkpoint.every === 0 || (improvedNow && config.checkpoint.keepBest))
+        checkpoint(improvedNow);
       status.steps = step;
       status.epochs = stream.epochs;
       if (stoppedBy) break;
@@ -470,7 +501,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     cb.onLog?.('error', message);
-    return finish(summary({ stoppedBy: 'error', error: message, steps: status?.steps ?? 0, epochs: status?.epochs ?? 0 }));
+    return finish(
+      summary({ stoppedBy: 'error', error: message, steps: status?.steps ?? 0, epochs: status?.epochs ?? 0 }),
+    );
   } finally {
     optimizer?.dispose();
     model?.dispose();
@@ -478,7 +511,8 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
 
   function finish(s: RunSummary): RunSummary {
     if (status && runDir && fs.existsSync(runDir)) {
-      status.status = s.stoppedBy === 'error' ? 'failed' : s.stoppedBy === 'stopped' ? 'stopped' : 'completed';
+      status.status =
+        s.stoppedBy === 'error' ? 'failed' : s.stoppedBy === 'stopped' ? 'stopped' : 'completed';
       status.updatedAt = new Date().toISOString();
       status.stoppedBy = s.stoppedBy;
       status.bestEval = s.bestEval;

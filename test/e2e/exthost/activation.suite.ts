@@ -78,6 +78,16 @@ export function registerActivationTests(): void {
       assert.match(texts.join('\n'), /No model/);
     });
 
+    it('Run Doctor reports the compute backend in a document', async () => {
+      const report = await vscode.commands.executeCommand<string>('mlm.doctor');
+      assert.ok(report, 'mlm.doctor resolved with the report (see the MLM Studio output)');
+      assert.match(report, /wasm/i);
+      const doc = vscode.window.activeTextEditor?.document;
+      assert.equal(doc?.languageId, 'markdown');
+      assert.match(doc.getText(), /# MLM Studio doctor/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    });
+
     it('creates a run config from a preset without prompts', async () => {
       const uri = inWorkspace('created-by-test.mlm.json');
       const created = await vscode.commands.executeCommand<vscode.Uri>('mlm.newRunConfig', {

@@ -59,5 +59,56 @@ export function registerResilienceTests(): void {
       await until(() => !isAlive(old), 5_000, `the old backend ${old} to be gone`);
       assert.equal(api.ctx.running, true);
     });
+
+    it('does not restart after the backend reports a fatal error, and names the cause', async () => {
+      // The backend checks its trainer worker script at start and exits with mlm/fatal when it is missing; the
+      // extension host's environment reaches the backend process.
+      process.env.MLM_TRAINER_WORKER = '/nonexistent/trainer-worker.js';
+      try {
+        const stopped = until(
+          () => api.ctx.connection === 'stopped',
+          30_000,
+          'the client to stop on the fatal',
+          [api.ctx.onDidChange],
+        );
+        await vscode.commands.executeCommand('mlm.restartServer');
+        await stopped;
+        assert.match(
+          api.ctx.stopMessage ?? '',
+          /trainer worker \/nonexistent\/trainer-worker\.js is missing/,
+        );
+        assert.match(api.statusText(), /MLM stopped/);
+        assert.equal(api.ctx.running, false);
+      } finally {
+        delete process.env.MLM_TRAINER_WORKER;
+      }
+      const started = nextEvent(api.ctx.onServerStarted, () => true, 30_000, 'the backend to start again');
+      await vscode.commands.executeCommand('mlm.restartServer');
+      await started;
+      assert.equal(api.ctx.connection, 'running');
+    });
+
+    it('gives up after 5 crashes in 3 minutes with status "stopped", and starts again once the runtime is fixed', async () => {
+      const config = vscode.workspace.getConfiguration('mlm');
+      const stopped = until(() => api.ctx.connection === 'stopped', 60_000, 'the client to give up', [
+        api.ctx.onDidChange,
+      ]);
+      // A runtime that exits at once: every start is a crash. (Changing the setting restarts the backend.)
+      await config.update('server.runtime', '/bin/false', vscode.ConfigurationTarget.Global);
+      try {
+        await stopped;
+        assert.match(api.statusText(), /MLM stopped/);
+        assert.match(api.ctx.stopMessage ?? '', /crashed 5 times in 3 minutes/);
+        assert.equal(api.ctx.running, false);
+        // Commands that need the backend explain instead of failing.
+        assert.equal(await vscode.commands.executeCommand('mlm.stop'), undefined);
+      } finally {
+        const started = nextEvent(api.ctx.onServerStarted, () => true, 30_000, 'the backend to start again');
+        await config.update('server.runtime', undefined, vscode.ConfigurationTarget.Global);
+        await started;
+      }
+      assert.equal(api.ctx.running, true);
+      assert.doesNotMatch(api.statusText(), /stopped/);
+    });
   });
 }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MlmStudioApi } from '../../../extension/api';
+import type { LoadCheckpointRequest } from '../../../protocol/inference';
 import type { RunFinishedNotification, TrainRequest } from '../../../protocol/training';
 import { activateExtension, hoverTexts, inWorkspace, nextEvent, until } from './helpers';
 
@@ -118,6 +119,23 @@ export function registerTrainingTests(): void {
         'a hover with predictions',
       );
       assert.doesNotMatch(texts, /No model/);
+    });
+
+    it('Load Checkpoint loads a run for fill-mask and the status names it', async () => {
+      assert.ok(run, 'needs the run trained above');
+      const loaded = await vscode.commands.executeCommand<LoadCheckpointRequest.Result>(
+        'mlm.loadCheckpoint',
+        run.runDir,
+      );
+      assert.ok(loaded?.dir, 'mlm.loadCheckpoint resolved with the loaded checkpoint');
+      assert.ok(loaded.dir.startsWith(run.runDir), `${loaded.dir} is inside ${run.runDir}`);
+      const model = await until(
+        () => api.ctx.status?.model?.source === 'loaded' && api.ctx.status.model,
+        10_000,
+        'the status to report the loaded model',
+        [api.ctx.onDidChange],
+      );
+      assert.equal(model.dir, loaded.dir);
     });
 
     it('Fill Mask at Cursor inserts the chosen prediction', async () => {

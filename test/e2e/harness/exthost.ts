@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { CodeServer } from './codeServer';
 import type { Log } from './log';
-import { outDir, repoRoot } from './paths';
+import { fixtureWorkspace, outDir, repoRoot } from './paths';
 
 /** Environment variable naming the JSON file the suite writes (see docs/e2e.md for its shape). */
 export const resultsEnv = 'MLM_E2E_RESULTS';
@@ -60,8 +60,9 @@ export async function runExtensionHostSuite(
       `${bundle} is missing: test/e2e/exthost/index.ts must exist and node .ci/build.mjs must have run`,
     );
   fs.rmSync(resultsFile, { force: true });
+  // A fresh copy of the fixture: the UI scenarios' runs must not leak into the suite's workspace.
   const folder = path.join(server.runDir, 'workspace-exthost');
-  fs.cpSync(server.workspace, folder, { recursive: true });
+  fs.cpSync(fixtureWorkspace, folder, { recursive: true });
 
   const page = await context.newPage();
   const consoleLines: string[] = [];
@@ -103,9 +104,11 @@ function readResults(
     const failed = r.failed ?? tests.filter((t) => !t.ok).length;
     return { exitCode, passed, failed, tests, problem: timedOut };
   }
+  // mocha's spec reporter through the extension host's console: "  3 passing (2s)", or the unformatted
+  // "%d passing (%s) 3 2s" when the browser console receives the format string and its arguments.
   const text = consoleLines.join('\n');
-  const passing = /(\d+) passing/.exec(text);
-  const failing = /(\d+) failing/.exec(text);
+  const passing = /(\d+) passing/.exec(text) ?? /%d passing \(%s\) (\d+)/.exec(text);
+  const failing = /(\d+) failing/.exec(text) ?? /%d failing (\d+)/.exec(text);
   if (passing || failing) {
     return {
       exitCode,

@@ -52,7 +52,9 @@ function installSystemTools(log: Log, missing: string[]): string | undefined {
   const r = run(log, 'flock', ['/tmp/apt.lock', 'sh', '-c', script]);
   if (!r.ok) return `apt-get install ${aptPackages.join(' ')} failed (exit ${r.status}); see ${log.file}`;
   const still = missingSystemTools(true);
-  return still.length ? `${still.join(', ')} still missing after apt-get install` : undefined;
+  return still.length
+    ? `${still.join(', ')} still missing after apt-get install (chromium is looked for at ${chromiumPath}; MLM_E2E_CHROMIUM overrides it)`
+    : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { launchBrowser, type Browser } from './browser';
 import { CodeServer, type CodeServerOptions } from './codeServer';
 import type { Log } from './log';
-import { killPid, startedBy, waitFor } from './processes';
+import { killGroup, killPid, startedBy, waitFor } from './processes';
 import path from 'node:path';
 import { outDir } from './paths';
 
@@ -34,6 +34,11 @@ export class Session {
     await server.start();
     if (server.pid !== undefined) this.sessions.push(server.pid);
     return server;
+  }
+
+  /** Last resort on a signal or an unexpected exit: SIGKILL every code-server group, synchronously. */
+  killNow(): void {
+    for (const s of this.servers) if (s.pid !== undefined) killGroup(s.pid, 'SIGKILL');
   }
 
   async stopCodeServer(server: CodeServer): Promise<void> {

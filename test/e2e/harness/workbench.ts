@@ -12,6 +12,21 @@ export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<
   await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
 }
 
+/**
+ * The status item as the extension wrote it: "$(icon) text", e.g. "$(chip) wasm · 2 cores" or
+ * "$(loading~spin) MLM restarting…" (innerText alone drops the codicon, which tells idle from error).
+ */
+export async function statusText(item: Locator): Promise<string> {
+  return item.evaluate((el) => {
+    const icon = el.querySelector('.codicon');
+    const names = icon ? Array.from(icon.classList).filter((c) => c.startsWith('codicon-')) : [];
+    const name = names.find((c) => c !== 'codicon-modifier-spin')?.slice('codicon-'.length);
+    const spin = names.includes('codicon-modifier-spin') ? '~spin' : '';
+    const text = (el as HTMLElement).innerText.replace(/\s+/g, ' ').trim();
+    return name ? `$(${name}${spin}) ${text}` : text;
+  });
+}
+
 /** Text of a locator with codicons and surrounding whitespace removed. */
 export async function textOf(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
@@ -115,13 +130,19 @@ export async function closeAllEditors(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
 }
 
+export interface UntilOptions<T> {
+  intervalMs?: number;
+  /** A reason to give up at once (e.g. the run failed), or undefined to keep waiting. */
+  fail?: (value: T | undefined) => string | undefined | Promise<string | undefined>;
+}
+
 /** Polls `read()` until `accept(value)`; returns the accepted value or throws with the last one seen. */
 export async function until<T>(
   read: () => Promise<T>,
   accept: (value: T) => boolean,
   timeoutMs: number,
   what: string,
-  intervalMs = 200,
+  opts: UntilOptions<T> = {},
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: T | undefined;
@@ -133,6 +154,8 @@ export async function until<T>(
     } catch (err) {
       lastError = err;
     }
+    const failure = await opts.fail?.(last);
+    if (failure) throw new Error(`while waiting for ${what}: ${failure}`);
     if (Date.now() > end) {
       const seen =
         last !== undefined
@@ -142,7 +165,7 @@ export async function until<T>(
             : '';
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
   }
 }
 

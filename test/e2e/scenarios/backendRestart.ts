@@ -2,7 +2,7 @@
 // restart it: a new backend process appears and the status item recovers to its idle text.
 import type { Scenario } from '../harness/scenario';
 import { descendants, killPid, type ProcInfo } from '../harness/processes';
-import { statusItem, textOf, until } from '../harness/workbench';
+import { statusItem, statusText, until } from '../harness/workbench';
 import { ids } from './ids';
 import { StatusRecorder } from './statusRecorder';
 
@@ -17,12 +17,14 @@ export const backendRestart: Scenario = {
         (p) => p.cmdline.includes(server.extensionsDir) && /dist\/server\.js\b/.test(p.cmdline),
       );
     const item = statusItem(page, ids.statusItem);
-    await until(
-      () => textOf(item),
-      (t) => ids.status.idle.test(t),
+    // Kill a settled backend (idle, or showing an earlier run's failure), not one that is starting.
+    const before = await until(
+      () => statusText(item),
+      (t) => ids.status.settled.test(t),
       30_000,
-      'the idle status text',
+      'a settled status text',
     );
+    note(`status before: ${before}`);
     const [victim, ...others] = await until(
       async () => backends(),
       (b) => b.length > 0,
@@ -45,8 +47,9 @@ export const backendRestart: Scenario = {
         'a new backend process',
       );
       note(`new backend pid ${next[0].pid}`);
+      // The restart follows the crash detection, so an idle text from here on is the new backend's.
       const idle = await until(
-        () => textOf(item),
+        () => statusText(item),
         (t) => ids.status.idle.test(t),
         60_000,
         'the status item to recover',

@@ -4,14 +4,20 @@
 export const ids = {
   /** STATUS_ITEM_ID in extension/status/statusBar.ts → DOM id "mlm-studio.mlm-studio.status". */
   statusItem: 'status',
-  /** extension/status/render.ts: texts of the item (innerText drops the codicon). */
+  /**
+   * extension/status/render.ts: the item's "$(icon) text" as statusText() reads it. Idle shows the backend
+   * (protocol/status.ts: tensorflow, wasm, cpu) or a GPU line; not "backend · 2 cores", which is shown
+   * before the backend reported; a run that failed shows the device with $(warning).
+   */
   status: {
-    /** Idle with a known device: "<backend> · N cores", or a GPU line "GPU 43% · 5.1/80 GB". */
-    idle: /^(\S+ · \d+ cores?|GPU .+ GB.*)$/,
-    training: /^step (\d+)\/(\d+)( · loss [\d.]+)?$/,
-    paused: /^paused · step \d+/,
+    idle: /^\$\(chip\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*)$/,
+    training: /^\$\(pulse\) step (\d+)\/(\d+)( · loss [\d.]+)?$/,
+    paused: /^\$\(debug-pause\) paused · step \d+/,
     restarting: /MLM restarting/,
-    restricted: /MLM restricted/,
+    restricted: /^\$\(shield\) MLM restricted$/,
+    failed: /^\$\((warning|error)\)/,
+    /** Settled: idle, or the device shown after a failed run ($(warning)); not starting or training. */
+    settled: /^\$\((chip|warning)\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*)$/,
   },
   /** package.json contributes.commands: category "MLM" + title. */
   commands: {
@@ -24,6 +30,8 @@ export const ids = {
   /** media/dashboard: run panel (runPanel.ts) and charts (chart.ts, trainingCharts.ts). */
   dashboard: {
     runTitle: '.run-panel h2',
+    /** runPanel.ts: the title when the backend reported an error. */
+    errorTitle: 'Backend error',
     runDetail: '.run-panel .detail',
     pause: '.run-panel button[data-action="pause"]',
     resume: '.run-panel button[data-action="resume"]',

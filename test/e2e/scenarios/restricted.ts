@@ -1,7 +1,7 @@
 // Restricted mode: code-server started WITHOUT --disable-workspace-trust opens the untrusted fixture
 // folder; the workbench shows Restricted Mode, the MLM status item says so, and Train MLM is not offered.
 import type { Scenario } from '../harness/scenario';
-import { quickPickRows, statusItem, textOf, until } from '../harness/workbench';
+import { quickPickRows, statusItem, statusText, textOf, until } from '../harness/workbench';
 import { ids } from './ids';
 
 export const restrictedMode: Scenario = {
@@ -10,7 +10,7 @@ export const restrictedMode: Scenario = {
     const item = statusItem(page, ids.statusItem);
     await item.waitFor({ timeout: 60_000 });
     const text = await until(
-      () => textOf(item),
+      () => statusText(item),
       (t) => ids.status.restricted.test(t),
       30_000,
       `the status item to show restricted mode (${ids.status.restricted})`,

@@ -2,22 +2,26 @@
 // "step N/M · loss x" while it trains, the idle text again once it finished. A second short run of the
 // fixture config is started from the palette and the item is sampled all along.
 import type { Scenario } from '../harness/scenario';
-import { quickPickRows, runCommand, statusItem, textOf, until } from '../harness/workbench';
+import { quickPickRows, runCommand, statusItem, statusText, textOf, until } from '../harness/workbench';
 import { ids } from './ids';
 import { StatusRecorder } from './statusRecorder';
+
+const failed = (t: string | undefined) =>
+  t && ids.status.failed.test(t) ? `the status item reports a failure: ${t}` : undefined;
 
 export const statusBarThroughRun: Scenario = {
   name: 'the status item shows the backend, the run step, then idle',
   async run({ page, shot, note }) {
     const item = statusItem(page, ids.statusItem);
     const bar = page.locator('.part.statusbar');
-    const idleBefore = await until(
-      () => textOf(item),
-      (t) => ids.status.idle.test(t),
+    // Idle, or showing an earlier run's failure (which the new run replaces).
+    const before = await until(
+      () => statusText(item),
+      (t) => ids.status.settled.test(t),
       30_000,
-      'the idle status text',
+      'a settled status text',
     );
-    note(`idle: ${idleBefore}`);
+    note(`before: ${before}`);
     await shot('idle', bar);
 
     const recorder = new StatusRecorder(item, 50);
@@ -29,10 +33,13 @@ export const statusBarThroughRun: Scenario = {
       await row.waitFor({ timeout: 15_000 });
       await row.click();
       const stepText = await until(
-        () => textOf(item),
+        () => statusText(item),
         (t) => ids.status.training.test(t),
         90_000,
         'the status item to show the step',
+        {
+          fail: failed,
+        },
       );
       note(`training: ${stepText}`);
       await shot('step', bar);
@@ -43,10 +50,11 @@ export const statusBarThroughRun: Scenario = {
       await shot('tooltip during run');
       await page.mouse.move(700, 400);
       await until(
-        () => textOf(item),
+        () => statusText(item),
         (t) => ids.status.idle.test(t),
         180_000,
         'the status item to go back to idle',
+        { fail: failed },
       );
     } finally {
       texts = await recorder.stop();

@@ -1,7 +1,7 @@
-// Samples the status item's text in the background and keeps every distinct value in order, so a
+// Samples the status item in the background and keeps every distinct "$(icon) text" in order, so a
 // scenario can check the sequence it went through (idle → step … → idle) after the fact.
 import type { Locator } from 'playwright-core';
-import { textOf } from '../harness/workbench';
+import { statusText } from '../harness/workbench';
 
 export class StatusRecorder {
   private readonly seen: string[] = [];
@@ -17,7 +17,7 @@ export class StatusRecorder {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
-        const text = await textOf(this.item).catch(() => '');
+        const text = await statusText(this.item).catch(() => '');
         if (text && text !== this.seen[this.seen.length - 1]) this.seen.push(text);
         await new Promise((r) => setTimeout(r, this.intervalMs));
       }

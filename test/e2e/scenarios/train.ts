@@ -1,13 +1,18 @@
 // Palette → "MLM: Train MLM" → pick the fixture config: the dashboard opens, its loss chart gets points
-// while the run trains, Pause and Resume from the dashboard take effect, the run finishes. The status
-// item's texts seen meanwhile are kept for the status-bar scenario.
+// while the run trains, Pause and Resume from the dashboard take effect, the run finishes.
+import type { FrameLocator } from 'playwright-core';
 import type { Scenario } from '../harness/scenario';
-import { quickPickRows, runCommand, statusItem, textOf, until, webview } from '../harness/workbench';
+import {
+  quickPickRows,
+  runCommand,
+  statusItem,
+  statusText,
+  textOf,
+  until,
+  webview,
+} from '../harness/workbench';
 import { ids } from './ids';
 import { StatusRecorder } from './statusRecorder';
-
-/** What the training scenario saw, for the scenarios after it. */
-export const trainingEvidence = { statusTexts: [] as string[], finished: false };
 
 export const trainFromPalette: Scenario = {
   name: 'Train MLM from the palette: dashboard chart, pause, resume, finish',
@@ -24,6 +29,8 @@ export const trainFromPalette: Scenario = {
 
       const web = webview(page);
       const title = web.locator(ids.dashboard.runTitle);
+      const detail = web.locator(ids.dashboard.runDetail);
+      const runFailed = runFailure(web);
       await until(
         () => textOf(title),
         (t) => t.startsWith('Run '),
@@ -33,55 +40,59 @@ export const trainFromPalette: Scenario = {
       note(`dashboard: ${await textOf(title)}`);
       await shot('dashboard opened');
 
-      // The loss chart leaves its "No data yet" state and draws a canvas once metrics arrive.
+      // The loss chart leaves "No data yet" and draws a canvas once the first metrics arrive; then Pause at
+      // once (the fixture run is short) and look at the chart while the run is paused.
       const loss = web.locator(ids.dashboard.lossChart);
-      await loss.locator(ids.dashboard.chartCanvas).first().waitFor({ timeout: 60_000 });
-      if (await loss.locator(ids.dashboard.chartEmpty).isVisible())
-        throw new Error('the loss chart still says "No data yet" after drawing');
-      const early = await loss.screenshot();
-      await shot('loss chart has points');
-
-      // Pause from the dashboard: the run panel and the status item say paused.
+      const canvas = loss.locator(ids.dashboard.chartCanvas).first();
       const pause = web.locator(ids.dashboard.pause);
+      await until(
+        () => canvas.isVisible(),
+        (v) => v,
+        90_000,
+        'the loss chart to draw',
+        { fail: runFailed },
+      );
       await until(
         () => pause.isEnabled(),
         (e) => e,
         30_000,
         'the Pause button to be enabled',
+        { fail: runFailed },
       );
       await pause.click();
-      const detail = web.locator(ids.dashboard.runDetail);
       await until(
         () => textOf(detail),
         (t) => t.startsWith('paused'),
         30_000,
         'the run panel to say paused',
+        {
+          fail: runFailed,
+        },
       );
       const pausedStatus = await until(
-        () => textOf(item),
+        () => statusText(item),
         (t) => ids.status.paused.test(t),
         15_000,
         'the status item to say paused',
       );
       const pausedStep = stepOf(pausedStatus);
-      note(`paused: ${pausedStatus}`);
-      await shot('paused');
+      note(`paused: ${pausedStatus}; run panel: ${await textOf(web.locator('.run-panel'))}`);
+      if (await loss.locator(ids.dashboard.chartEmpty).isVisible())
+        throw new Error('the loss chart still says "No data yet" although it drew a canvas');
+      const early = await loss.screenshot();
+      await shot('paused, loss chart has points');
 
-      // Resume: training goes on past the paused step.
+      // Resume: training goes on past the last step reached before the pause took hold.
+      const lastPaused = stepOf(await statusText(item)) ?? pausedStep ?? 0;
       await web.locator(ids.dashboard.resume).click();
       await until(
-        () => textOf(detail),
-        (t) => t.startsWith('training'),
-        30_000,
-        'the run panel to say training',
-      );
-      await until(
-        () => textOf(item),
-        (t) => (stepOf(t) ?? -1) > (pausedStep ?? 0),
+        () => statusText(item),
+        (t) => ids.status.training.test(t) && (stepOf(t) ?? -1) > lastPaused,
         60_000,
-        'steps beyond the paused one',
+        `steps beyond ${lastPaused} after Resume`,
+        { fail: (t) => (t && ids.status.failed.test(t) ? `the run failed: ${t}` : undefined) },
       );
-      note(`resumed: ${await textOf(item)}`);
+      note(`resumed: ${await statusText(item)}`);
       await shot('resumed');
 
       // The run finishes: the panel goes back to "No run active" and the item to its idle text.
@@ -90,9 +101,10 @@ export const trainFromPalette: Scenario = {
         (t) => t === 'No run active',
         180_000,
         'the run to finish',
+        { fail: runFailed },
       );
       const idle = await until(
-        () => textOf(item),
+        () => statusText(item),
         (t) => ids.status.idle.test(t),
         30_000,
         'the status item to go idle',
@@ -100,15 +112,22 @@ export const trainFromPalette: Scenario = {
       note(`finished; status item: ${idle}`);
       const late = await loss.screenshot();
       if (late.equals(early))
-        throw new Error('the loss chart did not change between the first points and the end of the run');
+        throw new Error('the loss chart did not change between the pause and the end of the run');
       await shot('run finished');
-      trainingEvidence.finished = true;
     } finally {
-      trainingEvidence.statusTexts = await recorder.stop();
-      note(`status texts seen: ${trainingEvidence.statusTexts.join(' → ')}`);
+      note(`status texts seen: ${(await recorder.stop()).join(' → ')}`);
     }
   },
 };
+
+/** A `fail` check for until(): the run panel's error title and its detail. */
+function runFailure(web: FrameLocator): () => Promise<string | undefined> {
+  return async () => {
+    const title = await textOf(web.locator(ids.dashboard.runTitle)).catch(() => '');
+    if (title !== ids.dashboard.errorTitle) return undefined;
+    return `the dashboard reports: ${await textOf(web.locator(ids.dashboard.runDetail)).catch(() => '?')}`;
+  };
+}
 
 function stepOf(text: string): number | undefined {
   const m = /step (\d+)/.exec(text);

@@ -5,6 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,7 +35,7 @@ async function readAll(reader: CorpusReader) {
 const utf16le = (s: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')]);
 const utf16be = (s: string) => Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(s, 'utf16le').swap16()]);
 
-describe('decoding one file', () => {
+void describe('decoding one file', () => {
   const cases: Array<{ name: string; bytes: Buffer; text?: string; skip?: SkipReason }> = [
     { name: 'plain UTF-8', bytes: Buffer.from('héllo wörld\n'), text: 'héllo wörld\n' },
     { name: 'UTF-8 BOM stripped', bytes: Buffer.from('\ufeffbom text'), text: 'bom text' },
@@ -43,14 +44,22 @@ describe('decoding one file', () => {
     { name: 'UTF-16LE with BOM', bytes: utf16le('中文 ünï\r\n😀'), text: '中文 ünï\n😀' },
     { name: 'UTF-16BE with BOM', bytes: utf16be('Grüße 😀'), text: 'Grüße 😀' },
     { name: 'empty file', bytes: Buffer.alloc(0), text: '' },
-    { name: 'NUL byte → binary', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), skip: 'binary' },
+    {
+      name: 'NUL byte → binary',
+      bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+      skip: 'binary',
+    },
     { name: 'invalid UTF-8', bytes: Buffer.from([0x61, 0x62, 0xc3, 0x28, 0x63]), skip: 'invalid-utf8' },
     { name: 'truncated UTF-8 sequence', bytes: Buffer.from([0x61, 0xe4, 0xb8]), skip: 'invalid-utf8' },
     { name: 'UTF-16 with an odd byte count', bytes: Buffer.from([0xff, 0xfe, 0x61]), skip: 'invalid-utf8' },
-    { name: 'UTF-16 unpaired surrogate', bytes: Buffer.from([0xff, 0xfe, 0x3d, 0xd8, 0x61, 0x00]), skip: 'invalid-utf8' },
+    {
+      name: 'UTF-16 unpaired surrogate',
+      bytes: Buffer.from([0xff, 0xfe, 0x3d, 0xd8, 0x61, 0x00]),
+      skip: 'invalid-utf8',
+    },
   ];
   for (const c of cases) {
-    test(c.name, async () => {
+    void test(c.name, async () => {
       const dir = tempDir({ 'f.txt': c.bytes });
       const r = await readFileAsText(path.join(dir, 'f.txt'));
       if (c.skip) assert.equal('skip' in r && r.skip, c.skip, JSON.stringify(r));
@@ -58,15 +67,18 @@ describe('decoding one file', () => {
     });
   }
 
-  test('over the size cap → too-large', async () => {
+  void test('over the size cap → too-large', async () => {
     const dir = tempDir({ 'big.txt': 'x'.repeat(2000) });
     const r = await readFileAsText(path.join(dir, 'big.txt'), 1000);
     assert.deepEqual(r, { skip: 'too-large', detail: '2000 bytes, cap 1000' });
   });
 
-  test('a directory, a FIFO, a missing file', async () => {
+  void test('a directory, a FIFO, a missing file', async () => {
     const dir = tempDir({ 'sub/x.txt': 'x' });
-    assert.deepEqual(await readFileAsText(path.join(dir, 'sub')), { skip: 'unreadable', detail: 'is a directory' });
+    assert.deepEqual(await readFileAsText(path.join(dir, 'sub')), {
+      skip: 'unreadable',
+      detail: 'is a directory',
+    });
     assert.equal(spawnSync('mkfifo', [path.join(dir, 'pipe.txt')]).status, 0);
     assert.deepEqual(await readFileAsText(path.join(dir, 'pipe.txt')), {
       skip: 'unreadable',
@@ -75,26 +87,45 @@ describe('decoding one file', () => {
     assert.equal(((await readFileAsText(path.join(dir, 'gone.txt'))) as { skip: string }).skip, 'vanished');
   });
 
-  test('permission denied → unreadable (run as an unprivileged user when we are root)', () => {
+  void test('permission denied → unreadable (as an unprivileged user: root reads any file)', async (t) => {
     const dir = tempDir({ 'secret.txt': 'no' });
     fs.chmodSync(dir, 0o755);
     fs.chmodSync(path.join(dir, 'secret.txt'), 0o000);
-    const script =
-      "import('./server/ml/corpus/index.ts').then(async (m) => { m = m.default ?? m;" +
-      ` process.stdout.write(JSON.stringify(await m.readFileAsText(${JSON.stringify(path.join(dir, 'secret.txt'))}))); })`;
+    // The reader, bundled into the world-readable temp dir, runs in a child process under uid/gid 65534 when we
+    // are root (the repository itself may sit in a folder that user cannot enter).
+    const entry = path.join(dir, 'entry.ts');
+    fs.writeFileSync(
+      entry,
+      `import { readFileAsText } from ${JSON.stringify(path.join(REPO, 'server/ml/corpus'))};\n` +
+        `readFileAsText(${JSON.stringify(path.join(dir, 'secret.txt'))}).then((r) => process.stdout.write(JSON.stringify(r)));\n`,
+    );
+    const bundle = path.join(dir, 'read.cjs');
+    await esbuild.build({
+      entryPoints: [entry],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'error',
+    });
+    fs.chmodSync(bundle, 0o644);
     const asRoot = process.getuid?.() === 0;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: REPO,
+    const r = spawnSync(process.execPath, [bundle], {
       encoding: 'utf8',
+      cwd: dir,
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
+    if (r.error || (r.status !== 0 && /EACCES|Cannot find module/.test(r.stderr))) {
+      t.skip(`cannot start node as uid 65534 here (${r.error?.message ?? r.stderr.split('\n')[0]})`);
+      return;
+    }
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { skip: 'unreadable', detail: 'permission denied' });
   });
 });
 
-describe('walking a corpus', () => {
-  test('selects *.txt and *.md, skips .git, node_modules and .mlm, and reports every bad file', async () => {
+void describe('walking a corpus', () => {
+  void test('selects *.txt and *.md, skips .git, node_modules and .mlm, and reports every bad file', async () => {
     const dir = tempDir({
       'a.txt': 'alpha beta\r\ngamma\r\n',
       'b.md': '# Title\n\nText',
@@ -135,10 +166,10 @@ describe('walking a corpus', () => {
       'symlink-loop': 2,
       vanished: 0,
     });
-    assert.deepEqual(
-      r.skipped['symlink-loop'].examples.map((e) => path.relative(dir, e.path)).sort(),
-      ['self.txt', 'sub/loop'],
-    );
+    assert.deepEqual(r.skipped['symlink-loop'].examples.map((e) => path.relative(dir, e.path)).sort(), [
+      'self.txt',
+      'sub/loop',
+    ]);
     assert.equal(r.characters, 'alpha beta\ngamma\n'.length + '# Title\n\nText'.length + 8 + 11);
     assert.equal(r.lines, 2 + 3 + 1 + 1);
     const text = formatCorpusReport(r);
@@ -146,7 +177,7 @@ describe('walking a corpus', () => {
     assert.match(text, /binary \(NUL bytes\): 1\n\s+.*image\.txt — NUL byte at offset 4/);
   });
 
-  test('document ids are the relative path plus a content hash, stable across reads', async () => {
+  void test('document ids are the relative path plus a content hash, stable across reads', async () => {
     const dir = tempDir({ 'x/one.txt': 'same', 'two.txt': 'same' });
     const ids = async () => (await readAll(new CorpusReader({ roots: [dir] }))).map((d) => d.id);
     const first = await ids();
@@ -157,7 +188,7 @@ describe('walking a corpus', () => {
     assert.notEqual((await ids())[0], first[0]);
   });
 
-  test('a file deleted between listing and reading is skipped as vanished', async () => {
+  void test('a file deleted between listing and reading is skipped as vanished', async () => {
     const dir = tempDir({ 'a.txt': 'first', 'b.txt': 'second', 'c.txt': 'third' });
     const reader2 = new CorpusReader({ roots: [dir] });
     const docs: string[] = [];
@@ -171,7 +202,7 @@ describe('walking a corpus', () => {
     assert.equal(path.basename(reader2.report.skipped.vanished.examples[0].path), 'b.txt');
   });
 
-  test('globs, explicit files, include/exclude, and each real file once across roots', async () => {
+  void test('globs, explicit files, include/exclude, and each real file once across roots', async () => {
     const dir = tempDir({ 'docs/a.md': 'A', 'docs/b.txt': 'B', 'src/c.ts': 'C', 'notes/d.txt': 'D' });
     fs.symlinkSync(path.join(dir, 'docs'), path.join(dir, 'notes', 'docs-link'));
     const names = async (opts: ConstructorParameters<typeof CorpusReader>[0]) =>
@@ -180,10 +211,17 @@ describe('walking a corpus', () => {
     assert.deepEqual(await names({ roots: ['src/c.ts'], cwd: dir }), ['src/c.ts']);
     assert.deepEqual(await names({ roots: [dir], include: ['**/*.ts'] }), ['src/c.ts']);
     assert.deepEqual(await names({ roots: [dir], exclude: ['docs/**', 'notes'] }), []);
-    assert.deepEqual(await names({ roots: [dir, path.join(dir, 'docs')] }), ['docs/a.md', 'docs/b.txt', 'notes/d.txt']);
+    assert.deepEqual(await names({ roots: [dir, path.join(dir, 'docs')] }), [
+      'docs/a.md',
+      'docs/b.txt',
+      'notes/d.txt',
+    ]);
   });
 
-  test('a missing root is an error that names it', async () => {
-    await assert.rejects(readAll(new CorpusReader({ roots: ['/nonexistent/corpus'] })), /corpus path \/nonexistent\/corpus does not exist/);
+  void test('a missing root is an error that names it', async () => {
+    await assert.rejects(
+      readAll(new CorpusReader({ roots: ['/nonexistent/corpus'] })),
+      /corpus path \/nonexistent\/corpus does not exist/,
+    );
   });
 });

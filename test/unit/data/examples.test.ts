@@ -8,8 +8,8 @@ const id = (t: string) => VOCAB.indexOf(t);
 const tok = tinyTokenizer();
 const [PAD, CLS, SEP] = [id('[PAD]'), id('[CLS]'), id('[SEP]')];
 
-describe('examples', () => {
-  test('chunk mode concatenates documents ([SEP] between) and cuts [CLS] … [SEP] pieces of seqLen', () => {
+void describe('examples', () => {
+  void test('chunk mode concatenates documents ([SEP] between) and cuts [CLS] … [SEP] pieces of seqLen', () => {
     const ex = buildExamples(tok, ['the cat sat', 'on the mat'], { seqLen: 6, mode: 'chunk' });
     assert.deepEqual(
       ex.map((e) => [...e.ids]),
@@ -24,7 +24,7 @@ describe('examples', () => {
     );
   });
 
-  test('line mode: one padded example per non-empty line; long lines continue in the next example', () => {
+  void test('line mode: one padded example per non-empty line; long lines continue in the next example', () => {
     const ex = buildExamples(tok, ['the cat\n\nsat on the mat the cat'], { seqLen: 5, mode: 'line' });
     assert.deepEqual(
       ex.map((e) => [...e.ids]),
@@ -36,14 +36,14 @@ describe('examples', () => {
     );
   });
 
-  test('word starts mark the first piece of each word only', () => {
+  void test('word starts mark the first piece of each word only', () => {
     const [ex] = buildExamples(tok, ['unbelievable cat'], { seqLen: 8, mode: 'chunk' });
     assert.deepEqual([...ex.ids.slice(0, 6)], [CLS, id('un'), id('##believ'), id('##able'), id('cat'), SEP]);
     assert.deepEqual([...ex.wordStart.slice(0, 6)], [0, 1, 0, 0, 1, 0]);
   });
 });
 
-describe('document split', () => {
+void describe('document split', () => {
   const docs = Array.from({ length: 100 }, (_, i) => ({ id: `doc-${i}.txt#${i}` }));
   for (const [n, frac, expectVal] of [
     [100, 0.05, 5],
@@ -51,7 +51,7 @@ describe('document split', () => {
     [1, 0.05, 0],
     [10, 0, 0],
   ] as const) {
-    test(`${n} docs at ${frac} → ${expectVal} held out, deterministic and disjoint`, () => {
+    void test(`${n} docs at ${frac} → ${expectVal} held out, deterministic and disjoint`, () => {
       const d = docs.slice(0, n);
       const a = splitDocuments(d, frac, 42);
       const b = splitDocuments([...d].reverse(), frac, 42);
@@ -62,7 +62,7 @@ describe('document split', () => {
       assert.ok(a.train.every((x) => !v.has(x)));
     });
   }
-  test('adding a document does not move the others', () => {
+  void test('adding a document does not move the others', () => {
     const a = splitDocuments(docs.slice(0, 99), 0.05, 7);
     const b = splitDocuments(docs, 0.05, 7);
     const moved = a.validation.filter((x) => !b.validation.includes(x));

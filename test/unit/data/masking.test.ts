@@ -27,8 +27,8 @@ function example(body: number[], seqLen: number, wordStart?: number[]): Example 
   return { ids, length: body.length + 2, wordStart: ws };
 }
 
-describe('masking', () => {
-  test('exact draws: select < p, then mask / random / keep by the second draw; specials and padding untouched', () => {
+void describe('masking', () => {
+  void test('exact draws: select < p, then mask / random / keep by the second draw; specials and padding untouched', () => {
     // tokens 10 11 12 13: select 10 (mask), skip 11, select 12 (random → 0.5·1000 = 500), select 13 (keep)
     const rng = new Script([0.1, 0.5, /*11*/ 0.9, /*12*/ 0.01, 0.85, 0.5, /*13*/ 0.14, 0.95]);
     const { batch, counts } = maskBatch([example([10, 11, 12, 13], 8)], rng, bert, vocab);
@@ -40,30 +40,46 @@ describe('masking', () => {
     assert.deepEqual(counts, { candidates: 4, targets: 3, masked: 1, random: 1, kept: 1 });
   });
 
-  test('a random replacement is never a special token', () => {
+  void test('a random replacement is never a special token', () => {
     const rng = new Script([0, 0.85, 0.0041, 0.0011, 0.9]); // 4.1 → id 4 ([MASK]), 1.1 → id 1 ([UNK]) rejected
     const { batch } = maskBatch([example([10], 4)], rng, bert, vocab);
     assert.equal(batch.inputIds[1], 900);
   });
 
-  test('whole-word masking selects all pieces of a word with one draw', () => {
+  void test('whole-word masking selects all pieces of a word with one draw', () => {
     // words: [10 ##11 ##12] [13]; select the first word, not the second
     const rng = new Script([0.05, 0.1, 0.1, 0.1, 0.9]);
-    const { batch } = maskBatch([example([10, 11, 12, 13], 8, [1, 0, 0, 1])], rng, { ...bert, wholeWord: true }, vocab);
+    const { batch } = maskBatch(
+      [example([10, 11, 12, 13], 8, [1, 0, 0, 1])],
+      rng,
+      { ...bert, wholeWord: true },
+      vocab,
+    );
     assert.deepEqual([...batch.maskedPositions], [1, 2, 3]);
     assert.deepEqual([...batch.inputIds.slice(0, 6)], [2, 4, 4, 4, 13, 3]);
   });
 
-  test('a batch always has at least one target when it has a maskable token', () => {
-    const { batch } = maskBatch([example([10, 11], 6)], new SeededRng(1), { ...bert, probability: 1e-9 }, vocab);
+  void test('a batch always has at least one target when it has a maskable token', () => {
+    const { batch } = maskBatch(
+      [example([10, 11], 6)],
+      new SeededRng(1),
+      { ...bert, probability: 1e-9 },
+      vocab,
+    );
     assert.equal(batch.labels.length, 1);
   });
 
-  test('same seed → same batch; proportions within tolerance over 100k tokens', () => {
+  void test('same seed → same batch; proportions within tolerance over 100k tokens', () => {
     const seqLen = 128;
     const examples: Example[] = [];
     const r = new SeededRng(3);
-    for (let i = 0; i < 800; i++) examples.push(example(Array.from({ length: 126 }, () => 5 + r.int(995)), seqLen));
+    for (let i = 0; i < 800; i++)
+      examples.push(
+        example(
+          Array.from({ length: 126 }, () => 5 + r.int(995)),
+          seqLen,
+        ),
+      );
     const a = maskBatch(examples, new SeededRng(9), bert, vocab);
     const b = maskBatch(examples, new SeededRng(9), bert, vocab);
     assert.deepEqual(a.batch, b.batch);
@@ -79,16 +95,26 @@ describe('masking', () => {
     }
   });
 
-  test('configurable split: 100 % [MASK]', () => {
-    const ex = [example(Array.from({ length: 200 }, (_, i) => 10 + i), 202)];
-    const { counts } = maskBatch(ex, new SeededRng(5), { ...bert, maskFraction: 1, randomFraction: 0 }, vocab);
+  void test('configurable split: 100 % [MASK]', () => {
+    const ex = [
+      example(
+        Array.from({ length: 200 }, (_, i) => 10 + i),
+        202,
+      ),
+    ];
+    const { counts } = maskBatch(
+      ex,
+      new SeededRng(5),
+      { ...bert, maskFraction: 1, randomFraction: 0 },
+      vocab,
+    );
     assert.equal(counts.masked, counts.targets);
   });
 });
 
-describe('train stream', () => {
+void describe('train stream', () => {
   const examples = Array.from({ length: 10 }, (_, i) => example([10 + i, 20 + i, 30 + i], 6));
-  test('dynamic masking: a new order and new masks each epoch; resuming at a position replays exactly', () => {
+  void test('dynamic masking: a new order and new masks each epoch; resuming at a position replays exactly', () => {
     const s = new TrainStream(examples, 4, 1, bert, vocab);
     const epoch0 = [s.next(), s.next(), s.next()];
     assert.deepEqual(

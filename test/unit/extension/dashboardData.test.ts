@@ -5,7 +5,12 @@ import { smooth } from '../../../media/dashboard/smoothing';
 import { MAX_POINTS, MetricStore, alignSeries } from '../../../media/dashboard/store';
 import type { MetricRecord } from '../../../protocol/training';
 
-const row = (step: number, loss: number, split: 'train' | 'eval' = 'train', extra: Partial<MetricRecord> = {}): MetricRecord => ({
+const row = (
+  step: number,
+  loss: number,
+  split: 'train' | 'eval' = 'train',
+  extra: Partial<MetricRecord> = {},
+): MetricRecord => ({
   split,
   step,
   epoch: 0,
@@ -14,8 +19,8 @@ const row = (step: number, loss: number, split: 'train' | 'eval' = 'train', extr
   ...extra,
 });
 
-describe('metrics.jsonl replay', () => {
-  test('valid rows kept; blank, truncated and invalid lines skipped and counted', () => {
+void describe('metrics.jsonl replay', () => {
+  void test('valid rows kept; blank, truncated and invalid lines skipped and counted', () => {
     const text = [
       JSON.stringify(row(1, 5)),
       '',
@@ -24,67 +29,82 @@ describe('metrics.jsonl replay', () => {
       '{"split":"train","step":3,"ep', // a write in progress
     ].join('\n');
     const { records, skipped } = parseMetricsJsonl(text);
-    assert.deepEqual(records.map((r) => [r.split, r.step]), [['train', 1], ['eval', 2]]);
+    assert.deepEqual(
+      records.map((r) => [r.split, r.step]),
+      [
+        ['train', 1],
+        ['eval', 2],
+      ],
+    );
     assert.equal(skipped, 2);
   });
 
-  test('a diverged run (loss NaN written as null) is rejected only where the row is malformed', () => {
+  void test('a diverged run (loss NaN written as null) is rejected only where the row is malformed', () => {
     const { records } = parseMetricsJsonl(`${JSON.stringify({ ...row(1, 1), lr: null })}\n`);
     assert.equal(records.length, 1);
   });
 
-  test('merge: one row per (split, step), live rows win, sorted by step', () => {
+  void test('merge: one row per (split, step), live rows win, sorted by step', () => {
     const merged = mergeRecords([row(1, 5), row(2, 4), row(2, 4.5, 'eval')], [row(2, 3.9), row(3, 3)]);
-    assert.deepEqual(merged.map((r) => [r.split, r.step, r.loss]), [
-      ['train', 1, 5],
-      ['train', 2, 3.9],
-      ['eval', 2, 4.5],
-      ['train', 3, 3],
-    ]);
+    assert.deepEqual(
+      merged.map((r) => [r.split, r.step, r.loss]),
+      [
+        ['train', 1, 5],
+        ['train', 2, 3.9],
+        ['eval', 2, 4.5],
+        ['train', 3, 3],
+      ],
+    );
   });
 });
 
-describe('smoothing', () => {
-  test('weight 0 is the identity; the first point is not pulled towards zero (debiased)', () => {
+void describe('smoothing', () => {
+  void test('weight 0 is the identity; the first point is not pulled towards zero (debiased)', () => {
     assert.deepEqual(smooth([1, 2, 3], 0), [1, 2, 3]);
     const s = smooth([4, 4, 4], 0.9);
     for (const v of s) assert.ok(Math.abs((v as number) - 4) < 1e-9);
   });
-  test('non-finite and missing values pass through without disturbing the average', () => {
+  void test('non-finite and missing values pass through without disturbing the average', () => {
     const s = smooth([2, NaN, null, 2], 0.5);
     assert.equal(s[0], 2);
     assert.ok(Number.isNaN(s[1] as number));
     assert.equal(s[2], null);
     assert.equal(s[3], 2);
   });
-  test('it smooths', () => {
+  void test('it smooths', () => {
     const s = smooth([0, 10], 0.5) as number[];
     assert.ok(s[1] > 0 && s[1] < 10);
   });
 });
 
-describe('MetricStore and alignSeries', () => {
-  test('live rows replace a re-logged step and keep order', () => {
+void describe('MetricStore and alignSeries', () => {
+  void test('live rows replace a re-logged step and keep order', () => {
     const store = new MetricStore();
     store.add('a', [row(1, 5), row(3, 3)]);
     store.add('a', [row(2, 4), row(3, 2.5)]);
-    assert.deepEqual(store.runs.get('a')!.train.map((r) => [r.step, r.loss]), [
-      [1, 5],
-      [2, 4],
-      [3, 2.5],
-    ]);
+    assert.deepEqual(
+      store.runs.get('a')!.train.map((r) => [r.step, r.loss]),
+      [
+        [1, 5],
+        [2, 4],
+        [3, 2.5],
+      ],
+    );
     assert.equal(store.latest('a', 'loss')?.step, 3);
   });
 
-  test('a long run is thinned, keeping the newest points', () => {
+  void test('a long run is thinned, keeping the newest points', () => {
     const store = new MetricStore();
-    store.add('a', Array.from({ length: MAX_POINTS + 100 }, (_, i) => row(i, 1)));
+    store.add(
+      'a',
+      Array.from({ length: MAX_POINTS + 100 }, (_, i) => row(i, 1)),
+    );
     const train = store.runs.get('a')!.train;
     assert.ok(train.length <= MAX_POINTS);
     assert.equal(train[train.length - 1].step, MAX_POINTS + 99);
   });
 
-  test('two runs on different steps align on the union of steps with nulls', () => {
+  void test('two runs on different steps align on the union of steps with nulls', () => {
     const store = new MetricStore();
     store.set('a', [row(1, 5), row(2, 4), row(2, 4.4, 'eval')]);
     store.set('b', [row(2, 6), row(4, 3)]);
@@ -106,13 +126,15 @@ describe('MetricStore and alignSeries', () => {
     ]);
   });
 
-  test('rows without the metric are left out; non-finite values become gaps', () => {
+  void test('rows without the metric are left out; non-finite values become gaps', () => {
     const store = new MetricStore();
     store.set('a', [row(1, 5, 'train', { lr: 0.1 }), row(2, Infinity), row(3, 2, 'train', { lr: 0.2 })]);
     assert.deepEqual(alignSeries(store, [{ runId: 'a', split: 'train', metric: 'lr' }], 0, smooth), {
       x: [1, 3],
       ys: [[0.1, 0.2]],
     });
-    assert.deepEqual(alignSeries(store, [{ runId: 'a', split: 'train', metric: 'loss' }], 0, smooth).ys, [[5, null, 2]]);
+    assert.deepEqual(alignSeries(store, [{ runId: 'a', split: 'train', metric: 'loss' }], 0, smooth).ys, [
+      [5, null, 2],
+    ]);
   });
 });

@@ -10,17 +10,23 @@ const parts = {
   smoothing: 0.6,
 };
 
-describe('dashboard HTML', () => {
-  test("CSP: default-src 'none', scripts only by nonce, styles/images/fonts only from the webview origin", () => {
+void describe('dashboard HTML', () => {
+  void test("CSP: default-src 'none', scripts only by nonce, styles/images/fonts only from the webview origin", () => {
     const csp = contentSecurityPolicy(parts.cspSource, parts.nonce);
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k, v]),
+    );
     assert.deepEqual(directives.get('default-src'), ["'none'"]);
     assert.deepEqual(directives.get('script-src'), [`'nonce-${parts.nonce}'`]);
     assert.deepEqual(directives.get('style-src'), [parts.cspSource]);
-    for (const [k, v] of directives) assert.ok(!v.includes("'unsafe-inline'") && !v.includes("'unsafe-eval'"), k);
+    for (const [k, v] of directives)
+      assert.ok(!v.includes("'unsafe-inline'") && !v.includes("'unsafe-eval'"), k);
   });
 
-  test('one script, carrying the nonce; no inline script; no remote origin other than the webview one', () => {
+  void test('one script, carrying the nonce; no inline script; no remote origin other than the webview one', () => {
     const html = dashboardHtml(parts);
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     assert.equal(scripts.length, 1);
@@ -29,15 +35,18 @@ describe('dashboard HTML', () => {
     const origins = [...html.matchAll(/https?:\/\/[^/"\s;]+/g)].map((m) => m[0]);
     assert.ok(origins.length > 0);
     for (const o of origins) assert.equal(o, parts.cspSource);
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;|content="default-src 'none'/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;|content="default-src 'none'/,
+    );
   });
 
-  test('attribute values are escaped', () => {
+  void test('attribute values are escaped', () => {
     const html = dashboardHtml({ ...parts, scriptUri: 'x"><img src=x onerror=alert(1)>' });
     assert.ok(!html.includes('<img'), html);
   });
 
-  test('a fresh 128-bit nonce per render', () => {
+  void test('a fresh 128-bit nonce per render', () => {
     const a = makeNonce();
     const b = makeNonce();
     assert.notEqual(a, b);

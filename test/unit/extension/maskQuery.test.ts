@@ -4,7 +4,7 @@ import { buildMaskQuery, insertionText, locateTarget } from '../../../extension/
 
 const M = '[MASK]';
 
-describe('locateTarget', () => {
+void describe('locateTarget', () => {
   const cases: Array<{ line: string; at: number; kind: string; start: number; end: number }> = [
     { line: 'the [MASK] sat', at: 4, kind: 'mask', start: 4, end: 10 },
     { line: 'the [MASK] sat', at: 10, kind: 'mask', start: 4, end: 10 },
@@ -15,14 +15,14 @@ describe('locateTarget', () => {
     { line: '', at: 0, kind: 'insert', start: 0, end: 0 },
   ];
   for (const c of cases) {
-    test(`${JSON.stringify(c.line)} @${c.at}`, () => {
+    void test(`${JSON.stringify(c.line)} @${c.at}`, () => {
       assert.deepEqual(locateTarget(c.line, c.at, M), { kind: c.kind, start: c.start, end: c.end });
     });
   }
 });
 
-describe('buildMaskQuery', () => {
-  test('the paragraph around the cursor, stopping at blank lines; offsets point at the target mask', () => {
+void describe('buildMaskQuery', () => {
+  void test('the paragraph around the cursor, stopping at blank lines; offsets point at the target mask', () => {
     const lines = ['other paragraph', '', 'The cat', 'sat on the [MASK].', 'It purred.', '', 'next'];
     const q = buildMaskQuery(lines, 3, 13, M);
     assert.equal(q.text, 'The cat\nsat on the [MASK].\nIt purred.');
@@ -31,7 +31,7 @@ describe('buildMaskQuery', () => {
     assert.equal(q.kind, 'mask');
   });
 
-  test('a word under the cursor becomes the mask; other masks stay', () => {
+  void test('a word under the cursor becomes the mask; other masks stay', () => {
     const q = buildMaskQuery(['[MASK] cat sat'], 0, 12, M);
     assert.equal(q.text, '[MASK] cat [MASK]');
     assert.deepEqual(q.maskOffset, [11, 17]);
@@ -39,22 +39,22 @@ describe('buildMaskQuery', () => {
     assert.equal(q.kind, 'word');
   });
 
-  test('an insertion point gets a mask of its own', () => {
+  void test('an insertion point gets a mask of its own', () => {
     const q = buildMaskQuery(['the  sat'], 0, 4, M);
     assert.equal(q.text, 'the [MASK] sat');
     assert.equal(q.text.slice(q.maskOffset[0], q.maskOffset[1]), M);
     assert.equal(q.kind, 'insert');
   });
 
-  test('context is bounded to 10 lines on each side', () => {
+  void test('context is bounded to 10 lines on each side', () => {
     const lines = Array.from({ length: 50 }, (_, i) => (i === 25 ? M : `line ${i}`));
     const q = buildMaskQuery(lines, 25, 0, M);
     assert.equal(q.text.split('\n').length, 21);
   });
 });
 
-describe('insertionText', () => {
-  test('WordPiece continuations attach; inserted words get spaces', () => {
+void describe('insertionText', () => {
+  void test('WordPiece continuations attach; inserted words get spaces', () => {
     assert.equal(insertionText('##ing', 'mask', 'walk[MASK]', 4), 'ing');
     assert.equal(insertionText('dog', 'mask', 'a [MASK]', 2), 'dog');
     assert.equal(insertionText('dog', 'insert', 'ab', 1), ' dog ');

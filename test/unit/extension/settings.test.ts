@@ -2,27 +2,37 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_CLIENT_SETTINGS, parseClientSettings } from '../../../extension/settings';
 
-describe('parseClientSettings', () => {
-  const cases: Array<{ name: string; raw: unknown; runtime?: string; smoothing?: number; errors: RegExp[] }> = [
-    { name: 'nothing set', raw: undefined, errors: [] },
-    { name: 'empty runtime = host runtime', raw: { server: { runtime: '' } }, errors: [] },
-    { name: 'absolute runtime', raw: { server: { runtime: ' /usr/bin/node ' } }, runtime: '/usr/bin/node', errors: [] },
-    {
-      name: 'relative runtime rejected',
-      raw: { server: { runtime: 'node' } },
-      errors: [/mlm\.server\.runtime must be an absolute path.*"node"/],
-    },
-    { name: 'runtime of the wrong type', raw: { server: { runtime: 3 } }, errors: [/must be a string, got 3/] },
-    { name: 'smoothing in range', raw: { dashboard: { smoothing: 0.9 } }, smoothing: 0.9, errors: [] },
-    {
-      name: 'smoothing out of range',
-      raw: { dashboard: { smoothing: 1.5 } },
-      errors: [/mlm\.dashboard\.smoothing must be a number in 0\.\.0\.99, got 1\.5; using 0\.6/],
-    },
-    { name: 'not an object', raw: 'x', errors: [] },
-  ];
+void describe('parseClientSettings', () => {
+  const cases: Array<{ name: string; raw: unknown; runtime?: string; smoothing?: number; errors: RegExp[] }> =
+    [
+      { name: 'nothing set', raw: undefined, errors: [] },
+      { name: 'empty runtime = host runtime', raw: { server: { runtime: '' } }, errors: [] },
+      {
+        name: 'absolute runtime',
+        raw: { server: { runtime: ' /usr/bin/node ' } },
+        runtime: '/usr/bin/node',
+        errors: [],
+      },
+      {
+        name: 'relative runtime rejected',
+        raw: { server: { runtime: 'node' } },
+        errors: [/mlm\.server\.runtime must be an absolute path.*"node"/],
+      },
+      {
+        name: 'runtime of the wrong type',
+        raw: { server: { runtime: 3 } },
+        errors: [/must be a string, got 3/],
+      },
+      { name: 'smoothing in range', raw: { dashboard: { smoothing: 0.9 } }, smoothing: 0.9, errors: [] },
+      {
+        name: 'smoothing out of range',
+        raw: { dashboard: { smoothing: 1.5 } },
+        errors: [/mlm\.dashboard\.smoothing must be a number in 0\.\.0\.99, got 1\.5; using 0\.6/],
+      },
+      { name: 'not an object', raw: 'x', errors: [] },
+    ];
   for (const c of cases) {
-    test(c.name, () => {
+    void test(c.name, () => {
       const { settings, errors } = parseClientSettings(c.raw);
       assert.equal(settings.runtime, c.runtime ?? DEFAULT_CLIENT_SETTINGS.runtime);
       assert.equal(settings.smoothing, c.smoothing ?? DEFAULT_CLIENT_SETTINGS.smoothing);

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { escapeMarkdown } from '../../../extension/status/markdown';
-import {
-  formatEta,
-  formatGpuMemory,
-  renderStatus,
-  type StatusInput,
-} from '../../../extension/status/render';
+import { formatEta, formatGpuMemory, renderStatus, type StatusInput } from '../../../extension/status/render';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../../protocol/status';
 
 const idle: ServerStatus = { state: 'idle', backend: 'wasm', device: 'wasm SIMD, 2 threads' };
@@ -31,9 +26,13 @@ const telemetry = (gpus: GpuDevice[] | null, over: Partial<GpuTelemetry> = {}): 
   ...over,
 });
 
-describe('renderStatus text and severity', () => {
+void describe('renderStatus text and severity', () => {
   const cases: Array<{ name: string; input: StatusInput; text: string; severity?: string }> = [
-    { name: 'wasm, no GPU', input: { connection: 'running', status: idle, gpu: telemetry(null) }, text: '$(chip) wasm · 2 cores' },
+    {
+      name: 'wasm, no GPU',
+      input: { connection: 'running', status: idle, gpu: telemetry(null) },
+      text: '$(chip) wasm · 2 cores',
+    },
     {
       name: 'one core',
       input: { connection: 'running', status: idle, gpu: telemetry(null, { cores: 1, backend: 'cpu' }) },
@@ -41,7 +40,11 @@ describe('renderStatus text and severity', () => {
     },
     {
       name: 'GPU',
-      input: { connection: 'running', status: { ...idle, backend: 'tensorflow' }, gpu: telemetry([gpuDevice()]) },
+      input: {
+        connection: 'running',
+        status: { ...idle, backend: 'tensorflow' },
+        gpu: telemetry([gpuDevice()]),
+      },
       text: '$(chip) GPU 43% · 5.1/80 GB',
     },
     {
@@ -89,12 +92,21 @@ describe('renderStatus text and severity', () => {
     },
     {
       name: 'backend error',
-      input: { connection: 'running', status: { ...idle, state: 'error', message: 'boom' }, gpu: telemetry(null) },
+      input: {
+        connection: 'running',
+        status: { ...idle, state: 'error', message: 'boom' },
+        gpu: telemetry(null),
+      },
       text: '$(warning) wasm · 2 cores',
       severity: 'warning',
     },
     { name: 'starting', input: { connection: 'starting' }, text: '$(loading~spin) MLM starting…' },
-    { name: 'restarting', input: { connection: 'restarting' }, text: '$(loading~spin) MLM restarting…', severity: 'warning' },
+    {
+      name: 'restarting',
+      input: { connection: 'restarting' },
+      text: '$(loading~spin) MLM restarting…',
+      severity: 'warning',
+    },
     {
       name: 'stopped',
       input: { connection: 'stopped', clientMessage: 'crashed 5 times' },
@@ -104,7 +116,7 @@ describe('renderStatus text and severity', () => {
     { name: 'untrusted', input: { connection: 'untrusted', status: idle }, text: '$(shield) MLM restricted' },
   ];
   for (const c of cases) {
-    test(c.name, () => {
+    void test(c.name, () => {
       const view = renderStatus(c.input);
       assert.equal(view.text, c.text);
       assert.equal(view.severity, c.severity ?? 'normal');
@@ -113,21 +125,23 @@ describe('renderStatus text and severity', () => {
   }
 });
 
-describe('renderStatus tooltip', () => {
-  test('links: dashboard and logs always, stop while a run is active, restart when stopped', () => {
+void describe('renderStatus tooltip', () => {
+  void test('links: dashboard and logs always, stop while a run is active, restart when stopped', () => {
     const idleView = renderStatus({ connection: 'running', status: idle });
     assert.deepEqual(idleView.linkedCommands, ['mlm.openDashboard', 'mlm.showLogs']);
     assert.match(idleView.tooltip, /\[Open Dashboard\]\(command:mlm\.openDashboard\)/);
     const running = renderStatus({ connection: 'running', status: { ...idle, state: 'training', step: 1 } });
     assert.deepEqual(running.linkedCommands, ['mlm.openDashboard', 'mlm.stop', 'mlm.showLogs']);
+    const untrusted = renderStatus({ connection: 'untrusted', status: idle });
+    assert.ok(untrusted.linkedCommands.includes('workbench.trust.manage'));
     const stopped = renderStatus({ connection: 'stopped' });
     assert.ok(stopped.linkedCommands.includes('mlm.restartServer'));
-    for (const v of [idleView, running, stopped]) {
+    for (const v of [idleView, running, stopped, untrusted]) {
       for (const m of v.tooltip.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(v.linkedCommands.includes(m[1]));
     }
   });
 
-  test('details: backend, device, run, step, ETA, GPU per device, memory', () => {
+  void test('details: backend, device, run, step, ETA, GPU per device, memory', () => {
     const view = renderStatus({
       connection: 'running',
       status: {
@@ -142,21 +156,39 @@ describe('renderStatus tooltip', () => {
       },
       gpu: telemetry([gpuDevice()], { trainerTfMemory: { numTensors: 30, numBytes: 1 } }),
     });
-    for (const part of ['Backend: wasm', 'Run: run\\-1', 'Step: 120 / 1000', 'ETA: 1h 02m', 'GPU 0: NVIDIA A100 43% · 5\\.1/80 GB', 'Tensors: 42', 'RSS: 300 MB']) {
+    for (const part of [
+      'Backend: wasm',
+      'Run: run\\-1',
+      'Step: 120 / 1000',
+      'ETA: 1h 02m',
+      'GPU 0: NVIDIA A100 43% · 5\\.1/80 GB',
+      'Tensors: 42',
+      'RSS: 300 MB',
+    ]) {
       assert.ok(view.tooltip.includes(part), `${part} in:\n${view.tooltip}`);
     }
   });
 
-  test('the untrusted tooltip explains Restricted Mode; the error tooltip shows the message', () => {
-    assert.match(renderStatus({ connection: 'untrusted', status: idle }).tooltip, /Restricted Mode: training/);
-    const err = renderStatus({ connection: 'running', status: { ...idle, state: 'error', message: 'tfjs failed; run doctor' } });
+  void test('the untrusted tooltip explains Restricted Mode; the error tooltip shows the message', () => {
+    assert.match(
+      renderStatus({ connection: 'untrusted', status: idle }).tooltip,
+      /Restricted Mode: training/,
+    );
+    const err = renderStatus({
+      connection: 'running',
+      status: { ...idle, state: 'error', message: 'tfjs failed; run doctor' },
+    });
     assert.match(err.tooltip, /tfjs failed; run doctor/);
   });
 
-  test('text from the backend cannot inject links, HTML or codicons', () => {
+  void test('text from the backend cannot inject links, HTML or codicons', () => {
     const view = renderStatus({
       connection: 'running',
-      status: { ...idle, state: 'error', message: '[click](command:workbench.action.quit) <img src=x onerror=alert(1)> $(bug)' },
+      status: {
+        ...idle,
+        state: 'error',
+        message: '[click](command:workbench.action.quit) <img src=x onerror=alert(1)> $(bug)',
+      },
     });
     // Every link that markdown would render (an unescaped "](command:") is one of ours.
     const links = [...view.tooltip.matchAll(/(?<!\\)\]\(command:([\w.]+)/g)].map((m) => m[1]);
@@ -166,17 +198,23 @@ describe('renderStatus tooltip', () => {
   });
 });
 
-describe('formatting helpers', () => {
-  test('formatGpuMemory', () => {
+void describe('formatting helpers', () => {
+  void test('formatGpuMemory', () => {
     assert.equal(formatGpuMemory(5222, 81920), '5.1/80 GB');
     assert.equal(formatGpuMemory(512, 4096), '0.5/4.0 GB');
     assert.equal(formatGpuMemory(null, null), 'n/a/n/a GB');
   });
-  test('formatEta', () => {
-    const cases: Array<[number, string]> = [[0, '0s'], [42.4, '42s'], [185, '3m 05s'], [3725, '1h 02m'], [-3, '0s']];
+  void test('formatEta', () => {
+    const cases: Array<[number, string]> = [
+      [0, '0s'],
+      [42.4, '42s'],
+      [185, '3m 05s'],
+      [3725, '1h 02m'],
+      [-3, '0s'],
+    ];
     for (const [s, text] of cases) assert.equal(formatEta(s), text);
   });
-  test('escapeMarkdown', () => {
+  void test('escapeMarkdown', () => {
     assert.equal(escapeMarkdown('a_b *c* [d](e)\nf'), 'a\\_b \\*c\\* \\[d\\]\\(e\\) f');
   });
 });

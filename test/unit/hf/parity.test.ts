@@ -22,7 +22,13 @@ interface Expected {
     logits: number[][];
     fillMask: Array<Array<{ token: string; id: number; score: number }>>;
   }>;
-  batch: { ids: number[][]; attentionMask: number[][]; seqLen: number; positions: number[]; logits: number[][] };
+  batch: {
+    ids: number[][];
+    attentionMask: number[][];
+    seqLen: number;
+    positions: number[];
+    logits: number[][];
+  };
 }
 
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, 'expected.json'), 'utf8')) as Expected;
@@ -43,7 +49,7 @@ function logitsAt(model: MlmModel, ids: number[][], mask: number[][], positions:
   }
 }
 
-describe('PyTorch parity (hf-tiny-bert fixture)', () => {
+void describe('PyTorch parity (hf-tiny-bert fixture)', () => {
   let model: MlmModel;
   let ckpt: Awaited<ReturnType<typeof importHfCheckpoint>>;
   before(async () => {
@@ -52,7 +58,7 @@ describe('PyTorch parity (hf-tiny-bert fixture)', () => {
     model = createModelFromHf(ckpt);
   });
 
-  test('the import maps every weight and ties the decoder', () => {
+  void test('the import maps every weight and ties the decoder', () => {
     assert.equal(ckpt.report.architecture, 'BertForMaskedLM');
     assert.deepEqual(ckpt.report.initialised, []);
     assert.deepEqual(ckpt.report.ignored, []);
@@ -60,14 +66,14 @@ describe('PyTorch parity (hf-tiny-bert fixture)', () => {
   });
 
   for (const [i, c] of expected.cases.entries()) {
-    test(`case ${i}: same ids and logits (max |Δ| ≤ 1e-4): ${c.text}`, () => {
+    void test(`case ${i}: same ids and logits (max |Δ| ≤ 1e-4): ${c.text}`, () => {
       assert.deepEqual(ckpt.tokenizer.encode(c.text).ids, c.ids);
       const got = logitsAt(model, [c.ids], [c.ids.map(() => 1)], c.positions);
       const diff = maxAbsDiff(got, Float32Array.from(c.logits.flat()));
       assert.ok(diff <= 1e-4, `max abs logit difference ${diff}`);
     });
 
-    test(`case ${i}: same fill-mask top-5`, () => {
+    void test(`case ${i}: same fill-mask top-5`, () => {
       const before = tf.memory().numTensors;
       const got = fillMask(model, ckpt.tokenizer, c.text, { topK: 5 });
       assert.equal(tf.memory().numTensors, before);
@@ -82,7 +88,7 @@ describe('PyTorch parity (hf-tiny-bert fixture)', () => {
     });
   }
 
-  test('a padded batch: same logits, padding does not leak into real tokens', () => {
+  void test('a padded batch: same logits, padding does not leak into real tokens', () => {
     const b = expected.batch;
     const got = logitsAt(model, b.ids, b.attentionMask, b.positions);
     const diff = maxAbsDiff(got, Float32Array.from(b.logits.flat()));

@@ -29,13 +29,31 @@ function withLength(n: bigint, rest: Uint8Array = new Uint8Array()): Uint8Array 
   return out;
 }
 
-const good = { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } };
+const good = {
+  a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+  b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+};
 const goodData = f32([1, 2, 3]);
 
 const corrupt: Array<{ name: string; bytes: Uint8Array; code: SafetensorsErrorCode; mentions: string }> = [
-  { name: 'shorter than 8 bytes', bytes: new Uint8Array([1, 2, 3]), code: 'HeaderTooSmall', mentions: 'too short' },
-  { name: 'header length over 100 MB', bytes: withLength(200_000_000n), code: 'HeaderTooLarge', mentions: 'limit' },
-  { name: 'header length 2^64-1', bytes: withLength(0xffffffffffffffffn), code: 'HeaderTooLarge', mentions: 'limit' },
+  {
+    name: 'shorter than 8 bytes',
+    bytes: new Uint8Array([1, 2, 3]),
+    code: 'HeaderTooSmall',
+    mentions: 'too short',
+  },
+  {
+    name: 'header length over 100 MB',
+    bytes: withLength(200_000_000n),
+    code: 'HeaderTooLarge',
+    mentions: 'limit',
+  },
+  {
+    name: 'header length 2^64-1',
+    bytes: withLength(0xffffffffffffffffn),
+    code: 'HeaderTooLarge',
+    mentions: 'limit',
+  },
   {
     name: 'header length past the end',
     bytes: withLength(100n, Buffer.from('{}')),
@@ -48,8 +66,18 @@ const corrupt: Array<{ name: string; bytes: Uint8Array; code: SafetensorsErrorCo
     code: 'InvalidHeader',
     mentions: 'UTF-8',
   },
-  { name: 'header not starting with {', bytes: file(null, [], '[1,2]'), code: 'InvalidHeaderStart', mentions: '"{"' },
-  { name: 'header not JSON', bytes: file(null, [], '{"a": '), code: 'InvalidHeaderDeserialization', mentions: 'JSON' },
+  {
+    name: 'header not starting with {',
+    bytes: file(null, [], '[1,2]'),
+    code: 'InvalidHeaderStart',
+    mentions: '"{"',
+  },
+  {
+    name: 'header not JSON',
+    bytes: file(null, [], '{"a": '),
+    code: 'InvalidHeaderDeserialization',
+    mentions: 'JSON',
+  },
   {
     name: 'unknown dtype',
     bytes: file({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, new Uint8Array(16)),
@@ -83,7 +111,10 @@ const corrupt: Array<{ name: string; bytes: Uint8Array; code: SafetensorsErrorCo
   {
     name: 'overlapping tensors',
     bytes: file(
-      { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+      {
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+      },
       f32([1, 2, 3]),
     ),
     code: 'InvalidOffset',
@@ -92,7 +123,10 @@ const corrupt: Array<{ name: string; bytes: Uint8Array; code: SafetensorsErrorCo
   {
     name: 'a gap between tensors',
     bytes: file(
-      { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } },
+      {
+        a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+        b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+      },
       f32([1, 2, 3]),
     ),
     code: 'InvalidOffset',
@@ -101,7 +135,10 @@ const corrupt: Array<{ name: string; bytes: Uint8Array; code: SafetensorsErrorCo
   {
     name: 'end before begin',
     bytes: file(
-      { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } },
+      {
+        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        b: { dtype: 'F32', shape: [0], data_offsets: [8, 4] },
+      },
       f32([1, 2]),
     ),
     code: 'InvalidOffset',
@@ -125,13 +162,23 @@ const corrupt: Array<{ name: string; bytes: Uint8Array; code: SafetensorsErrorCo
     code: 'ValidationOverflow',
     mentions: 'overflows',
   },
-  { name: 'trailing bytes', bytes: file(good, [...goodData, 0, 0, 0, 0]), code: 'MetadataIncompleteBuffer', mentions: 'trailing' },
-  { name: 'truncated data', bytes: file(good, goodData.subarray(0, 8)), code: 'MetadataIncompleteBuffer', mentions: 'truncated' },
+  {
+    name: 'trailing bytes',
+    bytes: file(good, [...goodData, 0, 0, 0, 0]),
+    code: 'MetadataIncompleteBuffer',
+    mentions: 'trailing',
+  },
+  {
+    name: 'truncated data',
+    bytes: file(good, goodData.subarray(0, 8)),
+    code: 'MetadataIncompleteBuffer',
+    mentions: 'truncated',
+  },
 ];
 
-describe('safetensors reader: corrupted files', () => {
+void describe('safetensors reader: corrupted files', () => {
   for (const c of corrupt) {
-    test(c.name, () => {
+    void test(c.name, () => {
       assert.throws(
         () => parseSafetensors(c.bytes, 'bad.safetensors'),
         (err: unknown) => {
@@ -145,15 +192,17 @@ describe('safetensors reader: corrupted files', () => {
     });
   }
 
-  test('a non-float tensor cannot be decoded as weights, naming it', () => {
-    const st = parseSafetensors(file({ ids: { dtype: 'I64', shape: [1, 2], data_offsets: [0, 16] } }, new Uint8Array(16)));
+  void test('a non-float tensor cannot be decoded as weights, naming it', () => {
+    const st = parseSafetensors(
+      file({ ids: { dtype: 'I64', shape: [1, 2], data_offsets: [0, 16] } }, new Uint8Array(16)),
+    );
     assert.throws(() => tensorAsFloat32(st, 'ids'), /"ids" has dtype I64/);
     assert.throws(() => tensorAsFloat32(st, 'nope'), /no tensor named "nope"/);
   });
 });
 
-describe('safetensors reader: valid files', () => {
-  test('tensors listed out of offset order, empty tensors, metadata, padded header', () => {
+void describe('safetensors reader: valid files', () => {
+  void test('tensors listed out of offset order, empty tensors, metadata, padded header', () => {
     const header = {
       __metadata__: { format: 'pt' },
       z: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
@@ -168,7 +217,7 @@ describe('safetensors reader: valid files', () => {
     assert.deepEqual([...tensorAsFloat32(st, 'z').data], [3]);
   });
 
-  test('F16, BF16 and F64 convert to float32', () => {
+  void test('F16, BF16 and F64 convert to float32', () => {
     // F16: 1.0 = 0x3c00, -2.5 = 0xc100, 65504 = 0x7bff, smallest subnormal 2^-24 = 0x0001
     const f16 = new Uint8Array(new Uint16Array([0x3c00, 0xc100, 0x7bff, 0x0001]).buffer);
     // BF16: 1.0 = 0x3f80, -2.5 = 0xc020, 3.140625 = 0x4049
@@ -185,12 +234,15 @@ describe('safetensors reader: valid files', () => {
         data,
       ),
     );
-    assert.deepEqual(tensorAsFloat32(st, 'h'), { shape: [2, 2], data: Float32Array.from([1, -2.5, 65504, 2 ** -24]) });
+    assert.deepEqual(tensorAsFloat32(st, 'h'), {
+      shape: [2, 2],
+      data: Float32Array.from([1, -2.5, 65504, 2 ** -24]),
+    });
     assert.deepEqual([...tensorAsFloat32(st, 'b').data], [1, -2.5, 3.140625]);
     assert.deepEqual([...tensorAsFloat32(st, 'd').data], [Math.fround(0.1), -1e10]);
   });
 
-  test('write → read round trip keeps names, shapes, values and metadata; the header is 8-byte aligned', () => {
+  void test('write → read round trip keeps names, shapes, values and metadata; the header is 8-byte aligned', () => {
     const tensors = new Map<string, NamedTensor>([
       ['b.weight', { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) }],
       ['a.bias', { shape: [3], data: Float32Array.from([-1, 0.5, NaN]) }],
@@ -208,7 +260,7 @@ describe('safetensors reader: valid files', () => {
     for (const [name, t] of tensors) assert.deepEqual(tensorAsFloat32(st, name), t);
   });
 
-  test('the writer refuses data that does not fill the shape', () => {
+  void test('the writer refuses data that does not fill the shape', () => {
     const bad = new Map<string, NamedTensor>([['w', { shape: [2, 2], data: new Float32Array(3) }]]);
     assert.throws(() => serializeSafetensors(bad), /"w" has shape \[2, 2\] \(4 values\) but 3 values/);
   });

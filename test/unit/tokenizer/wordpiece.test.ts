@@ -26,7 +26,7 @@ function tokenizer(lowercase: boolean, stripAccents: boolean | null = null): Wor
   return new WordPieceTokenizer(config);
 }
 
-describe('normalisation and pre-tokenisation (uncased)', () => {
+void describe('normalisation and pre-tokenisation (uncased)', () => {
   const uncased = { cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true };
   const cases: Array<{ text: string; words: string[] }> = [
     { text: 'Hello, World!', words: ['hello', ',', 'world', '!'] },
@@ -37,17 +37,21 @@ describe('normalisation and pre-tokenisation (uncased)', () => {
     { text: 'ｶﾀｶﾅ 한국어', words: ['ｶﾀｶﾅ', '한국어'.normalize('NFD')] },
     { text: 'a\u0000b\u200bc\u00add\ufffde\u0001f', words: ['abcdef'] },
     { text: 'x\u000by\u0085z', words: ['xyz'] },
-    { text: "don't $5+3=8 ~a^b`c|d", words: ['don', "'", 't', '$', '5', '+', '3', '=', '8', '~', 'a', '^', 'b', '`', 'c', '|', 'd'] },
+    { text: 'a\ud800b c\udc00d', words: ['ab', 'cd'] },
+    {
+      text: "don't $5+3=8 ~a^b`c|d",
+      words: ['don', "'", 't', '$', '5', '+', '3', '=', '8', '~', 'a', '^', 'b', '`', 'c', '|', 'd'],
+    },
     { text: '«quote» ¿qué? — end…', words: ['«', 'quote', '»', '¿', 'que', '?', '—', 'end', '…'] },
     { text: 'ΣΑΣ İ ß', words: ['σασ', 'i', 'ß'] },
     { text: '😀👍🏽', words: ['😀👍🏽'] },
     { text: '', words: [] },
   ];
   for (const c of cases) {
-    test(JSON.stringify(c.text), () => assert.deepEqual(splitWords(c.text, uncased), c.words));
+    void test(JSON.stringify(c.text), () => assert.deepEqual(splitWords(c.text, uncased), c.words));
   }
 
-  test('cased keeps case and accents; lowercase without accent stripping', () => {
+  void test('cased keeps case and accents; lowercase without accent stripping', () => {
     const cased = { cleanText: true, handleChineseChars: true, stripAccents: false, lowercase: false };
     assert.deepEqual(splitWords('Héllo ΣΑΣ İ', cased), ['Héllo', 'ΣΑΣ', 'İ']);
     const lowerKeep = { ...cased, lowercase: true };
@@ -55,7 +59,7 @@ describe('normalisation and pre-tokenisation (uncased)', () => {
   });
 });
 
-describe('WordPiece encoding', () => {
+void describe('WordPiece encoding', () => {
   const cases: Array<{ text: string; tokens: string[]; ids: number[]; cased?: boolean }> = [
     { text: 'unaffable', tokens: ['un', '##aff', '##able'], ids: [5, 6, 7] },
     { text: 'UNAFFABLE', tokens: ['un', '##aff', '##able'], ids: [5, 6, 7] },
@@ -73,14 +77,18 @@ describe('WordPiece encoding', () => {
     { text: 'σας ΣΑΣ', tokens: ['σας', '[UNK]'], ids: [22, 1] },
     { text: '😀 😀😀', tokens: ['😀', '[UNK]'], ids: [23, 1] },
     { text: 'going', tokens: ['go', '##ing'], ids: [26, 25] },
-    { text: 'hello[MASK]world [MASK].', tokens: ['hello', '[MASK]', 'world', '[MASK]', '.'], ids: [8, 4, 9, 4, 12] },
+    {
+      text: 'hello[MASK]world [MASK].',
+      tokens: ['hello', '[MASK]', 'world', '[MASK]', '.'],
+      ids: [8, 4, 9, 4, 12],
+    },
     { text: '[mask] [MASK', tokens: ['[UNK]', '[UNK]', '[UNK]', '[UNK]', '[UNK]'], ids: [1, 1, 1, 1, 1] },
     { text: '##ing', tokens: ['[UNK]', '[UNK]', '[UNK]'], ids: [1, 1, 1] },
     { text: '', tokens: [], ids: [] },
   ];
 
   for (const c of cases) {
-    test(`${c.cased ? 'cased' : 'uncased'} ${JSON.stringify(c.text.slice(0, 40))}`, () => {
+    void test(`${c.cased ? 'cased' : 'uncased'} ${JSON.stringify(c.text.slice(0, 40))}`, () => {
       const enc = tokenizer(!c.cased).encode(c.text, { addSpecialTokens: false });
       assert.deepEqual(enc.tokens, c.tokens);
       assert.deepEqual(enc.ids, c.ids);
@@ -88,7 +96,7 @@ describe('WordPiece encoding', () => {
     });
   }
 
-  test('words of up to 100 characters are split; longer ones become one [UNK]', () => {
+  void test('words of up to 100 characters are split; longer ones become one [UNK]', () => {
     const t = tokenizer(true);
     const hundred = t.encode('ab'.repeat(50), { addSpecialTokens: false });
     assert.equal(hundred.tokens.length, 99);
@@ -100,16 +108,29 @@ describe('WordPiece encoding', () => {
     assert.deepEqual(over.offsets[1], [2, 103]);
   });
 
-  test('[CLS] … [SEP], offsets into the original text and word ids', () => {
+  void test('[CLS] … [SEP], offsets into the original text and word ids', () => {
     const text = 'Héllo, 😀 un​affable!';
     const enc = tokenizer(true).encode(text);
     assert.deepEqual(enc.tokens, ['[CLS]', 'hello', ',', '😀', 'un', '##aff', '##able', '!', '[SEP]']);
-    assert.deepEqual(enc.offsets, [[0, 0], [0, 5], [5, 6], [7, 9], [10, 12], [13, 16], [16, 20], [20, 21], [0, 0]]);
-    assert.deepEqual(enc.offsets.slice(1, -1).map(([s, e]) => text.slice(s, e)), ['Héllo', ',', '😀', 'un', 'aff', 'able', '!']);
+    assert.deepEqual(enc.offsets, [
+      [0, 0],
+      [0, 5],
+      [5, 6],
+      [7, 9],
+      [10, 12],
+      [13, 16],
+      [16, 20],
+      [20, 21],
+      [0, 0],
+    ]);
+    assert.deepEqual(
+      enc.offsets.slice(1, -1).map(([s, e]) => text.slice(s, e)),
+      ['Héllo', ',', '😀', 'un', 'aff', 'able', '!'],
+    );
     assert.deepEqual(enc.wordIds, [null, 0, 1, 2, 3, 3, 3, 4, null]);
   });
 
-  test('special token ids, vocabulary look-ups and a missing special token', () => {
+  void test('special token ids, vocabulary look-ups and a missing special token', () => {
     const t = tokenizer(true);
     assert.deepEqual(t.special, { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 });
     assert.equal(t.vocabSize, VOCAB.length);
@@ -118,13 +139,14 @@ describe('WordPiece encoding', () => {
     assert.equal(t.tokenToId('nope'), undefined);
     assert.throws(() => t.idToToken(999), /token id 999 is outside the vocabulary/);
     assert.throws(
-      () => new WordPieceTokenizer({ ...t.config, vocab: VOCAB.filter((v) => v !== '[MASK]'), addedTokens: [] }),
+      () =>
+        new WordPieceTokenizer({ ...t.config, vocab: VOCAB.filter((v) => v !== '[MASK]'), addedTokens: [] }),
       /the vocabulary has no mask token "\[MASK\]"/,
     );
   });
 });
 
-describe('decoding (Hugging Face WordPiece decoder with cleanup)', () => {
+void describe('decoding (Hugging Face WordPiece decoder with cleanup)', () => {
   const cases: Array<{ ids: number[]; skip?: boolean; text: string }> = [
     { ids: [5, 6, 7], text: 'unaffable' },
     { ids: [2, 8, 11, 9, 10, 3], text: '[CLS] hello, world! [SEP]' },
@@ -137,7 +159,7 @@ describe('decoding (Hugging Face WordPiece decoder with cleanup)', () => {
     { ids: [], text: '' },
   ];
   for (const c of cases) {
-    test(`${JSON.stringify(c.ids)}${c.skip ? ' skipping specials' : ''}`, () => {
+    void test(`${JSON.stringify(c.ids)}${c.skip ? ' skipping specials' : ''}`, () => {
       assert.equal(tokenizer(true).decode(c.ids, { skipSpecialTokens: c.skip }), c.text);
     });
   }

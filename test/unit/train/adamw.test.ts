@@ -4,12 +4,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { AdamW } from '../../../server/ml/train/adamw';
 
-before(async () => {
+void before(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('AdamW', () => {
-  test('one step equals the hand-computed torch.optim.AdamW update (decay on weights, not on biases)', () => {
+void describe('AdamW', () => {
+  void test('one step equals the hand-computed torch.optim.AdamW update (decay on weights, not on biases)', () => {
     const w = tf.variable(tf.tensor1d([1, -2]), true, 'w');
     const b = tf.variable(tf.tensor1d([0.5]), true, 'b');
     const params = new Map([
@@ -41,7 +41,10 @@ describe('AdamW', () => {
     const expected = [ref(0.899, 0.5, true), ref(-2.098, 0.1, true)];
     opt.apply(g, 0.1);
     const w2 = w.dataSync();
-    assert.ok(Math.abs(w2[0] - expected[0]) < 1e-5 && Math.abs(w2[1] - expected[1]) < 1e-5, `${w2} vs ${expected}`);
+    assert.ok(
+      Math.abs(w2[0] - expected[0]) < 1e-5 && Math.abs(w2[1] - expected[1]) < 1e-5,
+      `${w2} vs ${expected}`,
+    );
     assert.equal(opt.step, 2);
 
     // State round trip.

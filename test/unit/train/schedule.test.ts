@@ -6,7 +6,7 @@ import { parseRunConfig } from '../../../protocol/runConfig';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 
-describe('learning-rate schedule (Hugging Face semantics)', () => {
+void describe('learning-rate schedule (Hugging Face semantics)', () => {
   // total 100 steps, warmup 10, peak 1: values of get_linear/cosine_schedule_with_warmup
   const linear = { peakLr: 1, schedule: 'linear' as const, ...stepPlan(100, 10, 0) };
   const cosine = { peakLr: 1, schedule: 'cosine' as const, ...stepPlan(100, null, 0.1) };
@@ -20,17 +20,17 @@ describe('learning-rate schedule (Hugging Face semantics)', () => {
     [100, 0, 0],
   ];
   for (const [step, lin, cos] of table) {
-    test(`step ${step}: linear ${lin.toFixed(4)}, cosine ${cos.toFixed(4)}`, () => {
+    void test(`step ${step}: linear ${lin.toFixed(4)}, cosine ${cos.toFixed(4)}`, () => {
       close(learningRate({ step, progress: step / 100 }, linear), lin);
       close(learningRate({ step, progress: step / 100 }, cosine), cos);
     });
   }
-  test('constant schedule stays at the peak after warmup', () => {
+  void test('constant schedule stays at the peak after warmup', () => {
     const o = { peakLr: 2, schedule: 'constant' as const, ...stepPlan(100, 10, 0) };
     close(learningRate({ step: 5, progress: 0.05 }, o), 1);
     close(learningRate({ step: 90, progress: 0.9 }, o), 2);
   });
-  test('time budget: the schedule follows the clock', () => {
+  void test('time budget: the schedule follows the clock', () => {
     const t = parseRunConfig({ training: { timeBudget: '10m', lr: 1, warmupRatio: 0.1 } });
     assert.ok(t.ok);
     const plan = makePlan(t.config.training, 50);
@@ -41,16 +41,13 @@ describe('learning-rate schedule (Hugging Face semantics)', () => {
     assert.equal(limitReached(plan, 1000, 599_999), undefined);
     assert.equal(limitReached(plan, 1000, 600_000), 'time-budget');
   });
-  test('stop limits: max steps vs epochs, whichever comes first; 3 epochs when nothing is given', () => {
+  void test('stop limits: max steps vs epochs, whichever comes first; 3 epochs when nothing is given', () => {
     const cfg = (training: object) => {
       const r = parseRunConfig({ training });
       assert.ok(r.ok);
       return r.config.training;
     };
-    assert.deepEqual(
-      [makePlan(cfg({}), 10).totalSteps, makePlan(cfg({}), 10).stepLimit],
-      [30, 'epochs'],
-    );
+    assert.deepEqual([makePlan(cfg({}), 10).totalSteps, makePlan(cfg({}), 10).stepLimit], [30, 'epochs']);
     assert.equal(makePlan(cfg({ maxSteps: 7, epochs: 2 }), 10).stepLimit, 'max-steps');
     assert.equal(makePlan(cfg({ maxSteps: 70, epochs: 2 }), 10).totalSteps, 20);
     assert.equal(makePlan(cfg({ epochs: 1, gradAccumulation: 4 }), 10).totalSteps, 3);

@@ -1,0 +1,165 @@
+/**
+ * BatchMatMul for wasm that keeps every product on XNNPACK. The stock kernel sends only untransposed,
+ * non-batched products to XNNPACK (≈40 GFLOP/s per thread) and runs everything else — the transposed
+ * products of every weight gradient and all of attention — in a scalar loop at 0.3–3 GFLOP/s.
+ * Here transposed operands are first made contiguous by our Transpose (cheap next to the product), batched
+ * products become one XNNPACK call per batch entry on views into the heap, and a batch over a shared right
+ * operand is folded into a single [batch·m, k] product.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { transposeInto } from './transpose';
+import type { WasmBackend } from './wasmHeap';
+
+type Stock = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  outId: number,
+) => void;
+
+const stockByBackend = new WeakMap<WasmBackend, Stock>();
+
+function stock(backend: WasmBackend): Stock {
+  let f = stockByBackend.get(backend);
+  if (!f) {
+    const wasm = backend.wasm as unknown as {
+      cwrap(name: string, ret: null, args: string[]): Stock;
+    };
+    f = wasm.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
+    ]);
+    stockByBackend.set(backend, f);
+  }
+  return f;
+}
+
+interface Data {
+  id: number;
+  memoryOffset: number;
+}
+
+function data(backend: WasmBackend, t: tf.TensorInfo): Data {
+  return backend.dataIdMap.get(t.dataId) as unknown as Data;
+}
+
+/** A tensor id over existing heap memory (no allocation); release with dropView. */
+function view(backend: WasmBackend, memoryOffset: number, shape: number[]): tf.TensorInfo {
+  return backend.makeOutput(shape, 'float32', memoryOffset);
+}
+
+function dropView(backend: WasmBackend, t: tf.TensorInfo): void {
+  const d = data(backend, t);
+  (backend.wasm as unknown as { tfjs: { disposeData(id: number): void } }).tfjs.disposeData(d.id);
+  backend.dataIdMap.delete(t.dataId);
+}
+
+const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
+
+/** out[1, m, n] = a[1, m, k] · b[1, k, n], all contiguous, on XNNPACK. */
+function product(
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  out: tf.TensorInfo,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  stock(backend)(
+    data(backend, a).id,
+    shapeBytes([1, m, k]),
+    3,
+    data(backend, b).id,
+    shapeBytes([1, k, n]),
+    3,
+    false,
+    false,
+    data(backend, out).id,
+  );
+}
+
+function batchMatMul(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+    throw new Error(`matMul needs float32 tensors, got ${a.dtype} and ${b.dtype}: cast them first`);
+  }
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb) {
+    throw new Error(
+      `matMul inner sizes differ: ${k} and ${kb} (shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}], ` +
+        `transposeA=${transposeA}, transposeB=${transposeB})`,
+    );
+  }
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  const batch = tf.util.sizeFromShape(outer);
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) {
+    throw new Error(
+      `matMul batch shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] broadcast only when one batch is 1`,
+    );
+  }
+  const out = backend.makeOutput([...outer, m, n], 'float32');
+  if (m === 0 || n === 0 || batch === 0) return out;
+  if (k === 0) {
+    (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+    return out;
+  }
+  // Contiguous [batch, m, k] and [batch, k, n] operands.
+  const swap = (r: number): number[] => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+  const aN = transposeA ? transposeInto(backend, a, swap(ra)) : a;
+  const bN = transposeB ? transposeInto(backend, b, swap(rb)) : b;
+  try {
+    if (batchB === 1 && batchA === batch) {
+      // Shared right operand: one [batch·m, k] · [k, n] product.
+      product(backend, aN, bN, out, batch * m, k, n);
+    } else {
+      const aOff = data(backend, aN).memoryOffset;
+      const bOff = data(backend, bN).memoryOffset;
+      const oOff = data(backend, out).memoryOffset;
+      for (let i = 0; i < batch; i++) {
+        const av = view(backend, aOff + (batchA === 1 ? 0 : i * m * k * 4), [1, m, k]);
+        const bv = view(backend, bOff + (batchB === 1 ? 0 : i * k * n * 4), [1, k, n]);
+        const ov = view(backend, oOff + i * m * n * 4, [1, m, n]);
+        product(backend, av, bv, ov, m, k, n);
+        dropView(backend, av);
+        dropView(backend, bv);
+        dropView(backend, ov);
+      }
+    }
+  } finally {
+    if (aN !== a) backend.disposeData(aN.dataId);
+    if (bN !== b) backend.disposeData(bN.dataId);
+  }
+  return out;
+}
+
+export const batchMatMulConfig: tf.KernelConfig = {
+  kernelName: tf.BatchMatMul,
+  backendName: 'wasm',
+  kernelFunc: batchMatMul as unknown as tf.KernelFunc,
+};

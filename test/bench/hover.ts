@@ -1,0 +1,99 @@
+/**
+ * Hover round trip while a run trains (../shared/docs/benchmarks.md goal: p95 ≤ 20 ms): the BUILT backend
+ * (dist/server.js) spawned like the extension does, a W1-sized run (mini preset, seq 128) training on the
+ * bundled sample corpus, and `textDocument/hover` on a [MASK] answered from the run's published checkpoint.
+ * Each hover is awaited before the next, so a figure is one full JSON-RPC round trip.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServerStatus } from '../../protocol/status';
+import type { MetricsNotification, TrainRequest } from '../../protocol/training';
+import { ensureBuilt, initialize, spawnServer, stopServer, tempWorkspace } from '../protocol/harness';
+import { fmt, type Reporter } from './report';
+import { quantile } from './stats';
+
+export interface HoverOptions {
+  calls: number;
+  warmup: number;
+}
+
+export const HOVER_DEFAULTS: HoverOptions = { calls: 200, warmup: 20 };
+
+/** W1's model size; a small batch so that the first checkpoint is published soon. */
+const HOVER_RUN = {
+  corpus: { include: ['en/**'] },
+  model: { preset: 'mini' },
+  tokenizer: { vocabSize: 8192 },
+  data: { seqLen: 128 },
+  training: { batchSize: 8, maxSteps: 100000, evalEvery: 1000000, logEvery: 1, warmupSteps: 0 },
+  checkpoint: { every: 2, keepLast: 2 },
+};
+
+/** ~30 words with one [MASK] in the middle (like W2's 32 tokens). */
+const TEXT =
+  'The history of the town begins with a small market on the river, where farmers and traders met every ' +
+  'week to [MASK] grain, wool and cattle before the long winter came.';
+
+export async function runHover(opts: HoverOptions, out: Reporter): Promise<void> {
+  ensureBuilt();
+  const ws = tempWorkspace('sample-corpus');
+  const s = spawnServer();
+  try {
+    await initialize(s, ws, {});
+    const run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: HOVER_RUN });
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.runId === run.runId);
+    const uri = `file://${path.join(ws, 'hover.txt')}`;
+    await s.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'plaintext', version: 1, text: TEXT },
+    });
+    const position = { line: 0, character: TEXT.indexOf('[MASK]') + 2 };
+    /** The newest training step the backend has reported for the run. */
+    const stepNow = () =>
+      Math.max(
+        0,
+        ...s.notes
+          .of<MetricsNotification.Params>('mlm/metrics')
+          .filter((p) => p.runId === run.runId)
+          .flatMap((p) => p.records.filter((r) => r.split === 'train').map((r) => r.step)),
+      );
+    const hover = async (): Promise<number> => {
+      const t0 = performance.now();
+      const h = await s.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+        textDocument: { uri },
+        position,
+      });
+      const ms = performance.now() - t0;
+      if (!h) throw new Error('the backend gave no hover on [MASK]: is a model published for the run?');
+      return ms;
+    };
+    for (let i = 0; i < opts.warmup; i++) await hover();
+    const stepBefore = stepNow();
+    const samples: number[] = [];
+    for (let i = 0; i < opts.calls; i++) samples.push(await hover());
+    const stepsDuring = stepNow() - stepBefore;
+    const p50 = quantile(samples, 0.5);
+    const p95 = quantile(samples, 0.95);
+    out.record({
+      workload: 'hover',
+      system: 'ours',
+      metric: 'hover_round_trip_p50',
+      value: p50,
+      unit: 'ms',
+      p95,
+      samples,
+      trainingStepsDuring: stepsDuring,
+      run: HOVER_RUN,
+    });
+    out.row([
+      'hover',
+      'round trip p50 / p95 ms while training',
+      `${fmt(p50)} / ${fmt(p95)}`,
+      '—',
+      `goal p95 ≤ 20 ms; ${stepsDuring} training steps meanwhile`,
+    ]);
+    await s.conn.sendRequest('mlm/stop', {}).catch(() => undefined);
+  } finally {
+    await stopServer(s);
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The backend survives bad input and ends with its client: malformed JSON-RPC, unknown methods, node IPC,
+ * a dead parent process (processId watchdog), stdin closed, and a fatal condition reported before exit.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { FatalNotification, ServerStatus } from '../../protocol/status';
+import { ensureBuilt, initialize, spawnServer, stopServer, tempWorkspace, type Spawned } from './harness';
+
+const frame = (body: string): string => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
+  let ws: string;
+  void before(() => {
+    ensureBuilt();
+    ws = tempWorkspace();
+  });
+  void after(() => fs.rmSync(ws, { recursive: true, force: true }));
+
+  void test('malformed messages, an oversized one and an unknown method leave it alive', async () => {
+    const s = spawnServer({ env: { MLM_MAX_MESSAGE_BYTES: '4096' } });
+    await initialize(s, ws);
+    const logged = s.notes.next<{ message: string }>('window/logMessage', (p) =>
+      /larger than the 4096-byte limit/.test(p.message),
+    );
+    s.raw('Content-Type: application/json\r\n\r\n{"jsonrpc":"2.0"}'); // no Content-Length
+    s.raw(frame('{"jsonrpc": "2.0", "id": 99, "method": ')); // invalid JSON
+    s.raw(frame('[1, 2, 3]')); // valid JSON, not a message
+    s.raw(frame(JSON.stringify({ jsonrpc: '2.0', method: 'x', params: 'y'.repeat(10_000) }))); // over the cap
+    await logged;
+    await assert.rejects(s.conn.sendRequest('mlm/doesNotExist', {}), { code: -32601 });
+    const st = await s.conn.sendRequest<ServerStatus>('mlm/status');
+    assert.equal(st.state, 'idle');
+    await stopServer(s);
+    assert.equal((await s.exited).code, 0, 'shutdown + exit ends with code 0');
+  });
+
+  void test('node IPC transport', async () => {
+    const s = spawnServer({ transport: 'node-ipc' });
+    await initialize(s, ws);
+    const st = await s.conn.sendRequest<ServerStatus>('mlm/status');
+    assert.equal(st.state, 'idle');
+    await stopServer(s);
+    assert.equal((await s.exited).code, 0);
+  });
+
+  void test('it exits when its parent process dies (processId watchdog)', async () => {
+    // A stand-in parent: the server watches this pid, given in initialize.
+    const parent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+    const s = spawnServer();
+    await s.conn.sendRequest('initialize', { processId: parent.pid, rootUri: null, capabilities: {} });
+    await s.conn.sendNotification('initialized', {});
+    await s.conn.sendRequest('mlm/status');
+    parent.kill('SIGKILL');
+    const { code } = await s.exited; // within the 1 s watchdog period; the test timeout catches a hang
+    assert.equal(code, 1, 'exit code 1: no shutdown was received');
+    s.conn.dispose();
+  });
+
+  void test('it exits when stdin closes', async () => {
+    const s = spawnServer();
+    await initialize(s, ws);
+    s.proc.stdin!.end();
+    const { code } = await s.exited;
+    assert.equal(code, 1);
+    s.conn.dispose();
+  });
+
+  void test('a broken install is reported as mlm/fatal before exit', async () => {
+    const s: Spawned = spawnServer({ env: { MLM_TRAINER_WORKER: '/nonexistent/trainer-worker.js' } });
+    await initialize(s, ws);
+    const fatal = await s.notes.next<FatalNotification.Params>('mlm/fatal');
+    assert.match(fatal.message, /trainer-worker\.js is missing: rebuild with `npm run build` or reinstall/);
+    const { code } = await s.exited;
+    assert.equal(code, fatal.exitCode);
+    assert.equal(code, 3);
+    s.conn.dispose();
+  });
+});

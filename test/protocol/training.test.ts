@@ -1,0 +1,167 @@
+/**
+ * The main scenario over the real pipe: initialize → mlm/train (tiny model, fixture corpus) → metrics →
+ * mlm/fillMask and a hover on [MASK] while training → mlm/stop → mlm/runFinished; plus the rejections
+ * (second run, invalid config) and the corpus index following file changes.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { MlmErrorCodes } from '../../protocol/errors';
+import type { FillMaskRequest } from '../../protocol/inference';
+import type { CorpusStats } from '../../protocol/corpus';
+import type { ServerStatus } from '../../protocol/status';
+import type {
+  MetricsNotification,
+  RunFinishedNotification,
+  RunsRequest,
+  TrainRequest,
+} from '../../protocol/training';
+import {
+  ensureBuilt,
+  initialize,
+  spawnServer,
+  stopServer,
+  tempWorkspace,
+  TINY_RUN,
+  type Spawned,
+} from './harness';
+
+void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
+  let s: Spawned;
+  let ws: string;
+  let run: TrainRequest.Result;
+  const uri = (): string => `file://${path.join(ws, 'notes.txt')}`;
+
+  void before(async () => {
+    ensureBuilt();
+    ws = tempWorkspace();
+    s = spawnServer({ env: { MLM_GPU_POLL_MS: '1000', MLM_CORPUS_STABILITY_MS: '20' } });
+    await initialize(s, ws, { settings: { mlm: { hover: { topK: 3 } } } });
+  });
+  void after(async () => {
+    await stopServer(s);
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  void test('fill-mask without a model is a NoModel error, and the hover explains', async () => {
+    await assert.rejects(s.conn.sendRequest('mlm/fillMask', { text: 'a [MASK]' }), {
+      code: MlmErrorCodes.NoModel,
+    });
+    await s.conn.sendNotification('textDocument/didOpen', {
+      textDocument: {
+        uri: uri(),
+        languageId: 'plaintext',
+        version: 1,
+        text: 'The cat sat on the [MASK]. The [MASK] runs.',
+      },
+    });
+    const h = await s.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri: uri() },
+      position: { line: 0, character: 21 },
+    });
+    assert.match(h!.contents.value, /No model/);
+  });
+
+  void test('an invalid run config is rejected with the errors, before anything starts', async () => {
+    await assert.rejects(
+      s.conn.sendRequest('mlm/train', { config: { training: { lr: -1 } } }),
+      (e: { code: number; message: string; data: { errors: string[] } }) =>
+        e.code === MlmErrorCodes.InvalidRunConfig &&
+        /training\.lr/.test(e.message) &&
+        e.data.errors.length > 0,
+    );
+    await assert.rejects(s.conn.sendRequest('mlm/train', {}), { code: MlmErrorCodes.InvalidParams });
+  });
+
+  void test('mlm/train answers with the run id; a second train is rejected', async () => {
+    run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: TINY_RUN });
+    assert.match(run.runId, /tiny/);
+    assert.ok(fs.existsSync(run.runDir));
+    await assert.rejects(s.conn.sendRequest('mlm/train', { config: TINY_RUN }), {
+      code: MlmErrorCodes.RunInProgress,
+    });
+  });
+
+  void test('metrics arrive in batches, the status follows the run', async () => {
+    const failed = s.notes
+      .next<RunFinishedNotification.Params>('mlm/runFinished', (p) => p.outcome === 'failed')
+      .then((p) => assert.fail(`the run failed: ${p.message}`));
+    const m = await Promise.race([
+      s.notes.next<MetricsNotification.Params>('mlm/metrics', (p) => p.runId === run.runId),
+      failed,
+    ]);
+    assert.ok(m.records.length >= 1);
+    assert.ok(Number.isFinite(m.records[0].loss));
+    const st = await s.notes.next<ServerStatus>(
+      'mlm/serverStatus',
+      (p) => p.state === 'training' && (p.step ?? 0) > 0,
+    );
+    assert.equal(st.runId, run.runId);
+    assert.equal(st.backend, 'wasm');
+  });
+
+  void test('fill-mask and hover answer while the run trains, from its published checkpoint', async () => {
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.runId === run.runId);
+    const fm = await s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', {
+      text: 'The cat sat on the [MASK]. The [MASK] runs.',
+      topK: 4,
+    });
+    assert.equal(fm.masks.length, 2);
+    assert.deepEqual(fm.masks[0].offset, [19, 25]);
+    assert.equal(fm.masks[0].predictions.length, 4);
+    const sum = fm.masks[0].predictions.reduce((a, p) => a + p.score, 0);
+    assert.ok(sum > 0 && sum <= 1.0001);
+    const h = await s.conn.sendRequest<{ contents: { value: string }; range: unknown } | null>(
+      'textDocument/hover',
+      {
+        textDocument: { uri: uri() },
+        position: { line: 0, character: 31 },
+      },
+    );
+    assert.ok(h, 'a hover on the second mask');
+    assert.equal(
+      h.contents.value.split('\n').filter((l) => /^\| \d/.test(l)).length,
+      3,
+      'topK from settings',
+    );
+    assert.match(h.contents.value, /command:mlm\.replaceMask/);
+    assert.deepEqual(h.range, { start: { line: 0, character: 31 }, end: { line: 0, character: 37 } });
+    const none = await s.conn.sendRequest('textDocument/hover', {
+      textDocument: { uri: uri() },
+      position: { line: 0, character: 2 },
+    });
+    assert.equal(none, null, 'no hover away from a mask');
+  });
+
+  void test('mlm/stop ends the run with mlm/runFinished', async () => {
+    const finished = s.notes.next<RunFinishedNotification.Params>(
+      'mlm/runFinished',
+      (p) => p.runId === run.runId,
+    );
+    assert.deepEqual(await s.conn.sendRequest('mlm/stop', {}), { runId: run.runId });
+    const f = await finished;
+    assert.equal(f.outcome, 'stopped');
+    assert.ok(f.step > 0);
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'stopped');
+    await assert.rejects(s.conn.sendRequest('mlm/stop', {}), { code: MlmErrorCodes.NoActiveRun });
+    const runs = await s.conn.sendRequest<RunsRequest.Result>('mlm/runs', { includeMetrics: true });
+    assert.equal(runs.runs[0].runId, run.runId);
+    assert.equal(runs.runs[0].active, false);
+    assert.ok(runs.metrics![run.runId].length > 0);
+  });
+
+  void test('mlm/corpusStats follows file changes', async () => {
+    const stats = (): Promise<CorpusStats> => s.conn.sendRequest<CorpusStats>('mlm/corpusStats');
+    let st = await stats();
+    const files = st.files;
+    assert.ok(files >= 3, JSON.stringify(st));
+    const since = s.notes.all.length;
+    fs.writeFileSync(path.join(ws, 'added.txt'), 'A brand new file about the cat.\n');
+    // Indexing reports through $/progress; its end means the index is current again.
+    await s.notes.next<{ value: { kind: string } }>('$/progress', (p) => p.value.kind === 'end', since);
+    st = await stats();
+    assert.equal(st.files, files + 1);
+    assert.equal(st.indexing, false);
+  });
+});

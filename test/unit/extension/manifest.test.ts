@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { parseServerSettings } from '../../../protocol/settings';
+import { parseClientSettings } from '../../../extension/settings';
+
+const root = path.resolve(__dirname, '../../..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const commands: Array<{ command: string; title: string; category: string }> = pkg.contributes.commands;
+const declared = new Set(commands.map((c) => c.command));
+
+void describe('package.json manifest', () => {
+  void test('every command is unique, in category MLM, with a title', () => {
+    assert.equal(declared.size, commands.length);
+    for (const c of commands) {
+      assert.equal(c.category, 'MLM', c.command);
+      assert.ok(c.title.length > 0, c.command);
+      assert.match(c.command, /^mlm\./);
+    }
+  });
+
+  void test('menus only reference declared commands', () => {
+    for (const [menu, items] of Object.entries(
+      pkg.contributes.menus as Record<string, Array<{ command: string }>>,
+    )) {
+      for (const item of items) assert.ok(declared.has(item.command), `${menu}: ${item.command}`);
+    }
+  });
+
+  void test('the run-config schema ships and validates *.mlm.json', () => {
+    const [v] = pkg.contributes.jsonValidation;
+    assert.equal(v.fileMatch, '*.mlm.json');
+    const file = path.join(root, v.url);
+    assert.ok(fs.existsSync(file), file);
+    const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n');
+    assert.ok(ignore.includes(`!${path.relative(root, file)}`), '.vscodeignore whitelists the schema');
+  });
+
+  void test('the icon is a 128×128 PNG', () => {
+    const png = fs.readFileSync(path.join(root, pkg.icon));
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    assert.equal(png.readUInt32BE(16), 128);
+    assert.equal(png.readUInt32BE(20), 128);
+  });
+
+  void test('Workspace Trust is limited and the runtime setting is restricted', () => {
+    const trust = pkg.capabilities.untrustedWorkspaces;
+    assert.equal(trust.supported, 'limited');
+    assert.ok(trust.restrictedConfigurations.includes('mlm.server.runtime'));
+    assert.equal(pkg.contributes.configuration.properties['mlm.server.runtime'].scope, 'machine');
+  });
+
+  void test('the dashboard serializer can activate the extension', () => {
+    assert.ok(pkg.activationEvents.includes('onWebviewPanel:mlmDashboard'));
+  });
+
+  void test('every mlm.* setting default parses without errors, through the parser that reads it', () => {
+    const raw: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(
+      pkg.contributes.configuration.properties as Record<string, { default: unknown }>,
+    )) {
+      const parts = key.split('.').slice(1);
+      let o = raw;
+      for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+      o[parts[parts.length - 1]] = spec.default;
+    }
+    assert.deepEqual(parseServerSettings(raw).errors, []);
+    assert.deepEqual(parseClientSettings(raw).errors, []);
+    const server = parseServerSettings(raw).settings;
+    assert.equal(server.hover.topK, pkg.contributes.configuration.properties['mlm.hover.topK'].default);
+    assert.equal(
+      server.telemetry.gpuPollSeconds,
+      pkg.contributes.configuration.properties['mlm.telemetry.gpuPollSeconds'].default,
+    );
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { syntheticWorkspace } from './fixtures';
+
+let ws: string;
+before(() => {
+  ws = syntheticWorkspace(3, 60);
+});
+after(() => fs.rmSync(ws, { recursive: true, force: true }));
+
+const MAIN = path.resolve(__dirname, '../../../server/cli/main.ts');
+
+/** Runs `mlm …` from the sources in a child process (the test runner owns this process's stdout). */
+function mlm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', MAIN, ...argv],
+      { cwd: path.resolve(__dirname, '../../..'), maxBuffer: 1 << 24 },
+      (error, out, err) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, out, err });
+      },
+    );
+  });
+}
+
+void describe('mlm train / fill / eval', () => {
+  void test('invalid flags fail before training with the field, the value and the range', async () => {
+    const r = await mlm(
+      'train',
+      '--lr=-1',
+      '--seq-len',
+      '4',
+      '--epochs',
+      '0',
+      '--out',
+      path.join(ws, 'runs'),
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.err, /training\.lr must be > 0, got -1/);
+    assert.match(r.err, /data\.seqLen must be >= 8, got 4/);
+    assert.match(r.err, /training\.epochs must be > 0, got 0/);
+    assert.equal(fs.existsSync(path.join(ws, 'runs')), false);
+  });
+
+  void test('train → summary; fill and eval use the run', async () => {
+    const config = path.join(ws, 'tiny.mlm.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        tokenizer: { vocabSize: 48, minFrequency: 1 },
+        model: {
+          overrides: {
+            hiddenSize: 16,
+            numHiddenLayers: 1,
+            numAttentionHeads: 2,
+            intermediateSize: 32,
+            maxPositionEmbeddings: 16,
+          },
+        },
+        data: { seqLen: 16 },
+        training: { batchSize: 4, logEvery: 1 },
+        threads: 1,
+      }),
+    );
+    const out = path.join(ws, 'runs');
+    const t = await mlm(
+      'train',
+      '--config',
+      config,
+      '--corpus',
+      ws,
+      '--max-steps',
+      '3',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+      '--quiet',
+    );
+    assert.equal(t.code, 0, t.err + t.out);
+    assert.match(t.out, /Run \S+: 3 steps/);
+    assert.match(t.out, /best eval: +loss [\d.]+, masked-token accuracy/);
+    assert.match(t.out, /mlm fill --run /);
+    const [runId] = fs.readdirSync(out);
+    const runDir = path.join(out, runId);
+
+    const [f, e1, e2] = await Promise.all([
+      mlm('fill', '--run', runDir, '--json', '--top-k', '3', 'the [MASK] eats [MASK] .'),
+      mlm('eval', '--run', runDir, '--corpus', ws, '--json'),
+      mlm('eval', '--run', runDir, '--corpus', ws, '--json'),
+    ]);
+    assert.equal(f.code, 0, f.err);
+    const filled = JSON.parse(f.out) as { masks: Array<Array<{ token: string; score: number }>> };
+    assert.equal(filled.masks.length, 2);
+    assert.equal(filled.masks[0].length, 3);
+
+    assert.equal(e1.code, 0, e1.err);
+    const a = JSON.parse(e1.out) as { loss: number; accuracy: number; perplexity: number; tokens: number };
+    assert.ok(a.tokens > 0 && Number.isFinite(a.loss) && a.perplexity > 1);
+    assert.deepEqual(JSON.parse(e2.out), a, 'fixed eval masks: the same numbers every time');
+
+    const missing = await mlm('fill', '--run', path.join(ws, 'nope'), 'a [MASK]');
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /does not exist: pass a run folder/);
+  });
+});
