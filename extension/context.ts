@@ -28,6 +28,8 @@ export class Ctx implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private clientSubscriptions: vscode.Disposable[] = [];
   private readonly crashPolicy = new CrashPolicy();
+  /** The last start/stop/restart; the next one waits for it. */
+  private lifecycle: Promise<void> = Promise.resolve();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   connection: ConnectionState = 'starting';
@@ -35,6 +37,8 @@ export class Ctx implements vscode.Disposable {
   gpu: GpuTelemetry | undefined;
   /** Why the client stopped for good (shown in the status tooltip). */
   stopMessage: string | undefined;
+  /** The last mlm/runFinished (the dashboard shows it when no run is active). */
+  lastFinished: RunFinishedNotification.Params | undefined;
   /** Live metric rows per run received since activation. */
   readonly liveMetrics = new Map<string, MetricRecord[]>();
 
@@ -98,7 +102,7 @@ export class Ctx implements vscode.Disposable {
     return this.client?.serverProcess?.pid;
   }
 
-  async start(): Promise<void> {
+  private async start(): Promise<void> {
     const { settings, errors } = readClientSettings();
     for (const e of errors) this.log.warn(e);
     const languages = readServerSettings().hover.languages;
@@ -130,7 +134,10 @@ export class Ctx implements vscode.Disposable {
         this.cacheMetrics(m);
         this.metricsEmitter.fire(m);
       }),
-      client.onNotification(RunFinishedNotification.type, (r) => this.runFinishedEmitter.fire(r)),
+      client.onNotification(RunFinishedNotification.type, (r) => {
+        this.lastFinished = r;
+        this.runFinishedEmitter.fire(r);
+      }),
       client.onNotification(FatalNotification.type, (f) => {
         this.log.error(`backend fatal: ${f.message}${f.detail ? `\n${f.detail}` : ''}`);
         this.crashPolicy.reportFatal(f);
@@ -167,7 +174,8 @@ export class Ctx implements vscode.Disposable {
     for (const d of this.clientSubscriptions) d.dispose();
     this.clientSubscriptions = [];
     try {
-      if (client.state !== State.Stopped) await client.stop(2000);
+      // dispose = stop (shutdown + exit, 2 s budget) and release the client's features; a new client is made on start.
+      await client.dispose(2000);
     } catch (err) {
       this.log.warn(`backend did not shut down cleanly: ${(err as Error).message}`);
     }
@@ -176,11 +184,15 @@ export class Ctx implements vscode.Disposable {
     this.updateContextKeys();
   }
 
-  /** Manual restart: forgets earlier crashes. */
-  async restart(): Promise<void> {
-    this.crashPolicy.reset();
-    await this.stop();
-    await this.start();
+  /** Manual restart: forgets earlier crashes. Restarts asked for while one runs are chained, never interleaved. */
+  restart(): Promise<void> {
+    const next = this.lifecycle.then(async () => {
+      this.crashPolicy.reset();
+      await this.stop();
+      await this.start();
+    });
+    this.lifecycle = next.catch((err) => this.log.error(`restart failed: ${(err as Error).message}`));
+    return next;
   }
 
   async refreshStatus(): Promise<void> {

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import { commandTable, registerCommands } from './commands/table';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
+import { notifyRunFinished } from './runNotifications';
 import { StatusBar } from './status/statusBar';
 import type { MlmStudioApi } from './api';
 
@@ -14,8 +15,8 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
   const dashboard = new Dashboard(c);
   const statusBar = new StatusBar(c);
   const commands = commandTable(c, dashboard);
-  context.subscriptions.push(c, dashboard, statusBar, ...registerCommands(c, commands));
-  void c.start();
+  context.subscriptions.push(c, dashboard, statusBar, notifyRunFinished(c), ...registerCommands(c, commands));
+  void c.restart(); // the first start (restart of nothing), serialised with later restarts
   return {
     commandIds: commands.map((s) => s.id),
     ctx: c,

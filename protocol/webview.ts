@@ -5,7 +5,7 @@
  */
 import type { FillMaskRequest } from './inference';
 import type { GpuTelemetry, ServerStatus } from './status';
-import type { MetricRecord, RunInfo } from './training';
+import type { MetricRecord, RunInfo, RunOutcome } from './training';
 
 /** Extension host → webview. */
 export type HostToWebviewMessage =
@@ -20,7 +20,20 @@ export type HostToWebviewMessage =
   /** Answer to a webview `fillMask`: the result, or the error text. */
   | { type: 'fillMaskResult'; requestId: number; result?: FillMaskRequest.Result; error?: string }
   /** The runs on disk (from mlm/runs), with the ones selected for comparison. */
-  | { type: 'runs'; runs: RunInfo[]; selected: string[] };
+  | { type: 'runs'; runs: RunInfo[]; selected: string[] }
+  /** The last run that ended (from mlm/runFinished), with its realised masking rates when the trainer reported them. */
+  | { type: 'runFinished'; finished: FinishedRunSummary };
+
+/** What the dashboard shows about a run that ended. */
+export interface FinishedRunSummary {
+  runId: string;
+  outcome: RunOutcome;
+  step: number;
+  message: string;
+  bestEvalLoss?: number;
+  /** Fractions: targets / maskable tokens, and of the targets the [MASK] / random / kept shares. */
+  maskingRates?: { targetRate: number; maskRate: number; randomRate: number; keepRate: number };
+}
 
 /** Webview → extension host. */
 export type WebviewToHostMessage =
@@ -127,6 +140,19 @@ export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
         Number.isInteger(v.requestId) &&
         (v.error === undefined || typeof v.error === 'string') &&
         (v.result === undefined || (isRecord(v.result) && Array.isArray(v.result.masks)))
+      );
+    case 'runFinished':
+      return (
+        isRecord(v.finished) &&
+        isId(v.finished.runId) &&
+        ['completed', 'stopped', 'failed'].includes(v.finished.outcome as string) &&
+        isFiniteNumber(v.finished.step) &&
+        typeof v.finished.message === 'string' &&
+        (v.finished.maskingRates === undefined ||
+          (isRecord(v.finished.maskingRates) &&
+            ['targetRate', 'maskRate', 'randomRate', 'keepRate'].every((k) =>
+              isFiniteNumber((v.finished as { maskingRates: Record<string, unknown> }).maskingRates[k]),
+            )))
       );
     case 'runs':
       return (

@@ -32,7 +32,7 @@ export function createClient(parts: ClientParts): LanguageClient {
     module,
     transport: TransportKind.ipc,
     runtime: parts.runtime,
-    options: { env: { ...process.env, MLM_EXTENSION_PATH: parts.extensionPath } },
+    options: { env: { ...process.env } },
   };
   const serverOptions: ServerOptions = {
     run,

@@ -17,6 +17,7 @@ import { control } from '../commands/training';
 import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
 import { listRunDirs, mergeRecords, readRunMetrics } from './history';
+import { finishedRunSummary } from './finished';
 import { dashboardHtml, makeNonce } from './html';
 
 export const DASHBOARD_VIEW_TYPE = 'mlmDashboard';
@@ -132,7 +133,10 @@ class DashboardPanel {
         }
         this.post({ type: 'metrics', runId: m.runId, records: m.records });
       }),
-      ctx.onRunFinished(() => void this.sendRuns()),
+      ctx.onRunFinished((r) => {
+        this.post({ type: 'runFinished', finished: finishedRunSummary(r) });
+        void this.sendRuns();
+      }),
     );
   }
 
@@ -186,6 +190,8 @@ class DashboardPanel {
         this.ready = true;
         if (this.ctx.status) this.post({ type: 'status', status: this.ctx.status });
         if (this.ctx.gpu) this.post({ type: 'gpu', gpu: this.ctx.gpu });
+        if (this.ctx.lastFinished)
+          this.post({ type: 'runFinished', finished: finishedRunSummary(this.ctx.lastFinished) });
         await this.sendRuns();
         return;
       case 'pause':

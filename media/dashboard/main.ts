@@ -9,6 +9,7 @@ import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { RunInfo } from '../../protocol/training';
 import {
   isHostToWebviewMessage,
+  type FinishedRunSummary,
   type HostToWebviewMessage,
   type WebviewToHostMessage,
 } from '../../protocol/webview';
@@ -41,6 +42,7 @@ const initialSmoothing = Number(document.body.dataset.smoothing ?? '0.6');
 
 const model = {
   status: undefined as ServerStatus | undefined,
+  finished: undefined as FinishedRunSummary | undefined,
   runs: [] as RunInfo[],
   selected: saved?.selected ?? [],
   samples: saved?.samples ?? [],
@@ -130,7 +132,7 @@ function renderCharts(): void {
 
 function renderRun(): void {
   const runId = model.status?.runId;
-  runPanel.render(model.status, runId ? model.store.latest(runId, 'loss') : undefined);
+  runPanel.render(model.status, runId ? model.store.latest(runId, 'loss') : undefined, model.finished);
 }
 
 let chartFrame = 0;
@@ -168,6 +170,10 @@ function handle(message: HostToWebviewMessage): void {
       break;
     case 'fillMaskResult':
       playground.show(message.requestId, message.result, message.error);
+      break;
+    case 'runFinished':
+      model.finished = message.finished;
+      renderRun();
       break;
     case 'runs':
       model.runs = message.runs;

@@ -1,6 +1,7 @@
 /** The active run: progress, ETA, controls (pause / resume / stop) and the realised masking rates. */
 import type { ServerStatus } from '../../protocol/status';
 import type { MetricRecord } from '../../protocol/training';
+import type { FinishedRunSummary } from '../../protocol/webview';
 import { h, setChildren } from './dom';
 
 export type ControlMessage = 'pause' | 'resume' | 'stop';
@@ -45,11 +46,21 @@ export class RunPanel {
     this.render(undefined, undefined);
   }
 
-  render(status: ServerStatus | undefined, latest: MetricRecord | undefined): void {
+  render(
+    status: ServerStatus | undefined,
+    latest: MetricRecord | undefined,
+    finished?: FinishedRunSummary,
+  ): void {
     const state = status?.state ?? 'stopped';
     const active = state === 'training' || state === 'paused' || state === 'preparing';
+    if (!active && finished && state !== 'error') {
+      this.renderFinished(finished);
+      return;
+    }
     this.title.textContent = active
-      ? `Run ${status?.runId ?? ''}`
+      ? status?.runId
+        ? `Run ${status.runId}`
+        : 'Starting a run…'
       : status?.state === 'error'
         ? 'Backend error'
         : 'No run active';
@@ -85,7 +96,27 @@ export class RunPanel {
     this.renderMasking(latest);
   }
 
-  private renderMasking(r: MetricRecord | undefined): void {
+  /** No run active: the last one that ended, its outcome and realised masking. */
+  private renderFinished(f: FinishedRunSummary): void {
+    this.title.textContent = `Last run ${f.runId}`;
+    for (const b of Object.values(this.buttons)) b.disabled = true;
+    this.bar.hidden = true;
+    this.detail.textContent = `${f.outcome} at step ${f.step} — ${f.message}`;
+    this.detail.classList.toggle('error', f.outcome === 'failed');
+    const cells: Array<[string, string]> = [['Steps', String(f.step)]];
+    if (f.bestEvalLoss !== undefined) cells.push(['Best validation loss', f.bestEvalLoss.toFixed(3)]);
+    setChildren(
+      this.numbers,
+      cells.map(([k, v]) =>
+        h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })]),
+      ),
+    );
+    this.renderMasking(f.maskingRates);
+  }
+
+  private renderMasking(
+    r: Pick<MetricRecord, 'targetRate' | 'maskRate' | 'randomRate' | 'keepRate'> | undefined,
+  ): void {
     if (!r || r.maskRate === undefined) {
       setChildren(this.masking, []);
       return;

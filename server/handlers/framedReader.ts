@@ -29,6 +29,8 @@ export class FramedMessageReader extends AbstractMessageReader {
   /** Bytes of an oversized body still to discard. */
   private skipping = 0;
   private callback: DataCallback | undefined;
+  /** Bad input was reported and we are looking for the next header. */
+  private resyncing = false;
 
   constructor(
     private readonly stream: Readable,
@@ -78,10 +80,15 @@ export class FramedMessageReader extends AbstractMessageReader {
       const headers = this.buffer.subarray(0, end).toString('ascii').split('\r\n');
       const length = headers.map((h) => /^content-length:\s*(\d+)\s*$/i.exec(h)).find((m) => m !== null)?.[1];
       if (length === undefined) {
-        this.resync(
-          end + HEADER_END.length,
-          `a message without a valid Content-Length header (${JSON.stringify(headers.join(' | ').slice(0, 80))})`,
-        );
+        // Garbage in front of a real header (input split across chunks): skip to it.
+        const next = findContentLength(this.buffer, 1);
+        if (next !== -1 && next < end) {
+          this.report('bytes that are not a JSON-RPC header');
+          this.buffer = this.buffer.subarray(next);
+          return true;
+        }
+        const what = `a message without a valid Content-Length header (${JSON.stringify(headers.join(' | ').slice(0, 80))})`;
+        this.resync(end + HEADER_END.length, what);
         return true;
       }
       this.buffer = this.buffer.subarray(end + HEADER_END.length);
@@ -119,14 +126,23 @@ export class FramedMessageReader extends AbstractMessageReader {
       );
       return true;
     }
+    this.resyncing = false;
     this.callback?.(message as Message);
     return true;
   }
 
   /** Drops `from` bytes and everything up to the next Content-Length header. */
   private resync(from: number, what: string): void {
-    this.fireError(new Error(`dropped ${what}`));
+    this.report(what);
     const next = findContentLength(this.buffer, from);
-    this.buffer = next === -1 ? Buffer.alloc(0) : this.buffer.subarray(next);
+    // Without a next header, keep a tail that may be the start of one split across chunks.
+    const keep = Math.max(from, this.buffer.length - (CONTENT_LENGTH.length - 1));
+    this.buffer = next === -1 ? this.buffer.subarray(keep) : this.buffer.subarray(next);
+  }
+
+  /** One error per stretch of bad input (until the next good message), not one per chunk. */
+  private report(what: string): void {
+    if (!this.resyncing) this.fireError(new Error(`dropped ${what}`));
+    this.resyncing = true;
   }
 }

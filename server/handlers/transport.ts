@@ -30,8 +30,8 @@ export function parseTransport(argv: readonly string[]): Transport {
   if (kinds[0] === '--node-ipc') return { kind: 'node-ipc' };
   const raw = value('--socket') ?? '';
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
-    throw new Error(`--socket needs a port number in 1..65535, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new Error(`--socket needs a port number in 0..65535 (0 = any free port), got "${raw}"`);
   }
   const host = value('--host') || '127.0.0.1';
   return { kind: 'socket', port, host };

@@ -316,18 +316,19 @@ class Server:
 
     def w2_calls(self, m):
         model = self.w2
-        lat = []
+        lat, cpu = [], []
         top = None
         with torch.inference_mode():
             for _ in range(m["n"]):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 ids = torch.tensor([m["inputIds"]], dtype=torch.long)  # [1, T]
                 mask = torch.ones_like(ids)
                 logits = model.logits_at(ids, mask, torch.tensor([m["maskIndex"]]))  # [1, vocab]
                 probs, idx = torch.topk(F.softmax(logits[0], dim=-1), m.get("topK", 5))
                 top = list(zip(idx.tolist(), probs.tolist()))
                 lat.append((time.perf_counter() - t0) * 1000.0)
-        return {"latenciesMs": lat, "top": top}
+                cpu.append((time.process_time() - c0) * 1000.0)
+        return {"latenciesMs": lat, "cpuMs": cpu, "top": top}
 
 
 def main():

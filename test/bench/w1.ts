@@ -156,16 +156,21 @@ export async function runW1(
   // CPU time / wall time per window: ~threads used when the machine is quiet, far less when it is contended.
   const oursCpu: number[] = [];
   const torchCpu: number[] = [];
+  // Tokens per CPU-second (all threads of the process): what the code costs, robust to a busy machine.
+  const oursPerCpu: number[] = [];
+  const torchPerCpu: number[] = [];
   for (let w = 0; w < opts.windows; w++) {
     if (torch) {
       const r = await torch.call('w1_steps', { n: torchSteps });
       torchTps.push((tokensPerStep * torchSteps) / ((r.ms as number) / 1000));
       torchLoss.push(r.loss as number);
       torchCpu.push((r.cpuMs as number) / (r.ms as number));
+      torchPerCpu.push((tokensPerStep * torchSteps) / ((r.cpuMs as number) / 1000));
     }
     const ms = ours.steps(oursSteps);
     oursTps.push((tokensPerStep * oursSteps) / (ms / 1000));
     oursCpu.push(ours.lastCpuMs / ms);
+    oursPerCpu.push((tokensPerStep * oursSteps) / (ours.lastCpuMs / 1000));
   }
   const leaked = (tf.memory().numTensors - tensorsBefore) / (opts.windows * oursSteps);
   const oursLoss = ours.lastLoss;
@@ -200,6 +205,7 @@ export async function runW1(
     rooflinePercent: (100 * o) / roofline,
     tensorsLeakedPerStep: leaked,
     cpuPerWall: oursCpu,
+    tokensPerCpuSecond: median(oursPerCpu),
     loss: oursLoss,
     ...common,
   });
@@ -232,6 +238,13 @@ export async function runW1(
     torch ? fmt(median(torchCpu)) : '—',
     'low = the shared machine was busy',
   ]);
+  out.row([
+    'W1',
+    'tokens per CPU-second (all threads)',
+    fmt(median(oursPerCpu)),
+    torch ? fmt(median(torchPerCpu)) : '—',
+    torch ? `${fmt(median(oursPerCpu) / median(torchPerCpu))}× (cost per token, load-robust)` : '',
+  ]);
   if (torch) {
     const t = median(torchTps);
     out.record({
@@ -244,6 +257,7 @@ export async function runW1(
       gflops: (t * W1_FLOP_PER_TOKEN) / 1e9,
       loss: torchLoss[torchLoss.length - 1],
       cpuPerWall: torchCpu,
+      tokensPerCpuSecond: median(torchPerCpu),
       torch: torch.info.torch,
       openblas: torch.info.openblas,
       ...common,

@@ -15,7 +15,7 @@ import { outDir } from './harness/paths';
 import { provision } from './harness/provision';
 import { printResult, runScenario, type ScenarioResult } from './harness/scenario';
 import { Session } from './harness/session';
-import { writeSummary } from './harness/summary';
+import { summaryWritten, writeSummary } from './harness/summary';
 import { packageExtension } from './harness/vsix';
 import { recoverWorkbench, waitForWorkbench } from './harness/workbench';
 import { ids } from './scenarios/ids';
@@ -58,6 +58,7 @@ async function main(): Promise<number> {
     const vsix = packageExtension(log, path.join(tmp, 'mlm-studio.vsix'));
     process.stdout.write(`e2e: extension packaged (${secs(t0)} s)\n`);
     session = new Session(log, tools.codeServerEntry, vsix);
+    session.track(tmp);
     cleanupOnSignal(session);
     const browser = await session.launchBrowser();
 
@@ -68,9 +69,16 @@ async function main(): Promise<number> {
       env: { [resultsEnv]: resultsFile },
     });
     const main = browser.page;
+    const consoleLog = path.join(outDir, 'workbench-console.log');
+    main.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning')
+        fs.appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`);
+    });
+    main.on('pageerror', (e) => fs.appendFileSync(consoleLog, `[pageerror] ${e.message}\n`));
     await main.goto(server.folderUrl());
     await waitForWorkbench(main);
-    for (const s of mainScenarios.filter((s) => wanted(s.name))) {
+    // The first scenario (the workbench and the backend are ready) always runs: the others need it.
+    for (const s of mainScenarios.filter((s, i) => i === 0 || wanted(s.name))) {
       const r = await runScenario(s, { page: main, server, log });
       record(r);
       if (!r.ok) await recoverWorkbench(main, ids.commands.stop).catch(() => {});
@@ -199,6 +207,15 @@ async function exthostSuite(
 function secs(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
 }
+
+// Never end without a summary: an unexpected exit (an empty event loop, an uncaught error) is a failure.
+process.on('exit', (code) => {
+  if (!summaryWritten()) {
+    process.stdout.write(`e2e: ended (exit ${code}) before writing its summary\n`);
+    writeSummary({ passed: 0, failed: 1 });
+    process.exitCode = 1;
+  }
+});
 
 main().then(
   (code) => process.exit(code),

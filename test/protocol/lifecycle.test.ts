@@ -5,9 +5,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { MlmErrorCodes } from '../../protocol/errors';
 import type { FatalNotification, ServerStatus } from '../../protocol/status';
-import { ensureBuilt, initialize, spawnServer, stopServer, tempWorkspace, type Spawned } from './harness';
+import {
+  ensureBuilt,
+  initialize,
+  spawnServer,
+  stopServer,
+  tempWorkspace,
+  TINY_RUN,
+  type Spawned,
+} from './harness';
 
 const frame = (body: string): string => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
@@ -66,6 +77,49 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
     const { code } = await s.exited;
     assert.equal(code, 1);
     s.conn.dispose();
+  });
+
+  void test('no folder, an empty folder, Restricted Mode: training refuses with a clear reason', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-empty-'));
+    const cases: Array<{ root: string | null; trusted: boolean; code: number; message: RegExp }> = [
+      { root: null, trusted: true, code: MlmErrorCodes.NoWorkspace, message: /no workspace folder is open/ },
+      {
+        root: empty,
+        trusted: true,
+        code: MlmErrorCodes.InvalidRunConfig,
+        message: /no corpus files: corpus\.include .* matches no readable text file/,
+      },
+      {
+        root: ws,
+        trusted: false,
+        code: MlmErrorCodes.Untrusted,
+        message: /Restricted Mode: trust this workspace/,
+      },
+    ];
+    for (const c of cases) {
+      const s = spawnServer();
+      await initialize(s, c.root, { trusted: c.trusted });
+      await assert.rejects(
+        s.conn.sendRequest('mlm/train', { config: {} }),
+        (e: { code: number; message: string }) => {
+          assert.equal(e.code, c.code);
+          assert.match(e.message, c.message);
+          return true;
+        },
+      );
+      await stopServer(s);
+    }
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
+
+  void test('shutdown during training stops the run and exits 0', async () => {
+    const s = spawnServer();
+    await initialize(s, ws);
+    await s.conn.sendRequest('mlm/train', { config: TINY_RUN });
+    await s.notes.next('mlm/metrics');
+    await s.conn.sendRequest('shutdown'); // the run gets 1.5 s to finish its checkpoint
+    await s.conn.sendNotification('exit');
+    assert.equal((await s.exited).code, 0);
   });
 
   void test('a broken install is reported as mlm/fatal before exit', async () => {

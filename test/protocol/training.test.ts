@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest } from '../../protocol/inference';
 import type { CorpusStats } from '../../protocol/corpus';
@@ -132,6 +133,33 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
       position: { line: 0, character: 2 },
     });
     assert.equal(none, null, 'no hover away from a mask');
+  });
+
+  void test('cancelled hovers get RequestCancelled or a result, and the backend stays responsive', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, () => {
+        const cts = new CancellationTokenSource();
+        const p = s.conn
+          .sendRequest(
+            'textDocument/hover',
+            { textDocument: { uri: uri() }, position: { line: 0, character: 21 } },
+            cts.token,
+          )
+          .then(
+            (r) => (r ? 'result' : 'null'),
+            (e: { code: number }) => (e.code === -32800 ? 'cancelled' : `error ${e.code}`),
+          );
+        cts.cancel();
+        return p;
+      }),
+    );
+    assert.ok(
+      outcomes.every((o) => o === 'result' || o === 'cancelled'),
+      outcomes.join(','),
+    );
+    assert.ok(outcomes.includes('cancelled'));
+    const fm = await s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', { text: 'the [MASK]' });
+    assert.equal(fm.masks.length, 1);
   });
 
   void test('mlm/stop ends the run with mlm/runFinished', async () => {

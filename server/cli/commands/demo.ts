@@ -79,7 +79,7 @@ export const demoCommand: Command = {
           data: { seqLen: 64 },
           training: {
             timeBudget: '2m',
-            batchSize: 16,
+            batchSize: 32,
             lr: 0.001,
             warmupRatio: 0.05,
             evalEvery: 100,

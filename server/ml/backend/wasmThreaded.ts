@@ -11,26 +11,42 @@ import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import threadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
+import { wasmWorkerContents } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js';
 
 const BINARY = 'tfjs-backend-wasm-threaded-simd.wasm';
 
 interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: unknown[]) => unknown;
   tfjs?: Record<string, unknown>;
+  PThread?: { unusedWorkers: Array<{ unref?(): void }>; runningWorkers: Array<{ unref?(): void }> };
+}
+
+/**
+ * Emscripten's pthreads are worker_threads that would keep Node alive after the work is done (a CLI or a test
+ * file would never exit): unref them, now and whenever the pool grows.
+ */
+function unrefPthreads(module: EmscriptenModule): void {
+  const p = module.PThread;
+  if (!p) return;
+  const unrefAll = (): void => {
+    for (const w of [...p.unusedWorkers, ...p.runningWorkers]) w.unref?.();
+  };
+  unrefAll();
+  const pool = p as unknown as { allocateUnusedWorker?: () => void };
+  const allocate = pool.allocateUnusedWorker;
+  if (allocate) {
+    pool.allocateUnusedWorker = () => {
+      allocate.call(p);
+      unrefAll();
+    };
+  }
 }
 type Factory = ((config: Record<string, unknown>) => Promise<EmscriptenModule>) & { toString(): string };
 
-/** Bundled by esbuild (plain CommonJS files of the package). */
+/** Both are plain CommonJS files of the package, bundled by esbuild. */
 function loadFactory(): { factory: Factory; workerSource: string } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const factory =
-    require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js') as Factory;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const worker =
-    require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as {
-      wasmWorkerContents: string;
-    };
-  return { factory, workerSource: worker.wasmWorkerContents };
+  return { factory: threadedFactory as unknown as Factory, workerSource: wasmWorkerContents };
 }
 
 /** Writes the scripts the pthreads load (once per process) and returns their paths. */
@@ -55,11 +71,13 @@ export async function startThreadedWasm(binariesDir: string, threads: number): P
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: rebuild with \`npm run build\``);
   const { factory, workerSource } = loadFactory();
   const scripts = writeScripts(factory, workerSource);
-  const module = await factory({
-    mainScriptUrlOrBlob: scripts.main,
-    locateFile: (file: string) =>
-      file.endsWith('.worker.js') ? scripts.worker : file.endsWith('.wasm') ? binary : file,
-  });
+  const module = await withCoreCount(2 * threads, () =>
+    factory({
+      mainScriptUrlOrBlob: scripts.main,
+      locateFile: (file: string) =>
+        file.endsWith('.worker.js') ? scripts.worker : file.endsWith('.wasm') ? binary : file,
+    }),
+  );
   // The bridge tfjs's own init() installs (tf-backend-wasm's `module.tfjs`).
   module.tfjs = {
     init: module.cwrap('init', null, []),
@@ -73,11 +91,36 @@ export async function startThreadedWasm(binariesDir: string, threads: number): P
   tf.removeBackend('wasm');
   tf.registerBackend(
     'wasm',
-    () => new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]),
+    () =>
+      withCoreCount(
+        2 * threads,
+        // init_with_threads_count runs in the constructor and may read the core count again.
+        () =>
+          Promise.resolve(new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0])),
+      ),
     2,
   );
   if (!(await tf.setBackend('wasm'))) throw new Error('the threaded wasm backend failed to initialise');
   await tf.ready();
-  const count = (module.tfjs.getThreadsCount as () => number)();
-  return count;
+  unrefPthreads(module);
+  return (module.tfjs.getThreadsCount as () => number)();
+}
+
+/**
+ * tfjs's C++ caps XNNPACK's pool at half the logical cores, read through emscripten_num_logical_cores (os.cpus()
+ * in Node) while the module instantiates: a 2-core machine would get 1 thread. During instantiation only,
+ * os.cpus() reports `cores` entries.
+ */
+async function withCoreCount<T>(cores: number, f: () => Promise<T>): Promise<T> {
+  // The module object itself (an ES default import may be a copy of its properties).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeOs = require('node:os') as typeof os;
+  const real = nodeOs.cpus;
+  const list = real();
+  nodeOs.cpus = () => Array.from({ length: Math.max(cores, list.length) }, (_, i) => list[i % list.length]);
+  try {
+    return await f();
+  } finally {
+    nodeOs.cpus = real;
+  }
 }

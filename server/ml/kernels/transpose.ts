@@ -1,13 +1,13 @@
 /** Transpose for wasm, computed in JavaScript on the heap by permute() (tiled; row copies when possible). */
 import * as tf from '@tensorflow/tfjs-core';
 import { permute } from './permute';
-import { allocate, type WasmBackend } from './wasmHeap';
+import { allocate, heapView, type WasmBackend } from './wasmHeap';
 
 export function transposeInto(backend: WasmBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
   const outShape = perm.map((a) => x.shape[a]);
   const out = allocate(backend, outShape, x.dtype);
-  const src = backend.typedArrayFromHeap(x);
-  const dst = backend.typedArrayFromHeap(out);
+  const src = heapView(backend, x);
+  const dst = heapView(backend, out);
   permute(src, x.shape, perm, dst);
   return out;
 }

@@ -13,12 +13,28 @@ export function allocate(backend: WasmBackend, shape: number[], dtype: tf.DataTy
   return backend.makeOutput(shape, dtype);
 }
 
+/**
+ * On the threaded binary the heap is a growable SharedArrayBuffer and Emscripten refreshes Module.HEAPU8 (which
+ * tfjs reads) lazily: make sure it spans the whole memory before taking views.
+ */
+export function syncHeap(backend: WasmBackend): void {
+  const w = backend.wasm as unknown as { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
+  const buffer = w.wasmMemory?.buffer;
+  if (buffer && buffer.byteLength !== w.HEAPU8.byteLength) w.HEAPU8 = new Uint8Array(buffer);
+}
+
+/** A view of any tensor's data in the heap (take it after the last allocation). */
+export function heapView(backend: WasmBackend, t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array {
+  syncHeap(backend);
+  return backend.typedArrayFromHeap(t);
+}
+
 export function f32(backend: WasmBackend, t: tf.TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(t) as Float32Array;
+  return heapView(backend, t) as Float32Array;
 }
 
 export function i32(backend: WasmBackend, t: tf.TensorInfo): Int32Array {
-  return backend.typedArrayFromHeap(t) as Int32Array;
+  return heapView(backend, t) as Int32Array;
 }
 
 /** Float32 or Int32 view, as the tensor's dtype says (bool is not used by our kernels). */

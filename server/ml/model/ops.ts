@@ -59,16 +59,20 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.
     flat[i] = i * v + labels[i];
   }
   const f = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const lse = tf.logSumExp(x, 1, true); // [n, 1]
+    // logSumExp by hand, keeping exp(x − max) for the backward pass (saves an Exp over [n, v]).
+    const max = tf.max(x, 1, true); // [n, 1]
+    const e = tf.exp(tf.sub(x, max)); // [n, v]
+    const sum = tf.sum(e, 1, true); // [n, 1]
+    const lse = tf.add(max, tf.log(sum)); // [n, 1]
     const picked = tf.gather(tf.reshape(x, [n * v]), tf.tensor1d(flat, 'int32')); // [n]
     const value = tf.mean(tf.sub(tf.reshape(lse, [n]), picked)) as tf.Scalar;
     // Saved tensors outlive the forward pass (the labels would otherwise be disposed with it).
-    save([x, lse, tf.tensor1d(labels, 'int32')]);
+    save([e, sum, tf.tensor1d(labels, 'int32')]);
     return {
       value,
       gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
-        const [xs, l, y] = saved;
-        const probs = tf.exp(tf.sub(xs, l)); // [n, v]
+        const [es, sums, y] = saved;
+        const probs = tf.div(es, sums); // softmax [n, v]
         // int32 then cast: tfjs-backend-wasm 4.22's OneHot writes integer bits into float32 outputs.
         const oneHot = tf.cast(tf.oneHot(y as tf.Tensor1D, v), 'float32'); // [n, v]
         return tf.mul(tf.sub(probs, oneHot), tf.div(dy, n));

@@ -88,6 +88,7 @@ export function registerTrainingTests(): void {
       );
       assert.equal(info.open, true);
       assert.equal(info.rejected, 0);
+      assert.ok((info.posted.runFinished ?? 0) > 0, 'the end of the run was relayed to the dashboard');
     });
 
     it('restores the dashboard history when it is closed and reopened', async () => {

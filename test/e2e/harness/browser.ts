@@ -23,6 +23,10 @@ export async function launchBrowser(marker: [string, string]): Promise<Browser> 
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
+      // run.ts owns the signals: it closes the browser, the servers and the temp folders itself.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       viewport: { width: 1400, height: 900 },
       env,
       args: [

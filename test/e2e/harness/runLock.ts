@@ -1,6 +1,7 @@
 // One e2e run at a time on a machine: runs share test/e2e/out, and two code-servers training at once on
 // 2 cores make both slow and flaky. The lock is held by a helper `flock <file> sh -c 'echo; exec cat'`
 // whose stdin is our pipe: when this process ends, for whatever reason, cat sees EOF and the lock goes.
+// The helper stays referenced: run.ts ends with process.exit().
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +28,5 @@ export function acquireRunLock(file = path.join(os.tmpdir(), 'mlm-studio-e2e.loc
     // No flock (not util-linux): run without the lock rather than not at all.
     holder.once('error', done);
     holder.stdout.once('data', done);
-    holder.unref();
-    (holder.stdout as unknown as { unref?: () => void }).unref?.();
   });
 }

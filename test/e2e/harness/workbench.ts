@@ -32,19 +32,32 @@ export async function textOf(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
 
-/** F1, type the command's title, click the row whose label is exactly it. */
+/**
+ * F1, type the command's title, click the row whose label is exactly it. The palette computes its list
+ * when it opens (commands appear as the extension registers them and context keys settle), so a palette
+ * without the row is closed and opened again until `timeoutMs`.
+ */
 export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
+  const end = Date.now() + timeoutMs;
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill(`>${title}`);
   const row = page
     .locator('.quick-input-widget .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
     .first();
-  await row.waitFor({ timeout: timeoutMs });
-  await row.click();
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const left = end - Date.now();
+    try {
+      await row.waitFor({ timeout: Math.max(500, Math.min(3_000, left)) });
+      await row.click();
+      return;
+    } catch (err) {
+      if (Date.now() >= end) throw new Error(`the command palette offers no "${title}": ${String(err)}`);
+    }
+  }
 }
 
 /**

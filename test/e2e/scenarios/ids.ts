@@ -32,6 +32,8 @@ export const ids = {
     runTitle: '.run-panel h2',
     /** runPanel.ts: the title when the backend reported an error. */
     errorTitle: 'Backend error',
+    /** runPanel.ts renderFinished(): "Last run <id>", detail "<completed|stopped|failed> at step N — …". */
+    finishedTitle: 'Last run ',
     runDetail: '.run-panel .detail',
     pause: '.run-panel button[data-action="pause"]',
     resume: '.run-panel button[data-action="resume"]',

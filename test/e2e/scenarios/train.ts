@@ -31,13 +31,14 @@ export const trainFromPalette: Scenario = {
       const title = web.locator(ids.dashboard.runTitle);
       const detail = web.locator(ids.dashboard.runDetail);
       const runFailed = runFailure(web);
-      await until(
+      const started = await until(
         () => textOf(title),
         (t) => t.startsWith('Run '),
         60_000,
         'the dashboard to show the run',
       );
-      note(`dashboard: ${await textOf(title)}`);
+      const runId = started.slice('Run '.length);
+      note(`dashboard: ${started}`);
       await shot('dashboard opened');
 
       // The loss chart leaves "No data yet" and draws a canvas once the first metrics arrive; then Pause at
@@ -50,14 +51,14 @@ export const trainFromPalette: Scenario = {
         (v) => v,
         90_000,
         'the loss chart to draw',
-        { fail: runFailed },
+        { fail: runFailed, intervalMs: 50 },
       );
       await until(
         () => pause.isEnabled(),
         (e) => e,
         30_000,
         'the Pause button to be enabled',
-        { fail: runFailed },
+        { fail: runFailed, intervalMs: 50 },
       );
       await pause.click();
       await until(
@@ -95,14 +96,20 @@ export const trainFromPalette: Scenario = {
       note(`resumed: ${await statusText(item)}`);
       await shot('resumed');
 
-      // The run finishes: the panel goes back to "No run active" and the item to its idle text.
+      // The run finishes: the panel shows it as the last run, completed (runPanel.ts renderFinished), and
+      // the item goes back to its idle text.
+      const runTitle = `${ids.dashboard.finishedTitle}${runId}`;
       await until(
         () => textOf(title),
-        (t) => t === 'No run active',
+        (t) => t === runTitle || t === 'No run active',
         180_000,
         'the run to finish',
         { fail: runFailed },
       );
+      const outcome = await textOf(detail);
+      note(`finished: ${await textOf(title)} — ${outcome}`);
+      if (!/^completed at step \d+/.test(outcome) && (await textOf(title)) === runTitle)
+        throw new Error(`the run did not complete: ${outcome}`);
       const idle = await until(
         () => statusText(item),
         (t) => ids.status.idle.test(t),
@@ -114,6 +121,12 @@ export const trainFromPalette: Scenario = {
       if (late.equals(early))
         throw new Error('the loss chart did not change between the pause and the end of the run');
       await shot('run finished');
+
+      // The fixture's run name and a corpus file name are HTML; the dashboard must show them as text.
+      const injected = await web
+        .locator('#app :is(b, img, script)')
+        .evaluateAll((els) => els.map((e) => e.outerHTML.slice(0, 120)));
+      if (injected.length) throw new Error(`the dashboard rendered HTML from names: ${injected.join(' | ')}`);
     } finally {
       note(`status texts seen: ${(await recorder.stop()).join(' → ')}`);
     }

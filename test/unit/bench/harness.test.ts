@@ -5,27 +5,27 @@ import { formatTable } from '../../bench/report';
 import { quantile } from '../../bench/stats';
 import { BENCH_SPECIAL, w1Batches } from '../../bench/w1Batches';
 
-describe('bench harness', () => {
+void describe('bench harness', () => {
   for (const { samples, q, want } of [
     { samples: [3, 1, 2], q: 0.5, want: 2 },
     { samples: [4, 1, 3, 2], q: 0.5, want: 2.5 },
     { samples: [1, 2, 3, 4, 5], q: 0.95, want: 4.8 },
     { samples: [7], q: 0.95, want: 7 },
   ]) {
-    test(`quantile(${samples.join(',')}, ${q}) = ${want}`, () => {
+    void test(`quantile(${samples.join(',')}, ${q}) = ${want}`, () => {
       assert.ok(Math.abs(quantile(samples, q) - want) < 1e-12);
     });
   }
 
-  test('quantile of no samples names the fix', () => {
+  void test('quantile of no samples names the fix', () => {
     assert.throws(() => quantile([], 0.5), /run at least one timed window/);
   });
 
-  test('formatTable pads columns into a Markdown table', () => {
+  void test('formatTable pads columns into a Markdown table', () => {
     assert.equal(formatTable(['a', 'bb'], [['xyz', '1']]), '| a   | bb |\n|-----|----|\n| xyz | 1  |');
   });
 
-  test('W1 batches: seeded, 32×128, ~15 % targets, specials never targets', () => {
+  void test('W1 batches: seeded, 32×128, ~15 % targets, specials never targets', () => {
     const opts = { count: 2, batchSize: 32, seqLen: 128, vocabSize: 8192, seed: 5 };
     const [a, b] = w1Batches(opts);
     const [again] = w1Batches(opts);
@@ -40,7 +40,7 @@ describe('bench harness', () => {
     assert.ok(masked / a.labels.length > 0.7 && masked / a.labels.length < 0.9);
   });
 
-  test('W2 text encodes to 32 tokens with one [MASK] and no [UNK]', () => {
+  void test('W2 text encodes to 32 tokens with one [MASK] and no [UNK]', () => {
     const tok = benchTokenizer(8192);
     assert.equal(tok.vocabSize, 8192);
     assert.equal(new Set(Array.from({ length: 8187 }, (_, i) => syntheticWord(i))).size, 8187);

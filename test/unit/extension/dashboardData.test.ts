@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { finishedRunSummary } from '../../../extension/dashboard/finished';
 import { mergeRecords, parseMetricsJsonl } from '../../../extension/dashboard/history';
 import { smooth } from '../../../media/dashboard/smoothing';
 import { MAX_POINTS, MetricStore, alignSeries } from '../../../media/dashboard/store';
 import type { MetricRecord } from '../../../protocol/training';
+import { isHostToWebviewMessage } from '../../../protocol/webview';
 
 const row = (
   step: number,
@@ -136,5 +138,50 @@ void describe('MetricStore and alignSeries', () => {
     assert.deepEqual(alignSeries(store, [{ runId: 'a', split: 'train', metric: 'loss' }], 0, smooth).ys, [
       [5, null, 2],
     ]);
+  });
+});
+
+void describe('finished run summary', () => {
+  const base = {
+    runId: 'r',
+    runDir: '/r',
+    outcome: 'completed' as const,
+    step: 30,
+    message: 'max steps reached',
+  };
+  void test('masking rates come from the trainer summary when all four are finite', () => {
+    const rates = { targetRate: 0.149, maskRate: 0.797, randomRate: 0.102, keepRate: 0.1, targets: 1000 };
+    const s = finishedRunSummary({ ...base, summary: { maskingRates: rates } });
+    assert.deepEqual(s.maskingRates, {
+      targetRate: 0.149,
+      maskRate: 0.797,
+      randomRate: 0.102,
+      keepRate: 0.1,
+    });
+    assert.equal(isHostToWebviewMessage({ type: 'runFinished', finished: s }), true);
+  });
+  void test('a missing or malformed summary leaves the rates out', () => {
+    for (const summary of [
+      undefined,
+      null,
+      'x',
+      { maskingRates: { targetRate: 0.1 } },
+      { maskingRates: { targetRate: NaN, maskRate: 1, randomRate: 0, keepRate: 0 } },
+    ]) {
+      const s = finishedRunSummary({ ...base, summary });
+      assert.equal(s.maskingRates, undefined, JSON.stringify(summary));
+      assert.equal(isHostToWebviewMessage({ type: 'runFinished', finished: s }), true);
+    }
+  });
+  void test('the guard rejects a bad outcome or rates', () => {
+    const s = finishedRunSummary(base);
+    assert.equal(
+      isHostToWebviewMessage({ type: 'runFinished', finished: { ...s, outcome: 'exploded' } }),
+      false,
+    );
+    assert.equal(
+      isHostToWebviewMessage({ type: 'runFinished', finished: { ...s, maskingRates: { targetRate: '1' } } }),
+      false,
+    );
   });
 });

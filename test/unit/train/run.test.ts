@@ -126,6 +126,52 @@ void describe('runTraining', () => {
     assert.equal(run.status, 'failed');
   });
 
+  void test('early stopping: eval loss not improving for `patience` evaluations stops the run', async () => {
+    const logs: string[] = [];
+    const s = await runTraining(
+      tinyConfig({
+        training: { lr: 1e-12, warmupSteps: 0, maxSteps: 50, evalEvery: 2, earlyStoppingPatience: 2 },
+        checkpoint: { every: 100 },
+      }),
+      { cwd: ws, callbacks: { onLog: (_l, m) => logs.push(m) } },
+    );
+    assert.equal(s.stoppedBy, 'early-stopping', s.error);
+    assert.equal(s.steps, 6); // best at 2, no improvement at 4 and 6
+    assert.equal(s.bestEval!.step, 2);
+    assert.ok(logs.some((l) => /early stopping at step 6/.test(l)));
+    assert.equal(s.bestCheckpoint, path.join(s.runDir, 'checkpoints', 'step-2'));
+  });
+
+  void test('a time budget stops the run (the schedule follows the clock)', async () => {
+    const s = await runTraining(
+      tinyConfig({ training: { maxSteps: null, timeBudget: '300ms', warmupSteps: null } }),
+      {
+        cwd: ws,
+      },
+    );
+    assert.equal(s.stoppedBy, 'time-budget', s.error);
+    assert.ok(s.steps < 100_000);
+  });
+
+  void test('a checkpoint that cannot be written (disk full, bad folder) is reported once and training continues', async () => {
+    const root = fs.mkdtempSync(path.join(ws, 'runs-'));
+    fs.mkdirSync(path.join(root, 'blocked'));
+    fs.writeFileSync(path.join(root, 'blocked', 'checkpoints'), 'a file where the folder should be');
+    const errors: string[] = [];
+    const s = await runTraining(
+      tinyConfig({
+        training: { maxSteps: 12, evalEvery: 100 },
+        checkpoint: { every: 3 },
+        output: { dir: root },
+      }),
+      { cwd: ws, runId: 'blocked', callbacks: { onLog: (l, m) => l === 'error' && errors.push(m) } },
+    );
+    assert.equal(s.stoppedBy, 'max-steps', s.error);
+    assert.equal(s.steps, 12);
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /checkpoint at step 3 not saved/);
+  });
+
   void test('a corpus without text fails with a message naming the globs', async () => {
     const empty = fs.mkdtempSync(path.join(ws, 'empty-'));
     const s = await runTraining(tinyConfig(), { cwd: empty });

@@ -1,0 +1,25 @@
+/** One notification when a run ends: what happened, with the next useful action. */
+import * as vscode from 'vscode';
+import type { RunFinishedNotification } from '../protocol/training';
+import type { Ctx } from './context';
+
+export function notifyRunFinished(ctx: Ctx): vscode.Disposable {
+  return ctx.onRunFinished((r: RunFinishedNotification.Params) => {
+    const best =
+      r.bestEvalLoss !== undefined
+        ? ` Best validation loss ${r.bestEvalLoss.toFixed(3)}${
+            r.bestEvalAccuracy !== undefined ? `, accuracy ${(r.bestEvalAccuracy * 100).toFixed(1)}%` : ''
+          }.`
+        : '';
+    const text = `MLM run ${r.runId} ${r.outcome} at step ${r.step}: ${r.message.replace(/\.$/, '')}.${best}`;
+    ctx.log.info(text);
+    const show =
+      r.outcome === 'failed'
+        ? vscode.window.showErrorMessage(text, 'Show Backend Logs', 'Open Dashboard')
+        : vscode.window.showInformationMessage(text, 'Open Dashboard');
+    void show.then((choice) => {
+      if (choice === 'Open Dashboard') void vscode.commands.executeCommand('mlm.openDashboard');
+      if (choice === 'Show Backend Logs') ctx.log.show();
+    });
+  });
+}
