@@ -34,7 +34,7 @@ export interface MaskingConfig {
 export interface ResolvedRunConfig {
   $schema?: string;
   name?: string;
-  corpus: { include: string[]; exclude: string[]; maxFileBytes: number };
+  corpus: { paths: string[] | null; include: string[]; exclude: string[]; maxFileBytes: number };
   tokenizer: { vocabSize: number; minFrequency: number; lowercase: boolean; path: string | null };
   model: {
     arch: ModelArch;

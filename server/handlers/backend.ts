@@ -29,6 +29,9 @@ import { StatusStore } from './statusStore';
 import { backendEnv, type BackendEnv } from './backendEnv';
 
 export type LogLevel = 'info' | 'warn' | 'error';
+
+/** Minimum time between two reloads of the fill-mask model from a training run's checkpoints. */
+export const RELOAD_INTERVAL_MS = 2000;
 export type ProgressKey = 'corpus' | 'run';
 export type ProgressUpdate = { message: string; fraction?: number } | undefined;
 
@@ -269,7 +272,11 @@ export class Backend {
     if (run) this.requestLoad(run.dir, 'latest-run');
   }
 
-  /** Loads dir into the inference worker; while a load runs, only the newest further request is kept. */
+  /**
+   * Loads dir into the inference worker; while a load runs only the newest further request is kept. Checkpoints a
+   * run publishes are loaded at most every RELOAD_INTERVAL_MS (a load holds the inference worker for its duration,
+   * and hovers should not queue behind back-to-back reloads); the newest one always ends up loaded.
+   */
   private requestLoad(dir: string, source: LoadedModelInfo['source']): void {
     this.loadQueue = { dir, source };
     if (!this.loading) void this.drainLoads();
@@ -279,18 +286,25 @@ export class Backend {
     this.loading = true;
     try {
       while (this.loadQueue) {
-        const { dir, source } = this.loadQueue;
+        if (this.loadQueue.source === 'published') {
+          const wait = this.lastLoadAt + RELOAD_INTERVAL_MS - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
+        }
+        const next = this.loadQueue;
+        if (!next) break;
         this.loadQueue = undefined;
         try {
-          await this.loadModel(dir, source);
+          await this.loadModel(next.dir, next.source);
         } catch (err) {
-          this.log('warn', `could not load the model of ${dir}: ${(err as Error).message}`);
+          this.log('warn', `could not load the model of ${next.dir}: ${(err as Error).message}`);
         }
+        this.lastLoadAt = Date.now();
       }
     } finally {
       this.loading = false;
     }
   }
+  private lastLoadAt = 0;
 
   async loadModel(dir: string, source: LoadedModelInfo['source']): Promise<LoadCheckpointRequest.Result> {
     try {

@@ -6,7 +6,7 @@ import { TextDocuments, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FatalNotification, GpuNotification, ServerStatusNotification } from '../../protocol/status';
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
-import type { Backend } from './backend';
+import type { Backend, BackendListener, LogLevel } from './backend';
 import { registerHover } from './hover';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -35,6 +35,7 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
   let ready = false;
   let workDoneProgress = false;
   const inFlight = new Set<Promise<void>>();
+  const early: Array<[LogLevel, string]> = [];
   const progress = new ProgressBridge(connection, () => ready && workDoneProgress);
   const send = (f: () => Promise<void>): void => {
     if (!ready) return;
@@ -42,19 +43,24 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
-  const subscription = backend.addListener({
+  const backendListener: BackendListener = {
     status: (s) => send(() => connection.sendNotification(ServerStatusNotification.type, s)),
     metrics: (p) => send(() => connection.sendNotification(MetricsNotification.type, p)),
     runFinished: (p) => send(() => connection.sendNotification(RunFinishedNotification.type, p)),
     gpu: (t) => send(() => connection.sendNotification(GpuNotification.type, t)),
     progress: (key, p) => progress.update(key, p),
     log: (level, message) => {
-      if (!ready) return;
+      // Before `initialized` the client may not listen yet: keep the first lines and send them then.
+      if (!ready) {
+        if (early.length < 100) early.push([level, message]);
+        return;
+      }
       if (level === 'error') connection.console.error(message);
       else if (level === 'warn') connection.console.warn(message);
       else connection.console.info(message);
     },
-  });
+  };
+  const subscription = backend.addListener(backendListener);
 
   const session: Session = {
     drain: async (timeoutMs) => {
@@ -79,6 +85,7 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
       initialized: (caps) => {
         ready = true;
         workDoneProgress = caps.workDoneProgress;
+        for (const [level, message] of early.splice(0)) backendListener.log(level, message);
         if (opts.fatal) {
           const message = opts.fatal;
           backend.status.update({ state: 'error', message });

@@ -95,7 +95,12 @@ export class InferenceHost {
   request(request: InferenceRequest, isCancelled: () => boolean = () => false): Promise<InferenceResult> {
     if (this.disposed) return Promise.reject(new InferenceError('the backend is shutting down'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, isCancelled, resolve, reject });
+      const pending = { request, isCancelled, resolve, reject };
+      // Fills (hovers) go ahead of queued loads and memory queries: a user is waiting on them.
+      if (request.type === 'fill') {
+        const firstOther = this.queue.findIndex((p) => p.request.type !== 'fill');
+        this.queue.splice(firstOther === -1 ? this.queue.length : firstOther, 0, pending);
+      } else this.queue.push(pending);
       this.pump();
     });
   }

@@ -36,8 +36,8 @@ export interface W1Options {
 
 export const W1_DEFAULTS: W1Options = {
   seed: 1234,
-  windows: 5,
-  windowSeconds: 3,
+  windows: 7,
+  windowSeconds: 4,
   warmupSteps: 2,
   dropout: 0,
   batchSize: 32,

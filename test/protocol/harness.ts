@@ -126,16 +126,19 @@ export function spawnServer(
   conn.onError(() => undefined);
   conn.listen();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => {
-      resolve({ code, signal });
-      // Pending requests and waits fail (naming the exit) instead of hanging the test.
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  // Once its output is fully read ('close') and dispatched (vscode-jsonrpc handles messages on setImmediate),
+  // pending requests and waits fail, naming the exit, instead of hanging the test.
+  proc.on('close', (code, signal) =>
+    setImmediate(() =>
       setImmediate(() => {
         notes.fail(
           new Error(`the server exited (code ${code}, signal ${signal}); stderr: ${err.slice(-2000)}`),
         );
         conn.dispose();
-      });
-    }),
+      }),
+    ),
   );
   return { proc, conn, notes, stderr: () => err, exited, raw: (b) => proc.stdin!.write(b) };
 }

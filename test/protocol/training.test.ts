@@ -162,6 +162,17 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
     assert.equal(fm.masks.length, 1);
   });
 
+  void test('pause and resume', async () => {
+    assert.deepEqual(await s.conn.sendRequest('mlm/pause', { runId: run.runId }), { runId: run.runId });
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'paused');
+    const since = s.notes.all.length;
+    assert.deepEqual(await s.conn.sendRequest('mlm/resume', {}), { runId: run.runId });
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'training', since);
+    await assert.rejects(s.conn.sendRequest('mlm/pause', { runId: 'another-run' }), {
+      code: MlmErrorCodes.NoActiveRun,
+    });
+  });
+
   void test('mlm/stop ends the run with mlm/runFinished', async () => {
     const finished = s.notes.next<RunFinishedNotification.Params>(
       'mlm/runFinished',

@@ -74,6 +74,7 @@ export const demoCommand: Command = {
       mergeRunConfig(
         {
           name: 'demo',
+          corpus: { paths: [corpus] },
           tokenizer: { vocabSize: 8192 },
           model: { arch: 'bert', preset: 'tiny', dropout: 0.1 },
           data: { seqLen: 64 },
@@ -100,7 +101,7 @@ export const demoCommand: Command = {
     process.stderr.write(
       `MLM Studio demo: training the tiny BERT on ${path.relative(process.cwd(), corpus) || corpus} for ${config.training.timeBudget}\n`,
     );
-    const { code, summary } = await trainAndReport(config, { cwd: process.cwd(), corpus: [corpus] });
+    const { code, summary } = await trainAndReport(config, { cwd: process.cwd() });
     if (code !== 0 || !summary.lastCheckpoint) return code || 1;
 
     const { model, tokenizer, step } = await loadRunForInference(summary.runDir);

@@ -1,21 +1,32 @@
 /** `mlm doctor [--json] [--backend B]`: which compute backend runs, why the better ones do not, and the machine. */
 import { BACKEND_CHOICES, type BackendChoice } from '../../ml/backend';
 import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
+import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
 import { CliError, type Command } from '../command';
 
-const USAGE = `usage: mlm doctor [--json] [--backend auto|cuda|tensorflow|wasm|cpu]
+const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|cuda|tensorflow|wasm|cpu] [--threads N]
 
 Starts the compute backend as training would and reports which one runs, why each faster one is not
 available (package not installed, CUDA/cuDNN/driver not found) with what to install, the WebAssembly
-SIMD/threads state, CPU cores and memory. --json prints one JSON object.`;
+SIMD/threads state, CPU cores and memory. --bench also measures the backend's matMul peak (GFLOP/s) and
+the W1 roofline it implies. --json prints one JSON object.`;
 
-function parse(argv: string[]): { json: boolean; backend: BackendChoice } {
+function parse(argv: string[]): { json: boolean; bench: boolean; backend: BackendChoice; threads?: number } {
   let json = false;
+  let bench = false;
+  let threads: number | undefined;
   let backend: BackendChoice = 'auto';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') json = true;
-    else if (a === '--backend' || a.startsWith('--backend=')) {
+    else if (a === '--bench') bench = true;
+    else if (a === '--threads' || a.startsWith('--threads=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      threads = Number(v);
+      if (!Number.isInteger(threads) || threads < 1) {
+        throw new CliError(`--threads must be a positive integer, got "${v ?? ''}"\n\n${USAGE}`, 2);
+      }
+    } else if (a === '--backend' || a.startsWith('--backend=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
       if (!BACKEND_CHOICES.includes(v as BackendChoice)) {
         throw new CliError(
@@ -26,7 +37,7 @@ function parse(argv: string[]): { json: boolean; backend: BackendChoice } {
       backend = v as BackendChoice;
     } else throw new CliError(`unknown option "${a}"\n\n${USAGE}`, 2);
   }
-  return { json, backend };
+  return { json, bench, backend, threads };
 }
 
 const gb = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GB`;
@@ -48,6 +59,14 @@ export function formatDiagnosis(d: Diagnosis): string {
       `SIMD ${b.simd === undefined ? '-' : b.simd ? 'yes' : 'no'}; threads ${b.threads ?? '-'}; ` +
       `own kernels: ${wasm.customKernels.join(', ')}`,
     '  cpu         @tensorflow/tfjs-backend-cpu (pure JavaScript, last resort)',
+    ...(d.peak
+      ? [
+          '',
+          `matMul peak: ${d.peak.gflops.toFixed(1)} GFLOP/s (${d.peak.shape}, best of ${d.peak.samples}) → ` +
+            `W1 roofline ≈ ${Math.round((d.peak.gflops * 1e9) / W1_TRAIN_FLOP_PER_TOKEN).toLocaleString('en-US')} tokens/s ` +
+            '(22.4 MFLOP per token)',
+        ]
+      : []),
     '',
     `machine:     ${d.machine.cpuModel}, ${d.machine.cores} cores; memory ${gb(d.machine.freeMemoryBytes)} free of ${gb(d.machine.totalMemoryBytes)}`,
     `             ${d.machine.platform}, Node ${d.machine.node}, tfjs ${d.machine.tfjs}`,
@@ -63,7 +82,7 @@ export const doctorCommand: Command = {
     const opts = parse(argv);
     let d: Diagnosis;
     try {
-      d = await diagnose({ backend: opts.backend });
+      d = await diagnose({ backend: opts.backend, threads: opts.threads, bench: opts.bench });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }

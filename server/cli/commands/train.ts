@@ -142,6 +142,8 @@ export const trainCommand: Command = {
     }
     const patch = {
       name: v.name,
+      // Saved with the run (absolute), so that --resume reads the same corpus.
+      corpus: { paths: v.corpus?.map((p) => path.resolve(p)) },
       tokenizer: {
         path: v.tokenizer !== undefined ? path.resolve(v.tokenizer) : undefined,
         vocabSize: num(v['vocab-size'], 'vocab-size'),
@@ -163,7 +165,6 @@ export const trainCommand: Command = {
     const config = resolveOrFail(mergeRunConfig(base, patch), source);
     const { code } = await trainAndReport(config, {
       cwd,
-      corpus: v.corpus,
       resumeFrom: v.resume,
       quiet: v.quiet,
     });

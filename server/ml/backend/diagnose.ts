@@ -9,10 +9,13 @@ import { initBackend, type BackendChoice, type BackendInfo } from '../backend';
 import { customWasmKernelNames } from '../kernels';
 import { probeCuda, type CudaProbe } from './cudaProbe';
 import { nativeInstalled } from './native';
+import { measureMatmulPeak, type PeakMeasure } from './peak';
 import { wasmDir } from './wasm';
 
 export interface Diagnosis {
   backend: BackendInfo;
+  /** With { bench: true }: the measured matMul peak of this backend. */
+  peak?: PeakMeasure;
   candidates: {
     cuda: { installed: boolean; probe: CudaProbe };
     tensorflow: { installed: boolean };
@@ -29,8 +32,10 @@ export interface Diagnosis {
   };
 }
 
-export async function diagnose(opts: { backend?: BackendChoice; threads?: number } = {}): Promise<Diagnosis> {
-  const backend = await initBackend(opts);
+export async function diagnose(
+  opts: { backend?: BackendChoice; threads?: number; bench?: boolean } = {},
+): Promise<Diagnosis> {
+  const backend = await initBackend({ backend: opts.backend, threads: opts.threads });
   let binaries: string | undefined;
   let error: string | undefined;
   try {
@@ -41,6 +46,7 @@ export async function diagnose(opts: { backend?: BackendChoice; threads?: number
   const cpus = os.cpus();
   return {
     backend,
+    peak: opts.bench ? measureMatmulPeak() : undefined,
     candidates: {
       cuda: { installed: nativeInstalled('cuda'), probe: probeCuda() },
       tensorflow: { installed: nativeInstalled('tensorflow') },

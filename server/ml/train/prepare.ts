@@ -28,7 +28,9 @@ export async function readCorpus(
 ): Promise<CorpusDocument[]> {
   cb.onPhase?.('reading-corpus');
   const reader = new CorpusReader({
-    roots: corpusFiles?.length ? corpusFiles.map((f) => path.resolve(cwd, f)) : [cwd],
+    roots: (corpusFiles?.length ? corpusFiles : (config.corpus.paths ?? [cwd])).map((f) =>
+      path.resolve(cwd, f),
+    ),
     include: config.corpus.include,
     exclude: config.corpus.exclude,
     maxFileBytes: config.corpus.maxFileBytes,
@@ -46,7 +48,7 @@ export async function readCorpus(
   cb.onLog?.('info', formatCorpusReport(reader.report));
   if (!docs.some((d) => d.text.trim())) {
     throw new Error(
-      `no text found: corpus.include ${JSON.stringify(config.corpus.include)} matched no readable text files under ${cwd}; ` +
+      `no text found: corpus.include ${JSON.stringify(config.corpus.include)} matched no readable text files under ${(corpusFiles ?? config.corpus.paths ?? [cwd]).join(', ')}; ` +
         'check the globs (they are relative to the workspace root) or add .txt/.md files',
     );
   }

@@ -170,7 +170,7 @@ export class CodeServer {
    * Kills the process group (TERM, then KILL after 5 s), keeps the code-server log in `keepLogAs`
    * and removes the temp folders. Safe to call twice and after a failed start.
    */
-  async stop(keepLogAs?: string): Promise<void> {
+  async stop(keepLogAs?: string, keepLogsDir?: string): Promise<void> {
     const pid = this.child?.pid;
     if (pid !== undefined) {
       const groupAlive = () => isAlive(pid) || hasGroupMembers(pid);
@@ -188,6 +188,10 @@ export class CodeServer {
       fs.mkdirSync(path.dirname(keepLogAs), { recursive: true });
       fs.copyFileSync(this.logFile(), keepLogAs);
     }
+    // VS Code's own logs, among them the extension's output channel ("MLM Studio.log") and the
+    // extension hosts' logs: what a person reads when a scenario failed.
+    const logs = path.join(this.userData, 'logs');
+    if (keepLogsDir && fs.existsSync(logs)) fs.cpSync(logs, keepLogsDir, { recursive: true });
     fs.rmSync(this.runDir, { recursive: true, force: true, maxRetries: 3 });
   }
 }

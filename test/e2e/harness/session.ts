@@ -42,7 +42,10 @@ export class Session {
   }
 
   async stopCodeServer(server: CodeServer): Promise<void> {
-    await server.stop(path.join(outDir, `code-server-${server.opts.label}.log`));
+    await server.stop(
+      path.join(outDir, `code-server-${server.opts.label}.log`),
+      path.join(outDir, `vscode-logs-${server.opts.label}`),
+    );
   }
 
   async launchBrowser(): Promise<Browser> {

@@ -5,7 +5,8 @@ import { getBackendInfo, initBackend, type BackendChoice } from '../../../server
 import { findSharedLibrary } from '../../../server/ml/backend/cudaProbe';
 import { diagnose } from '../../../server/ml/backend/diagnose';
 import { loadNative } from '../../../server/ml/backend/native';
-import { formatDiagnosis } from '../../../server/cli/commands/doctor';
+import { doctorCommand, formatDiagnosis } from '../../../server/cli/commands/doctor';
+import { CliError } from '../../../server/cli/command';
 
 void describe('backend selection', () => {
   void test('an unknown choice is rejected with the allowed values', async () => {
@@ -47,6 +48,18 @@ void describe('backend selection', () => {
     assert.match(text, /^backend: {5}\w+ — /);
     assert.match(text, /tensorflow {2}@tensorflow\/tfjs-node (not )?installed/);
     assert.doesNotThrow(() => JSON.parse(JSON.stringify(d)));
+  });
+
+  void test('doctor --bench measures the matMul peak; bad options are usage errors', async () => {
+    const d = await diagnose({ bench: true });
+    assert.ok(d.peak && d.peak.gflops > 0);
+    assert.match(formatDiagnosis(d), /matMul peak: [\d.]+ GFLOP\/s .* W1 roofline/);
+    for (const argv of [['--threads', '0'], ['--backend', 'tpu'], ['--verbose']]) {
+      await assert.rejects(
+        doctorCommand.run(argv),
+        (e: unknown) => e instanceof CliError && e.exitCode === 2,
+      );
+    }
   });
 });
 

@@ -44,6 +44,13 @@ void describe('Transpose and BatchMatMul on wasm equal cpu (forward and gradient
     { name: '2-D, b transposed', a: [5, 7], b: [3, 7], ta: false, tb: true },
     { name: '2-D, a transposed', a: [7, 5], b: [7, 3], ta: true, tb: false },
     { name: '2-D, both transposed', a: [7, 5], b: [3, 7], ta: true, tb: true },
+    {
+      name: '2-D, a transposed, wide (computed as (bᵀa)ᵀ)',
+      a: [256, 32],
+      b: [256, 128],
+      ta: true,
+      tb: false,
+    },
     { name: 'batched 4-D (attention scores)', a: [2, 3, 6, 4], b: [2, 3, 6, 4], ta: false, tb: true },
     { name: 'batched, shared right operand', a: [3, 4, 5], b: [5, 2], ta: false, tb: false, grad: false },
     { name: 'batched, shared left operand', a: [4, 5], b: [3, 5, 2], ta: false, tb: false, grad: false },

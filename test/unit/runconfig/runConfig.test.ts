@@ -92,6 +92,7 @@ void describe('parseRunConfig', () => {
       /^backend must be one of "auto", "wasm", "cpu", "tensorflow", "cuda", got "gpu"$/,
     ],
     ['not an object', [1, 2], /must be a JSON object, got an array/],
+    ['empty corpus paths', { corpus: { paths: [] } }, /^corpus\.paths must have at least 1 item/],
     ['empty include', { corpus: { include: [] } }, /^corpus\.include must have at least 1 item/],
   ];
   for (const [name, raw, re] of bad) {

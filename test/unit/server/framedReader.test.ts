@@ -14,7 +14,7 @@ function read(input: string, chunk: number, maxBytes = 1000): { ids: number[]; e
   const ids: number[] = [];
   const errors: string[] = [];
   reader.onError((e) => errors.push(e.message));
-  reader.listen((m: Message) => ids.push((m as { id: number }).id));
+  reader.listen((m: Message) => ids.push((m as unknown as { id: number }).id));
   const bytes = Buffer.from(input);
   for (let i = 0; i < bytes.length; i += chunk) stream.write(bytes.subarray(i, i + chunk));
   return { ids, errors };
