@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
-import { MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
-import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
+import { MlmErrorCodes } from '../../protocol/errors';
 import { parseRunConfig, type ResolvedRunConfig } from '../../protocol/runConfig';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../protocol/settings';
-import type { GpuTelemetry, LoadedModelInfo, ServerStatus } from '../../protocol/status';
+import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
 import { listRuns } from '../ml/checkpoint';
 import { defaultRunsRoot } from '../ml/checkpoint/runDir';
@@ -20,7 +19,8 @@ import { readTextStats } from '../corpus/readText';
 import { CorpusWatcher } from '../corpus/watcher';
 import { NvidiaSmiPoller } from '../telemetry/nvidiaSmiPoller';
 import { TelemetryLoop } from '../telemetry/telemetry';
-import { InferenceHost, InferenceError } from '../worker/inferenceHost';
+import { InferenceHost } from '../worker/inferenceHost';
+import { FillMaskModel } from './fillMaskModel';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
 import { MlmError } from './mlmError';
@@ -30,8 +30,6 @@ import { backendEnv, type BackendEnv } from './backendEnv';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
-/** Minimum time between two reloads of the fill-mask model from a training run's checkpoints. */
-export const RELOAD_INTERVAL_MS = 2000;
 export type ProgressKey = 'corpus' | 'run';
 export type ProgressUpdate = { message: string; fraction?: number } | undefined;
 
@@ -51,14 +49,14 @@ export class Backend {
   readonly status: StatusStore;
   readonly runs: RunManager;
   readonly inference: InferenceHost;
+  /** The fill-mask model (hovers, mlm/fillMask, mlm/loadCheckpoint). */
+  readonly model: FillMaskModel;
   private readonly listeners = new Set<BackendListener>();
   private readonly metrics: MetricsBatcher;
   private readonly telemetry: TelemetryLoop;
   private corpus: { index: CorpusIndex; watcher: CorpusWatcher } | undefined;
   private lastGpu: GpuTelemetry | undefined;
   private backendName = '';
-  private loadQueue: { dir: string; source: LoadedModelInfo['source'] } | undefined;
-  private loading = false;
   private readonly env: BackendEnv = backendEnv();
 
   constructor() {
@@ -69,18 +67,24 @@ export class Backend {
       backend: (b) => this.onWorkerBackend(b),
       log: (level, message) => this.log(level, message),
     });
+    this.model = new FillMaskModel(this.inference, {
+      status: (patch) => this.status.update(patch),
+      log: (level, message) => this.log(level, message),
+      root: () => this.root,
+      maskToken: () => this.settings.hover.maskToken,
+    });
     this.runs = new RunManager(
       {
         status: (patch) => this.status.update(patch),
         backend: (b) => this.onWorkerBackend(b),
         metrics: (runId, r) => this.metrics.add(runId, r),
-        checkpoint: (_runId, _runDir, info) => this.requestLoad(info.dir, 'published'),
+        checkpoint: (_runId, _runDir, info) => this.model.request(info.dir, 'published'),
         progress: (p) => this.emit((l) => l.progress('run', p)),
         log: (level, message) => this.log(level, message),
         finished: (p) => {
           this.metrics.flush();
           this.emit((l) => l.runFinished(p));
-          if (p.lastCheckpoint) this.requestLoad(p.lastCheckpoint, 'published');
+          if (p.lastCheckpoint) this.model.request(p.lastCheckpoint, 'published');
         },
       },
       () => workerBackend,
@@ -269,89 +273,7 @@ export class Backend {
   private loadNewestRun(): void {
     if (!this.root || !this.trusted) return;
     const run = listRuns(defaultRunsRoot(this.root)).find((r) => r.checkpoints.length > 0);
-    if (run) this.requestLoad(run.dir, 'latest-run');
-  }
-
-  /**
-   * Loads dir into the inference worker; while a load runs only the newest further request is kept. Checkpoints a
-   * run publishes are loaded at most every RELOAD_INTERVAL_MS (a load holds the inference worker for its duration,
-   * and hovers should not queue behind back-to-back reloads); the newest one always ends up loaded.
-   */
-  private requestLoad(dir: string, source: LoadedModelInfo['source']): void {
-    this.loadQueue = { dir, source };
-    if (!this.loading) void this.drainLoads();
-  }
-
-  private async drainLoads(): Promise<void> {
-    this.loading = true;
-    try {
-      while (this.loadQueue) {
-        if (this.loadQueue.source === 'published') {
-          const wait = this.lastLoadAt + RELOAD_INTERVAL_MS - Date.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
-        }
-        const next = this.loadQueue;
-        if (!next) break;
-        this.loadQueue = undefined;
-        try {
-          await this.loadModel(next.dir, next.source);
-        } catch (err) {
-          this.log('warn', `could not load the model of ${next.dir}: ${(err as Error).message}`);
-        }
-        this.lastLoadAt = Date.now();
-      }
-    } finally {
-      this.loading = false;
-    }
-  }
-  private lastLoadAt = 0;
-
-  async loadModel(dir: string, source: LoadedModelInfo['source']): Promise<LoadCheckpointRequest.Result> {
-    try {
-      const m = await this.inference.load(path.resolve(this.root ?? '.', dir));
-      this.status.update({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
-      this.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
-      return m;
-    } catch (err) {
-      if (err instanceof InferenceError) throw new MlmError(MlmErrorCodes.CheckpointNotFound, err.message);
-      throw err;
-    }
-  }
-
-  async fillMask(
-    params: { text: string; topK: number; targets?: string[]; maskToken?: string },
-    isCancelled: () => boolean,
-  ): Promise<FillMaskRequest.Result> {
-    if (!this.inference.model) {
-      throw new MlmError(
-        MlmErrorCodes.NoModel,
-        'no model is loaded: run MLM: Train MLM or MLM: Load Checkpoint first',
-      );
-    }
-    try {
-      const r = await this.inference.fill(
-        {
-          text: params.text,
-          topK: params.topK,
-          targets: params.targets,
-          maskToken: params.maskToken ?? this.settings.hover.maskToken,
-        },
-        isCancelled,
-      );
-      return {
-        masks: r.masks,
-        model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
-        elapsedMs: r.elapsedMs,
-      };
-    } catch (err) {
-      if (err instanceof InferenceError) {
-        throw new MlmError(
-          (err.code as MlmErrorCode | undefined) ?? MlmErrorCodes.InvalidParams,
-          err.message,
-        );
-      }
-      throw err;
-    }
+    if (run) this.model.request(run.dir, 'latest-run');
   }
 
   private onWorkerBackend(b: WorkerBackend): void {

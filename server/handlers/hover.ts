@@ -33,14 +33,14 @@ export function registerHover(
     const mask = maskAt(text, doc.offsetAt(params.position), s.maskToken);
     if (!mask) return null;
     const range = { start: doc.positionAt(mask[0]), end: doc.positionAt(mask[1]) };
-    const model = backend.inference.model;
+    const model = backend.model.current;
     if (!model) {
       const value = backend.trusted ? NO_MODEL_HOVER : UNTRUSTED_HOVER;
       return { contents: { kind: 'markdown', value }, range };
     }
     const ctx = maskContext(text, mask);
     try {
-      const r = await backend.fillMask(
+      const r = await backend.model.fill(
         { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
         () => token.isCancellationRequested,
       );

@@ -34,7 +34,7 @@ export function registerInference(connection: Connection, backend: Backend): voi
     FillMaskRequest.type,
     guarded(async (params, token) => {
       try {
-        return await backend.fillMask(checkFillMaskParams(params), () => token.isCancellationRequested);
+        return await backend.model.fill(checkFillMaskParams(params), () => token.isCancellationRequested);
       } catch (err) {
         if (err instanceof InferenceCancelled)
           throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
@@ -51,7 +51,7 @@ export function registerInference(connection: Connection, backend: Backend): voi
           'mlm/loadCheckpoint needs { path } (a run or checkpoint folder)',
         );
       }
-      return backend.loadModel(params.path, 'loaded');
+      return backend.model.load(params.path, 'loaded');
     }),
   );
 }

@@ -13,7 +13,7 @@ import os from 'node:os';
 import { probeCuda } from './backend/cudaProbe';
 import { loadNative, nativeInstalled, type NativeLoad } from './backend/native';
 import { initWasm } from './backend/wasm';
-import { registerWasmKernels } from './kernels';
+import { registerFusedKernels, registerWasmKernels } from './kernels';
 
 /** What the user asks for: `auto` tries the backends in order of speed. */
 export type BackendChoice = 'auto' | 'cuda' | 'tensorflow' | 'wasm' | 'cpu';
@@ -70,6 +70,7 @@ export function getBackendInfo(): BackendInfo | undefined {
 }
 
 async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
+  registerFusedKernels();
   const choice = opts.backend ?? 'auto';
   if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(`unknown backend "${String(choice)}": use one of ${BACKEND_CHOICES.join(', ')}`);

@@ -8,6 +8,7 @@ import { initBackend, type BackendChoice } from '../ml/backend';
 import { runTraining } from '../ml/train/run';
 import type { FromTrainer, ToTrainer, WorkerData } from './messages';
 import { PauseGate } from './pauseGate';
+import { lowerThreadPriority } from './threadPriority';
 import { toTrainerSummary } from './summary';
 
 export function runTrainerRole(port: MessagePort, data: WorkerData): void {
@@ -45,6 +46,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
 
   async function train(m: Extract<ToTrainer, { type: 'start' }>): Promise<void> {
     try {
+      post({ type: 'log', level: 'info', message: lowerThreadPriority() });
       const info = await initBackend({ backend: data.backend as BackendChoice, threads: data.threads });
       backendReady = true;
       post({

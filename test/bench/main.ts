@@ -5,11 +5,12 @@
  * Benchmarks, not tests: nothing here passes or fails on a number.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
 import { HOVER_DEFAULTS, runHover } from './hover';
 import { runProfile } from './profile';
-import { createReporter, fmt, type Reporter } from './report';
+import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
 import { runSoak, SOAK_DEFAULTS } from './soak';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './w1';
@@ -21,6 +22,7 @@ workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover
            the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
+           (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
            --backend NAME     auto|wasm|cpu|tensorflow|cuda (default auto, as the product)
            --threads N        wasm threads (default: all cores)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
@@ -66,6 +68,26 @@ async function w3(json: boolean, out: Reporter): Promise<void> {
   }
 }
 
+/** Runs `w2 --threads 1` in a child process and passes its JSON lines and table rows on. */
+function w2InChild(noTorch: boolean, out: Reporter): void {
+  const args = ['--import', 'tsx', __filename, 'w2', '--threads', '1', '--json', '--rows-json'];
+  const r = spawnSync(process.execPath, noTorch ? [...args, '--no-torch'] : args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (r.status !== 0)
+    throw new Error(`the W2 child process failed (exit ${r.status ?? r.signal}); see above`);
+  for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) {
+    const j = JSON.parse(line) as BenchRecord & { row?: TableRow; what?: string };
+    if ((j.workload as string) === 'table-row') out.row(j.row!);
+    else if ((j.workload as string) === 'info') {
+      const { workload: _w, what, ...data } = j;
+      out.info(`w2-child-${what ?? ''}`, data);
+    } else out.record(j);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { workloads: asked, flags } = parseArgs(argv);
   if (!asked.length || flags.has('--help')) {
@@ -77,7 +99,9 @@ async function main(argv: string[]): Promise<number> {
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
   const json = flags.has('--json');
-  const out = createReporter((line) => process.stdout.write(`${line}\n`));
+  const out = createReporter((line) => process.stdout.write(`${line}\n`), {
+    rowsAsJson: flags.has('--rows-json'),
+  });
 
   const backend = await initBackend({
     backend: (flags.get('--backend') as BackendChoice | undefined) ?? 'auto',
@@ -91,7 +115,10 @@ async function main(argv: string[]): Promise<number> {
     loadavg: os.loadavg(),
   });
 
-  const needsTorch = (workloads.has('w1') || workloads.has('w2')) && !flags.has('--no-torch');
+  // Fill-mask runs, in the product, in the inference worker on a 1-thread backend
+  // (server/worker/inferenceRole.ts): W2 is measured the same way, in a child process, unless asked otherwise.
+  const w2Child = backend.threads !== undefined && backend.threads !== 1 && !flags.has('--threads');
+  const needsTorch = (workloads.has('w1') || (workloads.has('w2') && !w2Child)) && !flags.has('--no-torch');
   const torch = needsTorch ? await TorchReference.start() : undefined;
   if (torch) out.info('pytorch', { ...torch.info });
   try {
@@ -104,7 +131,10 @@ async function main(argv: string[]): Promise<number> {
         out,
       );
     }
-    if (workloads.has('w2')) await runW2(W2_DEFAULTS, torch, out);
+    if (workloads.has('w2')) {
+      if (w2Child) w2InChild(flags.has('--no-torch'), out);
+      else await runW2(W2_DEFAULTS, torch, out);
+    }
     if (workloads.has('hover')) await runHover(HOVER_DEFAULTS, out);
     if (workloads.has('w3')) await w3(json, out);
     if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);

@@ -27,11 +27,12 @@ export interface Reporter {
   table(): string;
 }
 
-export function createReporter(out: (line: string) => void): Reporter {
+/** rowsAsJson: a child bench process hands its table rows to the parent as JSON lines ("table-row"). */
+export function createReporter(out: (line: string) => void, opts: { rowsAsJson?: boolean } = {}): Reporter {
   const rows: TableRow[] = [];
   return {
     record: (r) => out(JSON.stringify(r)),
-    row: (r) => rows.push(r),
+    row: (r) => (opts.rowsAsJson ? out(JSON.stringify({ workload: 'table-row', row: r })) : rows.push(r)),
     info: (what, data) => out(JSON.stringify({ workload: 'info', what, ...data })),
     table: () => formatTable(['workload', 'metric', 'ours', 'reference', 'ratio / note'], rows),
   };

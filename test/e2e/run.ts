@@ -4,15 +4,15 @@
 // checks that nothing it started is left. Writes {passed, failed} or {skipped, reason} to
 // $MLM_E2E_SUMMARY. Usage: node --import tsx test/e2e/run.ts [name-filter]
 import fs from 'node:fs';
-import type { BrowserContext } from 'playwright-core';
-import type { CodeServer } from './harness/codeServer';
 import os from 'node:os';
 import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import type { CodeServer } from './harness/codeServer';
 import { resultsEnv, runExtensionHostSuite } from './harness/exthost';
-import { acquireRunLock } from './harness/runLock';
 import { Log } from './harness/log';
 import { outDir } from './harness/paths';
 import { provision } from './harness/provision';
+import { acquireRunLock } from './harness/runLock';
 import { printResult, runScenario, type ScenarioResult } from './harness/scenario';
 import { Session } from './harness/session';
 import { summaryWritten, writeSummary } from './harness/summary';

@@ -57,17 +57,21 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
     assert.equal((await s.exited).code, 0);
   });
 
-  void test('it exits when its parent process dies (processId watchdog)', async () => {
+  void test('it exits when its parent process dies during training (processId watchdog)', async () => {
     // A stand-in parent: the server watches this pid, given in initialize.
     const parent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
     const s = spawnServer();
-    await s.conn.sendRequest('initialize', { processId: parent.pid, rootUri: null, capabilities: {} });
+    await s.conn.sendRequest('initialize', {
+      processId: parent.pid,
+      rootUri: `file://${ws}`,
+      capabilities: {},
+    });
     await s.conn.sendNotification('initialized', {});
-    await s.conn.sendRequest('mlm/status');
+    await s.conn.sendRequest('mlm/train', { config: TINY_RUN });
+    await s.notes.next('mlm/metrics');
     parent.kill('SIGKILL');
     const { code } = await s.exited; // within the 1 s watchdog period; the test timeout catches a hang
     assert.equal(code, 1, 'exit code 1: no shutdown was received');
-    s.conn.dispose();
   });
 
   void test('it exits when stdin closes', async () => {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './batchMatMul';
 import { identityConfig } from './identity';
+import { layerNormKernels } from './layerNorm';
 import { makeSumConfig } from './sum';
 import { transposeConfig } from './transpose';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
@@ -34,4 +35,16 @@ export function registerWasmKernels(): void {
 /** Names of the kernels we register for wasm (for doctor and tests). */
 export function customWasmKernelNames(): string[] {
   return registered ?? [tf.UnsortedSegmentSum, tf.BatchMatMul, tf.Transpose, tf.Sum, tf.Identity];
+}
+
+let fusedRegistered = false;
+
+/** Registers our fused kernels (LayerNorm) for the wasm and cpu backends; idempotent. */
+export function registerFusedKernels(): void {
+  if (fusedRegistered) return;
+  fusedRegistered = true;
+  for (const k of layerNormKernels) {
+    if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
+    tf.registerKernel(k);
+  }
 }

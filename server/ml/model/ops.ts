@@ -3,6 +3,7 @@
  * (or optimizer.minimize); shapes are in the comments.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedLayerNorm, hasFusedLayerNorm } from '../kernels/layerNorm';
 import { mixSeed, mulberry32 } from './random';
 
 /** x [n, in] · w [in, out] + b [out] → [n, out]. */
@@ -10,8 +11,21 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
   return tf.add(tf.matMul(x, w), b);
 }
 
-/** LayerNorm over the last axis: x [n, h] → [n, h]. */
+/**
+ * LayerNorm over the last axis: x [n, h] → [n, h]. One fused kernel (forward and backward) on wasm and cpu,
+ * the composite of tf ops elsewhere.
+ */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
+  return hasFusedLayerNorm() ? fusedLayerNorm(x, gamma, beta, eps) : layerNormComposite(x, gamma, beta, eps);
+}
+
+/** LayerNorm from tf ops (moments, rsqrt, scale, shift): x [n, h] → [n, h]. */
+export function layerNormComposite(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, gamma), beta);

@@ -226,6 +226,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     let bestStep: number | null = null;
     let evalsWithoutImprovement = 0;
     let resumedStep: number | undefined;
+    let resumedBestEval: MetricRecord | undefined;
     if (opts.resumeFrom) {
       const ck = newestUsableCheckpoint(runDir, { clean: true });
       if (!ck)
@@ -248,6 +249,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       // Metrics logged after this checkpoint by the interrupted process are replayed again below.
       const kept = readMetrics(runDir).filter((m) => m.step <= step);
       writeFileAtomic(path.join(runDir, METRICS_FILE), kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      resumedBestEval = kept.find((m) => m.split === 'eval' && m.step === bestStep);
       cb.onLog?.('info', `resumed from ${ck.dir} (step ${step}, epoch ${s.epoch.toFixed(2)})`);
     }
 
@@ -266,7 +268,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     );
 
     // ── The loop ──────────────────────────────────────────────────────────────────────────────────
-    let bestEval: MetricRecord | undefined;
+    let bestEval: MetricRecord | undefined = resumedBestEval;
     let lastTrain: MetricRecord | undefined;
     let lastCheckpoint: string | undefined;
     let bestCheckpoint: string | undefined;

@@ -15,7 +15,6 @@ const cases: Array<{
   shape: number[];
   dtype: 'float32' | 'int32';
   ids: number[];
-  idsShape: number[];
   segments: number;
 }> = [
   {
@@ -24,7 +23,6 @@ const cases: Array<{
     shape: [4, 3],
     dtype: 'float32',
     ids: [2, 0, 2, 1],
-    idsShape: [4],
     segments: 3,
   },
   {
@@ -33,7 +31,6 @@ const cases: Array<{
     shape: [3, 2],
     dtype: 'float32',
     ids: [-1, 5, 0],
-    idsShape: [3],
     segments: 2,
   },
   {
@@ -42,7 +39,6 @@ const cases: Array<{
     shape: [4],
     dtype: 'int32',
     ids: [0, 0, 1, 0],
-    idsShape: [4],
     segments: 2,
   },
   {
@@ -51,7 +47,6 @@ const cases: Array<{
     shape: [2, 1],
     dtype: 'float32',
     ids: [3, 3],
-    idsShape: [2],
     segments: 5,
   },
 ];
@@ -67,7 +62,7 @@ void describe('UnsortedSegmentSum on wasm', () => {
       const run = (): { values: number[]; shape: number[]; dtype: string } =>
         tf.tidy(() => {
           const x = tf.tensor(c.x, c.shape, c.dtype);
-          const ids = tf.tensor(c.ids, c.idsShape, 'int32');
+          const ids = tf.tensor1d(c.ids, 'int32');
           const out = tf.unsortedSegmentSum(x, ids, c.segments);
           return { values: Array.from(out.dataSync()), shape: out.shape, dtype: out.dtype };
         });

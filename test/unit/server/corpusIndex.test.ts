@@ -86,3 +86,35 @@ void describe('CorpusIndex + CorpusWatcher on a real folder', () => {
     assert.deepEqual(rel, [path.join('sub', 'b.md')]);
   });
 });
+
+void describe('rescan fallback (when the watch limit is hit)', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-rescan-'));
+  fs.writeFileSync(path.join(root, 'a.txt'), 'one\n');
+  fs.mkdirSync(path.join(root, 'sub'));
+  fs.writeFileSync(path.join(root, 'sub', 'b.md'), 'two\n');
+  fs.symlinkSync('..', path.join(root, 'sub', 'loop'));
+  const index = new CorpusIndex(
+    root,
+    { include: ['**/*.txt', '**/*.md'], exclude: [], maxFileBytes: 1024 },
+    readTextStats,
+    {
+      changed: () => undefined,
+      progress: () => undefined,
+    },
+  );
+  const watcher = new CorpusWatcher(index, { rescanMs: 60_000, stabilityMs: 0, log: () => undefined });
+  after(() => watcher.close().then(() => fs.rmSync(root, { recursive: true, force: true })));
+
+  void test('a rescan finds files once (no symlink loop), and the next one reconciles additions and deletions', async () => {
+    await watcher.rescan();
+    await index.idle();
+    assert.equal(index.stats().files, 2);
+    fs.writeFileSync(path.join(root, 'c.txt'), 'three\n');
+    fs.unlinkSync(path.join(root, 'a.txt'));
+    await watcher.rescan();
+    await index.idle();
+    const rel = index.filesFor(['**/*'], []).map((f) => path.relative(root, f));
+    assert.deepEqual(rel, ['c.txt', path.join('sub', 'b.md')]);
+    assert.equal(index.stats().chars, 'three\n'.length + 'two\n'.length);
+  });
+});
