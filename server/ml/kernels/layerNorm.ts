@@ -7,7 +7,7 @@
  *   MlmLayerNormGrad: dy [n, h], x [n, h], gamma [h], rstd [n] → dx [n, h], dgamma [h], dbeta [h]
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { allocate, f32, type WasmBackend } from './wasmHeap';
+import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
 
 export const LAYER_NORM = 'MlmLayerNorm';
 export const LAYER_NORM_GRAD = 'MlmLayerNormGrad';
@@ -83,44 +83,6 @@ export function layerNormBackward(
   dbeta.set(db);
 }
 
-type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-
-/** Storage access for the two backends the kernels exist on. */
-interface Store {
-  out(shape: number[]): tf.TensorInfo;
-  /** Views/arrays of the given tensors, taken after every allocation of this kernel. */
-  read(t: tf.TensorInfo): Float32Array;
-  /** Arrays to fill for the outputs (wasm: heap views; cpu: the arrays the backend stores by reference). */
-  target(t: tf.TensorInfo): Float32Array;
-}
-
-function wasmStore(backend: WasmBackend): Store {
-  return {
-    out: (shape) => allocate(backend, shape, 'float32'),
-    read: (t) => f32(backend, t),
-    target: (t) => f32(backend, t),
-  };
-}
-
-interface CpuLike {
-  data: { get(id: tf.DataId): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-function cpuStore(backend: CpuLike): Store {
-  const pending = new Map<tf.TensorInfo, Float32Array>();
-  return {
-    out: (shape) => {
-      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      const t = backend.makeTensorInfo(shape, 'float32', values);
-      pending.set(t, values);
-      return t;
-    },
-    read: (t) => backend.data.get(t.dataId).values,
-    target: (t) => pending.get(t) ?? backend.data.get(t.dataId).values,
-  };
-}
-
 function forwardKernel(store: (b: unknown) => Store) {
   return (args: Args): tf.TensorInfo[] => {
     const s = store(args.backend);
@@ -154,27 +116,15 @@ function backwardKernel(store: (b: unknown) => Store) {
   };
 }
 
-const wasm = (b: unknown): Store => wasmStore(b as WasmBackend);
-const cpu = (b: unknown): Store => cpuStore(b as CpuLike);
-
-export const layerNormKernels: tf.KernelConfig[] = [
-  {
-    kernelName: LAYER_NORM,
-    backendName: 'wasm',
-    kernelFunc: forwardKernel(wasm) as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: LAYER_NORM_GRAD,
-    backendName: 'wasm',
-    kernelFunc: backwardKernel(wasm) as unknown as tf.KernelFunc,
-  },
-  { kernelName: LAYER_NORM, backendName: 'cpu', kernelFunc: forwardKernel(cpu) as unknown as tf.KernelFunc },
-  {
-    kernelName: LAYER_NORM_GRAD,
-    backendName: 'cpu',
-    kernelFunc: backwardKernel(cpu) as unknown as tf.KernelFunc,
-  },
-];
+export const layerNormKernels: tf.KernelConfig[] = (
+  [
+    ['wasm', wasmStore],
+    ['cpu', cpuStore],
+  ] as const
+).flatMap(([backendName, store]) => [
+  { kernelName: LAYER_NORM, backendName, kernelFunc: forwardKernel(store) as unknown as tf.KernelFunc },
+  { kernelName: LAYER_NORM_GRAD, backendName, kernelFunc: backwardKernel(store) as unknown as tf.KernelFunc },
+]);
 
 /** True when the active backend has the fused kernels. */
 export function hasFusedLayerNorm(): boolean {
