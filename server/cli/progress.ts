@@ -2,6 +2,9 @@
  * A one-line progress bar for the CLI. On a terminal it redraws in place (stderr); elsewhere it prints
  * a plain line at most every `plainEveryMs` so logs stay readable.
  */
+/** The non-empty parts separated by one space (no double space when the fraction is unknown). */
+const joinParts = (...parts: string[]): string => parts.filter((p) => p !== '').join(' ');
+
 export class ProgressBar {
   private lastPlain = 0;
   private lastWidth = 0;
@@ -22,8 +25,8 @@ export class ProgressBar {
     if (this.tty) {
       const width = 24;
       const filled = fraction === undefined ? 0 : Math.round(Math.min(1, Math.max(0, fraction)) * width);
-      const bar = fraction === undefined ? '' : `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] `;
-      const line = `${this.label} ${bar}${pct} ${detail}`.slice(0, (this.stream.columns || 120) - 1);
+      const bar = fraction === undefined ? '' : `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+      const line = joinParts(this.label, bar, pct, detail).slice(0, (this.stream.columns || 120) - 1);
       this.stream.write(`\r${line}${' '.repeat(Math.max(0, this.lastWidth - line.length))}`);
       this.lastWidth = line.length;
       return;
@@ -31,7 +34,7 @@ export class ProgressBar {
     const now = Date.now();
     if (now - this.lastPlain >= this.plainEveryMs || fraction === 1) {
       this.lastPlain = now;
-      this.stream.write(`${this.label} ${pct} ${detail}\n`);
+      this.stream.write(`${joinParts(this.label, pct, detail)}\n`);
     }
   }
 

@@ -187,6 +187,8 @@ export interface TrainControl {
   signal?: AbortSignal;
   /** Resolves immediately when not paused; otherwise when resumed (or aborted). */
   waitIfPaused?(): Promise<void>;
+  /** True while paused: the trainer then reports the 'paused' phase before waiting and 'training' after. */
+  isPaused?(): boolean;
 }
 
 // ── Inference ───────────────────────────────────────────────────────────────────────────────────────

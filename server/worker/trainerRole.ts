@@ -58,7 +58,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         runId: m.runId,
         corpusFiles: m.corpusFiles,
         resumeFrom: m.resumeFrom,
-        control: { signal: abort.signal, waitIfPaused: () => gate.wait() },
+        control: { signal: abort.signal, waitIfPaused: () => gate.wait(), isPaused: () => gate.paused },
         callbacks: {
           onPhase: (phase, detail) => post({ type: 'phase', phase, detail }),
           onProgress: (p) => post({ type: 'progress', message: p.message, fraction: p.fraction }),

@@ -164,7 +164,11 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
 
   void test('pause and resume', async () => {
     assert.deepEqual(await s.conn.sendRequest('mlm/pause', { runId: run.runId }), { runId: run.runId });
-    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'paused');
+    // The trainer itself reports the pause when it stops between steps (phase 'paused'), and the status stays so.
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'paused' && p.phase === 'paused');
+    const paused = await s.conn.sendRequest<ServerStatus>('mlm/status');
+    assert.equal(paused.state, 'paused');
+    assert.equal(paused.phase, 'paused');
     const since = s.notes.all.length;
     assert.deepEqual(await s.conn.sendRequest('mlm/resume', {}), { runId: run.runId });
     await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'training', since);

@@ -28,6 +28,8 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --seed N              seed for weights, data order, masking and dropout
   --backend B           auto | cuda | tensorflow | wasm | cpu
   --threads N           wasm threads (default: all cores)
+  --init DIR            continue pretraining from a Hugging Face BERT folder or an MLM Studio run or
+                        checkpoint (its weights, shape and tokenizer; the run is named <init>-ft)
   --tokenizer DIR       use this tokenizer (tokenizer.json or vocab.txt) instead of training one
   --vocab-size N        size of the trained vocabulary (default 8192)
   --out DIR             folder for runs (default .mlm/runs)
@@ -49,6 +51,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
+  init: { type: 'string' },
   tokenizer: { type: 'string' },
   'vocab-size': { type: 'string' },
   out: { type: 'string' },
@@ -127,6 +130,13 @@ export const trainCommand: Command = {
       throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
     }
     const cwd = process.cwd();
+    if (v.init !== undefined && !fs.existsSync(v.init))
+      throw new CliError(
+        `--init ${v.init} does not exist: pass a Hugging Face BERT folder (config.json, weights, vocab.txt) or a run folder`,
+        2,
+      );
+    if (v.init !== undefined && v.resume)
+      throw new CliError('--resume continues a run with its own weights: drop --init', 2);
     let base: unknown = {};
     let source = 'flags';
     if (v.resume) {
@@ -148,7 +158,11 @@ export const trainCommand: Command = {
         path: v.tokenizer !== undefined ? path.resolve(v.tokenizer) : undefined,
         vocabSize: num(v['vocab-size'], 'vocab-size'),
       },
-      model: { preset: v.preset, arch: v.arch },
+      model: {
+        preset: v.preset,
+        arch: v.arch,
+        init: v.init !== undefined ? path.resolve(v.init) : undefined,
+      },
       data: { seqLen: num(v['seq-len'], 'seq-len') },
       training: {
         maxSteps: num(v['max-steps'], 'max-steps'),

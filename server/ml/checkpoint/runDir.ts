@@ -35,17 +35,36 @@ export interface RunStatusRecord {
 /** Default runs folder of a workspace. */
 export const defaultRunsRoot = (cwd: string): string => path.join(cwd, '.mlm', 'runs');
 
-/** A new, unique run id like 20260129-101500-tiny or 20260129-101500-bigru-my-name. */
-export function newRunId(config: ResolvedRunConfig, now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  const model = config.model.arch === 'bigru' ? 'bigru' : config.model.preset;
-  const slug = (config.name ?? '')
+const slugOf = (s: string): string =>
+  s
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
     .slice(0, 40);
-  return [stamp, model, slug].filter(Boolean).join('-');
+
+/**
+ * What a run started from model.init is named after: the init folder, or for a checkpoint folder
+ * (<run>/checkpoints/step-N) the run it belongs to.
+ */
+function initName(init: string): string {
+  const dir = path.resolve(init);
+  const base = path.basename(dir);
+  const parent = path.dirname(dir);
+  return /^step-\d+$/.test(base) && path.basename(parent) === 'checkpoints'
+    ? path.basename(path.dirname(parent))
+    : base;
+}
+
+/**
+ * A new, unique run id like 20260129-101500-tiny or 20260129-101500-bigru-my-name; a run continuing
+ * model.init is named after the init folder: 20260129-101500-bert-base-uncased-ft.
+ */
+export function newRunId(config: ResolvedRunConfig, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  const init = config.model.init ? slugOf(initName(config.model.init)) : '';
+  const model = init ? `${init}-ft` : config.model.arch === 'bigru' ? 'bigru' : config.model.preset;
+  return [stamp, model, slugOf(config.name ?? '')].filter(Boolean).join('-');
 }
 
 /** Creates <root>/<id>[-2…]/ and returns its path. */

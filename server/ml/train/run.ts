@@ -94,6 +94,12 @@ function resumeConfig(saved: ResolvedRunConfig, asked: ResolvedRunConfig): Resol
   };
 }
 
+/** The realised masking rates as MetricRecord fields (the target count stays in the run summary). */
+function trainMaskingRates(c: MaskCounts): Pick<MetricRecord, 'targetRate' | 'maskRate' | 'randomRate' | 'keepRate'> {
+  const { targetRate, maskRate, randomRate, keepRate } = maskingRates(c);
+  return { targetRate, maskRate, randomRate, keepRate };
+}
+
 export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOptions): Promise<RunSummary> {
   const cb = opts.callbacks ?? {};
   const signal = opts.control?.signal;
@@ -387,8 +393,12 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       await new Promise<void>((r) => setImmediate(r));
       if (opts.control?.waitIfPaused) {
         const p0 = Date.now();
+        // Report the pause only when the caller says it is paused (waitIfPaused resolves at once otherwise).
+        const paused = opts.control.isPaused?.() === true;
+        if (paused) cb.onPhase?.('paused');
         await opts.control.waitIfPaused();
         pausedMs += Date.now() - p0;
+        if (paused && !signal?.aborted) cb.onPhase?.('training');
       }
       if (signal?.aborted) {
         stoppedBy = 'stopped';
@@ -451,12 +461,14 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps,
+          ...trainMaskingRates(maskCounts),
         };
         emit(lastTrain);
         Object.assign(window, { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
       }
       let improvedNow = false;
-      if (step % t.evalEvery === 0) {
+      const evalNow = step % t.evalEvery === 0;
+      if (evalNow) {
         const before = bestStep;
         evaluate();
         improvedNow = bestStep === step && before !== step;
@@ -468,8 +480,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
           );
         }
       }
-      if (step % config.checkpoint.every === 0 || (improvedNow && config.checkpoint.keepBest))
-        checkpoint(improvedNow);
+      // Every eval publishes its weights (the server's fill-mask follows the newest evaluated checkpoint);
+      // rotation keeps keepLast of them plus the best and the one a resume started from.
+      if (step % config.checkpoint.every === 0 || (evalNow && evalSet.length > 0)) checkpoint(improvedNow);
       status.steps = step;
       status.epochs = stream.epochs;
       if (stoppedBy) break;

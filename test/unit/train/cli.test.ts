@@ -108,4 +108,47 @@ void describe('mlm train / fill / eval', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.err, /does not exist: pass a run folder/);
   });
+  void test('train --init continues a Hugging Face model: its shape and vocabulary, the run named after it', async () => {
+    const hf = path.resolve(__dirname, '../../fixtures/hf-tiny-bert');
+    const out = path.join(ws, 'runs-init');
+    const t = await mlm(
+      'train',
+      '--init',
+      hf,
+      '--corpus',
+      ws,
+      '--seq-len',
+      '16',
+      '--batch-size',
+      '4',
+      '--max-steps',
+      '2',
+      '--backend',
+      'wasm',
+      '--threads',
+      '1',
+      '--out',
+      out,
+      '--quiet',
+    );
+    assert.equal(t.code, 0, t.err + t.out);
+    const [runId] = fs.readdirSync(out);
+    assert.match(runId, /^\d{8}-\d{6}-hf-tiny-bert-ft$/);
+    const runDir = path.join(out, runId);
+    const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as {
+      model: { init: string };
+    };
+    assert.equal(config.model.init, hf);
+    const vocab = fs.readFileSync(path.join(runDir, 'vocab.txt'), 'utf8');
+    assert.equal(vocab, fs.readFileSync(path.join(hf, 'vocab.txt'), 'utf8'), 'the init tokenizer is used');
+    const [ck] = fs.readdirSync(path.join(runDir, 'checkpoints')).filter((d) => d.startsWith('step-'));
+    const hfConfig = JSON.parse(
+      fs.readFileSync(path.join(runDir, 'checkpoints', ck, 'config.json'), 'utf8'),
+    ) as { hidden_size: number; vocab_size: number };
+    assert.deepEqual([hfConfig.hidden_size, hfConfig.vocab_size], [64, 745]);
+
+    const missing = await mlm('train', '--init', path.join(ws, 'no-such-model'), '--out', out);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--init \S+ does not exist: pass a Hugging Face BERT folder/);
+  });
 });

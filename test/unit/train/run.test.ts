@@ -7,6 +7,7 @@ import { initBackend } from '../../../server/ml/backend';
 import { listCheckpoints, readMetrics, readWeights } from '../../../server/ml/checkpoint';
 import { runTraining } from '../../../server/ml/train/run';
 import type { MetricRecord } from '../../../server/ml/types';
+import { PauseGate } from '../../../server/worker/pauseGate';
 import { syntheticWorkspace, tinyConfig } from './fixtures';
 
 let ws: string;
@@ -140,6 +141,52 @@ void describe('runTraining', () => {
     assert.equal(s.bestEval!.step, 2);
     assert.ok(logs.some((l) => /early stopping at step 6/.test(l)));
     assert.equal(s.bestCheckpoint, path.join(s.runDir, 'checkpoints', 'step-2'));
+  });
+
+  void test('every eval publishes a checkpoint (rotation keeps keepLast + best); train rows carry the masking rates; a pause is reported', async () => {
+    const published: number[] = [];
+    const phases: string[] = [];
+    const gate = new PauseGate();
+    const s = await runTraining(
+      tinyConfig({
+        training: { lr: 1e-12, warmupSteps: 0, maxSteps: 20, evalEvery: 5 },
+        checkpoint: { every: 1000, keepLast: 1 },
+      }),
+      {
+        cwd: ws,
+        control: { waitIfPaused: () => gate.wait(), isPaused: () => gate.paused },
+        callbacks: {
+          onCheckpoint: (c) => published.push(c.step),
+          onMetrics: (m) => m.split === 'train' && m.step === 7 && gate.pause(),
+          onPhase: (p) => {
+            phases.push(p);
+            if (p === 'paused') setImmediate(() => gate.resume());
+          },
+        },
+      },
+    );
+    assert.equal(s.stoppedBy, 'max-steps', s.error);
+    assert.deepEqual(published, [5, 10, 15, 20]);
+    // lr ≈ 0: the first eval stays the best; keepLast 1 keeps the newest, keepBest keeps step 5
+    assert.equal(s.bestEval!.step, 5);
+    assert.deepEqual(
+      listCheckpoints(s.runDir).map((c) => c.step),
+      [5, 20],
+    );
+    const train = readMetrics(s.runDir).filter((m) => m.split === 'train');
+    assert.equal(train.length, 20);
+    for (const m of train) {
+      for (const k of ['targetRate', 'maskRate', 'randomRate', 'keepRate'] as const) {
+        assert.ok(typeof m[k] === 'number' && m[k] >= 0 && m[k] <= 1, `step ${m.step} ${k}: ${m[k]}`);
+      }
+      assert.ok(Math.abs(m.maskRate! + m.randomRate! + m.keepRate! - 1) < 1e-9);
+    }
+    const last = train[train.length - 1];
+    assert.equal(last.targetRate, s.maskingRates.targetRate);
+    const i = phases.indexOf('paused');
+    assert.ok(i > 0, phases.join(' '));
+    assert.equal(phases[i + 1], 'training');
+    assert.equal(phases.filter((p) => p === 'paused').length, 1);
   });
 
   void test('a time budget stops the run (the schedule follows the clock)', async () => {
