@@ -37,7 +37,10 @@ export class ParamStore {
     } else {
       values = new Float32Array(size).fill(spec.init.kind === 'ones' ? 1 : 0);
     }
-    const v = tf.variable(tf.tensor(values, spec.shape, 'float32'), true, `${this.prefix}/${spec.name}`);
+    // tf.variable copies its initial value: dispose the source so a model leaves nothing behind on dispose().
+    const initial = tf.tensor(values, spec.shape, 'float32');
+    const v = tf.variable(initial, true, `${this.prefix}/${spec.name}`);
+    initial.dispose();
     this.variables.set(spec.name, v);
     if (spec.transposed) this.transposed.add(spec.name);
     return v;

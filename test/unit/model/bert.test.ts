@@ -177,6 +177,14 @@ void describe('bert model', () => {
     m.dispose();
   });
 
+  void test('createModel then dispose leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    const m = createModel(small(), { seed: 5 });
+    assert.ok(tf.memory().numTensors > before);
+    m.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   void test('no tensors leak over 20 forward/backward steps', () => {
     const m = createModel(small(), { seed: 4 });
     const opt = tf.train.adam(1e-3);
