@@ -1,0 +1,155 @@
+/**
+ * Data parallel vs threads, in one invocation: the W1 model (or --tiny) trained by the product's step in
+ * three child processes — 1 thread (trainStep), data-parallel 2 × 1 thread (ReplicaPool), the threaded
+ * wasm binary with 2 threads (trainStep) — in interleaved timed windows, one process at a time.
+ * Reports median tokens/s, tokens per CPU-second (all threads of the process, robust on a loaded machine)
+ * and CPU/wall. Usage: node --import tsx test/bench/dataParallel.ts [--tiny] [--windows N] [--steps N] [--json]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { initBackend } from '../../server/ml/backend';
+import { bertPreset, createModel } from '../../server/ml/model';
+import { AdamW } from '../../server/ml/train/adamw';
+import { ReplicaPool } from '../../server/ml/train/parallel';
+import { trainStep } from '../../server/ml/train/step';
+import type { BertConfig } from '../../server/ml/types';
+import { median } from './stats';
+import { w1Batches } from './w1Batches';
+import { w1Config } from './w1';
+
+interface Mode {
+  name: string;
+  threads: number;
+  replicas: number;
+}
+const MODES: Mode[] = [
+  { name: '1 thread', threads: 1, replicas: 1 },
+  { name: 'data-parallel 2 × 1 thread', threads: 1, replicas: 2 },
+  { name: 'threaded binary, 2 threads', threads: 2, replicas: 1 },
+];
+
+interface Window {
+  ms: number;
+  cpuMs: number;
+  tokens: number;
+  loss: number;
+}
+
+const tinyConfig = (): BertConfig => ({
+  ...bertPreset('tiny', 2048, 64),
+  hiddenDropoutProb: 0,
+  attentionProbsDropoutProb: 0,
+});
+
+async function child(mode: Mode, tiny: boolean): Promise<void> {
+  const backend = await initBackend({ backend: 'wasm', threads: mode.threads });
+  const config = tiny ? tinyConfig() : w1Config(0);
+  const [batchSize, seqLen] = tiny ? [32, 64] : [32, 128];
+  const batches = w1Batches({ count: 4, batchSize, seqLen, vocabSize: config.vocabSize, seed: 1234 });
+  const model = createModel(config, { seed: 1234 });
+  const opt = new AdamW(model.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
+  const pool =
+    mode.replicas > 1
+      ? await ReplicaPool.start(model, { replicas: mode.replicas, backend: 'wasm', seed: 1234 })
+      : undefined;
+  let i = 0;
+  process.send!({ ready: backend.device });
+  process.on('message', (m: { steps?: number }) => {
+    if (!m.steps) {
+      void pool?.close().then(() => process.exit(0));
+      if (!pool) process.exit(0);
+      return;
+    }
+    void (async () => {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      let loss = NaN;
+      for (let k = 0; k < m.steps!; k++) {
+        const b = [batches[i++ % batches.length]];
+        const opts = { lr: 1e-3, clipNorm: 1 };
+        loss = (pool ? await pool.step(model, opt, b, opts) : trainStep(model, opt, b, opts)).loss;
+      }
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const w: Window = {
+        ms,
+        cpuMs: (c.user + c.system) / 1000,
+        tokens: m.steps! * batchSize * seqLen,
+        loss,
+      };
+      process.send!(w);
+    })();
+  });
+}
+
+function ask(p: ChildProcess, msg: object): Promise<Window & { ready?: string }> {
+  return new Promise((resolve, reject) => {
+    p.once('message', (m) => resolve(m as Window));
+    p.once('exit', (code) => reject(new Error(`bench child exited with code ${code}`)));
+    p.send(msg);
+  });
+}
+
+async function parent(args: string[]): Promise<void> {
+  const tiny = args.includes('--tiny');
+  const num = (flag: string, d: number) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? Number(args[i + 1]) : d;
+  };
+  const windows = num('--windows', 5);
+  const steps = num('--steps', tiny ? 10 : 2);
+  const results = new Map<string, Window[]>();
+  const devices = new Map<string, string>();
+  for (const mode of MODES) {
+    const p = fork(__filename, ['--child', JSON.stringify(mode), ...(tiny ? ['--tiny'] : [])], {
+      execArgv: ['--import', 'tsx'],
+    });
+    const ready = await new Promise<string>((resolve) =>
+      p.once('message', (m) => resolve((m as { ready: string }).ready)),
+    );
+    devices.set(mode.name, ready);
+    await ask(p, { steps: 1 }); // warm-up
+    results.set(mode.name, []);
+    (mode as Mode & { proc?: ChildProcess }).proc = p;
+  }
+  for (let w = 0; w < windows; w++) {
+    // Rotate the order so that no mode always runs after the same neighbour.
+    for (let j = 0; j < MODES.length; j++) {
+      const mode = MODES[(w + j) % MODES.length] as Mode & { proc: ChildProcess };
+      results.get(mode.name)!.push(await ask(mode.proc, { steps }));
+    }
+  }
+  for (const mode of MODES as (Mode & { proc: ChildProcess })[]) mode.proc.send({ steps: 0 });
+  const rows = MODES.map((m) => {
+    const ws = results.get(m.name)!;
+    return {
+      mode: m.name,
+      device: devices.get(m.name),
+      tokensPerSec: median(ws.map((x) => (x.tokens / x.ms) * 1000)),
+      tokensPerCpuSec: median(ws.map((x) => (x.tokens / x.cpuMs) * 1000)),
+      cpuPerWall: median(ws.map((x) => x.cpuMs / x.ms)),
+      lastLoss: ws[ws.length - 1].loss,
+    };
+  });
+  const base = rows[0];
+  for (const r of rows) {
+    if (args.includes('--json'))
+      process.stdout.write(`${JSON.stringify({ model: tiny ? 'tiny' : 'W1', windows, steps, ...r })}\n`);
+  }
+  process.stdout.write(
+    `\n${tiny ? 'tiny preset (seq 64, batch 32)' : 'W1 (mini, seq 128, batch 32)'}: ${windows} windows × ${steps} steps, medians\n`,
+  );
+  for (const r of rows) {
+    process.stdout.write(
+      `${r.mode.padEnd(30)} ${r.tokensPerSec.toFixed(0).padStart(7)} tok/s (${(r.tokensPerSec / base.tokensPerSec).toFixed(2)}×)  ` +
+        `${r.tokensPerCpuSec.toFixed(0).padStart(7)} tok/CPU-s  CPU/wall ${r.cpuPerWall.toFixed(2)}  loss ${r.lastLoss.toFixed(4)}\n`,
+    );
+  }
+}
+
+const argv = process.argv.slice(2);
+const ci = argv.indexOf('--child');
+const main = ci >= 0 ? child(JSON.parse(argv[ci + 1]) as Mode, argv.includes('--tiny')) : parent(argv);
+main.catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
