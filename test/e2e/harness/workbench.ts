@@ -61,6 +61,33 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
 }
 
 /**
+ * Runs a command that asks with a quick pick and picks the row containing `rowText`. A quick pick closes
+ * when focus moves (a webview updating beside it can take focus), so a pick that vanished before the row
+ * could be clicked is asked for again, until `timeoutMs`.
+ */
+export async function runCommandAndPick(
+  page: Page,
+  title: string,
+  rowText: string,
+  opts: { timeoutMs?: number; beforePick?: () => Promise<unknown> } = {},
+): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const end = Date.now() + timeoutMs;
+  const row = quickPickRows(page).filter({ hasText: rowText }).first();
+  for (;;) {
+    await runCommand(page, title, Math.max(1_000, end - Date.now()));
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      await opts.beforePick?.();
+      await row.click({ timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (Date.now() >= end) throw new Error(`"${title}" offered no "${rowText}" to pick: ${String(err)}`);
+    }
+  }
+}
+
+/**
  * After a failed scenario: closes quick inputs and, when a run is still going (the palette offers
  * Stop Training only then), stops it so that the next scenarios start from an idle backend.
  */

@@ -2,7 +2,7 @@
 // "step N/M · loss x" while it trains, the idle text again once it finished. A second short run of the
 // fixture config is started from the palette and the item is sampled all along.
 import type { Scenario } from '../harness/scenario';
-import { quickPickRows, runCommand, statusItem, statusText, textOf, until } from '../harness/workbench';
+import { runCommandAndPick, statusItem, statusText, textOf, until } from '../harness/workbench';
 import { ids } from './ids';
 import { StatusRecorder } from './statusRecorder';
 
@@ -28,10 +28,7 @@ export const statusBarThroughRun: Scenario = {
     recorder.start();
     let texts: string[] = [];
     try {
-      await runCommand(page, ids.commands.train);
-      const row = quickPickRows(page).filter({ hasText: ids.files.trainConfig }).first();
-      await row.waitFor({ timeout: 15_000 });
-      await row.click();
+      await runCommandAndPick(page, ids.commands.train, ids.files.trainConfig);
       const stepText = await until(
         () => statusText(item),
         (t) => ids.status.training.test(t),

@@ -17,17 +17,22 @@ export class StatusRecorder {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
-        const text = await statusText(this.item).catch(() => '');
-        if (text && text !== this.seen[this.seen.length - 1]) this.seen.push(text);
+        await this.sample();
         await new Promise((r) => setTimeout(r, this.intervalMs));
       }
     })();
   }
 
-  /** Stops sampling and returns the distinct texts in order. */
+  /** Stops sampling, takes one last sample (the state the caller just waited for) and returns the texts. */
   async stop(): Promise<string[]> {
     this.running = false;
     await this.loop;
+    await this.sample();
     return [...this.seen];
+  }
+
+  private async sample(): Promise<void> {
+    const text = await statusText(this.item).catch(() => '');
+    if (text && text !== this.seen[this.seen.length - 1]) this.seen.push(text);
   }
 }

@@ -2,15 +2,7 @@
 // while the run trains, Pause and Resume from the dashboard take effect, the run finishes.
 import type { FrameLocator } from 'playwright-core';
 import type { Scenario } from '../harness/scenario';
-import {
-  quickPickRows,
-  runCommand,
-  statusItem,
-  statusText,
-  textOf,
-  until,
-  webview,
-} from '../harness/workbench';
+import { runCommandAndPick, statusItem, statusText, textOf, until, webview } from '../harness/workbench';
 import { ids } from './ids';
 import { StatusRecorder } from './statusRecorder';
 
@@ -21,11 +13,9 @@ export const trainFromPalette: Scenario = {
     const recorder = new StatusRecorder(item);
     recorder.start();
     try {
-      await runCommand(page, ids.commands.train);
-      const row = quickPickRows(page).filter({ hasText: ids.files.trainConfig }).first();
-      await row.waitFor({ timeout: 15_000 });
-      await shot('pick the run config');
-      await row.click();
+      await runCommandAndPick(page, ids.commands.train, ids.files.trainConfig, {
+        beforePick: () => shot('pick the run config'),
+      });
 
       const web = webview(page);
       const title = web.locator(ids.dashboard.runTitle);
