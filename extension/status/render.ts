@@ -107,8 +107,9 @@ function mainText(input: StatusInput): { text: string; severity: StatusView['sev
       return { text: `$(sync~spin) ${status.phase ?? 'preparing'}`, severity: 'normal' };
     case 'error':
       return { text: `$(warning) ${deviceText(status, gpu)}`, severity: 'warning' };
+    // Server state 'stopped' means the user stopped the last run: the backend is alive and idle (the run's
+    // outcome is in the tooltip). Only a dead connection is shown as "MLM stopped".
     case 'stopped':
-      return { text: '$(error) MLM stopped', severity: 'error' };
     default:
       return { text: `$(chip) ${deviceText(status, gpu)}`, severity: 'normal' };
   }

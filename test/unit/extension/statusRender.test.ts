@@ -34,6 +34,12 @@ void describe('renderStatus text and severity', () => {
       text: '$(chip) wasm · 2 cores',
     },
     {
+      name: 'last run stopped by the user: backend idle, not an error',
+      input: { connection: 'running', status: { ...idle, state: 'stopped' }, gpu: telemetry(null) },
+      text: '$(chip) wasm · 2 cores',
+      severity: 'normal',
+    },
+    {
       name: 'one core',
       input: { connection: 'running', status: idle, gpu: telemetry(null, { cores: 1, backend: 'cpu' }) },
       text: '$(chip) cpu · 1 core',
