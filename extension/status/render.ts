@@ -80,7 +80,8 @@ function stepText(s: ServerStatus): string {
 /** The device summary shown when no run is active: GPU utilisation and memory, else "wasm · 2 cores". */
 function deviceText(status: ServerStatus | undefined, gpu: GpuTelemetry | undefined): string {
   if (gpu?.gpus && gpu.gpus.length > 0) return formatGpuShort(gpu.gpus);
-  const backend = gpu?.backend || status?.backend || 'backend';
+  // Until a worker has initialised TensorFlow.js the backend is not known yet: name the product instead.
+  const backend = gpu?.backend || status?.backend || 'MLM';
   return gpu ? `${backend} · ${gpu.cores} ${gpu.cores === 1 ? 'core' : 'cores'}` : backend;
 }
 

@@ -6,7 +6,7 @@ export const ids = {
   statusItem: 'status',
   /**
    * extension/status/render.ts: the item's "$(icon) text" as statusText() reads it. Idle shows the backend
-   * (protocol/status.ts: tensorflow, wasm, cpu) or a GPU line; not "backend · 2 cores", which is shown
+   * (protocol/status.ts: tensorflow, wasm, cpu) or a GPU line; not "MLM · 2 cores", which is shown
    * before the backend reported; a run that failed shows the device with $(warning).
    */
   status: {

@@ -40,6 +40,15 @@ void describe('renderStatus text and severity', () => {
       severity: 'normal',
     },
     {
+      name: 'backend not initialised yet (just after a restart)',
+      input: {
+        connection: 'running',
+        status: { ...idle, backend: '' },
+        gpu: telemetry(null, { backend: '' }),
+      },
+      text: '$(chip) MLM · 2 cores',
+    },
+    {
       name: 'one core',
       input: { connection: 'running', status: idle, gpu: telemetry(null, { cores: 1, backend: 'cpu' }) },
       text: '$(chip) cpu · 1 core',
