@@ -4,11 +4,10 @@
  * tied to the word embeddings, plus a bias) evaluated only at the prediction targets.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BertConfig, MlmBatch, MlmModel, NamedTensor } from '../types';
+import type { BertConfig, MlmBatch, MlmModel } from '../types';
 import { attention } from './attention';
-import { checkBatchShape, DropoutStream, gelu, layerNorm, linear, sparseCrossEntropy } from './ops';
-import { ParamStore } from './params';
-import { mixSeed } from './random';
+import { checkBatchShape, gelu, layerNorm, linear, sparseCrossEntropy } from './ops';
+import { ParamModel } from './paramModel';
 
 /** Names Hugging Face checkpoints may carry that this model does not use (ignored on load). */
 export const BERT_IGNORED_ON_LOAD = [
@@ -17,16 +16,13 @@ export const BERT_IGNORED_ON_LOAD = [
   'bert.embeddings.position_ids',
 ];
 
-export class BertMlm implements MlmModel {
+export class BertMlm extends ParamModel implements MlmModel {
   readonly config: BertConfig;
-  private readonly params: ParamStore;
-  private readonly dropout: DropoutStream;
   /** Position ids 0..maxPositions-1 are implicit: the first seqLen rows of the position table. */
 
   constructor(config: BertConfig, seed: number) {
+    super(seed);
     this.config = { ...config };
-    this.params = new ParamStore(seed);
-    this.dropout = new DropoutStream(mixSeed(seed, 0x64726f70));
     const { vocabSize: v, hiddenSize: h, intermediateSize: f, initializerRange: std } = config;
     const normal = { kind: 'normal', std } as const;
     const zeros = { kind: 'zeros' } as const;
@@ -66,10 +62,6 @@ export class BertMlm implements MlmModel {
     linearParams('cls.predictions.transform.dense', h, h);
     layerNormParams('cls.predictions.transform.LayerNorm');
     p.add({ name: 'cls.predictions.bias', shape: [v], init: zeros });
-  }
-
-  get variables(): ReadonlyMap<string, tf.Variable> {
-    return this.params.variables;
   }
 
   private w(name: string): tf.Tensor2D {
@@ -177,25 +169,5 @@ export class BertMlm implements MlmModel {
     const hidden = this.encode(inputIds, attentionMask, batchSize, seqLen, training);
     const logits = this.head(tf.gather(hidden, tf.tensor1d(maskedPositions, 'int32')));
     return { loss: sparseCrossEntropy(logits, labels), logits };
-  }
-
-  toHfState(): Map<string, NamedTensor> {
-    return this.params.toHfState();
-  }
-
-  loadHfState(state: ReadonlyMap<string, NamedTensor>, opts: { allowMissing?: string[] } = {}): void {
-    this.params.loadHfState(state, opts.allowMissing);
-  }
-
-  getRngState(): number {
-    return this.dropout.state;
-  }
-
-  setRngState(state: number): void {
-    this.dropout.state = state;
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }

@@ -12,20 +12,16 @@
  * Padding (attentionMask 0) leaves the state unchanged, so the backward direction starts at the last real token.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BigruConfig, MlmBatch, MlmModel, NamedTensor } from '../types';
-import { checkBatchShape, DropoutStream, sparseCrossEntropy } from './ops';
-import { ParamStore } from './params';
-import { mixSeed } from './random';
+import type { BigruConfig, MlmBatch, MlmModel } from '../types';
+import { checkBatchShape, sparseCrossEntropy } from './ops';
+import { ParamModel } from './paramModel';
 
-export class BigruMlm implements MlmModel {
+export class BigruMlm extends ParamModel implements MlmModel {
   readonly config: BigruConfig;
-  private readonly params: ParamStore;
-  private readonly dropout: DropoutStream;
 
   constructor(config: BigruConfig, seed: number) {
+    super(seed);
     this.config = { ...config };
-    this.params = new ParamStore(seed);
-    this.dropout = new DropoutStream(mixSeed(seed, 0x64726f70));
     const { vocabSize: v, embeddingDim: e, gruUnits: u, initializerRange: std } = config;
     const normal = { kind: 'normal', std } as const;
     const zeros = { kind: 'zeros' } as const;
@@ -39,10 +35,6 @@ export class BigruMlm implements MlmModel {
     }
     p.add({ name: 'cls.decoder.weight', shape: [2 * u, v], init: normal, transposed: true });
     p.add({ name: 'cls.decoder.bias', shape: [v], init: zeros });
-  }
-
-  get variables(): ReadonlyMap<string, tf.Variable> {
-    return this.params.variables;
   }
 
   private t<T extends tf.Tensor>(name: string): T {
@@ -150,25 +142,5 @@ export class BigruMlm implements MlmModel {
       this.features(inputIds, attentionMask, batchSize, seqLen, maskedPositions, training),
     );
     return { loss: sparseCrossEntropy(logits, labels), logits };
-  }
-
-  toHfState(): Map<string, NamedTensor> {
-    return this.params.toHfState();
-  }
-
-  loadHfState(state: ReadonlyMap<string, NamedTensor>, opts: { allowMissing?: string[] } = {}): void {
-    this.params.loadHfState(state, opts.allowMissing);
-  }
-
-  getRngState(): number {
-    return this.dropout.state;
-  }
-
-  setRngState(state: number): void {
-    this.dropout.state = state;
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }
