@@ -65,6 +65,8 @@ export interface ResolvedRunConfig {
     seed: number;
     maxNonFinite: number;
     logEvery: number;
+    /** Data-parallel replicas on worker threads; 1 = off (server/ml/train/parallel). */
+    dataParallel: number;
   };
   checkpoint: { every: number; keepLast: number; keepBest: boolean };
   backend: BackendChoice;

@@ -6,6 +6,7 @@
  * and CPU/wall. Usage: node --import tsx test/bench/dataParallel.ts [--tiny] [--windows N] [--steps N] [--json]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { initBackend } from '../../server/ml/backend';
 import { bertPreset, createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
@@ -28,8 +29,12 @@ const MODES: Mode[] = [
 ];
 
 interface Window {
+  /** Data parallel: the leader's time per part of the steps (StepTimings summed), ms. */
+  timings?: Record<string, number>;
   ms: number;
   cpuMs: number;
+  /** CPU time of the busiest thread (ms). */
+  busiestMs: number;
   tokens: number;
   loss: number;
 }
@@ -39,6 +44,28 @@ const tinyConfig = (): BertConfig => ({
   hiddenDropoutProb: 0,
   attentionProbsDropoutProb: 0,
 });
+
+/** CPU seconds of each thread of this process (Linux /proc; utime + stime, 10 ms resolution). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) / 100); // fields 14 and 15
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** The busiest thread's CPU seconds between two samples: the critical path if the threads had a core each. */
+function busiestThread(a: Map<string, number>, b: Map<string, number>): number {
+  let max = 0;
+  for (const [tid, v] of b) max = Math.max(max, v - (a.get(tid) ?? 0));
+  return max;
+}
 
 async function child(mode: Mode, tiny: boolean): Promise<void> {
   const backend = await initBackend({ backend: 'wasm', threads: mode.threads });
@@ -61,20 +88,27 @@ async function child(mode: Mode, tiny: boolean): Promise<void> {
     }
     void (async () => {
       const c0 = process.cpuUsage();
+      const th0 = threadCpu();
       const t0 = performance.now();
       let loss = NaN;
+      const timings: Record<string, number> = {};
       for (let k = 0; k < m.steps!; k++) {
         const b = [batches[i++ % batches.length]];
         const opts = { lr: 1e-3, clipNorm: 1 };
         loss = (pool ? await pool.step(model, opt, b, opts) : trainStep(model, opt, b, opts)).loss;
+        for (const [key, v] of Object.entries(pool?.lastTimings ?? {}))
+          timings[key] = (timings[key] ?? 0) + v;
       }
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
+      const busiestMs = busiestThread(th0, threadCpu()) * 1000;
       const w: Window = {
         ms,
         cpuMs: (c.user + c.system) / 1000,
         tokens: m.steps! * batchSize * seqLen,
         loss,
+        timings,
+        busiestMs,
       };
       process.send!(w);
     })();
@@ -127,7 +161,14 @@ async function parent(args: string[]): Promise<void> {
       tokensPerSec: median(ws.map((x) => (x.tokens / x.ms) * 1000)),
       tokensPerCpuSec: median(ws.map((x) => (x.tokens / x.cpuMs) * 1000)),
       cpuPerWall: median(ws.map((x) => x.cpuMs / x.ms)),
+      // Tokens per CPU-second of the busiest thread: the speed with a free core per thread (data parallel's
+      // waits are not CPU time, so this is an upper bound there; meaningless for the spinning pthreads).
+      tokensPerBusiestCpuSec: median(ws.map((x) => (x.tokens / x.busiestMs) * 1000)),
       lastLoss: ws[ws.length - 1].loss,
+      // Median share of each part of the leader's step time (data parallel only).
+      leaderShares: Object.fromEntries(
+        Object.keys(ws[0].timings ?? {}).map((k) => [k, median(ws.map((x) => x.timings![k] / x.ms))]),
+      ),
     };
   });
   const base = rows[0];
@@ -141,7 +182,13 @@ async function parent(args: string[]): Promise<void> {
   for (const r of rows) {
     process.stdout.write(
       `${r.mode.padEnd(30)} ${r.tokensPerSec.toFixed(0).padStart(7)} tok/s (${(r.tokensPerSec / base.tokensPerSec).toFixed(2)}×)  ` +
-        `${r.tokensPerCpuSec.toFixed(0).padStart(7)} tok/CPU-s  CPU/wall ${r.cpuPerWall.toFixed(2)}  loss ${r.lastLoss.toFixed(4)}\n`,
+        `${r.tokensPerCpuSec.toFixed(0).padStart(7)} tok/CPU-s  ${r.tokensPerBusiestCpuSec.toFixed(0).padStart(7)} tok/busiest-thread-CPU-s  CPU/wall ${r.cpuPerWall.toFixed(2)}  loss ${r.lastLoss.toFixed(4)}` +
+        (Object.keys(r.leaderShares).length
+          ? `  leader: ${Object.entries(r.leaderShares)
+              .map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`)
+              .join(', ')}`
+          : '') +
+        '\n',
     );
   }
 }

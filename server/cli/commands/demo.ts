@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mergeRunConfig } from '../../../protocol/runConfig';
+import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
 import { fillMask } from '../../ml/infer/fillMask';
@@ -47,6 +47,46 @@ export function packageRoot(from = __dirname): string {
   }
 }
 
+/** The demo's run config; `sample` = the bundled sample corpus (its SOURCES.md is not corpus text). */
+export function demoRunConfig(o: {
+  corpus: string;
+  sample: boolean;
+  timeBudget?: string;
+  seed?: number;
+  backend?: string;
+  out?: string;
+}): ResolvedRunConfig {
+  // SOURCES.md (licences, a table) matches the default include `**/*.md`: keep it out of the training text.
+  const exclude = [...resolveOrFail({}, 'defaults').corpus.exclude, ...(o.sample ? ['**/SOURCES.md'] : [])];
+  return resolveOrFail(
+    mergeRunConfig(
+      {
+        name: 'demo',
+        corpus: { paths: [o.corpus], exclude },
+        tokenizer: { vocabSize: 8192 },
+        model: { arch: 'bert', preset: 'tiny', dropout: 0.1 },
+        data: { seqLen: 64 },
+        training: {
+          timeBudget: '2m',
+          batchSize: 32,
+          lr: 0.001,
+          warmupRatio: 0.05,
+          evalEvery: 100,
+          evalBatches: 20,
+          logEvery: 5,
+        },
+        checkpoint: { every: 200, keepLast: 2 },
+      },
+      {
+        training: { timeBudget: o.timeBudget, seed: o.seed },
+        backend: o.backend,
+        output: { dir: o.out !== undefined ? path.resolve(o.out) : undefined },
+      },
+    ),
+    'demo',
+  );
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'train the tiny model on the bundled sample corpus for ~2 minutes, then fill masks',
@@ -70,33 +110,14 @@ export const demoCommand: Command = {
     }
     const corpus = path.resolve(v.corpus ?? path.join(packageRoot(), 'test/fixtures/sample-corpus'));
     if (!fs.existsSync(corpus)) throw new CliError(`the demo corpus ${corpus} is missing: pass --corpus DIR`);
-    const config = resolveOrFail(
-      mergeRunConfig(
-        {
-          name: 'demo',
-          corpus: { paths: [corpus] },
-          tokenizer: { vocabSize: 8192 },
-          model: { arch: 'bert', preset: 'tiny', dropout: 0.1 },
-          data: { seqLen: 64 },
-          training: {
-            timeBudget: '2m',
-            batchSize: 32,
-            lr: 0.001,
-            warmupRatio: 0.05,
-            evalEvery: 100,
-            evalBatches: 20,
-            logEvery: 5,
-          },
-          checkpoint: { every: 200, keepLast: 2 },
-        },
-        {
-          training: { timeBudget: v['time-budget'], seed: v.seed !== undefined ? Number(v.seed) : undefined },
-          backend: v.backend,
-          output: { dir: v.out !== undefined ? path.resolve(v.out) : undefined },
-        },
-      ),
-      'demo',
-    );
+    const config = demoRunConfig({
+      corpus,
+      sample: v.corpus === undefined,
+      timeBudget: v['time-budget'],
+      seed: v.seed !== undefined ? Number(v.seed) : undefined,
+      backend: v.backend,
+      out: v.out,
+    });
     await initBackend({ backend: (config.backend ?? 'auto') as BackendChoice });
     process.stderr.write(
       `MLM Studio demo: training the tiny BERT on ${path.relative(process.cwd(), corpus) || corpus} for ${config.training.timeBudget}\n`,

@@ -27,7 +27,8 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --lr X                peak learning rate
   --seed N              seed for weights, data order, masking and dropout
   --backend B           auto | cuda | tensorflow | wasm | cpu
-  --threads N           wasm threads (default: all cores)
+  --threads N           wasm threads (default: all cores; 1 with --data-parallel)
+  --data-parallel N     train N model replicas on worker threads, gradients summed (1 = off)
   --init DIR            continue pretraining from a Hugging Face BERT folder or an MLM Studio run or
                         checkpoint (its weights, shape and tokenizer; the run is named <init>-ft)
   --tokenizer DIR       use this tokenizer (tokenizer.json or vocab.txt) instead of training one
@@ -51,6 +52,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
+  'data-parallel': { type: 'string' },
   init: { type: 'string' },
   tokenizer: { type: 'string' },
   'vocab-size': { type: 'string' },
@@ -171,6 +173,7 @@ export const trainCommand: Command = {
         batchSize: num(v['batch-size'], 'batch-size'),
         lr: num(v.lr, 'lr'),
         seed: num(v.seed, 'seed'),
+        dataParallel: num(v['data-parallel'], 'data-parallel'),
       },
       backend: v.backend,
       threads: num(v.threads, 'threads'),

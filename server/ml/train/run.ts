@@ -41,10 +41,12 @@ import { loadTokenizer } from '../tokenizer';
 import type { MetricRecord, MlmBatch, MlmModel, TrainCallbacks, TrainControl } from '../types';
 import { AdamW } from './adamw';
 import { modelConfigFor } from './modelConfig';
+import { initOutputBiasToPrior } from './priorBias';
 import { limitReached, makePlan, progressOf } from './plan';
 import { buildDatasets, prepareTokenizer, readCorpus } from './prepare';
 import { learningRate } from './schedule';
 import { trainStep } from './step';
+import { startDataParallel, type ReplicaPool } from './parallel';
 import type { RunSummary, StopReason } from './summary';
 
 export type { RunSummary, StopReason, MaskingRates } from './summary';
@@ -87,6 +89,7 @@ function resumeConfig(saved: ResolvedRunConfig, asked: ResolvedRunConfig): Resol
       earlyStoppingPatience: t.earlyStoppingPatience,
       maxNonFinite: t.maxNonFinite,
       logEvery: t.logEvery,
+      dataParallel: t.dataParallel,
     },
     checkpoint: asked.checkpoint,
     backend: asked.backend,
@@ -95,7 +98,9 @@ function resumeConfig(saved: ResolvedRunConfig, asked: ResolvedRunConfig): Resol
 }
 
 /** The realised masking rates as MetricRecord fields (the target count stays in the run summary). */
-function trainMaskingRates(c: MaskCounts): Pick<MetricRecord, 'targetRate' | 'maskRate' | 'randomRate' | 'keepRate'> {
+function trainMaskingRates(
+  c: MaskCounts,
+): Pick<MetricRecord, 'targetRate' | 'maskRate' | 'randomRate' | 'keepRate'> {
   const { targetRate, maskRate, randomRate, keepRate } = maskingRates(c);
   return { targetRate, maskRate, randomRate, keepRate };
 }
@@ -109,6 +114,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
   let status: RunStatusRecord | undefined;
   let model: MlmModel | undefined;
   let optimizer: AdamW | undefined;
+  let replicas: ReplicaPool | null | undefined; // training.dataParallel > 1: started at the first step
   let maskCounts: MaskCounts = emptyMaskCounts();
   const summary = (s: Partial<RunSummary> & { stoppedBy: StopReason }): RunSummary => ({
     runId,
@@ -154,7 +160,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     cb.onLog?.('info', `${opts.resumeFrom ? 'resuming' : 'starting'} run ${runId} in ${runDir}`);
 
     // ── Backend, data, tokenizer ──────────────────────────────────────────────────────────────────
-    const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined });
+    // Data-parallel replicas each run single-threaded wasm; so does the leader unless threads is set.
+    const threads = config.threads ?? (config.training.dataParallel > 1 ? 1 : undefined);
+    const backend = await initBackend({ backend: config.backend, threads });
     status.backend = backend.device ? `${backend.name} (${backend.device})` : backend.name;
     cb.onLog?.('info', `backend: ${status.backend}`);
     for (const r of backend.reasons) cb.onLog?.('info', `not using ${r}`);
@@ -215,6 +223,8 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       );
     }
     model = init ? init.createModel(t.seed) : createModel(modelConfig, { seed: t.seed });
+    // A fresh model starts from the unigram prior (a resume loads its weights below; model.init keeps its own).
+    if (!init && !opts.resumeFrom) initOutputBiasToPrior(model, data.train, tokenizer.special);
     optimizer = new AdamW(model.variables, {
       beta1: t.adamBeta1,
       beta2: t.adamBeta2,
@@ -419,7 +429,10 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         stepTokens += b.tokens;
       }
       const lr = learningRate({ step, progress: progressOf(plan, step, elapsed()) }, plan.schedule);
-      const r = trainStep(model, optimizer, micro, { lr, clipNorm: t.clipNorm });
+      if (replicas === undefined) replicas = await startDataParallel(model, t, cb.onLog);
+      const r = replicas
+        ? await replicas.step(model, optimizer, micro, { lr, clipNorm: t.clipNorm })
+        : trainStep(model, optimizer, micro, { lr, clipNorm: t.clipNorm });
       trainTokens += stepTokens;
       if (!r.applied) {
         skippedSteps++;
@@ -520,6 +533,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       summary({ stoppedBy: 'error', error: message, steps: status?.steps ?? 0, epochs: status?.epochs ?? 0 }),
     );
   } finally {
+    await replicas?.close();
     optimizer?.dispose();
     model?.dispose();
   }
