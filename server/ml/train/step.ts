@@ -24,6 +24,26 @@ export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')));
 }
 
+/**
+ * One micro-batch: its mean loss (scalar), the gradients of `vars` (keyed by variable name) and the number of
+ * correctly predicted targets (int32 scalar). The caller owns (disposes) every returned tensor.
+ */
+export function microBatchGradients(
+  model: MlmModel,
+  batch: MlmBatch,
+  vars: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap; correct: tf.Scalar } {
+  const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
+  let correct: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const { loss, logits } = model.loss(batch, true);
+    correct = tf.keep(countCorrect(logits, labels));
+    return loss;
+  }, vars);
+  labels.dispose();
+  return { value, grads, correct: correct! };
+}
+
 /** Computes gradients (summed over micro-batches, divided by their number) and the global norm. */
 function gradients(
   model: MlmModel,
@@ -40,18 +60,11 @@ function gradients(
     return next;
   };
   for (const batch of batches) {
-    const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
-    let c: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const { loss, logits } = model.loss(batch, true);
-      c = tf.keep(countCorrect(logits, labels));
-      return loss;
-    }, vars);
-    labels.dispose();
+    const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
     lossSum = swap(lossSum, tf.add(lossSum, value));
     value.dispose();
-    correct = swap(correct, tf.add(correct, c!));
-    c!.dispose();
+    correct = swap(correct, tf.add(correct, c));
+    c.dispose();
     for (const n of names) {
       const g = grads[model.variables.get(n)!.name];
       if (!g) continue;

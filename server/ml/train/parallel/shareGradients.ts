@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmModel } from '../../types';
-import { countCorrect } from '../step';
+import { microBatchGradients } from '../step';
 import type { ParamLayout } from './layout';
 import type { SharePart } from './split';
 
@@ -27,17 +27,10 @@ export function shareGradients(
   let correct = 0;
   try {
     for (const { batch, weight } of parts) {
-      const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
-      let c: tf.Scalar | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const { loss, logits } = model.loss(batch, true);
-        c = tf.keep(countCorrect(logits, labels));
-        return loss;
-      }, vars);
-      labels.dispose();
+      const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
       lossSum += value.dataSync()[0] * weight;
-      correct += c!.dataSync()[0];
-      tf.dispose([value, c!]);
+      correct += c.dataSync()[0];
+      tf.dispose([value, c]);
       for (const s of layout.slots) {
         const g = grads[model.variables.get(s.name)!.name];
         if (!g) continue;
