@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** What every `mlm <command>` module exports. */
 export interface Command {
   /** e.g. "tokenizer train" — the words a user types after `mlm`. */
@@ -17,5 +19,17 @@ export class CliError extends Error {
   ) {
     super(message);
     this.name = 'CliError';
+  }
+}
+
+/** node:util's parseArgs; a bad or unknown option becomes a usage error (exit 2) followed by the usage text. */
+export function parseCliArgs<T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${usage}`, 2);
   }
 }

@@ -5,12 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
 import { fillMask } from '../../ml/infer/fillMask';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 import { formatFill } from './fill';
 import { resolveOrFail, trainAndReport } from './train';
 
@@ -94,9 +93,8 @@ export const demoCommand: Command = {
   summary: 'train the tiny model on the bundled sample corpus for ~2 minutes, then fill masks',
   usage: USAGE,
   async run(argv) {
-    let v;
-    try {
-      v = parseArgs({
+    const v = parseCliArgs(
+      {
         args: argv,
         options: {
           'time-budget': { type: 'string' },
@@ -106,10 +104,9 @@ export const demoCommand: Command = {
           seed: { type: 'string' },
         },
         strict: true,
-      }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-    }
+      },
+      USAGE,
+    ).values;
     const corpus = path.resolve(v.corpus ?? path.join(packageRoot(), 'test/fixtures/sample-corpus'));
     if (!fs.existsSync(corpus)) throw new CliError(`the demo corpus ${corpus} is missing: pass --corpus DIR`);
     const config = demoRunConfig({

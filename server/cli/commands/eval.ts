@@ -2,14 +2,13 @@
  * `mlm eval`: held-out metrics of a trained run on a corpus — loss, masked-token accuracy, perplexity —
  * with masks drawn from a fixed seed, so numbers compare across runs and machines.
  */
-import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
 import { CorpusReader } from '../../ml/corpus';
 import { ExampleBuilder } from '../../ml/data/examples';
 import { evalBatches, EVAL_MASK_SEED } from '../../ml/data/stream';
 import { evaluateBatches } from '../../ml/evaluate';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm eval --run DIR --corpus <dir|file|glob>... [--json] [--batch-size N] [--backend B]
 
@@ -28,9 +27,8 @@ export const evalCommand: Command = {
   summary: 'evaluate a trained run on a corpus (loss, masked-token accuracy, perplexity)',
   usage: USAGE,
   async run(argv) {
-    let v;
-    try {
-      v = parseArgs({
+    const v = parseCliArgs(
+      {
         args: argv,
         options: {
           run: { type: 'string' },
@@ -41,10 +39,9 @@ export const evalCommand: Command = {
         },
         strict: true,
         allowPositionals: false,
-      }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-    }
+      },
+      USAGE,
+    ).values;
     if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);
     if (!v.corpus?.length)
       throw new CliError(`no corpus given: pass --corpus <dir|file|glob>\n\n${USAGE}`, 2);

@@ -1,8 +1,7 @@
 /** `mlm export --run DIR --out HF_DIR [--force]`: a run's best (else newest) checkpoint as a Hugging Face folder. */
-import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { exportRun } from '../../ml/hf';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm export --run RUN_DIR|CHECKPOINT_DIR --out HF_DIR [--force]
 
@@ -18,17 +17,15 @@ export const exportCommand: Command = {
   summary: 'export a BERT run as a Hugging Face folder (BertForMaskedLM + tokenizer + model card)',
   usage: USAGE,
   async run(argv) {
-    let v;
-    try {
-      v = parseArgs({
+    const v = parseCliArgs(
+      {
         args: argv,
         options: { run: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
         strict: true,
         allowPositionals: false,
-      }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-    }
+      },
+      USAGE,
+    ).values;
     if (!v.run) throw new CliError(`missing --run RUN_DIR\n\n${USAGE}`, 2);
     if (!v.out) throw new CliError(`missing --out HF_DIR\n\n${USAGE}`, 2);
     let r;

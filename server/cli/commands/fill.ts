@@ -1,10 +1,9 @@
 /** `mlm fill`: the most likely tokens for each [MASK] of a text, from a trained run. */
-import { parseArgs } from 'node:util';
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
 import { fillMask } from '../../ml/infer/fillMask';
 import type { FillMaskResult, Tokenizer } from '../../ml/types';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm fill --run DIR "text with [MASK]"... [--top-k 5] [--json] [--backend B]
 
@@ -35,9 +34,8 @@ export const fillCommand: Command = {
   summary: 'fill the [MASK] tokens of a text with a trained run',
   usage: USAGE,
   async run(argv) {
-    let parsed;
-    try {
-      parsed = parseArgs({
+    const parsed = parseCliArgs(
+      {
         args: argv,
         options: {
           run: { type: 'string' },
@@ -47,10 +45,9 @@ export const fillCommand: Command = {
         },
         strict: true,
         allowPositionals: true,
-      });
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-    }
+      },
+      USAGE,
+    );
     const v = parsed.values;
     const texts = parsed.positionals;
     if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);

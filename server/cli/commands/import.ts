@@ -2,13 +2,12 @@
  * `mlm import --hf DIR --out RUN_DIR [--corpus P... [--add-words N]]`: a Hugging Face BERT folder becomes a run folder
  * (one checkpoint at step 0) that fill-mask, eval, export and `model.init` use.
  */
-import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { initBackend } from '../../ml/backend';
 import { CorpusReader, formatCorpusReport } from '../../ml/corpus';
 import { formatImportReport, importToRunDir } from '../../ml/hf';
 import { formatCoverageReport } from '../../ml/tokenizer';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm import --hf DIR --out RUN_DIR [--corpus P]... [--add-words N] [--min-frequency K] [--seed N]
 
@@ -26,8 +25,8 @@ into a new run folder RUN_DIR with one checkpoint (step 0). Then:
   --seed N            seeds the initialisation of missing head weights (default 0)`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
+  return parseCliArgs(
+    {
       args: argv,
       options: {
         hf: { type: 'string' },
@@ -39,10 +38,9 @@ function parse(argv: string[]) {
       },
       strict: true,
       allowPositionals: false,
-    }).values;
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-  }
+    },
+    USAGE,
+  ).values;
 }
 
 function intOption(value: string | undefined, name: string, dflt: number, min: number): number {

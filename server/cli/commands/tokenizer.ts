@@ -5,7 +5,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { parseArgs } from 'node:util';
 import { CorpusReader, formatCorpusReport, totalSkipped, type CorpusReport } from '../../ml/corpus';
 import {
   coverageReport,
@@ -14,7 +13,7 @@ import {
   trainWordPiece,
   type WordPieceTokenizer,
 } from '../../ml/tokenizer';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 import { ProgressBar } from '../progress';
 
 const TRAIN_USAGE = `usage: mlm tokenizer train --corpus <dir|file|glob>... --out DIR [options]
@@ -45,11 +44,7 @@ function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?:
   options: T,
   usage: string,
 ) {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${usage}`, 2);
-  }
+  return parseCliArgs({ args: argv, options, strict: true, allowPositionals: false }, usage).values;
 }
 
 function intOption(

@@ -1,10 +1,9 @@
 /** `mlm train`: trains a masked language model from a run config and/or flags, with a progress bar. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { mergeRunConfig, parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { runTraining, type RunSummary } from '../../ml/train/run';
-import { CliError, type Command } from '../command';
+import { CliError, type Command, parseCliArgs } from '../command';
 import { cliCallbacks, printSummary } from './trainReport';
 
 const USAGE = `usage: mlm train [--config FILE] [options]
@@ -125,12 +124,10 @@ export const trainCommand: Command = {
   summary: 'train a masked language model (BERT or BiGRU) on your text',
   usage: USAGE,
   async run(argv) {
-    let v;
-    try {
-      v = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-    } catch (err) {
-      throw new CliError(`${(err as Error).message}\n\n${USAGE}`, 2);
-    }
+    const v = parseCliArgs(
+      { args: argv, options: OPTIONS, strict: true, allowPositionals: false },
+      USAGE,
+    ).values;
     const cwd = process.cwd();
     if (v.init !== undefined && !fs.existsSync(v.init))
       throw new CliError(
