@@ -4,9 +4,9 @@
  * tied to the word embeddings, plus a bias) evaluated only at the prediction targets.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BertConfig, MlmBatch, MlmModel } from '../types';
+import type { BertConfig, MlmModel } from '../types';
 import { attention } from './attention';
-import { checkBatchShape, gelu, layerNorm, linear, sparseCrossEntropy } from './ops';
+import { gelu, layerNorm, linear } from './ops';
 import { ParamModel } from './paramModel';
 
 /** Names Hugging Face checkpoints may carry that this model does not use (ignored on load). */
@@ -139,35 +139,15 @@ export class BertMlm extends ParamModel implements MlmModel {
     return tf.add(logits, this.b('cls.predictions.bias'));
   }
 
-  logitsAt(
+  protected targetLogits(
     inputIds: Int32Array,
     attentionMask: Int32Array,
     batchSize: number,
     seqLen: number,
     positions: Int32Array,
+    training: boolean,
   ): tf.Tensor2D {
-    checkBatchShape(inputIds, attentionMask, batchSize, seqLen, positions, this.config.maxPositionEmbeddings);
-    return tf.tidy(() => {
-      const hidden = this.encode(inputIds, attentionMask, batchSize, seqLen, false);
-      return this.head(tf.gather(hidden, tf.tensor1d(positions, 'int32')));
-    });
-  }
-
-  loss(batch: MlmBatch, training: boolean): { loss: tf.Scalar; logits: tf.Tensor2D } {
-    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions, labels } = batch;
-    checkBatchShape(
-      inputIds,
-      attentionMask,
-      batchSize,
-      seqLen,
-      maskedPositions,
-      this.config.maxPositionEmbeddings,
-    );
-    if (labels.length !== maskedPositions.length) {
-      throw new Error(`the batch has ${labels.length} labels for ${maskedPositions.length} masked positions`);
-    }
     const hidden = this.encode(inputIds, attentionMask, batchSize, seqLen, training);
-    const logits = this.head(tf.gather(hidden, tf.tensor1d(maskedPositions, 'int32')));
-    return { loss: sparseCrossEntropy(logits, labels), logits };
+    return this.head(tf.gather(hidden, tf.tensor1d(positions, 'int32')));
   }
 }

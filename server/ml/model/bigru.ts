@@ -12,8 +12,7 @@
  * Padding (attentionMask 0) leaves the state unchanged, so the backward direction starts at the last real token.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BigruConfig, MlmBatch, MlmModel } from '../types';
-import { checkBatchShape, sparseCrossEntropy } from './ops';
+import type { BigruConfig, MlmModel } from '../types';
 import { ParamModel } from './paramModel';
 
 export class BigruMlm extends ParamModel implements MlmModel {
@@ -112,35 +111,14 @@ export class BigruMlm extends ParamModel implements MlmModel {
     return tf.add(tf.matMul(features, this.t<tf.Tensor2D>('cls.decoder.weight')), this.t('cls.decoder.bias'));
   }
 
-  logitsAt(
+  protected targetLogits(
     inputIds: Int32Array,
     attentionMask: Int32Array,
     batchSize: number,
     seqLen: number,
     positions: Int32Array,
+    training: boolean,
   ): tf.Tensor2D {
-    checkBatchShape(inputIds, attentionMask, batchSize, seqLen, positions, this.config.maxPositionEmbeddings);
-    return tf.tidy(() =>
-      this.decode(this.features(inputIds, attentionMask, batchSize, seqLen, positions, false)),
-    );
-  }
-
-  loss(batch: MlmBatch, training: boolean): { loss: tf.Scalar; logits: tf.Tensor2D } {
-    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions, labels } = batch;
-    checkBatchShape(
-      inputIds,
-      attentionMask,
-      batchSize,
-      seqLen,
-      maskedPositions,
-      this.config.maxPositionEmbeddings,
-    );
-    if (labels.length !== maskedPositions.length) {
-      throw new Error(`the batch has ${labels.length} labels for ${maskedPositions.length} masked positions`);
-    }
-    const logits = this.decode(
-      this.features(inputIds, attentionMask, batchSize, seqLen, maskedPositions, training),
-    );
-    return { loss: sparseCrossEntropy(logits, labels), logits };
+    return this.decode(this.features(inputIds, attentionMask, batchSize, seqLen, positions, training));
   }
 }
