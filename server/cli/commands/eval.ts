@@ -2,13 +2,12 @@
  * `mlm eval`: held-out metrics of a trained run on a corpus — loss, masked-token accuracy, perplexity —
  * with masks drawn from a fixed seed, so numbers compare across runs and machines.
  */
-import { initBackend, type BackendChoice } from '../../ml/backend';
-import { loadRunForInference } from '../../ml/checkpoint';
 import { CorpusReader } from '../../ml/corpus';
 import { ExampleBuilder } from '../../ml/data/examples';
 import { evalBatches, EVAL_MASK_SEED } from '../../ml/data/stream';
 import { evaluateBatches } from '../../ml/evaluate';
 import { CliError, type Command, parseCliArgs } from '../command';
+import { loadRunForCli } from '../loadRun';
 
 const USAGE = `usage: mlm eval --run DIR --corpus <dir|file|glob>... [--json] [--batch-size N] [--backend B]
 
@@ -45,14 +44,7 @@ export const evalCommand: Command = {
     if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);
     if (!v.corpus?.length)
       throw new CliError(`no corpus given: pass --corpus <dir|file|glob>\n\n${USAGE}`, 2);
-    await initBackend({ backend: (v.backend ?? 'auto') as BackendChoice });
-    let loaded;
-    try {
-      loaded = await loadRunForInference(v.run);
-    } catch (err) {
-      throw new CliError((err as Error).message);
-    }
-    const { model, tokenizer, config, step, checkpointDir } = loaded;
+    const { model, tokenizer, config, step, checkpointDir, runDir } = await loadRunForCli(v.run, v.backend);
     try {
       const batchSize = v['batch-size'] !== undefined ? Number(v['batch-size']) : config.training.batchSize;
       if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -80,7 +72,7 @@ export const evalCommand: Command = {
       const batches = evalBatches(examples, batchSize, config.data.masking, vocab, null);
       const r = evaluateBatches(model, batches);
       const result = {
-        run: loaded.runDir,
+        run: runDir,
         checkpoint: checkpointDir,
         step,
         files: reader.report.filesRead,

@@ -1,9 +1,8 @@
 /** `mlm fill`: the most likely tokens for each [MASK] of a text, from a trained run. */
-import { initBackend, type BackendChoice } from '../../ml/backend';
-import { loadRunForInference } from '../../ml/checkpoint';
 import { fillMask } from '../../ml/infer/fillMask';
 import type { FillMaskResult, Tokenizer } from '../../ml/types';
 import { CliError, type Command, parseCliArgs } from '../command';
+import { loadRunForCli } from '../loadRun';
 
 const USAGE = `usage: mlm fill --run DIR "text with [MASK]"... [--top-k 5] [--json] [--backend B]
 
@@ -59,14 +58,7 @@ export const fillCommand: Command = {
     const topK = v['top-k'] !== undefined ? Number(v['top-k']) : 5;
     if (!Number.isInteger(topK) || topK < 1)
       throw new CliError(`--top-k must be a positive integer, got "${v['top-k']}"`, 2);
-    await initBackend({ backend: (v.backend ?? 'auto') as BackendChoice });
-    let loaded;
-    try {
-      loaded = await loadRunForInference(v.run);
-    } catch (err) {
-      throw new CliError((err as Error).message);
-    }
-    const { model, tokenizer } = loaded;
+    const { model, tokenizer } = await loadRunForCli(v.run, v.backend);
     try {
       const out: string[] = [];
       for (const text of texts) {
