@@ -12,9 +12,9 @@ import {
   writeRunConfig,
   writeRunStatus,
   CHECKPOINT_MODEL_CONFIG,
+  emptyCheckpointState,
   type CheckpointState,
 } from '../checkpoint';
-import { emptyMaskCounts } from '../data/masking';
 import { toHfConfig } from '../model';
 import type { BertConfig } from '../types';
 import { coverageReport, type CoverageReport } from '../tokenizer';
@@ -108,24 +108,7 @@ export async function importToRunDir(
   writeRunConfig(runDir, parsed.config);
   await tokenizer.save(runDir);
   const now = new Date().toISOString();
-  const state: CheckpointState = {
-    format: 1,
-    step: 0,
-    epoch: 0,
-    position: { epoch: 0, index: 0 },
-    modelRng: null,
-    elapsedMs: 0,
-    trainTokens: 0,
-    maskCounts: emptyMaskCounts(),
-    skippedSteps: 0,
-    nonFiniteInRow: 0,
-    bestEvalLoss: null,
-    bestStep: null,
-    evalsWithoutImprovement: 0,
-    evalLoss: null,
-    evalAccuracy: null,
-    savedAt: now,
-  };
+  const state: CheckpointState = { ...emptyCheckpointState(), savedAt: now };
   const saved = saveCheckpoint(runDir, {
     state,
     weights,
