@@ -23,6 +23,16 @@ export class StatusRecorder {
     })();
   }
 
+  /** A position in the sequence, for since(). */
+  mark(): number {
+    return this.seen.length;
+  }
+
+  /** The distinct texts seen after mark(), oldest first. */
+  since(mark: number): string[] {
+    return this.seen.slice(mark);
+  }
+
   /** Stops sampling, takes one last sample (the state the caller just waited for) and returns the texts. */
   async stop(): Promise<string[]> {
     this.running = false;

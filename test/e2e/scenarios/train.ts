@@ -73,15 +73,28 @@ export const trainFromPalette: Scenario = {
       const early = await loss.screenshot();
       await shot('paused, loss chart has points');
 
-      // Resume: training goes on past the last step reached before the pause took hold.
+      // Resume: training goes on past the last step reached before the pause took hold. The fixture run is
+      // short, so on a fast machine it can reach its end between two samples of the status item: progress is
+      // any status text seen since Resume with a later step, or the run panel saying it completed later.
       const lastPaused = stepOf(await statusText(item)) ?? pausedStep ?? 0;
+      const mark = recorder.mark();
       await web.locator(ids.dashboard.resume).click();
       await until(
-        () => statusText(item),
-        (t) => ids.status.training.test(t) && (stepOf(t) ?? -1) > lastPaused,
+        async () => [...recorder.since(mark), await statusText(item), await textOf(detail)],
+        (texts) =>
+          texts.some(
+            (t) =>
+              (ids.status.training.test(t) || /^completed at step \d+/.test(t)) &&
+              (stepOf(t) ?? -1) > lastPaused,
+          ),
         60_000,
         `steps beyond ${lastPaused} after Resume`,
-        { fail: (t) => (t && ids.status.failed.test(t) ? `the run failed: ${t}` : undefined) },
+        {
+          fail: (texts) => {
+            const failed = texts?.find((t) => ids.status.failed.test(t));
+            return failed ? `the run failed: ${failed}` : undefined;
+          },
+        },
       );
       note(`resumed: ${await statusText(item)}`);
       await shot('resumed');
