@@ -63,15 +63,20 @@ export class Backend {
     this.status = new StatusStore((s) => this.emit((l) => l.status(s)));
     this.metrics = new MetricsBatcher((p) => this.emit((l) => l.metrics(p)));
     const workerBackend = { backend: this.env.backend };
+    const trace = this.env.traceFillMask ? (m: string): void => this.log('info', m) : undefined;
     this.inference = new InferenceHost(() => ({ ...workerBackend, threads: 1 }), {
       backend: (b) => this.onWorkerBackend(b),
       log: (level, message) => this.log(level, message),
+      fillBatch: trace
+        ? (b) => trace(`fill-mask worker batch #${b.id}: ${b.texts} texts, ${b.dropped} cancelled dropped`)
+        : undefined,
     });
     this.model = new FillMaskModel(this.inference, {
       status: (patch) => this.status.update(patch),
       log: (level, message) => this.log(level, message),
       root: () => this.root,
       maskToken: () => this.settings.hover.maskToken,
+      trace,
     });
     this.runs = new RunManager(
       {

@@ -5,6 +5,7 @@
  *   MLM_NVIDIA_SMI_BACKOFF_MS   first back-off after a failed nvidia-smi, default 10000 (doubles, max 5 min)
  *   MLM_GPU_POLL_MS             telemetry period overriding mlm.telemetry.gpuPollSeconds
  *   MLM_CORPUS_STABILITY_MS     how long a changed file must be stable before it is indexed, default 300
+ *   MLM_TRACE_FILL_MASK         1 = log every fill-mask answer (cache hit or computed) and every worker batch
  */
 export interface BackendEnv {
   backend: string;
@@ -13,6 +14,7 @@ export interface BackendEnv {
   gpuPollMs?: number;
   stabilityMs: number;
   maxFileBytes: number;
+  traceFillMask: boolean;
 }
 
 function num(name: string, min: number): number | undefined {
@@ -30,5 +32,6 @@ export function backendEnv(): BackendEnv {
     gpuPollMs: num('MLM_GPU_POLL_MS', 20),
     stabilityMs: num('MLM_CORPUS_STABILITY_MS', 0) ?? 300,
     maxFileBytes: 10 * 1024 * 1024,
+    traceFillMask: process.env.MLM_TRACE_FILL_MASK === '1',
   };
 }

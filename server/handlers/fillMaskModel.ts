@@ -1,7 +1,7 @@
 /**
  * The model hovers and mlm/fillMask use: which checkpoint is loaded in the inference worker, when to reload it
  * (coalesced, and at most every RELOAD_INTERVAL_MS for a training run's checkpoints), and fill-mask calls with
- * errors mapped to MlmErrorCodes.
+ * errors mapped to MlmErrorCodes, answered from a cache per model generation when the same input comes again.
  */
 import path from 'node:path';
 import { MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
@@ -9,10 +9,14 @@ import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/infe
 import type { LoadedModelInfo, ServerStatus } from '../../protocol/status';
 import { InferenceError, type InferenceHost } from '../worker/inferenceHost';
 import type { LoadedModel } from '../worker/messages';
+import { FillMaskCache, fillCacheKey, type FillCacheKey, type FillCacheStats } from './fillMaskCache';
 import { MlmError } from './mlmError';
 
 /** Minimum time between two reloads of the fill-mask model from a training run's checkpoints. */
 export const RELOAD_INTERVAL_MS = 2000;
+
+/** Fill-mask answers kept (hovers and mlm/fillMask together), least recently used dropped first. */
+export const FILL_CACHE_ENTRIES = 256;
 
 export interface FillMaskModelHooks {
   status(patch: Partial<ServerStatus>): void;
@@ -20,12 +24,32 @@ export interface FillMaskModelHooks {
   /** Relative paths resolve against the workspace root. */
   root(): string | null;
   maskToken(): string;
+  /** One line per fill-mask answer (cache hit or computed), when tracing is on (MLM_TRACE_FILL_MASK). */
+  trace?(message: string): void;
+}
+
+/** The document version and text window a hover's fill-mask answer belongs to. */
+export interface FillScope {
+  uri: string;
+  version: number;
+  /** Where the window text starts in the document. */
+  start: number;
+  /** False once the document has moved on from `version`. */
+  isCurrent(): boolean;
 }
 
 export class FillMaskModel {
   private queued: { dir: string; source: LoadedModelInfo['source'] } | undefined;
   private loading = false;
   private lastLoadAt = 0;
+  private readonly cache = new FillMaskCache<FillMaskRequest.Result>(FILL_CACHE_ENTRIES);
+  private readonly running = new Map<
+    string,
+    {
+      promise: Promise<{ result: FillMaskRequest.Result; generation: number }>;
+      callers: Array<() => boolean>;
+    }
+  >();
 
   constructor(
     private readonly inference: InferenceHost,
@@ -82,9 +106,25 @@ export class FillMaskModel {
     }
   }
 
+  /** Forgets the cached answers of a document (it changed or closed). */
+  forgetDocument(uri: string): void {
+    this.cache.forgetDocument(uri);
+  }
+
+  get cacheStats(): FillCacheStats {
+    return this.cache.stats;
+  }
+
+  /**
+   * Fill-mask through the cache: the same input (same document version and window for a hover) with the same model
+   * generation is answered without the worker, and a request identical to one still running waits for that one.
+   * `doc` scopes a hover's entry to its document version; `doc.isCurrent()` false when the answer arrives (the
+   * document changed meanwhile) → the answer is returned but not cached.
+   */
   async fill(
     params: { text: string; topK: number; targets?: string[]; maskToken?: string },
     isCancelled: () => boolean,
+    doc?: FillScope,
   ): Promise<FillMaskRequest.Result> {
     if (!this.inference.model) {
       throw new MlmError(
@@ -92,20 +132,56 @@ export class FillMaskModel {
         'no model is loaded: run MLM: Train MLM or MLM: Load Checkpoint first',
       );
     }
+    const key: FillCacheKey = {
+      doc: doc && { uri: doc.uri, version: doc.version, start: doc.start },
+      text: params.text,
+      topK: params.topK,
+      targets: params.targets,
+      maskToken: params.maskToken ?? this.hooks.maskToken(),
+    };
+    const what = doc ? `hover ${doc.uri} v${doc.version} @${doc.start}` : 'mlm/fillMask';
+    const hit = this.cache.get(key, this.inference.generation);
+    if (hit) {
+      this.hooks.trace?.(`fill-mask cache hit: ${what}`);
+      return hit;
+    }
+    const k = fillCacheKey(key);
+    let run = this.running.get(k);
+    const joined = run !== undefined;
+    if (run) run.callers.push(isCancelled);
+    else {
+      const callers = [isCancelled];
+      // Cancelled only when every caller waiting on it has cancelled.
+      const promise = this.compute(key, () => callers.every((c) => c()));
+      run = { promise, callers };
+      this.running.set(k, run);
+      const done = (): void => void this.running.delete(k);
+      promise.then(done, done);
+    }
+    const { result, generation } = await run.promise;
+    this.hooks.trace?.(`fill-mask computed: ${what}${joined ? ' (joined a running request)' : ''}`);
+    if (generation === this.inference.generation && (doc?.isCurrent() ?? true)) {
+      this.cache.set(key, generation, result);
+    }
+    return result;
+  }
+
+  private async compute(
+    key: FillCacheKey,
+    isCancelled: () => boolean,
+  ): Promise<{ result: FillMaskRequest.Result; generation: number }> {
     try {
       const r = await this.inference.fill(
-        {
-          text: params.text,
-          topK: params.topK,
-          targets: params.targets,
-          maskToken: params.maskToken ?? this.hooks.maskToken(),
-        },
+        { text: key.text, topK: key.topK, targets: key.targets, maskToken: key.maskToken },
         isCancelled,
       );
       return {
-        masks: r.masks,
-        model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
-        elapsedMs: r.elapsedMs,
+        result: {
+          masks: r.masks,
+          model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
+          elapsedMs: r.elapsedMs,
+        },
+        generation: r.generation,
       };
     } catch (err) {
       if (err instanceof InferenceError) {

@@ -1,7 +1,8 @@
 /**
  * textDocument/hover on a mask token: the top-k predictions for that mask as a markdown table with replace
  * links. The model sees the whole paragraph, so several masks in one sentence are predicted together. No model
- * → an explanatory hover (not an error); anything else that fails → no hover (logged).
+ * → an explanatory hover (not an error); anything else that fails → no hover (logged). Answers are cached per
+ * document version and text window (FillMaskModel), so hovering the same mask again does not run the model.
  */
 import {
   LSPErrorCodes,
@@ -25,6 +26,9 @@ export function registerHover(
   documents: TextDocuments<TextDocument>,
   backend: Backend,
 ): void {
+  // Cached answers are per document version: an edited or closed document's entries are of no further use.
+  documents.onDidChangeContent((e) => backend.model.forgetDocument(e.document.uri));
+  documents.onDidClose((e) => backend.model.forgetDocument(e.document.uri));
   connection.onHover(async (params, token): Promise<Hover | null> => {
     const s = backend.settings.hover;
     const doc = documents.get(params.textDocument.uri);
@@ -40,10 +44,14 @@ export function registerHover(
     }
     const ctx = maskContext(text, mask);
     try {
+      const { uri, version } = doc;
       const r = await backend.model.fill(
         { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
         () => token.isCancellationRequested,
+        { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
       );
+      // Cancelled while it ran (or while waiting on an identical request): the answer is cached, not sent.
+      if (token.isCancellationRequested) throw new InferenceCancelled('cancelled');
       const hit = r.masks.find((m) => m.offset[0] === ctx.mask[0]);
       if (!hit) return null;
       const label = `${r.model.runId ?? r.model.dir}${r.model.step === undefined ? '' : `, step ${r.model.step}`}`;

@@ -34,7 +34,9 @@ export function registerInference(connection: Connection, backend: Backend): voi
     FillMaskRequest.type,
     guarded(async (params, token) => {
       try {
-        return await backend.model.fill(checkFillMaskParams(params), () => token.isCancellationRequested);
+        const r = await backend.model.fill(checkFillMaskParams(params), () => token.isCancellationRequested);
+        if (token.isCancellationRequested) throw new InferenceCancelled('cancelled');
+        return r;
       } catch (err) {
         if (err instanceof InferenceCancelled)
           throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');

@@ -1,15 +1,20 @@
 /**
- * Main-thread handle of the inference worker. Requests wait in a queue here and go to the worker one at a time,
- * so a request cancelled while waiting (a hover the user moved away from) never costs model time. If the worker
- * dies it is restarted on the next request and the last model is loaded again.
+ * Main-thread handle of the inference worker. Requests wait in a queue here and the worker gets one message at a
+ * time, so a request cancelled while waiting (a hover the user moved away from) never costs model time. Fills that
+ * queue up while the worker is busy go to it together as one `fillBatch` (cancelled ones dropped first) and each
+ * caller gets its own answer. If the worker dies it is restarted on the next request and the last model is loaded
+ * again. `generation` counts model changes (every load, every worker restart), so answers can be cached per model.
  */
 import { Worker } from 'node:worker_threads';
 import type { TfMemory } from '../../protocol/status';
 import type {
+  FillAnswer,
+  FillParams,
   FromInference,
   InferenceRequest,
   InferenceResult,
   LoadedModel,
+  ToInference,
   WorkerBackend,
   WorkerData,
 } from './messages';
@@ -27,34 +32,70 @@ export class InferenceError extends Error {
 /** Thrown for a request whose caller cancelled it before the worker started on it. */
 export class InferenceCancelled extends Error {}
 
+/** At most this many fills go to the worker in one message (a load waiting behind them is not starved). */
+export const MAX_FILL_BATCH = 16;
+
+/** Replies that leave the worker's model as it was; any other reply starts a new model generation. */
+const READ_ONLY = new Set<InferenceResult['type']>(['fill', 'fillBatch', 'memory']);
+
+/** A fill's answer and the model generation that computed it. */
+export type FillResult = { type: 'fill' } & FillAnswer & { generation: number };
+
 interface Pending {
   request: InferenceRequest;
   isCancelled: () => boolean;
-  resolve(r: InferenceResult): void;
+  resolve(r: { result: InferenceResult; generation: number }): void;
   reject(e: Error): void;
+}
+
+/** What one message to the worker carries: one request, or the fills of a batch in item order. */
+interface InFlight {
+  id: number;
+  items: Pending[];
+  batch: boolean;
+  generation: number;
+}
+
+/** The part of node's Worker the host uses (tests pass a fake). */
+export interface InferenceWorker {
+  postMessage(m: ToInference): void;
+  terminate(): Promise<unknown>;
+  on(event: 'message', listener: (m: FromInference) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
 }
 
 export interface InferenceHostEvents {
   backend(b: WorkerBackend): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** A fill batch went to the worker: its texts and the cancelled requests dropped from it. */
+  fillBatch?(b: { id: number; texts: number; dropped: number }): void;
 }
 
 export class InferenceHost {
-  private worker: Worker | undefined;
+  private worker: InferenceWorker | undefined;
   private readonly queue: Pending[] = [];
-  private inFlight: (Pending & { id: number }) | undefined;
+  private inFlight: InFlight | undefined;
   private nextId = 1;
   private lastModel: LoadedModel | undefined;
   private lastMemory: TfMemory | undefined;
   private disposed = false;
+  private modelGeneration = 0;
 
   constructor(
     private readonly data: () => Omit<WorkerData, 'role'>,
     private readonly events: InferenceHostEvents,
+    private readonly createWorker: (data: WorkerData) => InferenceWorker = (workerData) =>
+      new Worker(workerScript(), { workerData }),
   ) {}
 
   get model(): LoadedModel | undefined {
     return this.lastModel;
+  }
+
+  /** Increments whenever the worker's model may have changed (a load answered, the worker exited). */
+  get generation(): number {
+    return this.modelGeneration;
   }
 
   /** Starts the worker (and its TF.js backend) ahead of the first request; resolves once its backend is up. */
@@ -72,13 +113,10 @@ export class InferenceHost {
     return r.model;
   }
 
-  async fill(
-    req: Omit<Extract<InferenceRequest, { type: 'fill' }>, 'type'>,
-    isCancelled: () => boolean = () => false,
-  ): Promise<Extract<InferenceResult, { type: 'fill' }>> {
-    const r = await this.request({ type: 'fill', ...req }, isCancelled);
-    if (r.type !== 'fill') throw new Error(`inference worker answered ${r.type} to fill`);
-    return r;
+  async fill(req: FillParams, isCancelled: () => boolean = () => false): Promise<FillResult> {
+    const { result, generation } = await this.enqueue({ type: 'fill', ...req }, isCancelled);
+    if (result.type !== 'fill') throw new Error(`inference worker answered ${result.type} to fill`);
+    return { ...result, generation };
   }
 
   /** Last known TF.js memory of the worker; asks for a fresh value (never queued behind more than one request). */
@@ -92,7 +130,17 @@ export class InferenceHost {
     return this.lastMemory;
   }
 
-  request(request: InferenceRequest, isCancelled: () => boolean = () => false): Promise<InferenceResult> {
+  async request(
+    request: InferenceRequest,
+    isCancelled: () => boolean = () => false,
+  ): Promise<InferenceResult> {
+    return (await this.enqueue(request, isCancelled)).result;
+  }
+
+  private enqueue(
+    request: InferenceRequest,
+    isCancelled: () => boolean,
+  ): Promise<{ result: InferenceResult; generation: number }> {
     if (this.disposed) return Promise.reject(new InferenceError('the backend is shutting down'));
     return new Promise((resolve, reject) => {
       const pending = { request, isCancelled, resolve, reject };
@@ -113,47 +161,98 @@ export class InferenceHost {
     if (w) await w.terminate();
   }
 
-  private pump(): void {
-    if (this.inFlight) return;
-    let next = this.queue.shift();
-    while (next && next.isCancelled()) {
-      next.reject(new InferenceCancelled('cancelled'));
-      next = this.queue.shift();
+  /** The next message: every waiting fill (up to MAX_FILL_BATCH, cancelled ones dropped), else one request. */
+  private takeNext(): { items: Pending[]; batch: boolean; dropped: number } | undefined {
+    let dropped = 0;
+    const live = (p: Pending): boolean => {
+      if (!p.isCancelled()) return true;
+      p.reject(new InferenceCancelled('cancelled'));
+      dropped++;
+      return false;
+    };
+    while (this.queue.length) {
+      if (this.queue[0].request.type !== 'fill') {
+        const next = this.queue.shift()!;
+        if (live(next)) return { items: [next], batch: false, dropped };
+        continue;
+      }
+      // Fills sit at the front of the queue (see enqueue).
+      const items: Pending[] = [];
+      while (items.length < MAX_FILL_BATCH && this.queue[0]?.request.type === 'fill') {
+        const p = this.queue.shift()!;
+        if (live(p)) items.push(p);
+      }
+      if (items.length) return { items, batch: true, dropped };
     }
-    if (!next) return;
-    const worker = this.ensureWorker();
-    this.inFlight = { ...next, id: this.nextId++ };
-    worker.postMessage({ id: this.inFlight.id, request: next.request });
+    return undefined;
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(workerScript(), {
-      workerData: { ...this.data(), role: 'infer' } satisfies WorkerData,
+  private pump(): void {
+    if (this.inFlight) return;
+    const next = this.takeNext();
+    if (!next) return;
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    this.inFlight = { id, items: next.items, batch: next.batch, generation: this.modelGeneration };
+    if (next.batch) {
+      const items = next.items.map((p) => {
+        const { type: _type, ...params } = p.request as Extract<InferenceRequest, { type: 'fill' }>;
+        return params;
+      });
+      this.events.fillBatch?.({ id, texts: items.length, dropped: next.dropped });
+      worker.postMessage({ id, request: { type: 'fillBatch', items } });
+    } else worker.postMessage({ id, request: next.items[0].request });
+  }
+
+  private settle(f: InFlight, m: Extract<FromInference, { type: 'reply' }>): void {
+    if (!m.ok) {
+      for (const p of f.items) p.reject(new InferenceError(m.message, m.code));
+      return;
+    }
+    const generation = f.generation;
+    if (!f.batch) {
+      f.items[0].resolve({ result: m.result, generation });
+      return;
+    }
+    const results = m.result.type === 'fillBatch' ? m.result.results : [];
+    f.items.forEach((p, i) => {
+      const r = results[i];
+      if (!r)
+        p.reject(new Error(`inference worker answered ${m.result.type} to a batch of ${f.items.length}`));
+      else if (r.ok) p.resolve({ result: { type: 'fill', ...r.result }, generation });
+      else p.reject(new InferenceError(r.message, r.code));
     });
+  }
+
+  private ensureWorker(): InferenceWorker {
+    if (this.worker) return this.worker;
+    const w = this.createWorker({ ...this.data(), role: 'infer' });
     this.worker = w;
     w.on('message', (m: FromInference) => {
       if (m.type === 'ready') {
         for (const r of this.readyWaiters?.splice(0) ?? []) r();
         return this.events.backend(m.backend);
       }
-      const p = this.inFlight;
-      if (!p || p.id !== m.id) return;
+      const f = this.inFlight;
+      if (!f || f.id !== m.id) return;
       this.inFlight = undefined;
-      if (m.ok) p.resolve(m.result);
-      else p.reject(new InferenceError(m.message, m.code));
+      // A load (or any other request that is not a fill or a memory query) may change the weights later fills see.
+      if (m.ok && !READ_ONLY.has(m.result.type)) this.modelGeneration++;
+      this.settle(f, m);
       this.pump();
     });
     w.on('error', (err) => this.events.log('error', `inference worker crashed: ${err.stack ?? err.message}`));
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = undefined;
+      this.modelGeneration++;
       for (const r of this.readyWaiters?.splice(0) ?? []) r();
-      const p = this.inFlight;
+      const f = this.inFlight;
       this.inFlight = undefined;
-      p?.reject(
-        new InferenceError(`the inference worker exited (code ${code}); it restarts on the next request`),
+      const err = new InferenceError(
+        `the inference worker exited (code ${code}); it restarts on the next request`,
       );
+      for (const p of f?.items ?? []) p.reject(err);
       if (this.disposed) return;
       const model = this.lastModel;
       if (model) {

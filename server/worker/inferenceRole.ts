@@ -1,6 +1,7 @@
 /**
  * The inference worker: its own TF.js backend and the one model fill-mask and hovers use. Requests are handled
- * strictly one after another (a load never races a fill); the main thread keeps at most one fill in flight.
+ * strictly one after another (a load never races a fill); the main thread keeps at most one message in flight, and
+ * fills that queued meanwhile arrive together as one fillBatch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
@@ -11,6 +12,9 @@ import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference } from '../ml/checkpoint';
 import { fillMask } from '../ml/infer/fillMask';
 import type {
+  FillAnswer,
+  FillOutcome,
+  FillParams,
   FromInference,
   InferenceRequest,
   InferenceResult,
@@ -71,6 +75,30 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
     });
   });
 
+  function fill(r: FillParams): FillAnswer {
+    if (!current) {
+      throw new CodedError(
+        'no model is loaded: train a run or load a checkpoint first',
+        MlmErrorCodes.NoModel,
+      );
+    }
+    const t0 = performance.now();
+    const { model, tokenizer } = current.loaded;
+    const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
+    if (!sub.masks.length) {
+      throw new CodedError(
+        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
+        MlmErrorCodes.InvalidParams,
+      );
+    }
+    const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+    const masks: MaskResult[] = sub.masks.map((offset, i) => ({
+      offset,
+      predictions: (perMask[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
+    }));
+    return { masks, model: current.info, elapsedMs: performance.now() - t0 };
+  }
+
   async function handle(r: InferenceRequest): Promise<InferenceResult> {
     switch (r.type) {
       case 'load': {
@@ -80,32 +108,24 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         previous?.loaded.model.dispose();
         return { type: 'load', model: current.info };
       }
-      case 'fill': {
-        if (!current) {
-          throw new CodedError(
-            'no model is loaded: train a run or load a checkpoint first',
-            MlmErrorCodes.NoModel,
-          );
-        }
-        const t0 = performance.now();
-        const { model, tokenizer } = current.loaded;
-        const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
-        if (!sub.masks.length) {
-          throw new CodedError(
-            `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
-            MlmErrorCodes.InvalidParams,
-          );
-        }
-        const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
-        const masks: MaskResult[] = sub.masks.map((offset, i) => ({
-          offset,
-          predictions: (perMask[i] ?? []).map((p) => ({
-            ...p,
-            sequence: sub.restore(p.sequence),
-          })),
-        }));
-        return { type: 'fill', masks, model: current.info, elapsedMs: performance.now() - t0 };
-      }
+      case 'fill':
+        return { type: 'fill', ...fill(r) };
+      case 'fillBatch':
+        // One fillMask call per text, in order; an item's failure (no mask, unknown target) is its own answer.
+        return {
+          type: 'fillBatch',
+          results: r.items.map((item): FillOutcome => {
+            try {
+              return { ok: true, result: fill(item) };
+            } catch (err) {
+              return {
+                ok: false,
+                message: err instanceof Error ? err.message : String(err),
+                code: err instanceof CodedError ? err.code : undefined,
+              };
+            }
+          }),
+        };
       case 'memory': {
         const mem = tf.memory();
         return {

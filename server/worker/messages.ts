@@ -85,12 +85,32 @@ export interface LoadedModel {
 export type InferenceRequest =
   /** Load the model of a checkpoint or run directory (replaces the current one once loaded). */
   | { type: 'load'; dir: string }
-  | { type: 'fill'; text: string; topK: number; targets?: string[]; maskToken: string }
+  | ({ type: 'fill' } & FillParams)
+  /** Several fills in one message (hovers that queued while the worker was busy): each answered on its own. */
+  | { type: 'fillBatch'; items: FillParams[] }
   | { type: 'memory' };
+
+/** One fill-mask request; maskToken is the user's notation (mapped onto the tokenizer's own in the worker). */
+export interface FillParams {
+  text: string;
+  topK: number;
+  targets?: string[];
+  maskToken: string;
+}
+
+export interface FillAnswer {
+  masks: MaskResult[];
+  model: LoadedModel;
+  elapsedMs: number;
+}
+
+/** The outcome of one item of a fillBatch, in item order (one failing item does not fail the others). */
+export type FillOutcome = { ok: true; result: FillAnswer } | { ok: false; message: string; code?: number };
 
 export type InferenceResult =
   | { type: 'load'; model: LoadedModel }
-  | { type: 'fill'; masks: MaskResult[]; model: LoadedModel; elapsedMs: number }
+  | ({ type: 'fill' } & FillAnswer)
+  | { type: 'fillBatch'; results: FillOutcome[] }
   | { type: 'memory'; memory: TfMemory };
 
 export type ToInference = { id: number; request: InferenceRequest };
