@@ -93,7 +93,11 @@ async function profileOne(
       fn();
     });
     const wall = performance.now() - t0;
-    const ks = info.kernels as unknown as ProfiledKernel[];
+    // Only registered kernels: tf.profile also lists op wrappers (tf.fused.matMul's "fusedMatMul__op",
+    // customGrad's "unnamed scope", …) whose time contains their inner kernels' and would count it twice.
+    const ks = (info.kernels as unknown as ProfiledKernel[]).filter(
+      (k) => tf.getKernel(k.name, tf.getBackend()) !== undefined,
+    );
     runs.push(ks);
     outsides.push(Math.max(0, wall - totals(ks, () => 'all')[0].ms));
   }

@@ -51,16 +51,16 @@ interface Data {
   memoryOffset: number;
 }
 
-function data(backend: WasmBackend, t: tf.TensorInfo): Data {
+export function data(backend: WasmBackend, t: tf.TensorInfo): Data {
   return backend.dataIdMap.get(t.dataId) as unknown as Data;
 }
 
 /** A tensor id over existing heap memory (no allocation); release with dropView. */
-function view(backend: WasmBackend, memoryOffset: number, shape: number[]): tf.TensorInfo {
+export function view(backend: WasmBackend, memoryOffset: number, shape: number[]): tf.TensorInfo {
   return backend.makeOutput(shape, 'float32', memoryOffset);
 }
 
-function dropView(backend: WasmBackend, t: tf.TensorInfo): void {
+export function dropView(backend: WasmBackend, t: tf.TensorInfo): void {
   const d = data(backend, t);
   (backend.wasm as unknown as { tfjs: { disposeData(id: number): void } }).tfjs.disposeData(d.id);
   backend.dataIdMap.delete(t.dataId);
@@ -69,7 +69,7 @@ function dropView(backend: WasmBackend, t: tf.TensorInfo): void {
 const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
 
 /** out[1, m, n] = a[1, m, k] · b[1, k, n], all contiguous, on XNNPACK. */
-function product(
+export function product(
   backend: WasmBackend,
   a: tf.TensorInfo,
   b: tf.TensorInfo,

@@ -3,9 +3,12 @@
  * faster replacements of slow stock ones. Each is unit-tested against the cpu backend (forward and gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { optimizerKernels } from './adamw';
+import { SELF_ATTENTION, selfAttentionConfig } from './attention';
 import { batchMatMulConfig } from './batchMatMul';
 import { identityConfig } from './identity';
 import { layerNormKernels } from './layerNorm';
+import { makeGatherConfig, makeSliceConfig, makeUnpackConfig } from './sliceGather';
 import { makeSumConfig } from './sum';
 import { transposeConfig } from './transpose';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
@@ -24,6 +27,10 @@ export function registerWasmKernels(): void {
     transposeConfig, // tiled JavaScript transpose
     makeSumConfig(tf.getKernel(tf.Sum, 'wasm')), // leading/trailing-axes sums without a transpose
     identityConfig, // shares memory instead of copying (the engine clones every tensor saved for backward)
+    selfAttentionConfig, // inference self-attention core in one launch
+    makeSliceConfig(tf.getKernel(tf.Slice, 'wasm')), // contiguous slices as one heap copy
+    makeGatherConfig(tf.getKernel(tf.GatherV2, 'wasm')), // axis-0 gathers as row copies
+    makeUnpackConfig(tf.getKernel(tf.Unpack, 'wasm')), // leading-axis unstack as heap copies
   ];
   for (const k of kernels) {
     if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
@@ -34,16 +41,28 @@ export function registerWasmKernels(): void {
 
 /** Names of the kernels we register for wasm (for doctor and tests). */
 export function customWasmKernelNames(): string[] {
-  return registered ?? [tf.UnsortedSegmentSum, tf.BatchMatMul, tf.Transpose, tf.Sum, tf.Identity];
+  return (
+    registered ?? [
+      tf.UnsortedSegmentSum,
+      tf.BatchMatMul,
+      tf.Transpose,
+      tf.Sum,
+      tf.Identity,
+      SELF_ATTENTION,
+      tf.Slice,
+      tf.GatherV2,
+      tf.Unpack,
+    ]
+  );
 }
 
 let fusedRegistered = false;
 
-/** Registers our fused kernels (LayerNorm) for the wasm and cpu backends; idempotent. */
+/** Registers our fused kernels (LayerNorm, AdamW, gradient norm) for the wasm and cpu backends; idempotent. */
 export function registerFusedKernels(): void {
   if (fusedRegistered) return;
   fusedRegistered = true;
-  for (const k of layerNormKernels) {
+  for (const k of [...layerNormKernels, ...optimizerKernels]) {
     if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
     tf.registerKernel(k);
   }

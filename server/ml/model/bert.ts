@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertConfig, MlmModel } from '../types';
 import { attention } from './attention';
-import { gelu, layerNorm, linear } from './ops';
+import { gelu, layerNorm } from './ops';
 import { ParamModel } from './paramModel';
 
 /** Names Hugging Face checkpoints may carry that this model does not use (ignored on load). */
@@ -16,8 +16,15 @@ export const BERT_IGNORED_ON_LOAD = [
   'bert.embeddings.position_ids',
 ];
 
+/** x [n, in] · w [in, out] + b [out] → [n, out], one fused kernel (bias added inside the product). */
+function denseBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
+}
+
 export class BertMlm extends ParamModel implements MlmModel {
   readonly config: BertConfig;
+  /** Per layer, the fused Q|K|V projection used while no gradient is recorded (see qkvProjection). */
+  private readonly qkvCache: Array<{ keys: tf.DataId[]; w: tf.Tensor2D; b: tf.Tensor1D } | undefined> = [];
   /** Position ids 0..maxPositions-1 are implicit: the first seqLen rows of the position table. */
 
   constructor(config: BertConfig, seed: number) {
@@ -72,20 +79,73 @@ export class BertMlm extends ParamModel implements MlmModel {
     return this.params.get(name) as tf.Tensor as tf.Tensor1D;
   }
 
+  /** x [n, in] · W + b → [n, out] as one fused kernel (the bias is added inside the product). */
   private dense(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    return linear(x, this.w(`${prefix}.weight`), this.b(`${prefix}.bias`));
+    return denseBias(x, this.w(`${prefix}.weight`), this.b(`${prefix}.bias`));
   }
 
   private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
     return layerNorm(x, this.b(`${prefix}.weight`), this.b(`${prefix}.bias`), this.config.layerNormEps);
   }
 
-  /** Final hidden states [batch * seqLen, hidden]. */
+  /**
+   * Layer i's query, key and value projections as one: weight [h, 3h], bias [3h], query columns scaled by
+   * 1/√headDim (exact for the usual power-of-two head sizes). While gradients are recorded it is concatenated
+   * from the three HF-named parameters (so their gradients flow back); otherwise it is cached, keyed by the
+   * parameters' data, and rebuilt when any of them changes (a training step or a checkpoint load); the
+   * first training step after an evaluation frees it.
+   */
+  private qkvProjection(i: number): { w: tf.Tensor2D; b: tf.Tensor1D } {
+    const l = `bert.encoder.layer.${i}.attention.self`;
+    const parts = ['query', 'key', 'value'].flatMap((p) => [
+      this.w(`${l}.${p}.weight`),
+      this.b(`${l}.${p}.bias`),
+    ]);
+    const build = (): { w: tf.Tensor2D; b: tf.Tensor1D } => {
+      const scale = 1 / Math.sqrt(this.config.hiddenSize / this.config.numAttentionHeads);
+      const [wq, bq, wk, bk, wv, bv] = parts;
+      return {
+        w: tf.concat([tf.mul(wq, scale), wk, wv], 1) as tf.Tensor2D, // [h, 3h]
+        b: tf.concat([tf.mul(bq, scale), bk, bv]) as tf.Tensor1D, // [3h]
+      };
+    };
+    if (tf.engine().isTapeOn()) {
+      this.clearQkvCache(); // training: the weights are about to change; free the copies
+      return build();
+    }
+    const keys = parts.map((t) => t.dataId);
+    const hit = this.qkvCache[i];
+    if (hit && hit.keys.every((k, j) => k === keys[j])) return hit;
+    if (hit) tf.dispose([hit.w, hit.b]);
+    const made = tf.tidy(build);
+    tf.keep(made.w); // outlives the caller's tidy
+    tf.keep(made.b);
+    this.qkvCache[i] = { keys, ...made };
+    return made;
+  }
+
+  /** Drops the cached fused projections (tensors in tfjs's memory). */
+  private clearQkvCache(): void {
+    for (const c of this.qkvCache) if (c) tf.dispose([c.w, c.b]);
+    this.qkvCache.length = 0;
+  }
+
+  override dispose(): void {
+    this.clearQkvCache();
+    super.dispose();
+  }
+
+  /**
+   * Final hidden states at the flat positions `rows` → [rows.length, hidden]. Only those rows are needed
+   * after the last layer's attention, so its output dense, FFN and LayerNorms run on them alone (row-wise
+   * ops: the same values as computing every row), unless hidden dropout is on (its masks cover every row).
+   */
   private encode(
     inputIds: Int32Array,
     attentionMask: Int32Array,
     batchSize: number,
     seqLen: number,
+    rows: Int32Array,
     training: boolean,
   ): tf.Tensor2D {
     const c = this.config;
@@ -105,28 +165,42 @@ export class BertMlm extends ParamModel implements MlmModel {
     const summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
     let x = this.norm(tf.reshape(summed, [n, h]), 'bert.embeddings.LayerNorm');
     x = this.dropout.apply(x, pHidden);
-    // Additive attention bias [batch, seqLen]: 0 for real tokens, -1e9 for padding keys.
-    const bias = new Float32Array(n);
-    for (let i = 0; i < n; i++) bias[i] = attentionMask[i] ? 0 : -1e9;
-    const maskBias = tf.tensor2d(bias, [batchSize, seqLen]);
+    // Additive attention bias [batch, seqLen]: 0 for real tokens, -1e9 for padding keys; none without padding.
+    let maskBias: tf.Tensor2D | undefined;
+    if (attentionMask.some((m) => !m)) {
+      const bias = new Float32Array(n);
+      for (let i = 0; i < n; i++) bias[i] = attentionMask[i] ? 0 : -1e9;
+      maskBias = tf.tensor2d(bias, [batchSize, seqLen]);
+    }
+    const rowIds = tf.tensor1d(rows, 'int32');
+    let selected = false;
     for (let i = 0; i < c.numHiddenLayers; i++) {
       const l = `bert.encoder.layer.${i}`;
-      const q = this.dense(x, `${l}.attention.self.query`);
-      const k = this.dense(x, `${l}.attention.self.key`);
-      const v = this.dense(x, `${l}.attention.self.value`);
-      const ctx = attention(q, k, v, maskBias, {
-        batchSize,
-        seqLen,
-        heads: c.numAttentionHeads,
-        dropout: (p) => this.dropout.apply(p, pAttn),
-      });
+      const qkv = this.qkvProjection(i);
+      const last = i === c.numHiddenLayers - 1 && pHidden === 0;
+      const ctx = attention(
+        denseBias(x, qkv.w, qkv.b),
+        maskBias,
+        {
+          batchSize,
+          seqLen,
+          heads: c.numAttentionHeads,
+          dropoutRate: pAttn,
+          dropout: (p) => this.dropout.apply(p, pAttn),
+        },
+        last ? { ids: rows, tensor: rowIds } : undefined,
+      );
+      if (last) {
+        x = tf.gather(x, rowIds);
+        selected = true;
+      }
       const attnOut = this.dropout.apply(this.dense(ctx, `${l}.attention.output.dense`), pHidden);
       x = this.norm(tf.add(attnOut, x), `${l}.attention.output.LayerNorm`);
       const inter = gelu(this.dense(x, `${l}.intermediate.dense`));
       const out = this.dropout.apply(this.dense(inter, `${l}.output.dense`), pHidden);
       x = this.norm(tf.add(out, x), `${l}.output.LayerNorm`);
     }
-    return x;
+    return selected ? x : tf.gather(x, rowIds);
   }
 
   /** MLM head on selected rows: hidden [m, h] → logits [m, vocab]. */
@@ -147,7 +221,6 @@ export class BertMlm extends ParamModel implements MlmModel {
     positions: Int32Array,
     training: boolean,
   ): tf.Tensor2D {
-    const hidden = this.encode(inputIds, attentionMask, batchSize, seqLen, training);
-    return this.head(tf.gather(hidden, tf.tensor1d(positions, 'int32')));
+    return this.head(this.encode(inputIds, attentionMask, batchSize, seqLen, positions, training));
   }
 }

@@ -4,9 +4,11 @@
  *   m ← β1 m + (1 − β1) g ;  v ← β2 v + (1 − β2) g²
  *   p ← p − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
  * The moments live in tf.Variables so that an update never leaves a tensor behind; getState/setState
- * copy them to and from plain arrays for checkpoints.
+ * copy them to and from plain arrays for checkpoints. On wasm and cpu each parameter's update is one fused
+ * kernel (kernels/adamw.ts); elsewhere it is the tf ops of adamwOps.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamW, hasFusedAdamW } from '../kernels/adamw';
 import { isNoDecayParameter } from '../model/naming';
 import type { NamedTensor } from '../types';
 
@@ -45,8 +47,11 @@ export class AdamW {
     }
   }
 
-  /** Applies one update with gradients keyed by parameter name. Does not dispose the gradients. */
-  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+  /**
+   * Applies one update with gradients keyed by parameter name, each multiplied by gradScale first (clipping).
+   * Does not dispose the gradients. `fused` (default: when the backend has the kernel) is for tests.
+   */
+  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number, gradScale = 1, fused = hasFusedAdamW()): void {
     this.step++;
     const { beta1, beta2, epsilon, weightDecay } = this.opts;
     const bc1 = 1 - beta1 ** this.step;
@@ -56,15 +61,19 @@ export class AdamW {
       if (!p) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       const m = this.slot(this.m, name, p);
       const v = this.slot(this.v, name, p);
-      tf.tidy(() => {
-        const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)); // shape of p
-        const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)); // shape of p
+      const decay = decays(name) && weightDecay > 0 ? 1 - lr * weightDecay : 1;
+      if (fused) {
+        const attrs = { beta1, beta2, epsilon, decay, stepSize: lr / bc1, bc2Sqrt, gradScale };
+        const [p1, m1, v1] = fusedAdamW(p, m, v, g, attrs);
+        p.assign(p1);
         m.assign(m1);
         v.assign(v1);
-        const decayed = decays(name) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
-        const denom = tf.add(tf.div(tf.sqrt(v1), bc2Sqrt), epsilon);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), lr / bc1)));
-      });
+        tf.dispose([p1, m1, v1]);
+      } else {
+        tf.tidy(() =>
+          adamwOps(p, m, v, gradScale === 1 ? g : tf.mul(g, gradScale), this.opts, decay, lr, bc1, bc2Sqrt),
+        );
+      }
     }
   }
 
@@ -112,4 +121,26 @@ export class AdamW {
     }
     return s;
   }
+}
+
+/** The update as tf ops (backends without the fused kernel), in place on the variables p, m, v. Run in a tidy. */
+export function adamwOps(
+  p: tf.Variable,
+  m: tf.Variable,
+  v: tf.Variable,
+  g: tf.Tensor,
+  opts: AdamWOptions,
+  decay: number,
+  lr: number,
+  bc1: number,
+  bc2Sqrt: number,
+): void {
+  const { beta1, beta2, epsilon } = opts;
+  const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)); // shape of p
+  const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)); // shape of p
+  m.assign(m1);
+  v.assign(v1);
+  const decayed = decay !== 1 ? tf.mul(p, decay) : p;
+  const denom = tf.add(tf.div(tf.sqrt(v1), bc2Sqrt), epsilon);
+  p.assign(tf.sub(decayed, tf.mul(tf.div(m1, denom), lr / bc1)));
 }

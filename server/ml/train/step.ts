@@ -4,6 +4,7 @@
  * disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
 
@@ -81,7 +82,10 @@ function gradients(
   const k = batches.length;
   if (k > 1) for (const [n, g] of acc) acc.set(n, swap(g, tf.div(g, k)));
   const norm = tf.tidy(() => {
-    const sq = [...acc.values()].map((g) => tf.sum(tf.square(g)));
+    const gs = [...acc.values()];
+    // One kernel over all gradients where the backend has it (float64 sum), else a Square and a Sum each.
+    if (gs.length && hasFusedSquaredNorm()) return tf.sqrt(fusedSquaredNorm(gs)) as tf.Scalar; // []
+    const sq = gs.map((g) => tf.sum(tf.square(g)));
     return tf.sqrt(sq.length ? tf.addN(sq) : tf.scalar(0)) as tf.Scalar; // []
   });
   const loss = k > 1 ? swap(lossSum, tf.div(lossSum, k) as tf.Scalar) : lossSum;
@@ -104,14 +108,9 @@ export function trainStep(
       return { loss: lossValue, accuracy, gradNorm, applied: false, targets };
     }
     // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is < 1.
+    // The scale is applied inside the optimizer's update (one kernel less per gradient).
     const scale = opts.clipNorm !== null ? Math.min(1, opts.clipNorm / (gradNorm + 1e-6)) : 1;
-    if (scale < 1) {
-      for (const [n, g] of grads) {
-        grads.set(n, tf.mul(g, scale));
-        g.dispose();
-      }
-    }
-    optimizer.apply(grads, opts.lr);
+    optimizer.apply(grads, opts.lr, scale);
     return { loss: lossValue, accuracy, gradNorm, applied: true, targets };
   } finally {
     for (const g of grads.values()) g.dispose();

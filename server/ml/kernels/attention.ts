@@ -1,0 +1,209 @@
+/**
+ * Self-attention core as one wasm kernel, for inference (no gradient): from the fused Q|K|V projection
+ * qkv [batch·seqLen, 3·hidden] (query already scaled by 1/√headDim) and an optional additive key bias
+ * maskBias [batch, seqLen] → context [batch·seqLen, hidden]. Replaces ~9 launches per layer (reshape,
+ * transpose, unstack, two batched matMuls with their transposes, mask add, softmax) with one: per (batch,
+ * head) the head's q, kᵀ and v are copied into scratch memory, both products run on XNNPACK and the softmax
+ * runs in JavaScript (seqLen² values per head). Same XNNPACK products as the composite; the softmax differs
+ * only by float rounding. Training keeps the composite in model/attention.ts (it has a gradient).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { data, dropView, product, view } from './batchMatMul';
+import { syncHeap, type WasmBackend } from './wasmHeap';
+
+export const SELF_ATTENTION = 'MlmSelfAttention';
+
+export interface SelfAttentionAttrs {
+  batchSize: number;
+  seqLen: number;
+  heads: number;
+}
+
+/** The whole heap as float32 (take it again after anything that may allocate). */
+function heap(backend: WasmBackend): Float32Array {
+  syncHeap(backend);
+  return new Float32Array((backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer);
+}
+
+function selfAttention(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const { qkv, maskBias, rows } = args.inputs as {
+    qkv: tf.TensorInfo;
+    maskBias?: tf.TensorInfo;
+    rows?: tf.TensorInfo;
+  };
+  const { batchSize: b, seqLen: t, heads } = args.attrs as unknown as SelfAttentionAttrs;
+  const width = qkv.shape[1];
+  const hidden = width / 3;
+  const dh = hidden / heads;
+  if (qkv.shape.length !== 2 || qkv.shape[0] !== b * t || !Number.isInteger(dh)) {
+    throw new Error(
+      `self-attention needs qkv [batch·seqLen, 3·hidden] with hidden divisible by heads; got [${qkv.shape.join(', ')}] ` +
+        `for batch ${b}, seqLen ${t}, heads ${heads}`,
+    );
+  }
+  if (rows) return attendRows(backend, qkv, maskBias, rows, b, t, heads);
+  const out = backend.makeOutput([b * t, hidden], 'float32');
+  // Scratch: q [t, dh] | kᵀ [dh, t] | v [t, dh] | scores [t, t] | ctx [t, dh] (float offsets).
+  const oQ = 0;
+  const oK = oQ + t * dh;
+  const oV = oK + dh * t;
+  const oS = oV + t * dh;
+  const oC = oS + t * t;
+  const scratch = backend.makeOutput([oC + t * dh], 'float32');
+  const base = data(backend, scratch).memoryOffset;
+  const qView = view(backend, base + oQ * 4, [1, t, dh]);
+  const sView = view(backend, base + oS * 4, [1, t, t]);
+  const cView = view(backend, base + oC * 4, [1, t, dh]);
+  const qkvAt = data(backend, qkv).memoryOffset / 4;
+  const outAt = data(backend, out).memoryOffset / 4;
+  const maskAt = maskBias ? data(backend, maskBias).memoryOffset / 4 : -1;
+  const s0 = base / 4;
+  try {
+    for (let bi = 0; bi < b; bi++) {
+      for (let hi = 0; hi < heads; hi++) {
+        // Right operands get fresh ids per head: XNNPACK caches packed weights by tensor id.
+        const kView = view(backend, base + oK * 4, [1, dh, t]);
+        const vView = view(backend, base + oV * 4, [1, t, dh]);
+        try {
+          let m = heap(backend);
+          for (let r = 0; r < t; r++) {
+            const src = qkvAt + (bi * t + r) * width + hi * dh;
+            m.copyWithin(s0 + oQ + r * dh, src, src + dh);
+            m.copyWithin(s0 + oV + r * dh, src + 2 * hidden, src + 2 * hidden + dh);
+            const k = src + hidden;
+            for (let c = 0; c < dh; c++) m[s0 + oK + c * t + r] = m[k + c];
+          }
+          product(backend, qView, kView, sView, t, dh, t); // scores [t, t] = q · kᵀ
+          m = heap(backend);
+          for (let r = 0; r < t; r++) {
+            const row = s0 + oS + r * t;
+            let max = -Infinity;
+            for (let j = 0; j < t; j++) {
+              // float32 add, as the composite's tf.add
+              const x = maskAt >= 0 ? Math.fround(m[row + j] + m[maskAt + bi * t + j]) : m[row + j];
+              m[row + j] = x;
+              if (x > max) max = x;
+            }
+            let sum = 0;
+            for (let j = 0; j < t; j++) {
+              const e = Math.fround(Math.exp(m[row + j] - max));
+              m[row + j] = e;
+              sum += e;
+            }
+            const inv = 1 / Math.fround(sum);
+            for (let j = 0; j < t; j++) m[row + j] *= inv;
+          }
+          product(backend, sView, vView, cView, t, t, dh); // ctx [t, dh] = probs · v
+          m = heap(backend);
+          for (let r = 0; r < t; r++) {
+            const dst = outAt + (bi * t + r) * hidden + hi * dh;
+            m.copyWithin(dst, s0 + oC + r * dh, s0 + oC + (r + 1) * dh);
+          }
+        } finally {
+          dropView(backend, kView);
+          dropView(backend, vView);
+        }
+      }
+    }
+  } finally {
+    dropView(backend, qView);
+    dropView(backend, sView);
+    dropView(backend, cView);
+    backend.disposeData(scratch.dataId);
+  }
+  return out;
+}
+
+/**
+ * Only the query rows `rows` (flat b·t + r) → [rows.length, hidden], in JavaScript: for a handful of rows
+ * (the last layer of fill-mask) the dot products cost less than the XNNPACK calls.
+ */
+function attendRows(
+  backend: WasmBackend,
+  qkv: tf.TensorInfo,
+  maskBias: tf.TensorInfo | undefined,
+  rows: tf.TensorInfo,
+  b: number,
+  t: number,
+  heads: number,
+): tf.TensorInfo {
+  const width = qkv.shape[1];
+  const hidden = width / 3;
+  const dh = hidden / heads;
+  const count = rows.shape[0];
+  const out = backend.makeOutput([count, hidden], 'float32');
+  const m = heap(backend);
+  const idx = new Int32Array(m.buffer, data(backend, rows).memoryOffset, count);
+  const qkvAt = data(backend, qkv).memoryOffset / 4;
+  const outAt = data(backend, out).memoryOffset / 4;
+  const maskAt = maskBias ? data(backend, maskBias).memoryOffset / 4 : -1;
+  const scores = new Float64Array(t);
+  const ctx = new Float64Array(dh);
+  for (let i = 0; i < count; i++) {
+    const p = idx[i];
+    if (!(p >= 0 && p < b * t)) {
+      backend.disposeData(out.dataId);
+      throw new Error(`self-attention row ${p} is outside the batch [0, ${b * t})`);
+    }
+    const first = p - (p % t); // the row's sequence starts here
+    for (let hi = 0; hi < heads; hi++) {
+      const q = qkvAt + p * width + hi * dh;
+      let max = -Infinity;
+      for (let j = 0; j < t; j++) {
+        const k = qkvAt + (first + j) * width + hidden + hi * dh;
+        let dot = 0;
+        for (let c = 0; c < dh; c++) dot += m[q + c] * m[k + c];
+        let x = Math.fround(dot);
+        if (maskAt >= 0) x = Math.fround(x + m[maskAt + first + j]);
+        scores[j] = x;
+        if (x > max) max = x;
+      }
+      let sum = 0;
+      for (let j = 0; j < t; j++) {
+        scores[j] = Math.fround(Math.exp(scores[j] - max));
+        sum += scores[j];
+      }
+      ctx.fill(0);
+      for (let j = 0; j < t; j++) {
+        const w = scores[j] / sum;
+        const v = qkvAt + (first + j) * width + 2 * hidden + hi * dh;
+        for (let c = 0; c < dh; c++) ctx[c] += w * m[v + c];
+      }
+      const dst = outAt + i * hidden + hi * dh;
+      for (let c = 0; c < dh; c++) m[dst + c] = ctx[c];
+    }
+  }
+  return out;
+}
+
+export const selfAttentionConfig: tf.KernelConfig = {
+  kernelName: SELF_ATTENTION,
+  backendName: 'wasm',
+  kernelFunc: selfAttention as unknown as tf.KernelFunc,
+};
+
+/** True when the current backend has the kernel (wasm after registerWasmKernels). */
+export function hasSelfAttentionKernel(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(SELF_ATTENTION, 'wasm') !== undefined;
+}
+
+/**
+ * qkv [b·t, 3h], maskBias [b, t] or undefined → [b·t, h]; with rows (int32 [m], flat b·t + r) only those
+ * query rows → [m, h]. No gradient: call only while no tape records.
+ */
+export function selfAttentionKernel(
+  qkv: tf.Tensor2D,
+  maskBias: tf.Tensor2D | undefined,
+  attrs: SelfAttentionAttrs,
+  rows?: tf.Tensor1D,
+): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = { qkv };
+  if (maskBias) inputs.maskBias = maskBias;
+  if (rows) inputs.rows = rows;
+  return tf.engine().runKernel(SELF_ATTENTION, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
