@@ -30,6 +30,15 @@ export interface MetricRecord {
   maskRate?: number;
   randomRate?: number;
   keepRate?: number;
+  /**
+   * Compute (train rows): the model's training FLOPs per input token (matrix products, forward × 3; see
+   * server/ml/train/flops.ts), the achieved GFLOP/s (tokensPerSec × flopsPerToken), the backend's matMul peak
+   * measured at run start (× the replica threads when data-parallel) and MFU = achievedGflops / peakGflops.
+   */
+  flopsPerToken?: number;
+  achievedGflops?: number;
+  peakGflops?: number;
+  mfu?: number;
 }
 
 /** Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`. */

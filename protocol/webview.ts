@@ -83,6 +83,10 @@ export function isMetricRecord(v: unknown): v is MetricRecord {
     'maskRate',
     'randomRate',
     'keepRate',
+    'flopsPerToken',
+    'achievedGflops',
+    'peakGflops',
+    'mfu',
   ]) {
     if (v[k] !== undefined && v[k] !== null && typeof v[k] !== 'number') return false;
   }

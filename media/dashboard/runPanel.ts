@@ -3,6 +3,7 @@ import type { ServerStatus } from '../../protocol/status';
 import type { MetricRecord } from '../../protocol/training';
 import type { FinishedRunSummary } from '../../protocol/webview';
 import { h, setChildren } from './dom';
+import { throughputCells, type Cell } from './throughput';
 
 export type ControlMessage = 'pause' | 'resume' | 'stop';
 
@@ -78,21 +79,18 @@ export class RunPanel {
     if (status?.message) parts.push(status.message);
     this.detail.textContent = parts.join(' — ');
     this.detail.classList.toggle('error', state === 'error');
-    const cells: Array<[string, string]> = [];
+    const cells: Cell[] = [];
     if (active)
-      cells.push(['Step', max ? `${step} / ${max} (${Math.round((100 * step) / max)}%)` : String(step)]);
-    if (active && status?.etaSeconds !== undefined) cells.push(['ETA', formatEta(status.etaSeconds)]);
-    if (status?.loss !== undefined) cells.push(['Loss', status.loss.toFixed(3)]);
-    if (status?.evalLoss !== undefined) cells.push(['Validation loss', status.evalLoss.toFixed(3)]);
-    if (latest?.tokensPerSec !== undefined)
-      cells.push(['Tokens/s', Math.round(latest.tokensPerSec).toLocaleString()]);
-    if (latest?.skippedSteps) cells.push(['Skipped (non-finite)', String(latest.skippedSteps)]);
-    setChildren(
-      this.numbers,
-      cells.map(([k, v]) =>
-        h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })]),
-      ),
-    );
+      cells.push({
+        k: 'Step',
+        v: max ? `${step} / ${max} (${Math.round((100 * step) / max)}%)` : String(step),
+      });
+    if (active && status?.etaSeconds !== undefined) cells.push({ k: 'ETA', v: formatEta(status.etaSeconds) });
+    if (status?.loss !== undefined) cells.push({ k: 'Loss', v: status.loss.toFixed(3) });
+    if (status?.evalLoss !== undefined) cells.push({ k: 'Validation loss', v: status.evalLoss.toFixed(3) });
+    cells.push(...throughputCells(latest));
+    if (latest?.skippedSteps) cells.push({ k: 'Skipped (non-finite)', v: String(latest.skippedSteps) });
+    this.renderCells(cells);
     this.renderMasking(latest);
   }
 
@@ -103,15 +101,22 @@ export class RunPanel {
     this.bar.hidden = true;
     this.detail.textContent = `${f.outcome} at step ${f.step} — ${f.message}`;
     this.detail.classList.toggle('error', f.outcome === 'failed');
-    const cells: Array<[string, string]> = [['Steps', String(f.step)]];
-    if (f.bestEvalLoss !== undefined) cells.push(['Best validation loss', f.bestEvalLoss.toFixed(3)]);
+    const cells: Cell[] = [{ k: 'Steps', v: String(f.step) }];
+    if (f.bestEvalLoss !== undefined) cells.push({ k: 'Best validation loss', v: f.bestEvalLoss.toFixed(3) });
+    this.renderCells(cells);
+    this.renderMasking(f.maskingRates);
+  }
+
+  private renderCells(cells: readonly Cell[]): void {
     setChildren(
       this.numbers,
-      cells.map(([k, v]) =>
-        h('div', { class: 'cell' }, [h('span', { class: 'k', text: k }), h('span', { class: 'v', text: v })]),
+      cells.map((c) =>
+        h('div', { class: 'cell', title: c.title }, [
+          h('span', { class: 'k', text: c.k }),
+          h('span', { class: 'v', text: c.v }),
+        ]),
       ),
     );
-    this.renderMasking(f.maskingRates);
   }
 
   private renderMasking(

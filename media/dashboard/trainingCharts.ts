@@ -1,4 +1,4 @@
-/** The training charts: loss, accuracy, perplexity, learning rate, tokens/s, grad norm; several runs overlaid. */
+/** The training charts: loss, accuracy, perplexity, learning rate, tokens/s, grad norm, MFU; several runs overlaid. */
 import { Chart, type ChartSeries } from './chart';
 import { h, themeColor } from './dom';
 import { smooth } from './smoothing';
@@ -21,6 +21,12 @@ const CHARTS: ChartDef[] = [
   { title: 'Learning rate', metric: 'lr', splits: ['train'] },
   { title: 'Tokens / s', metric: 'tokensPerSec', splits: ['train'] },
   { title: 'Gradient norm (before clipping)', metric: 'gradNorm', splits: ['train'] },
+  {
+    title: 'Model FLOPs utilisation (of the measured matMul peak)',
+    metric: 'mfu',
+    splits: ['train'],
+    yFormat: pct,
+  },
 ];
 
 const PALETTE: Array<[string, string]> = [

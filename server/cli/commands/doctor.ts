@@ -2,47 +2,125 @@
 import { BACKEND_CHOICES, type BackendChoice } from '../../ml/backend';
 import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
 import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
-import { CliError, type Command } from '../command';
+import { utilisation } from '../../ml/train/flops';
+import {
+  measureTrainThroughput,
+  THROUGHPUT_MODELS,
+  THROUGHPUT_SETUPS,
+  type ThroughputModel,
+  type ThroughputResult,
+} from '../../ml/train/throughput';
+import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|cuda|tensorflow|wasm|cpu] [--threads N]
+                  [--bench-model w1|tiny] [--bench-batch N] [--bench-steps N]
 
 Starts the compute backend as training would and reports which one runs, why each faster one is not
 available (package not installed, CUDA/cuDNN/driver not found) with what to install, the WebAssembly
-SIMD/threads state, CPU cores and memory. --bench also measures the backend's matMul peak (GFLOP/s) and
-the W1 roofline it implies. --json prints one JSON object.`;
+SIMD/threads state, CPU cores and memory. --json prints one JSON object.
 
-function parse(argv: string[]): { json: boolean; bench: boolean; backend: BackendChoice; threads?: number } {
-  let json = false;
-  let bench = false;
-  let threads: number | undefined;
-  let backend: BackendChoice = 'auto';
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json') json = true;
-    else if (a === '--bench') bench = true;
-    else if (a === '--threads' || a.startsWith('--threads=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      threads = Number(v);
-      if (!Number.isInteger(threads) || threads < 1) {
-        throw new CliError(`--threads must be a positive integer, got "${v ?? ''}"\n\n${USAGE}`, 2);
-      }
-    } else if (a === '--backend' || a.startsWith('--backend=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (!BACKEND_CHOICES.includes(v as BackendChoice)) {
-        throw new CliError(
-          `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${v ?? ''}"\n\n${USAGE}`,
-          2,
-        );
-      }
-      backend = v as BackendChoice;
-    } else throw new CliError(`unknown option "${a}"\n\n${USAGE}`, 2);
-  }
-  return { json, bench, backend, threads };
+--bench also measures the backend's matMul peak (GFLOP/s) and the W1 roofline it implies, then trains a
+few steps of a model with the product's training step on random tokens and reports the achieved tokens/s,
+GFLOP/s and model FLOPs utilisation (MFU) against that peak:
+  --bench-model w1|tiny  W1 (BERT mini, vocab 8192, seq 128; the default) or BERT tiny (vocab 2048,
+                         seq 64; the default on the slow cpu backend)
+  --bench-batch N        sequences per step (default 8 for w1, 2 for tiny)
+  --bench-steps N        timed steps after one warm-up step (default 3; fewer once they pass 10 s)`;
+
+export interface DoctorOptions {
+  json: boolean;
+  bench: boolean;
+  backend: BackendChoice;
+  threads?: number;
+  benchModel?: ThroughputModel;
+  /** Default: the bench model's own (8 for w1, 2 for tiny). */
+  benchBatch?: number;
+  benchSteps: number;
 }
 
-const gb = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GB`;
+/** Parses doctor's options; a bad value is a usage error (exit 2). */
+export function parseDoctorArgs(argv: string[]): DoctorOptions {
+  const { values: v } = parseCliArgs(
+    {
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'boolean' },
+        bench: { type: 'boolean' },
+        backend: { type: 'string' },
+        threads: { type: 'string' },
+        'bench-model': { type: 'string' },
+        'bench-batch': { type: 'string' },
+        'bench-steps': { type: 'string' },
+      },
+    },
+    USAGE,
+  );
+  const positive = (name: string, s: string | undefined): number | undefined => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new CliError(`--${name} must be a positive integer, got "${s}"\n\n${USAGE}`, 2);
+    }
+    return n;
+  };
+  const backend = v.backend ?? 'auto';
+  if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
+    throw new CliError(
+      `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${backend}"\n\n${USAGE}`,
+      2,
+    );
+  }
+  const model = v['bench-model'];
+  if (model !== undefined && !THROUGHPUT_MODELS.includes(model as ThroughputModel)) {
+    throw new CliError(
+      `--bench-model must be one of ${THROUGHPUT_MODELS.join(', ')}, got "${model}"\n\n${USAGE}`,
+      2,
+    );
+  }
+  return {
+    json: v.json === true,
+    bench: v.bench === true,
+    backend: backend as BackendChoice,
+    threads: positive('threads', v.threads),
+    benchModel: model as ThroughputModel | undefined,
+    benchBatch: positive('bench-batch', v['bench-batch']),
+    benchSteps: positive('bench-steps', v['bench-steps']) ?? 3,
+  };
+}
 
-export function formatDiagnosis(d: Diagnosis): string {
+/** The training measurement of `--bench`, with its utilisation of the measured peak. */
+export interface TrainBench extends ThroughputResult {
+  model: ThroughputModel;
+  label: string;
+  /** The matMul peak the MFU is against (GFLOP/s). */
+  peakGflops?: number;
+  mfu?: number;
+}
+
+/** Diagnosis plus, with --bench, the training measurement. */
+export type DoctorReport = Diagnosis & { train?: TrainBench };
+
+const gb = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GB`;
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** GFLOP/s with 2 significant digits below 1 (the cpu backend), else one decimal. */
+const gflops = (g: number): string => (g >= 1 ? g.toFixed(1) : g.toPrecision(2));
+
+export function formatTrainBench(t: TrainBench): string[] {
+  const mflop = (t.flopsPerToken / 1e6).toFixed(t.flopsPerToken >= 1e7 ? 1 : 2);
+  return [
+    `training:    ${t.label}, batch ${t.batchSize}, ${t.steps} step${t.steps === 1 ? '' : 's'} after a warm-up ` +
+      `(${t.seconds.toFixed(1)} s; loss ${t.loss.toFixed(2)})`,
+    `             ${int(t.tokensPerSec)} tokens/s (${int(t.tokensPerCpuSec)} per CPU-second) × ${mflop} MFLOP per token ` +
+      `= ${gflops(t.achievedGflops)} GFLOP/s` +
+      (t.mfu !== undefined && t.peakGflops !== undefined
+        ? ` → MFU ${(t.mfu * 100).toFixed(1)} % of the ${gflops(t.peakGflops)} GFLOP/s matMul peak`
+        : ''),
+  ];
+}
+
+export function formatDiagnosis(d: DoctorReport): string {
   const b = d.backend;
   const { cuda, tensorflow, wasm } = d.candidates;
   const p = cuda.probe;
@@ -62,11 +140,12 @@ export function formatDiagnosis(d: Diagnosis): string {
     ...(d.peak
       ? [
           '',
-          `matMul peak: ${d.peak.gflops.toFixed(1)} GFLOP/s (${d.peak.shape}, best of ${d.peak.samples}) → ` +
-            `W1 roofline ≈ ${Math.round((d.peak.gflops * 1e9) / W1_TRAIN_FLOP_PER_TOKEN).toLocaleString('en-US')} tokens/s ` +
+          `matMul peak: ${gflops(d.peak.gflops)} GFLOP/s (${d.peak.shape}, best of ${d.peak.samples}) → ` +
+            `W1 roofline ≈ ${int((d.peak.gflops * 1e9) / W1_TRAIN_FLOP_PER_TOKEN)} tokens/s ` +
             '(22.4 MFLOP per token)',
         ]
       : []),
+    ...(d.train ? formatTrainBench(d.train) : []),
     '',
     `machine:     ${d.machine.cpuModel}, ${d.machine.cores} cores; memory ${gb(d.machine.freeMemoryBytes)} free of ${gb(d.machine.totalMemoryBytes)}`,
     `             ${d.machine.platform}, Node ${d.machine.node}, tfjs ${d.machine.tfjs}`,
@@ -74,15 +153,34 @@ export function formatDiagnosis(d: Diagnosis): string {
   return lines.join('\n');
 }
 
+/** The timed steps of --bench stop after the one that passes this (the cpu backend is ~100× slower than wasm). */
+const BENCH_BUDGET_MS = 10_000;
+
+/** --bench's training measurement on the backend `d` started, against its measured peak. */
+export function benchTraining(d: Diagnosis, opts: DoctorOptions): TrainBench {
+  const model = opts.benchModel ?? (d.backend.name === 'cpu' ? 'tiny' : 'w1');
+  const setup = THROUGHPUT_SETUPS[model];
+  const r = measureTrainThroughput({
+    config: setup.config,
+    seqLen: setup.seqLen,
+    batchSize: opts.benchBatch ?? setup.batchSize,
+    steps: opts.benchSteps,
+    budgetMs: BENCH_BUDGET_MS,
+  });
+  const u = utilisation(r.tokensPerSec, r.flopsPerToken, d.peak?.gflops);
+  return { model, label: setup.label, ...r, peakGflops: u?.peakGflops, mfu: u?.mfu };
+}
+
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'show the compute backend, why faster ones are missing, and what to install',
   usage: USAGE,
   async run(argv) {
-    const opts = parse(argv);
-    let d: Diagnosis;
+    const opts = parseDoctorArgs(argv);
+    let d: DoctorReport;
     try {
       d = await diagnose({ backend: opts.backend, threads: opts.threads, bench: opts.bench });
+      if (opts.bench) d = { ...d, train: benchTraining(d, opts) };
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
