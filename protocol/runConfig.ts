@@ -65,8 +65,11 @@ export interface ResolvedRunConfig {
     seed: number;
     maxNonFinite: number;
     logEvery: number;
-    /** Data-parallel replicas on worker threads; 1 = off (server/ml/train/parallel). */
-    dataParallel: number;
+    /**
+     * Data-parallel replicas on worker threads; 1 = off; "auto" = one per core on wasm/cpu when the model
+     * and batch are large enough (server/ml/train/parallel).
+     */
+    dataParallel: number | 'auto';
   };
   checkpoint: { every: number; keepLast: number; keepBest: boolean };
   backend: BackendChoice;
@@ -90,7 +93,7 @@ export const RUN_CONFIG_SCHEMA: object = schema;
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 let validator: Validator | undefined;
 function validate(): Validator {
-  validator ??= new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile(schema);
+  validator ??= new Ajv({ useDefaults: true, allErrors: true, strict: false, verbose: true }).compile(schema);
   return validator;
 }
 
@@ -105,7 +108,9 @@ export function parseRunConfig(raw: unknown): ParseRunConfigResult {
   }
   const copy: unknown = structuredClone(raw);
   const v = validate();
-  if (!v(copy)) return { ok: false, errors: dedupe((v.errors ?? []).map((e) => formatAjvError(e, raw))) };
+  if (!v(copy)) {
+    return { ok: false, errors: dedupe(collapseAnyOf(v.errors ?? []).map((e) => formatAjvError(e, raw))) };
+  }
   const config = copy as ResolvedRunConfig;
   const errors = crossFieldErrors(config);
   return errors.length ? { ok: false, errors } : { ok: true, config };
@@ -168,6 +173,24 @@ function crossFieldErrors(c: ResolvedRunConfig): string[] {
   return errors;
 }
 
+/** A failed anyOf reports once, naming its alternatives, instead of once per alternative. */
+function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
+  const anyOf = errors.filter((e) => e.keyword === 'anyOf');
+  return errors.filter(
+    (e) => e.keyword === 'anyOf' || !anyOf.some((a) => e.schemaPath.startsWith(`${a.schemaPath}/`)),
+  );
+}
+
+/** "auto", "an integer from 1 to 32": one alternative of an anyOf, in words. */
+function describeAlternative(s: Record<string, unknown>): string {
+  if ('const' in s) return JSON.stringify(s.const);
+  const type = s.type === 'integer' ? 'an integer' : s.type === 'number' ? 'a number' : `a ${String(s.type)}`;
+  if (typeof s.minimum === 'number' && typeof s.maximum === 'number')
+    return `${type} from ${s.minimum} to ${s.maximum}`;
+  if (typeof s.minimum === 'number') return `${type} >= ${s.minimum}`;
+  return type;
+}
+
 function formatAjvError(e: ErrorObject, raw: unknown): string {
   const field = e.instancePath.split('/').slice(1).join('.');
   const at = (name: string) => (field ? `${field}.${name}` : name);
@@ -198,6 +221,10 @@ function formatAjvError(e: ErrorObject, raw: unknown): string {
       return `${where} must not be empty, ${got}`;
     case 'maxLength':
       return `${where} must be at most ${p.limit} characters, ${got}`;
+    case 'anyOf': {
+      const alternatives = (e.parentSchema?.anyOf ?? []) as Record<string, unknown>[];
+      return `${where} must be ${alternatives.map(describeAlternative).join(' or ')}, ${got}`;
+    }
     default:
       return `${where} ${e.message ?? 'is invalid'}, ${got}`;
   }

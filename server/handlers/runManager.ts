@@ -8,6 +8,7 @@ import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
 import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
+import { defaultTrainingThreads } from '../ml/train/parallel/threads';
 import type { CheckpointInfo, MetricRecord } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
@@ -100,7 +101,7 @@ export class RunManager {
       host: new TrainerHost(
         {
           backend: req.config.backend === 'auto' ? opts.backend : req.config.backend,
-          threads: req.config.threads ?? opts.threads,
+          threads: req.config.threads ?? opts.threads ?? defaultTrainingThreads(req.config.training),
         },
         {
           message: (m) => this.onMessage(run, m),

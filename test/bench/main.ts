@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
+import { defaultTrainingThreads } from '../../server/ml/train/parallel/threads';
 import { HOVER_DEFAULTS, runHover } from './hover';
 import { runProfile } from './profile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
@@ -24,7 +25,8 @@ options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
            --backend NAME     auto|wasm|cpu|tensorflow|cuda (default auto, as the product)
-           --threads N        wasm threads (default: all cores)
+           --threads N        wasm threads (default: 1 when W1 runs data parallel, else all cores)
+           --data-parallel N|auto  W1 replicas on worker threads, as training.dataParallel (default auto)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
@@ -38,7 +40,15 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const workloads: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(['--backend', '--threads', '--windows', '--dropout', '--steps', '--preset']);
+  const valued = new Set([
+    '--backend',
+    '--threads',
+    '--data-parallel',
+    '--windows',
+    '--dropout',
+    '--steps',
+    '--preset',
+  ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (valued.has(a)) {
@@ -103,9 +113,12 @@ async function main(argv: string[]): Promise<number> {
     rowsAsJson: flags.has('--rows-json'),
   });
 
+  const dpFlag = flags.get('--data-parallel') ?? 'auto';
+  const dataParallel: number | 'auto' = dpFlag === 'auto' ? 'auto' : num(flags, '--data-parallel', 1);
   const backend = await initBackend({
     backend: (flags.get('--backend') as BackendChoice | undefined) ?? 'auto',
-    threads: flags.has('--threads') ? num(flags, '--threads', 1) : undefined,
+    // As the product: 1 thread when data parallel may be used (default "auto"), else all cores.
+    threads: flags.has('--threads') ? num(flags, '--threads', 1) : defaultTrainingThreads({ dataParallel }),
   });
   out.info('backend', {
     ...backend,
@@ -125,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
     const dropout = num(flags, '--dropout', W1_DEFAULTS.dropout);
     if (workloads.has('w1')) {
       await runW1(
-        { ...W1_DEFAULTS, windows: num(flags, '--windows', W1_DEFAULTS.windows), dropout },
+        { ...W1_DEFAULTS, windows: num(flags, '--windows', W1_DEFAULTS.windows), dropout, dataParallel },
         backend,
         torch,
         out,

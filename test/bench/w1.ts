@@ -1,15 +1,17 @@
 /**
  * W1 — training throughput (../shared/docs/benchmarks.md): the W1 BERT (vocab 8192, hidden 256, 4 layers,
  * 4 heads, FFN 1024, seq 128, batch 32, 15 % targets, AdamW lr 1e-3, clipping 1.0) trained by the
- * product's own training step (server/ml/train/step.ts trainStep + AdamW + createModel) and by the
- * PyTorch reference, in timed windows interleaved in this one invocation; medians of the windows.
+ * product's own training step (server/ml/train/step.ts trainStep + AdamW + createModel; or, as the product
+ * does by default on wasm with ≥ 2 cores, its data-parallel step over replica threads, server/ml/train/parallel)
+ * and by the PyTorch reference, in timed windows interleaved in this one invocation; medians of the windows.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import type { BackendInfo } from '../../server/ml/backend';
 import { bertPreset, createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
-import { trainStep } from '../../server/ml/train/step';
+import { estimateStepFlops, ReplicaPool, resolveDataParallel } from '../../server/ml/train/parallel';
+import { trainStep, type StepResult } from '../../server/ml/train/step';
 import type { BertConfig, MlmBatch } from '../../server/ml/types';
 import { fmt, type Reporter } from './report';
 import { median } from './stats';
@@ -32,6 +34,8 @@ export interface W1Options {
   dropout: number;
   batchSize: number;
   seqLen: number;
+  /** training.dataParallel as the product resolves it ("auto" by default). */
+  dataParallel: number | 'auto';
 }
 
 export const W1_DEFAULTS: W1Options = {
@@ -42,6 +46,7 @@ export const W1_DEFAULTS: W1Options = {
   dropout: 0,
   batchSize: 32,
   seqLen: 128,
+  dataParallel: 'auto',
 };
 
 export function w1Config(dropout: number): BertConfig {
@@ -52,13 +57,14 @@ export function w1Config(dropout: number): BertConfig {
   };
 }
 
-/** The product's training step on one model: createModel + AdamW + trainStep, one batch per step. */
+/** The product's training step: createModel + AdamW + trainStep (or the replica pool's step), one batch per step. */
 class OursW1 {
   private readonly model;
   private readonly optimizer: AdamW;
   private i = 0;
   lastLoss = NaN;
   lastAccuracy = NaN;
+  private pool: ReplicaPool | undefined;
 
   constructor(
     config: BertConfig,
@@ -74,18 +80,34 @@ class OursW1 {
     });
   }
 
+  /** Starts the replica threads the product would use for this backend and batch; returns their count. */
+  async startReplicas(setting: number | 'auto', backend: BackendInfo, seqLen: number): Promise<number> {
+    const { replicas } = resolveDataParallel(setting, {
+      backend: backend.name,
+      threads: backend.threads ?? 1,
+      cores: os.availableParallelism(),
+      batchSize: this.batches[0].batchSize,
+      stepFlops: estimateStepFlops(this.model, this.batches[0].batchSize * seqLen),
+    });
+    if (replicas > 1 && (backend.name === 'wasm' || backend.name === 'cpu')) {
+      this.pool = await ReplicaPool.start(this.model, { replicas, backend: backend.name, seed: 1 });
+    }
+    return this.pool ? replicas : 1;
+  }
+
   /** CPU time of this process during the last steps() call (all threads), in ms. */
   lastCpuMs = 0;
 
-  /** Runs n steps; returns their wall time in ms. trainStep reads the loss back, so the work is done. */
-  steps(n: number): number {
+  /** Runs n steps; returns their wall time in ms. The step reads the loss back, so the work is done. */
+  async steps(n: number): Promise<number> {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let k = 0; k < n; k++) {
-      const r = trainStep(this.model, this.optimizer, [this.batches[this.i++ % this.batches.length]], {
-        lr: 1e-3,
-        clipNorm: 1,
-      });
+      const batch = [this.batches[this.i++ % this.batches.length]];
+      const opts = { lr: 1e-3, clipNorm: 1 };
+      const r: StepResult = this.pool
+        ? await this.pool.step(this.model, this.optimizer, batch, opts)
+        : trainStep(this.model, this.optimizer, batch, opts);
       this.lastLoss = r.loss;
       this.lastAccuracy = r.accuracy;
     }
@@ -101,7 +123,8 @@ class OursW1 {
     return n;
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    await this.pool?.close();
     this.model.dispose();
     this.optimizer.dispose();
   }
@@ -125,6 +148,7 @@ export async function runW1(
   const targets = batches.reduce((s, b) => s + b.labels.length, 0) / batches.length;
 
   const ours = new OursW1(config, opts.seed, batches);
+  const replicas = await ours.startReplicas(opts.dataParallel, backend, opts.seqLen);
   if (torch) {
     const r = await torch.call('w1_init', {
       config,
@@ -140,8 +164,8 @@ export async function runW1(
     }
   }
   // Warm-up: first steps allocate, compile and fill caches; the last one sizes the windows.
-  ours.steps(opts.warmupSteps - 1);
-  const oursSteps = Math.max(1, Math.round((opts.windowSeconds * 1000) / ours.steps(1)));
+  await ours.steps(opts.warmupSteps - 1);
+  const oursSteps = Math.max(1, Math.round((opts.windowSeconds * 1000) / (await ours.steps(1))));
   let torchSteps = 1;
   if (torch) {
     await torch.call('w1_steps', { n: opts.warmupSteps });
@@ -167,7 +191,7 @@ export async function runW1(
       torchCpu.push((r.cpuMs as number) / (r.ms as number));
       torchPerCpu.push((tokensPerStep * torchSteps) / ((r.cpuMs as number) / 1000));
     }
-    const ms = ours.steps(oursSteps);
+    const ms = await ours.steps(oursSteps);
     oursTps.push((tokensPerStep * oursSteps) / (ms / 1000));
     oursCpu.push(ours.lastCpuMs / ms);
     oursPerCpu.push((tokensPerStep * oursSteps) / (ours.lastCpuMs / 1000));
@@ -175,7 +199,7 @@ export async function runW1(
   const leaked = (tf.memory().numTensors - tensorsBefore) / (opts.windows * oursSteps);
   const oursLoss = ours.lastLoss;
   const parameters = ours.parameters;
-  ours.dispose();
+  await ours.dispose();
 
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const roofline = (WASM_GFLOPS_PER_THREAD * 1e9 * cores) / W1_FLOP_PER_TOKEN; // tokens/s
@@ -200,6 +224,7 @@ export async function runW1(
     backend: backend.name,
     device: backend.device,
     threads: backend.threads ?? null,
+    replicas,
     rooflineTokensPerS: roofline,
     rooflineCores: cores,
     rooflinePercent: (100 * o) / roofline,
@@ -228,7 +253,7 @@ export async function runW1(
     'GFLOP/s (22.4 MFLOP/token)',
     fmt((o * W1_FLOP_PER_TOKEN) / 1e9),
     torch ? fmt((median(torchTps) * W1_FLOP_PER_TOKEN) / 1e9) : '—',
-    backend.device,
+    replicas > 1 ? `${backend.device} × ${replicas} data-parallel replicas` : backend.device,
   ]);
   out.row(['W1', 'tensors leaked per step', fmt(leaked), '—', '']);
   out.row([

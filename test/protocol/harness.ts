@@ -189,6 +189,7 @@ export const TINY_RUN = {
   },
   tokenizer: { vocabSize: 120, minFrequency: 1 },
   data: { seqLen: 32, validationSplit: 0.3 },
-  training: { batchSize: 4, maxSteps: 400, evalEvery: 5, evalBatches: 1, logEvery: 1, warmupSteps: 0 },
+  // maxSteps: far more than a suite lasts (steps take milliseconds); every test that starts the run stops it.
+  training: { batchSize: 4, maxSteps: 1_000_000, evalEvery: 5, evalBatches: 1, logEvery: 1, warmupSteps: 0 },
   checkpoint: { every: 5, keepLast: 2 },
 };

@@ -26,8 +26,9 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --lr X                peak learning rate
   --seed N              seed for weights, data order, masking and dropout
   --backend B           auto | cuda | tensorflow | wasm | cpu
-  --threads N           wasm threads (default: all cores; 1 with --data-parallel)
-  --data-parallel N     train N model replicas on worker threads, gradients summed (1 = off)
+  --threads N           wasm threads (default: 1 with data parallel, else all cores)
+  --data-parallel N     train N model replicas on worker threads, gradients summed (1 = off;
+                        default auto: one per core on wasm when the model is large enough)
   --init DIR            continue pretraining from a Hugging Face BERT folder or an MLM Studio run or
                         checkpoint (its weights, shape and tokenizer; the run is named <init>-ft)
   --tokenizer DIR       use this tokenizer (tokenizer.json or vocab.txt) instead of training one
@@ -170,7 +171,7 @@ export const trainCommand: Command = {
         batchSize: num(v['batch-size'], 'batch-size'),
         lr: num(v.lr, 'lr'),
         seed: num(v.seed, 'seed'),
-        dataParallel: num(v['data-parallel'], 'data-parallel'),
+        dataParallel: v['data-parallel'] === 'auto' ? 'auto' : num(v['data-parallel'], 'data-parallel'),
       },
       backend: v.backend,
       threads: num(v.threads, 'threads'),

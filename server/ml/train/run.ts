@@ -40,13 +40,14 @@ import { createModel, toHfConfig } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { MetricRecord, MlmBatch, MlmModel, TrainCallbacks, TrainControl } from '../types';
 import { AdamW } from './adamw';
+import { runCompute, utilisation } from './flops';
 import { modelConfigFor } from './modelConfig';
 import { initOutputBiasToPrior } from './priorBias';
 import { limitReached, makePlan, progressOf } from './plan';
 import { buildDatasets, prepareTokenizer, readCorpus } from './prepare';
 import { learningRate } from './schedule';
 import { trainStep } from './step';
-import { startDataParallel, type ReplicaPool } from './parallel';
+import { defaultTrainingThreads, startDataParallel, type ReplicaPool } from './parallel';
 import type { RunSummary, StopReason } from './summary';
 
 export type { RunSummary, StopReason, MaskingRates } from './summary';
@@ -160,8 +161,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     cb.onLog?.('info', `${opts.resumeFrom ? 'resuming' : 'starting'} run ${runId} in ${runDir}`);
 
     // ── Backend, data, tokenizer ──────────────────────────────────────────────────────────────────
-    // Data-parallel replicas each run single-threaded wasm; so does the leader unless threads is set.
-    const threads = config.threads ?? (config.training.dataParallel > 1 ? 1 : undefined);
+    // Data-parallel replicas each run single-threaded wasm; so does the leader unless threads is set
+    // ("auto" too: measured, 2 replicas on 1 thread each beat the threaded binary on 2 threads).
+    const threads = config.threads ?? defaultTrainingThreads(config.training);
     const backend = await initBackend({ backend: config.backend, threads });
     status.backend = backend.device ? `${backend.name} (${backend.device})` : backend.name;
     cb.onLog?.('info', `backend: ${status.backend}`);
@@ -271,6 +273,12 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
 
     const stream = new TrainStream(data.train, t.batchSize, t.seed, config.data.masking, vocab, position);
     const plan = makePlan(t, stream.batchesPerEpoch);
+    // MFU: this model's training FLOPs per token against the backend's matMul peak, measured here once per process.
+    const compute = runCompute(
+      model.config,
+      { seqLen: config.data.seqLen, targetFraction: config.data.masking.probability },
+      cb.onLog,
+    );
     const metrics = new MetricsLog(runDir);
     const emit = (m: MetricRecord) => {
       metrics.append(m);
@@ -429,7 +437,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         stepTokens += b.tokens;
       }
       const lr = learningRate({ step, progress: progressOf(plan, step, elapsed()) }, plan.schedule);
-      if (replicas === undefined) replicas = await startDataParallel(model, t, cb.onLog);
+      if (replicas === undefined) replicas = await startDataParallel(model, t, config.data.seqLen, cb.onLog);
       const r = replicas
         ? await replicas.step(model, optimizer, micro, { lr, clipNorm: t.clipNorm })
         : trainStep(model, optimizer, micro, { lr, clipNorm: t.clipNorm });
@@ -461,6 +469,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
 
       if (step % t.logEvery === 0 || limitReached(plan, step, elapsed())) {
         const secs = (Date.now() - window.start) / 1000;
+        const tokensPerSec = secs > 0 ? window.tokens / secs : undefined;
         lastTrain = {
           split: 'train',
           step,
@@ -470,7 +479,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
           accuracy: window.acc / window.n,
           lr,
           gradNorm: window.norm / window.n,
-          tokensPerSec: secs > 0 ? window.tokens / secs : undefined,
+          tokensPerSec,
+          // Data-parallel: each replica thread has the leader's (single-thread) peak.
+          ...utilisation(tokensPerSec, compute.flopsPerToken, compute.peakGflops, replicas?.replicas ?? 1),
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps,

@@ -180,7 +180,16 @@ void describe('runTraining', () => {
         assert.ok(typeof m[k] === 'number' && m[k] >= 0 && m[k] <= 1, `step ${m.step} ${k}: ${m[k]}`);
       }
       assert.ok(Math.abs(m.maskRate! + m.randomRate! + m.keepRate! - 1) < 1e-9);
+      // Compute: FLOPs per token of the model, the peak measured at run start, MFU = achieved / peak.
+      if (m.tokensPerSec !== undefined) {
+        assert.ok(m.flopsPerToken! > 0, `step ${m.step}: flopsPerToken ${m.flopsPerToken}`);
+        assert.ok(m.peakGflops! > 0 && Math.abs(m.mfu! - m.achievedGflops! / m.peakGflops!) < 1e-12);
+      }
     }
+    assert.ok(
+      train.some((m) => m.mfu !== undefined),
+      'train rows carry the MFU',
+    );
     const last = train[train.length - 1];
     assert.equal(last.targetRate, s.maskingRates.targetRate);
     const i = phases.indexOf('paused');

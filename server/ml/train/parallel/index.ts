@@ -1,21 +1,83 @@
 /**
- * Data-parallel training (training.dataParallel): startDataParallel starts the replica pool for a run, or
- * returns null when it is off or the backend cannot use it. See pool.ts for how a step works.
+ * Data-parallel training (training.dataParallel): resolveDataParallel turns the setting ("auto" or N) into a
+ * replica count for this run; startDataParallel starts the replica pool, or returns null when it is off or
+ * the backend cannot use it. See pool.ts for how a step works.
  */
+import os from 'node:os';
 import { getBackendInfo } from '../../backend';
 import type { MlmModel, TrainCallbacks } from '../../types';
 import { ReplicaPool } from './pool';
 
 export { ReplicaPool } from './pool';
+export { defaultTrainingThreads } from './threads';
+
+/** "auto" uses at most this many replicas (measured: 2 on our 2-core machines; more is untested). */
+export const AUTO_MAX_REPLICAS = 4;
+/** "auto" gives each replica at least this many rows of a batch. */
+export const AUTO_MIN_ROWS = 4;
+/**
+ * "auto" stays on one thread below this estimated work per step (6 × non-embedding parameters × tokens):
+ * a step of a few milliseconds gains nothing from replicas that must meet twice per step.
+ */
+export const AUTO_MIN_STEP_FLOPS = 1e9;
+
+export interface DataParallelContext {
+  /** The backend in use: data parallelism is for wasm and cpu (native backends use every core already). */
+  backend: string;
+  /** Threads of the leader's backend (the threaded wasm binary); "auto" needs 1. */
+  threads: number;
+  /** Cores available to this process. */
+  cores: number;
+  /** Rows of each micro-batch. */
+  batchSize: number;
+  /** Estimated FLOPs of one micro-batch's forward and backward pass. */
+  stepFlops: number;
+}
+
+/** How many replicas a run uses, and why (for the log). */
+export function resolveDataParallel(
+  setting: number | 'auto',
+  ctx: DataParallelContext,
+): { replicas: number; why: string } {
+  if (setting !== 'auto') return { replicas: setting, why: `training.dataParallel ${setting}` };
+  const off = (why: string) => ({ replicas: 1, why: `training.dataParallel "auto": one thread (${why})` });
+  if (ctx.backend !== 'wasm' && ctx.backend !== 'cpu')
+    return off(`the ${ctx.backend} backend uses every core itself`);
+  if (ctx.threads > 1) return off(`the backend runs ${ctx.threads} threads, as "threads" asks`);
+  if (ctx.cores < 2) return off('one core');
+  const replicas = Math.min(ctx.cores, AUTO_MAX_REPLICAS, Math.floor(ctx.batchSize / AUTO_MIN_ROWS));
+  if (replicas < 2) return off(`batchSize ${ctx.batchSize} is too small to split`);
+  if (ctx.stepFlops < AUTO_MIN_STEP_FLOPS)
+    return off(`the model is small: ~${(ctx.stepFlops / 1e6).toFixed(0)} MFLOP per step`);
+  return { replicas, why: `training.dataParallel "auto": ${ctx.cores} cores` };
+}
+
+/** 6 × non-embedding parameters × tokens: the usual estimate of a training step's FLOPs. */
+export function estimateStepFlops(model: MlmModel, tokens: number): number {
+  let params = 0;
+  for (const v of model.variables.values()) {
+    if (v.shape.includes(model.config.vocabSize)) continue; // word embeddings, decoder bias / output layer
+    params += v.size;
+  }
+  return 6 * params * tokens;
+}
 
 export async function startDataParallel(
   model: MlmModel,
-  training: { dataParallel?: number; seed: number },
+  training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
+  seqLen: number,
   onLog?: TrainCallbacks['onLog'],
 ): Promise<ReplicaPool | null> {
-  const replicas = training.dataParallel ?? 1;
-  if (replicas <= 1) return null;
   const backend = getBackendInfo();
+  const { replicas, why } = resolveDataParallel(training.dataParallel ?? 1, {
+    backend: backend?.name ?? 'none',
+    threads: backend?.threads ?? 1,
+    cores: os.availableParallelism(),
+    batchSize: training.batchSize,
+    stepFlops: estimateStepFlops(model, training.batchSize * seqLen),
+  });
+  if (training.dataParallel === 'auto') onLog?.('info', why);
+  if (replicas <= 1) return null;
   if (!backend || (backend.name !== 'wasm' && backend.name !== 'cpu')) {
     onLog?.(
       'info',
@@ -29,7 +91,15 @@ export async function startDataParallel(
       `data parallel with ${backend.threads} wasm threads on the leader oversubscribes the cores: set threads to 1`,
     );
   }
-  const pool = await ReplicaPool.start(model, { replicas, backend: backend.name, seed: training.seed });
+  let pool: ReplicaPool;
+  try {
+    pool = await ReplicaPool.start(model, { replicas, backend: backend.name, seed: training.seed });
+  } catch (err) {
+    if (training.dataParallel !== 'auto') throw err;
+    // "auto" was not asked for explicitly: train on this thread rather than fail the run.
+    onLog?.('warn', `${(err as Error).message}; training on one thread instead`);
+    return null;
+  }
   onLog?.(
     'info',
     `data parallel: ${replicas} replicas (this thread + ${replicas - 1} worker thread${replicas > 2 ? 's' : ''}), gradients summed in shared memory`,
