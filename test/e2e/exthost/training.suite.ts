@@ -58,11 +58,11 @@ export function registerTrainingTests(): void {
       statusSub.dispose();
       assert.equal(finished.runId, run.runId);
       assert.equal(finished.outcome, 'completed', finished.message);
-      assert.equal(finished.step, 30);
+      assert.equal(finished.step, 150);
       assert.ok(metrics.length > 0, 'mlm/metrics notifications arrived during the run');
       assert.ok(trainingTexts.length > 0, 'the status item was updated while training');
       assert.ok(
-        trainingTexts.some((t) => /^\$\(pulse\) step \d+(\/30)?( · loss [\d.]+)?$/.test(t)),
+        trainingTexts.some((t) => /^\$\(pulse\) step \d+(\/150)?( · loss [\d.]+)?$/.test(t)),
         trainingTexts.join('\n'),
       );
       for (const f of ['config.json', 'metrics.jsonl', 'tokenizer.json']) {
