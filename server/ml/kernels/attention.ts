@@ -31,22 +31,28 @@ function selfAttention(args: {
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
-  const { qkv, maskBias, rows } = args.inputs as {
+  const { qkv, maskBias, rows, q } = args.inputs as {
     qkv: tf.TensorInfo;
     maskBias?: tf.TensorInfo;
     rows?: tf.TensorInfo;
+    q?: tf.TensorInfo;
   };
   const { batchSize: b, seqLen: t, heads } = args.attrs as unknown as SelfAttentionAttrs;
   const width = qkv.shape[1];
-  const hidden = width / 3;
+  const hidden = width / (q ? 2 : 3);
   const dh = hidden / heads;
   if (qkv.shape.length !== 2 || qkv.shape[0] !== b * t || !Number.isInteger(dh)) {
     throw new Error(
-      `self-attention needs qkv [batch·seqLen, 3·hidden] with hidden divisible by heads; got [${qkv.shape.join(', ')}] ` +
-        `for batch ${b}, seqLen ${t}, heads ${heads}`,
+      `self-attention needs qkv [batch·seqLen, 3·hidden] (or k|v [batch·seqLen, 2·hidden] with q) with hidden ` +
+        `divisible by heads; got [${qkv.shape.join(', ')}] for batch ${b}, seqLen ${t}, heads ${heads}`,
     );
   }
-  if (rows) return attendRows(backend, qkv, maskBias, rows, b, t, heads);
+  if (q && (!rows || q.shape.length !== 2 || q.shape[0] !== rows.shape[0] || q.shape[1] !== hidden)) {
+    throw new Error(
+      `self-attention with a separate q needs rows and q [rows, ${hidden}]; got [${q.shape.join(', ')}]`,
+    );
+  }
+  if (rows) return attendRows(backend, qkv, maskBias, rows, b, t, heads, q);
   const out = backend.makeOutput([b * t, hidden], 'float32');
   // Scratch: q [t, dh] | kᵀ [dh, t] | v [t, dh] | scores [t, t] | ctx [t, dh] (float offsets).
   const oQ = 0;
@@ -121,7 +127,8 @@ function selfAttention(args: {
 
 /**
  * Only the query rows `rows` (flat b·t + r) → [rows.length, hidden], in JavaScript: for a handful of rows
- * (the last layer of fill-mask) the dot products cost less than the XNNPACK calls.
+ * (the last layer of fill-mask) the dot products cost less than the XNNPACK calls. With q [rows, hidden] (the
+ * queries of those rows alone, already scaled), qkv holds only k|v [b·t, 2·hidden].
  */
 function attendRows(
   backend: WasmBackend,
@@ -131,15 +138,19 @@ function attendRows(
   b: number,
   t: number,
   heads: number,
+  q?: tf.TensorInfo,
 ): tf.TensorInfo {
   const width = qkv.shape[1];
-  const hidden = width / 3;
+  const hidden = width / (q ? 2 : 3);
   const dh = hidden / heads;
   const count = rows.shape[0];
   const out = backend.makeOutput([count, hidden], 'float32');
   const m = heap(backend);
   const idx = new Int32Array(m.buffer, data(backend, rows).memoryOffset, count);
   const qkvAt = data(backend, qkv).memoryOffset / 4;
+  const qAt = q ? data(backend, q).memoryOffset / 4 : -1;
+  const kOff = q ? 0 : hidden; // k and v columns within a qkv row
+  const vOff = kOff + hidden;
   const outAt = data(backend, out).memoryOffset / 4;
   const maskAt = maskBias ? data(backend, maskBias).memoryOffset / 4 : -1;
   const scores = new Float64Array(t);
@@ -152,12 +163,12 @@ function attendRows(
     }
     const first = p - (p % t); // the row's sequence starts here
     for (let hi = 0; hi < heads; hi++) {
-      const q = qkvAt + p * width + hi * dh;
+      const qi = (q ? qAt + i * hidden : qkvAt + p * width) + hi * dh;
       let max = -Infinity;
       for (let j = 0; j < t; j++) {
-        const k = qkvAt + (first + j) * width + hidden + hi * dh;
+        const k = qkvAt + (first + j) * width + kOff + hi * dh;
         let dot = 0;
-        for (let c = 0; c < dh; c++) dot += m[q + c] * m[k + c];
+        for (let c = 0; c < dh; c++) dot += m[qi + c] * m[k + c];
         let x = Math.fround(dot);
         if (maskAt >= 0) x = Math.fround(x + m[maskAt + first + j]);
         scores[j] = x;
@@ -171,7 +182,7 @@ function attendRows(
       ctx.fill(0);
       for (let j = 0; j < t; j++) {
         const w = scores[j] / sum;
-        const v = qkvAt + (first + j) * width + 2 * hidden + hi * dh;
+        const v = qkvAt + (first + j) * width + vOff + hi * dh;
         for (let c = 0; c < dh; c++) ctx[c] += w * m[v + c];
       }
       const dst = outAt + i * hidden + hi * dh;
@@ -194,16 +205,19 @@ export function hasSelfAttentionKernel(): boolean {
 
 /**
  * qkv [b·t, 3h], maskBias [b, t] or undefined → [b·t, h]; with rows (int32 [m], flat b·t + r) only those
- * query rows → [m, h]. No gradient: call only while no tape records.
+ * query rows → [m, h], and with q [m, h] (those rows' scaled queries) qkv is k|v [b·t, 2h]. No gradient: call
+ * only while no tape records.
  */
 export function selfAttentionKernel(
   qkv: tf.Tensor2D,
   maskBias: tf.Tensor2D | undefined,
   attrs: SelfAttentionAttrs,
   rows?: tf.Tensor1D,
+  q?: tf.Tensor2D,
 ): tf.Tensor2D {
   const inputs: tf.NamedTensorMap = { qkv };
   if (maskBias) inputs.maskBias = maskBias;
   if (rows) inputs.rows = rows;
+  if (q) inputs.q = q;
   return tf.engine().runKernel(SELF_ATTENTION, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }

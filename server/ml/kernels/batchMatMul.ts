@@ -221,6 +221,22 @@ class TransposedCache {
 
 const transposedWeights = new TransposedCache();
 
+/**
+ * A right operand as a contiguous [k, n]: b itself, or with transposed the cached transposed copy (from its
+ * second use) or a temporary one. Call release() after the product.
+ */
+export function rightOperand(
+  backend: WasmBackend,
+  b: tf.TensorInfo,
+  transposed: boolean,
+): { tensor: tf.TensorInfo; release: () => void } {
+  if (!transposed) return { tensor: b, release: () => undefined };
+  const cached = transposedWeights.get(backend, b);
+  if (cached) return { tensor: cached, release: () => undefined };
+  const copy = transposeInto(backend, b, [1, 0]);
+  return { tensor: copy, release: () => backend.disposeData(copy.dataId) };
+}
+
 export const batchMatMulConfig: tf.KernelConfig = {
   kernelName: tf.BatchMatMul,
   backendName: 'wasm',

@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { optimizerKernels } from './adamw';
 import { SELF_ATTENTION, selfAttentionConfig } from './attention';
 import { batchMatMulConfig } from './batchMatMul';
+import { DENSE, denseConfig } from './dense';
+import { geluKernels } from './gelu';
 import { identityConfig } from './identity';
 import { layerNormKernels } from './layerNorm';
 import { makeGatherConfig, makeSliceConfig, makeUnpackConfig } from './sliceGather';
@@ -28,6 +30,7 @@ export function registerWasmKernels(): void {
     makeSumConfig(tf.getKernel(tf.Sum, 'wasm')), // leading/trailing-axes sums without a transpose
     identityConfig, // shares memory instead of copying (the engine clones every tensor saved for backward)
     selfAttentionConfig, // inference self-attention core in one launch
+    denseConfig, // inference dense layer (bias inside the product) as one engine op
     makeSliceConfig(tf.getKernel(tf.Slice, 'wasm')), // contiguous slices as one heap copy
     makeGatherConfig(tf.getKernel(tf.GatherV2, 'wasm')), // axis-0 gathers as row copies
     makeUnpackConfig(tf.getKernel(tf.Unpack, 'wasm')), // leading-axis unstack as heap copies
@@ -49,6 +52,7 @@ export function customWasmKernelNames(): string[] {
       tf.Sum,
       tf.Identity,
       SELF_ATTENTION,
+      DENSE,
       tf.Slice,
       tf.GatherV2,
       tf.Unpack,
@@ -58,11 +62,11 @@ export function customWasmKernelNames(): string[] {
 
 let fusedRegistered = false;
 
-/** Registers our fused kernels (LayerNorm, AdamW, gradient norm) for the wasm and cpu backends; idempotent. */
+/** Registers our fused kernels (LayerNorm, GELU, AdamW, gradient norm) for the wasm and cpu backends; idempotent. */
 export function registerFusedKernels(): void {
   if (fusedRegistered) return;
   fusedRegistered = true;
-  for (const k of [...layerNormKernels, ...optimizerKernels]) {
+  for (const k of [...layerNormKernels, ...geluKernels, ...optimizerKernels]) {
     if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
     tf.registerKernel(k);
   }

@@ -20,6 +20,34 @@ export interface AttentionShape {
 const FEW_ROWS_WORK = 1 << 17;
 
 /**
+ * True when attention() takes the few-rows kernel path for `rows` query rows (inference on wasm), so the
+ * caller may project queries for those rows only and use attendRows.
+ */
+export function attendsFewRows(s: AttentionShape, rows: number, hidden: number): boolean {
+  return (
+    s.dropoutRate === 0 &&
+    !tf.engine().isTapeOn() &&
+    hasSelfAttentionKernel() &&
+    rows * s.seqLen * hidden <= FEW_ROWS_WORK
+  );
+}
+
+/**
+ * The few-rows path with the queries projected for those rows only: q [m, hidden] (scaled by 1/√headDim),
+ * kv [batch·seqLen, 2·hidden] (keys | values of every token) → [m, hidden]. Check attendsFewRows first.
+ */
+export function attendRows(
+  q: tf.Tensor2D,
+  kv: tf.Tensor2D,
+  maskBias: tf.Tensor2D | undefined,
+  s: AttentionShape,
+  rows: tf.Tensor1D,
+): tf.Tensor2D {
+  const attrs = { batchSize: s.batchSize, seqLen: s.seqLen, heads: s.heads };
+  return selfAttentionKernel(kv, maskBias, attrs, rows, q);
+}
+
+/**
  * One kernel on wasm when nothing needs a gradient or dropout (inference, eval), else the composite of tf ops.
  * With rows (flat positions b·t + r, as ids and as an int32 tensor [m]) only those query rows → [m, hidden].
  */

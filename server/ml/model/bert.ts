@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertConfig, MlmModel } from '../types';
-import { attention } from './attention';
+import { denseKernel, hasDenseKernel } from '../kernels/dense';
+import { addLayerNormKernel, embedLayerNormKernel, hasInferenceLayerNorm } from '../kernels/layerNorm';
+import { attendRows, attendsFewRows, attention, type AttentionShape } from './attention';
 import { gelu, layerNorm } from './ops';
 import { ParamModel } from './paramModel';
 
@@ -21,10 +23,24 @@ function denseBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D 
   return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
 }
 
+interface Projection {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
+
+/** A cached fused Q|K|V projection and, once asked for, its query and key|value column blocks. */
+interface QkvEntry extends Projection {
+  keys: tf.DataId[];
+  split?: { q: Projection; kv: Projection };
+}
+
+const entryTensors = (c: QkvEntry): tf.Tensor[] =>
+  c.split ? [c.w, c.b, c.split.q.w, c.split.q.b, c.split.kv.w, c.split.kv.b] : [c.w, c.b];
+
 export class BertMlm extends ParamModel implements MlmModel {
   readonly config: BertConfig;
   /** Per layer, the fused Q|K|V projection used while no gradient is recorded (see qkvProjection). */
-  private readonly qkvCache: Array<{ keys: tf.DataId[]; w: tf.Tensor2D; b: tf.Tensor1D } | undefined> = [];
+  private readonly qkvCache: Array<QkvEntry | undefined> = [];
   /** Position ids 0..maxPositions-1 are implicit: the first seqLen rows of the position table. */
 
   constructor(config: BertConfig, seed: number) {
@@ -79,13 +95,25 @@ export class BertMlm extends ParamModel implements MlmModel {
     return this.params.get(name) as tf.Tensor as tf.Tensor1D;
   }
 
-  /** x [n, in] · W + b → [n, out] as one fused kernel (the bias is added inside the product). */
-  private dense(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    return denseBias(x, this.w(`${prefix}.weight`), this.b(`${prefix}.bias`));
-  }
-
   private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
     return layerNorm(x, this.b(`${prefix}.weight`), this.b(`${prefix}.bias`), this.config.layerNormEps);
+  }
+
+  /** LayerNorm(x + residual): one launch at inference, else tf.add + the differentiable LayerNorm. */
+  private addNorm(x: tf.Tensor2D, residual: tf.Tensor2D, prefix: string, fused: boolean): tf.Tensor2D {
+    if (!fused) return this.norm(tf.add(x, residual), prefix);
+    const eps = this.config.layerNormEps;
+    return addLayerNormKernel(x, residual, this.b(`${prefix}.weight`), this.b(`${prefix}.bias`), eps);
+  }
+
+  /**
+   * x [n, in] · W + b → [n, out] as one fused kernel (the bias is added inside the product); with direct
+   * (inference on wasm) as one engine op, MlmDense: the same XNNPACK product without tf.fused.matMul's wrapping.
+   */
+  private denseAt(x: tf.Tensor2D, prefix: string, direct: boolean): tf.Tensor2D {
+    const w = this.w(`${prefix}.weight`);
+    const b = this.b(`${prefix}.bias`);
+    return direct ? denseKernel(x, w, b) : denseBias(x, w, b);
   }
 
   /**
@@ -116,7 +144,7 @@ export class BertMlm extends ParamModel implements MlmModel {
     const keys = parts.map((t) => t.dataId);
     const hit = this.qkvCache[i];
     if (hit && hit.keys.every((k, j) => k === keys[j])) return hit;
-    if (hit) tf.dispose([hit.w, hit.b]);
+    if (hit) tf.dispose(entryTensors(hit));
     const made = tf.tidy(build);
     tf.keep(made.w); // outlives the caller's tidy
     tf.keep(made.b);
@@ -124,9 +152,27 @@ export class BertMlm extends ParamModel implements MlmModel {
     return made;
   }
 
+  /**
+   * Layer i's cached projection split into its query [h, h] and key|value [h, 2h] column blocks (inference
+   * only: the last layer projects queries for the target rows alone).
+   */
+  private splitProjection(i: number): { q: Projection; kv: Projection } {
+    this.qkvProjection(i); // builds or refreshes the entry
+    const entry = this.qkvCache[i] as QkvEntry;
+    if (entry.split) return entry.split;
+    const h = this.config.hiddenSize;
+    const split = tf.tidy(() => ({
+      q: { w: tf.slice(entry.w, [0, 0], [h, h]), b: tf.slice(entry.b, [0], [h]) },
+      kv: { w: tf.slice(entry.w, [0, h], [h, 2 * h]), b: tf.slice(entry.b, [h], [2 * h]) },
+    }));
+    for (const t of [split.q.w, split.q.b, split.kv.w, split.kv.b]) tf.keep(t);
+    entry.split = split;
+    return split;
+  }
+
   /** Drops the cached fused projections (tensors in tfjs's memory). */
   private clearQkvCache(): void {
-    for (const c of this.qkvCache) if (c) tf.dispose([c.w, c.b]);
+    for (const c of this.qkvCache) if (c) tf.dispose(entryTensors(c));
     this.qkvCache.length = 0;
   }
 
@@ -158,13 +204,35 @@ export class BertMlm extends ParamModel implements MlmModel {
     }
     const pHidden = training ? c.hiddenDropoutProb : 0;
     const pAttn = training ? c.attentionProbsDropoutProb : 0;
+    // Inference (no dropout, no tape): the fused one-launch kernels, where the backend has them.
+    const inference = !training && !tf.engine().isTapeOn();
+    const fusedNorm = inference && hasInferenceLayerNorm();
+    const direct = inference && hasDenseKernel();
     // Embeddings: word [n, h] + position [seqLen, h] (broadcast over the batch) + token type 0 [h].
-    const words = tf.gather(this.w('bert.embeddings.word_embeddings.weight'), tf.tensor1d(inputIds, 'int32'));
-    const positions = tf.slice(this.w('bert.embeddings.position_embeddings.weight'), [0, 0], [seqLen, h]);
-    const tokenType = tf.slice(this.w('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
-    const summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
-    let x = this.norm(tf.reshape(summed, [n, h]), 'bert.embeddings.LayerNorm');
-    x = this.dropout.apply(x, pHidden);
+    let x: tf.Tensor2D;
+    if (fusedNorm) {
+      x = embedLayerNormKernel(
+        tf.tensor1d(inputIds, 'int32'),
+        {
+          word: this.w('bert.embeddings.word_embeddings.weight'),
+          position: this.w('bert.embeddings.position_embeddings.weight'),
+          tokenType: this.w('bert.embeddings.token_type_embeddings.weight'),
+        },
+        this.b('bert.embeddings.LayerNorm.weight'),
+        this.b('bert.embeddings.LayerNorm.bias'),
+        { seqLen, eps: c.layerNormEps },
+      );
+    } else {
+      const words = tf.gather(
+        this.w('bert.embeddings.word_embeddings.weight'),
+        tf.tensor1d(inputIds, 'int32'),
+      );
+      const positions = tf.slice(this.w('bert.embeddings.position_embeddings.weight'), [0, 0], [seqLen, h]);
+      const tokenType = tf.slice(this.w('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
+      const summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
+      x = this.norm(tf.reshape(summed, [n, h]), 'bert.embeddings.LayerNorm');
+      x = this.dropout.apply(x, pHidden);
+    }
     // Additive attention bias [batch, seqLen]: 0 for real tokens, -1e9 for padding keys; none without padding.
     let maskBias: tf.Tensor2D | undefined;
     if (attentionMask.some((m) => !m)) {
@@ -174,42 +242,55 @@ export class BertMlm extends ParamModel implements MlmModel {
     }
     const rowIds = tf.tensor1d(rows, 'int32');
     let selected = false;
+    const shape: AttentionShape = {
+      batchSize,
+      seqLen,
+      heads: c.numAttentionHeads,
+      dropoutRate: pAttn,
+      dropout: (p) => this.dropout.apply(p, pAttn),
+    };
     for (let i = 0; i < c.numHiddenLayers; i++) {
       const l = `bert.encoder.layer.${i}`;
-      const qkv = this.qkvProjection(i);
       const last = i === c.numHiddenLayers - 1 && pHidden === 0;
-      const ctx = attention(
-        denseBias(x, qkv.w, qkv.b),
-        maskBias,
-        {
-          batchSize,
-          seqLen,
-          heads: c.numAttentionHeads,
-          dropoutRate: pAttn,
-          dropout: (p) => this.dropout.apply(p, pAttn),
-        },
-        last ? { ids: rows, tensor: rowIds } : undefined,
-      );
-      if (last) {
-        x = tf.gather(x, rowIds);
+      let ctx: tf.Tensor2D;
+      if (last && direct && attendsFewRows(shape, rows.length, h)) {
+        // Queries for the target rows only; keys and values for every token.
+        const { q, kv } = this.splitProjection(i);
+        const xRows = tf.gather(x, rowIds);
+        ctx = attendRows(denseKernel(xRows, q.w, q.b), denseKernel(x, kv.w, kv.b), maskBias, shape, rowIds);
+        x = xRows;
         selected = true;
+      } else {
+        const qkv = this.qkvProjection(i);
+        const proj = direct ? denseKernel(x, qkv.w, qkv.b) : denseBias(x, qkv.w, qkv.b);
+        ctx = attention(proj, maskBias, shape, last ? { ids: rows, tensor: rowIds } : undefined);
+        if (last) {
+          x = tf.gather(x, rowIds);
+          selected = true;
+        }
       }
-      const attnOut = this.dropout.apply(this.dense(ctx, `${l}.attention.output.dense`), pHidden);
-      x = this.norm(tf.add(attnOut, x), `${l}.attention.output.LayerNorm`);
-      const inter = gelu(this.dense(x, `${l}.intermediate.dense`));
-      const out = this.dropout.apply(this.dense(inter, `${l}.output.dense`), pHidden);
-      x = this.norm(tf.add(out, x), `${l}.output.LayerNorm`);
+      const attnOut = this.dropout.apply(this.denseAt(ctx, `${l}.attention.output.dense`, direct), pHidden);
+      x = this.addNorm(attnOut, x, `${l}.attention.output.LayerNorm`, fusedNorm);
+      const inter = gelu(this.denseAt(x, `${l}.intermediate.dense`, direct));
+      const out = this.dropout.apply(this.denseAt(inter, `${l}.output.dense`, direct), pHidden);
+      x = this.addNorm(out, x, `${l}.output.LayerNorm`, fusedNorm);
     }
     return selected ? x : tf.gather(x, rowIds);
   }
 
-  /** MLM head on selected rows: hidden [m, h] → logits [m, vocab]. */
+  /**
+   * MLM head on selected rows: hidden [m, h] → logits [m, vocab]. At inference on wasm the tied decoder is one
+   * MlmDense launch: the word embeddings' cached transposed copy, the bias inside the product.
+   */
   private head(hidden: tf.Tensor2D): tf.Tensor2D {
+    const direct = !tf.engine().isTapeOn() && hasDenseKernel();
     const t = this.norm(
-      gelu(this.dense(hidden, 'cls.predictions.transform.dense')),
+      gelu(this.denseAt(hidden, 'cls.predictions.transform.dense', direct)),
       'cls.predictions.transform.LayerNorm',
     );
-    const logits = tf.matMul(t, this.w('bert.embeddings.word_embeddings.weight'), false, true);
+    const words = this.w('bert.embeddings.word_embeddings.weight');
+    if (direct) return denseKernel(t, words, this.b('cls.predictions.bias'), true);
+    const logits = tf.matMul(t, words, false, true);
     return tf.add(logits, this.b('cls.predictions.bias'));
   }
 

@@ -3,6 +3,7 @@
  * (or optimizer.minimize); shapes are in the comments.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGelu, hasFusedGelu } from '../kernels/gelu';
 import { fusedLayerNorm, hasFusedLayerNorm } from '../kernels/layerNorm';
 import { mixSeed, mulberry32 } from './random';
 
@@ -32,13 +33,19 @@ export function layerNormComposite(
 }
 
 /**
- * Exact GELU: 0.5 x (1 + erf(x / √2)), as BERT's "gelu" activation, with a hand-written gradient: the forward
- * keeps x / √2 and 0.5 (1 + erf(x / √2)), and the backward is dy · (0.5 (1 + erf(x / √2)) + x φ(x)) with
- * x φ(x) = (x / √2) · exp(−x² / 2) / √π — 7 kernels instead of autodiff's 10 through Erf's gradient. (A fused
- * JavaScript kernel was measured slower than the wasm kernels: JS erf + exp over the [tokens, 4·hidden]
- * activations cost 2–3× more.)
+ * Exact GELU: 0.5 x (1 + erf(x / √2)), as BERT's "gelu" activation. On wasm and cpu one fused kernel forward
+ * and one backward (kernels/gelu.ts: SIMD on wasm); elsewhere (native backends) geluOps.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
+  return hasFusedGelu() ? fusedGelu(x) : geluOps(x);
+}
+
+/**
+ * GELU from tf ops with a hand-written gradient: the forward keeps x / √2 and 0.5 (1 + erf(x / √2)), and the
+ * backward is dy · (0.5 (1 + erf(x / √2)) + x φ(x)) with x φ(x) = (x / √2) · exp(−x² / 2) / √π — 7 kernels
+ * instead of autodiff's 10 through Erf's gradient.
+ */
+export function geluOps<T extends tf.Tensor>(x: T): T {
   const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     const xs = tf.mul(xi, Math.SQRT1_2); // shape of x
     const half = tf.mul(tf.add(tf.erf(xs), 1), 0.5); // shape of x

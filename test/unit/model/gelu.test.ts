@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../server/ml/backend';
-import { gelu, geluComposite } from '../../../server/ml/model/ops';
+import { geluSimdStats } from '../../../server/ml/kernels/gelu';
+import { gelu, geluComposite, geluOps } from '../../../server/ml/model/ops';
 import { maxRelDiff, onBackend } from './fixtures';
 
 void before(async () => {
@@ -26,18 +27,32 @@ function run(f: Gelu, n: number): number[][] {
   });
 }
 
-void describe('GELU with the hand-written gradient', () => {
+void describe('GELU', () => {
   for (const backend of ['wasm', 'cpu'] as const) {
     for (const n of [1, 129]) {
-      void test(`${backend} [${n}, 8]: forward equal, gradient within 1e-6 of autodiff of the composite`, async () => {
+      void test(`${backend} [${n}, 8] tf ops with the hand-written gradient: forward equal, gradient within 1e-6 of autodiff`, async () => {
         const [ours, ref, before, after] = await onBackend(backend, () => {
           const b = tf.memory().numTensors;
-          const o = run(gelu, n);
+          const o = run(geluOps, n);
           const a = tf.memory().numTensors;
           return [o, run(geluComposite, n), b, a] as const;
         });
         assert.equal(after, before, 'no tensor left behind');
         assert.deepEqual(ours[0], ref[0], 'forward');
+        assert.ok(maxRelDiff(ours[1], ref[1]) < 1e-6, `gradient: ${maxRelDiff(ours[1], ref[1])}`);
+      });
+
+      void test(`${backend} [${n}, 8] gelu (the fused kernels): forward and gradient within 1e-6 of the tf ops`, async () => {
+        const simd = geluSimdStats.elements;
+        const [ours, ref, before, after] = await onBackend(backend, () => {
+          const b = tf.memory().numTensors;
+          const o = run(gelu, n);
+          const a = tf.memory().numTensors;
+          return [o, run(geluOps, n), b, a] as const;
+        });
+        assert.equal(after, before, 'no tensor left behind');
+        assert.equal(geluSimdStats.elements > simd, backend === 'wasm', 'the SIMD kernel ran on wasm only');
+        assert.ok(maxRelDiff(ours[0], ref[0]) < 1e-6, `forward: ${maxRelDiff(ours[0], ref[0])}`);
         assert.ok(maxRelDiff(ours[1], ref[1]) < 1e-6, `gradient: ${maxRelDiff(ours[1], ref[1])}`);
       });
     }
