@@ -2,13 +2,15 @@
  * Self-attention core as one wasm kernel, for inference (no gradient): from the fused Q|K|V projection
  * qkv [batch·seqLen, 3·hidden] (query already scaled by 1/√headDim) and an optional additive key bias
  * maskBias [batch, seqLen] → context [batch·seqLen, hidden]. Replaces ~9 launches per layer (reshape,
- * transpose, unstack, two batched matMuls with their transposes, mask add, softmax) with one: per (batch,
- * head) the head's q, kᵀ and v are copied into scratch memory, both products run on XNNPACK and the softmax
- * runs in JavaScript (seqLen² values per head). Same XNNPACK products as the composite; the softmax differs
- * only by float rounding. Training keeps the composite in model/attention.ts (it has a gradient).
+ * transpose, unstack, two batched matMuls with their transposes, mask add, softmax) with one: per sequence,
+ * all heads' products run on smallGemm's SIMD tiles reading q, k and v in place, and the softmax runs in
+ * JavaScript (seqLen² values per head). Without the SIMD tiles, per (batch, head) the head's q, kᵀ and v are
+ * copied into scratch memory and both products run on XNNPACK. Differs from the composite only by float
+ * rounding. Training keeps the composite in model/attention.ts (it has a gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { data, dropView, product, view } from './batchMatMul';
+import { hasSmallGemm, smallGemm } from './smallGemm';
 import { syncHeap, type WasmBackend } from './wasmHeap';
 
 export const SELF_ATTENTION = 'MlmSelfAttention';
@@ -53,6 +55,7 @@ function selfAttention(args: {
     );
   }
   if (rows) return attendRows(backend, qkv, maskBias, rows, b, t, heads, q);
+  if (hasSmallGemm(backend)) return attendSmall(backend, qkv, maskBias, b, t, heads);
   const out = backend.makeOutput([b * t, hidden], 'float32');
   // Scratch: q [t, dh] | kᵀ [dh, t] | v [t, dh] | scores [t, t] | ctx [t, dh] (float offsets).
   const oQ = 0;
@@ -121,6 +124,92 @@ function selfAttention(args: {
     dropView(backend, sView);
     dropView(backend, cView);
     backend.disposeData(scratch.dataId);
+  }
+  return out;
+}
+
+/**
+ * All heads of a sequence at once on smallGemm's SIMD tiles, reading q, k and v in place in qkv and writing
+ * the context straight into the output: scores [heads, t, t] = q · kᵀ, the softmax in JavaScript, then
+ * context = probs · v. No copies and no XNNPACK operator setup per head.
+ */
+function attendSmall(
+  backend: WasmBackend,
+  qkv: tf.TensorInfo,
+  maskBias: tf.TensorInfo | undefined,
+  b: number,
+  t: number,
+  heads: number,
+): tf.TensorInfo {
+  const width = qkv.shape[1];
+  const hidden = width / 3;
+  const dh = hidden / heads;
+  const out = backend.makeOutput([b * t, hidden], 'float32');
+  const scores = backend.makeOutput([heads * t * t], 'float32');
+  const qkvAt = data(backend, qkv).memoryOffset / 4;
+  const outAt = data(backend, out).memoryOffset / 4;
+  const sAt = data(backend, scores).memoryOffset / 4;
+  const maskAt = maskBias ? data(backend, maskBias).memoryOffset / 4 : -1;
+  try {
+    for (let bi = 0; bi < b; bi++) {
+      const at = qkvAt + bi * t * width;
+      // scores[h] = q_h [t, dh] · k_hᵀ (k_h read as a [dh, t] with column stride width)
+      smallGemm(backend, {
+        m: t,
+        n: t,
+        k: dh,
+        a: at,
+        aRow: width,
+        aCol: 1,
+        b: at + hidden,
+        bRow: 1,
+        bCol: width,
+        c: sAt,
+        cRow: t,
+        count: heads,
+        aStride: dh,
+        bStride: dh,
+        cStride: t * t,
+      });
+      const m = heap(backend);
+      for (let r = 0; r < heads * t; r++) {
+        const row = sAt + r * t;
+        let max = -Infinity;
+        for (let j = 0; j < t; j++) {
+          // float32 add, as the composite's tf.add
+          const x = maskAt >= 0 ? Math.fround(m[row + j] + m[maskAt + bi * t + j]) : m[row + j];
+          m[row + j] = x;
+          if (x > max) max = x;
+        }
+        let sum = 0;
+        for (let j = 0; j < t; j++) {
+          const e = Math.fround(Math.exp(m[row + j] - max));
+          m[row + j] = e;
+          sum += e;
+        }
+        const inv = 1 / Math.fround(sum);
+        for (let j = 0; j < t; j++) m[row + j] *= inv;
+      }
+      // context[:, h·dh : (h+1)·dh] = probs[h] · v_h
+      smallGemm(backend, {
+        m: t,
+        n: dh,
+        k: t,
+        a: sAt,
+        aRow: t,
+        aCol: 1,
+        b: at + 2 * hidden,
+        bRow: width,
+        c: outAt + bi * t * hidden,
+        cRow: hidden,
+        count: heads,
+        aStride: t * t,
+        bStride: dh,
+        cStride: dh,
+      });
+    }
+  } finally {
+    backend.disposeData(scores.dataId);
   }
   return out;
 }

@@ -4,9 +4,11 @@
  * products of every weight gradient and all of attention — in a scalar loop at 0.3–3 GFLOP/s.
  * Here transposed operands are first made contiguous by our Transpose (cheap next to the product), batched
  * products become one XNNPACK call per batch entry on views into the heap, and a batch over a shared right
- * operand is folded into a single [batch·m, k] product.
+ * operand is folded into a single [batch·m, k] product. Many small products (attention's) instead run in one
+ * call of smallGemm's SIMD tiles, transposed operands read in place (no XNNPACK operator per matrix).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hasSmallGemm, smallGemm } from './smallGemm';
 import { transposeInto } from './transpose';
 import { f32, type WasmBackend } from './wasmHeap';
 
@@ -91,6 +93,14 @@ export function product(
   );
 }
 
+/**
+ * Batched products with at least this many matrices of at most this m·n·k run on smallGemm: measured 2× faster
+ * than one XNNPACK call per matrix for 128 × [128, 128]·[128, 64] (attention), even at 8; mixed at 2–4 matrices
+ * or from m·n·k 2²².
+ */
+const SMALL_MIN_BATCH = 8;
+const SMALL_MAX_MNK = 1 << 21;
+
 function batchMatMul(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
@@ -134,6 +144,29 @@ function batchMatMul(args: {
   }
   // Contiguous [batch, m, k] and [batch, k, n] operands.
   const swap = (r: number): number[] => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+  const small =
+    batch >= SMALL_MIN_BATCH && batchB === batch && m * n * k <= SMALL_MAX_MNK && hasSmallGemm(backend);
+  if (small) {
+    // Many small products (attention): one call of the SIMD tiles, transposed operands read in place.
+    smallGemm(backend, {
+      m,
+      n,
+      k,
+      a: data(backend, a).memoryOffset / 4,
+      aRow: transposeA ? 1 : k,
+      aCol: transposeA ? m : 1,
+      b: data(backend, b).memoryOffset / 4,
+      bRow: transposeB ? 1 : n,
+      bCol: transposeB ? k : 1,
+      c: data(backend, out).memoryOffset / 4,
+      cRow: n,
+      count: batch,
+      aStride: batchA === 1 ? 0 : m * k,
+      bStride: k * n,
+      cStride: m * n,
+    });
+    return out;
+  }
   const aN = transposeA ? transposeInto(backend, a, swap(ra)) : a;
   const cachedB = transposeB ? transposedWeights.get(backend, b) : undefined;
   const bN = cachedB ?? (transposeB ? transposeInto(backend, b, swap(rb)) : b);

@@ -55,6 +55,10 @@ void describe('Transpose and BatchMatMul on wasm equal cpu (forward and gradient
     { name: 'batched, shared right operand', a: [3, 4, 5], b: [5, 2], ta: false, tb: false, grad: false },
     { name: 'batched, shared left operand', a: [4, 5], b: [3, 5, 2], ta: false, tb: false, grad: false },
     { name: 'batched, a transposed', a: [3, 5, 4], b: [3, 5, 2], ta: true, tb: false },
+    { name: '8 small products (SIMD tiles and edges)', a: [8, 9, 12], b: [8, 12, 10], ta: false, tb: false },
+    { name: '8 small products, a transposed', a: [2, 4, 12, 9], b: [2, 4, 12, 16], ta: true, tb: false },
+    { name: '8 small products, b transposed', a: [2, 4, 13, 6], b: [2, 4, 17, 6], ta: false, tb: true },
+    { name: '8 small products, both transposed', a: [8, 6, 5], b: [8, 9, 6], ta: true, tb: true },
   ];
   for (const c of cases) {
     void test(c.name, async () => {

@@ -18,6 +18,14 @@ void describe('self-attention kernel (wasm, inference) equals the composite', ()
   const cases: Array<{ name: string; b: number; t: number; heads: number; dh: number; padded: boolean }> = [
     { name: 'batch 1, no padding (fill-mask)', b: 1, t: 32, heads: 4, dh: 64, padded: false },
     { name: 'batch 3, padded keys', b: 3, t: 7, heads: 2, dh: 8, padded: true },
+    {
+      name: 'batch 2, 13 tokens, padded (SIMD tiles and edges)',
+      b: 2,
+      t: 13,
+      heads: 3,
+      dh: 16,
+      padded: true,
+    },
     { name: 'one head, one token', b: 2, t: 1, heads: 1, dh: 5, padded: false },
     { name: 'a row that is all padding', b: 2, t: 5, heads: 3, dh: 4, padded: true },
   ];

@@ -1,0 +1,317 @@
+/**
+ * Batched small matrix products for attention on the wasm backend: C[m, n] (+)= A[m, k] · B[k, n] for `count`
+ * matrices at fixed strides, in one call, instead of one XNNPACK operator (create, pack B, run, delete) per
+ * matrix. A 4-lane f32 SIMD microkernel in a tiny WebAssembly module on tfjs's memory (like gelu.ts and
+ * adamw.ts) covers the 4-row × 8-column tiles: 8 f32x4 accumulators, A elements broadcast with f32x4.splat,
+ * B rows loaded with v128.load. A has any row and column strides (so a transposed A costs nothing); C has
+ * contiguous rows, and so does B or else each B is first packed into [k, n] rows by a scalar wasm loop
+ * (cheaper than a transposed copy of the whole batch: it stays in cache). Edge rows and columns (m, n not multiples of 4 and 8) run in JavaScript. Sums run over
+ * k in order in float32 (XNNPACK's order differs only by rounding).
+ */
+import { syncHeap, type WasmBackend } from './wasmHeap';
+
+/** One product set, all offsets and strides in float32 elements. */
+export interface GemmArgs {
+  m: number;
+  n: number;
+  k: number;
+  /** A(i, p) at a + i·aRow + p·aCol. */
+  a: number;
+  aRow: number;
+  aCol: number;
+  /** B(p, j) at b + p·bRow + j·bCol (bCol 1 by default; otherwise each B is first packed to rows). */
+  b: number;
+  bRow: number;
+  bCol?: number;
+  /** C(i, j) at c + i·cRow + j. */
+  c: number;
+  cRow: number;
+  /** Matrices and the distance between consecutive ones (0 broadcasts that operand). */
+  count: number;
+  aStride: number;
+  bStride: number;
+  cStride: number;
+  /** Add to C instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+type Tiles = (
+  a: number,
+  b: number,
+  c: number,
+  m4: number,
+  n8: number,
+  k: number,
+  aRow: number,
+  aCol: number,
+  bRow: number,
+  cRow: number,
+  count: number,
+  aStride: number,
+  bStride: number,
+  cStride: number,
+  accumulate: number,
+) => void;
+
+/** dst[p·n + j] = src(p, j) at src + p·bRow + j·bCol, for p < k, j < n (all arguments bytes except n, k). */
+type Pack = (src: number, dst: number, n: number, k: number, bRow: number, bCol: number) => void;
+
+interface Module {
+  tiles: Tiles;
+  pack: Pack;
+}
+
+/** The tile loop as a WebAssembly module importing the memory (all arguments bytes, m4 and n8 rows/columns). */
+function tileModule(shared: boolean): WebAssembly.Module {
+  const u32 = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      const b = n & 0x7f;
+      n >>>= 7;
+      out.push(n ? b | 0x80 : b);
+    } while (n);
+    return out;
+  };
+  const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
+  const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
+  const str = (t: string): number[] => [...u32(t.length), ...[...t].map((c) => c.charCodeAt(0))];
+  const get = (i: number): number[] => [0x20, i];
+  const set = (i: number): number[] => [0x21, i];
+  const simd = (op: number): number[] => [0xfd, ...u32(op)];
+  const vload = (offset: number): number[] => [...simd(0x00), 0x00, ...u32(offset)];
+  const vstore = (offset: number): number[] => [...simd(0x0b), 0x00, ...u32(offset)];
+  const add = [0x6a];
+  const mul = [0x6c];
+  // Params 0..14 as in Tiles; then i32 locals and v128 locals.
+  const [A, B, C, M4, N8, K, AR, AC, BR, CR, COUNT, SA, SB, SC, ACC] = Array.from(
+    { length: 15 },
+    (_, i) => i,
+  );
+  const [BI, I, J, P, AP, BP, CP, AR2, AR3, CR2, CR3] = Array.from({ length: 11 }, (_, i) => 15 + i);
+  const ACCV = 26; // 8 accumulators: row r, half h at ACCV + 2r + h
+  const [B0, B1, AV] = [34, 35, 36];
+  const rowOff = (r: number, one: number, two: number, three: number): number[] =>
+    r === 0 ? [] : [...get([0, one, two, three][r]), ...add];
+  const init: number[] = [];
+  const fin: number[] = [];
+  for (let r = 0; r < 4; r++) {
+    for (let h = 0; h < 2; h++) {
+      init.push(...get(CP), ...rowOff(r, CR, CR2, CR3), ...vload(16 * h), ...set(ACCV + 2 * r + h));
+      fin.push(...get(CP), ...rowOff(r, CR, CR2, CR3), ...get(ACCV + 2 * r + h), ...vstore(16 * h));
+    }
+  }
+  const zero: number[] = [];
+  for (let v = 0; v < 8; v++) zero.push(...simd(0x0c), ...new Array<number>(16).fill(0), ...set(ACCV + v));
+  const step: number[] = [...get(BP), ...vload(0), ...set(B0), ...get(BP), ...vload(16), ...set(B1)];
+  for (let r = 0; r < 4; r++) {
+    step.push(...get(AP), ...rowOff(r, AR, AR2, AR3), 0x2a, 0x02, 0x00, ...simd(0x13), ...set(AV));
+    for (let h = 0; h < 2; h++) {
+      const acc = ACCV + 2 * r + h;
+      step.push(...get(acc), ...get(AV), ...get(h ? B1 : B0), ...simd(0xe6), ...simd(0xe4), ...set(acc));
+    }
+  }
+  // prettier-ignore
+  const body = [
+    ...vec([[11, 0x7f], [11, 0x7b]]),
+    ...get(AR), 0x41, 1, 0x74, ...set(AR2),
+    ...get(AR2), ...get(AR), ...add, ...set(AR3),
+    ...get(CR), 0x41, 1, 0x74, ...set(CR2),
+    ...get(CR2), ...get(CR), ...add, ...set(CR3),
+    0x02, 0x40, 0x03, 0x40, // batch loop
+    ...get(BI), ...get(COUNT), 0x4e, 0x0d, 1,
+    0x41, 0, ...set(I),
+    0x02, 0x40, 0x03, 0x40, // row-tile loop
+    ...get(I), ...get(M4), 0x4e, 0x0d, 1,
+    0x41, 0, ...set(J),
+    0x02, 0x40, 0x03, 0x40, // column-tile loop
+    ...get(J), ...get(N8), 0x4e, 0x0d, 1,
+    ...get(C), ...get(I), ...get(CR), ...mul, ...add, ...get(J), 0x41, 2, 0x74, ...add, ...set(CP),
+    ...get(ACC), 0x04, 0x40, ...init, 0x05, ...zero, 0x0b,
+    ...get(A), ...get(I), ...get(AR), ...mul, ...add, ...set(AP),
+    ...get(B), ...get(J), 0x41, 2, 0x74, ...add, ...set(BP),
+    ...get(K), ...set(P),
+    0x03, 0x40, // k loop (k ≥ 1)
+    ...step,
+    ...get(AP), ...get(AC), ...add, ...set(AP),
+    ...get(BP), ...get(BR), ...add, ...set(BP),
+    ...get(P), 0x41, 1, 0x6b, 0x22, P, 0x0d, 0,
+    0x0b,
+    ...fin,
+    ...get(J), 0x41, 8, ...add, ...set(J),
+    0x0c, 0, 0x0b, 0x0b,
+    ...get(I), 0x41, 4, ...add, ...set(I),
+    0x0c, 0, 0x0b, 0x0b,
+    ...get(A), ...get(SA), ...add, ...set(A),
+    ...get(B), ...get(SB), ...add, ...set(B),
+    ...get(C), ...get(SC), ...add, ...set(C),
+    ...get(BI), 0x41, 1, ...add, ...set(BI),
+    0x0c, 0, 0x0b, 0x0b,
+    0x0b,
+  ];
+  const [S, D, PN, PK, PR, PC, PJ, SP, DP, DSTEP, PP] = Array.from({ length: 11 }, (_, i) => i);
+  // Row p of dst from column p of src: contiguous stores, strided loads.
+  // prettier-ignore
+  const packBody = [
+    ...vec([[5, 0x7f]]),
+    ...get(PN), 0x41, 2, 0x74, ...set(DSTEP),
+    0x02, 0x40, 0x03, 0x40, // p loop
+    ...get(PJ), ...get(PK), 0x4e, 0x0d, 1,
+    ...get(S), ...get(PJ), ...get(PR), ...mul, ...add, ...set(SP),
+    ...get(D), ...get(PJ), ...get(DSTEP), ...mul, ...add, ...set(DP),
+    ...get(PN), ...set(PP),
+    0x03, 0x40, // j loop (n ≥ 1)
+    ...get(DP), ...get(SP), 0x2a, 0x02, 0x00, 0x38, 0x02, 0x00,
+    ...get(SP), ...get(PC), ...add, ...set(SP),
+    ...get(DP), 0x41, 4, ...add, ...set(DP),
+    ...get(PP), 0x41, 1, 0x6b, 0x22, PP, 0x0d, 0,
+    0x0b,
+    ...get(PJ), 0x41, 1, ...add, ...set(PJ),
+    0x0c, 0, 0x0b, 0x0b,
+    0x0b,
+  ];
+  const limits = shared ? [0x03, 0, ...u32(65536)] : [0x00, 0];
+  const bytes = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec(Array.from({ length: 15 }, () => [0x7f])), 0],
+        [0x60, ...vec(Array.from({ length: 6 }, () => [0x7f])), 0],
+      ]),
+    ),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
+    ...section(3, vec([[0], [1]])),
+    ...section(
+      7,
+      vec([
+        [...str('tiles'), 0x00, 0],
+        [...str('pack'), 0x00, 1],
+      ]),
+    ),
+    ...section(
+      10,
+      vec([
+        [...u32(body.length), ...body],
+        [...u32(packBody.length), ...packBody],
+      ]),
+    ),
+  ];
+  return new WebAssembly.Module(new Uint8Array(bytes));
+}
+
+const tilesCache = new WeakMap<object, Module | null>();
+
+/** The tile and pack loops bound to a wasm backend's memory, or null where they cannot be built. */
+function tilesFor(backend: WasmBackend): Module | null {
+  const w = backend.wasm as unknown as {
+    wasmMemory?: WebAssembly.Memory;
+    asm?: { memory?: WebAssembly.Memory };
+  };
+  const memory = w.wasmMemory ?? w.asm?.memory;
+  if (!memory) return null;
+  let fn = tilesCache.get(memory);
+  if (fn === undefined) {
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const inst = new WebAssembly.Instance(tileModule(shared), { env: { memory } });
+      fn = inst.exports as unknown as Module;
+    } catch {
+      fn = null;
+    }
+    tilesCache.set(memory, fn);
+  }
+  return fn;
+}
+
+/** True when the SIMD tile loop runs on this backend's memory. */
+export function hasSmallGemm(backend: WasmBackend): boolean {
+  return tilesFor(backend) !== null;
+}
+
+/** Elements of C computed by the SIMD tiles and in JavaScript (tests check both paths run). */
+export const smallGemmStats = { simd: 0, js: 0 };
+
+/** C(i, j) for i in [i0, i1), j in [j0, j1) of every matrix, in JavaScript, float32 steps in k order. */
+function edge(h: Float32Array, g: GemmArgs, i0: number, i1: number, j0: number, j1: number): void {
+  const f = Math.fround;
+  for (let bi = 0; bi < g.count; bi++) {
+    const a = g.a + bi * g.aStride;
+    const b = g.b + bi * g.bStride;
+    const c = g.c + bi * g.cStride;
+    for (let i = i0; i < i1; i++) {
+      for (let j = j0; j < j1; j++) {
+        let s = g.accumulate ? h[c + i * g.cRow + j] : 0;
+        const bj = b + j * (g.bCol ?? 1);
+        for (let p = 0; p < g.k; p++) s = f(s + f(h[a + i * g.aRow + p * g.aCol] * h[bj + p * g.bRow]));
+        h[c + i * g.cRow + j] = s;
+      }
+    }
+  }
+  smallGemmStats.js += g.count * (i1 - i0) * (j1 - j0);
+}
+
+/**
+ * The products on the heap of a wasm backend (allocating only the packing scratch for a strided B). With simd
+ * false (or no SIMD module) everything runs in JavaScript (tests compare the paths).
+ */
+export function smallGemm(backend: WasmBackend, g: GemmArgs, simd = true): void {
+  const { m, n, k } = g;
+  if (m <= 0 || n <= 0 || g.count <= 0) return;
+  const mod = simd && k > 0 ? tilesFor(backend) : null;
+  const m4 = mod ? m & ~3 : 0;
+  const n8 = mod ? n & ~7 : 0;
+  const packed = mod && m4 && n8 && (g.bCol ?? 1) !== 1;
+  // A strided B is packed, one matrix at a time, into [k, n] rows (scratch allocated before any heap view).
+  const scratch = packed ? backend.makeOutput([k * n], 'float32') : null;
+  try {
+    syncHeap(backend);
+    const heap = new Float32Array((backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer);
+    if (k <= 0) {
+      if (!g.accumulate) {
+        for (let bi = 0; bi < g.count; bi++) {
+          for (let i = 0; i < m; i++) {
+            const at = g.c + bi * g.cStride + i * g.cRow;
+            heap.fill(0, at, at + n);
+          }
+        }
+      }
+      return;
+    }
+    if (!mod || !m4 || !n8) {
+      edge(heap, g, 0, m, 0, n);
+      return;
+    }
+    const run = (b: number, bRow: number, bStride: number, a: number, c: number, count: number): void =>
+      mod.tiles(
+        a * 4,
+        b * 4,
+        c * 4,
+        m4,
+        n8,
+        k,
+        g.aRow * 4,
+        g.aCol * 4,
+        bRow * 4,
+        g.cRow * 4,
+        count,
+        g.aStride * 4,
+        bStride * 4,
+        g.cStride * 4,
+        g.accumulate ? 1 : 0,
+      );
+    if (scratch) {
+      const at = (backend.dataIdMap.get(scratch.dataId) as unknown as { memoryOffset: number }).memoryOffset;
+      for (let bi = 0; bi < g.count; bi++) {
+        mod.pack((g.b + bi * g.bStride) * 4, at, n8, k, g.bRow * 4, (g.bCol ?? 1) * 4);
+        run(at / 4, n8, 0, g.a + bi * g.aStride, g.c + bi * g.cStride, 1);
+      }
+    } else {
+      run(g.b, g.bRow, g.bStride, g.a, g.c, g.count);
+    }
+    smallGemmStats.simd += g.count * m4 * n8;
+    if (n8 < n) edge(heap, g, 0, m4, n8, n);
+    if (m4 < m) edge(heap, g, m4, m, 0, n);
+  } finally {
+    if (scratch) backend.disposeData(scratch.dataId);
+  }
+}
