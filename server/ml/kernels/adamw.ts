@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
-import type { WasmBackend } from './wasmHeap';
+import { F32, F64, get, I32, memoryModule, onBackendMemory, set, simd, vec } from './wasmModule';
 
 export const ADAMW = 'MlmAdamW';
 export const SQUARED_NORM = 'MlmSquaredNorm';
@@ -89,21 +89,6 @@ interface Simd {
  * faster than the tf ops on one thread and than the JavaScript loop (W1's 5.4 M parameters: ~10 ms vs ~31 ms).
  */
 function simdModule(shared: boolean): WebAssembly.Module {
-  const u32 = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const b = n & 0x7f;
-      n >>>= 7;
-      out.push(n ? b | 0x80 : b);
-    } while (n);
-    return out;
-  };
-  const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
-  const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
-  const str = (t: string): number[] => [...u32(t.length), ...[...t].map((c) => c.charCodeAt(0))];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const simd = (op: number) => [0xfd, ...u32(op)];
   const load = [...simd(0x00), 0x00, 0x00];
   const store = [...simd(0x0b), 0x00, 0x00];
   const [SPLAT, SQRT, ADD, SUB, MUL, DIV] = [0x13, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7].map(simd);
@@ -162,57 +147,19 @@ function simdModule(shared: boolean): WebAssembly.Module {
     ...get(4), ...lane(0), ...get(4), ...lane(1), 0xa0, // f64.add
     0x0b,
   ];
-  const types = [
-    [0x60, ...vec([...Array(8).fill([0x7f]), ...Array(9).fill([0x7d])]), 0],
-    [0x60, ...vec([[0x7f], [0x7f]]), ...vec([[0x7c]])],
-  ];
-  const limits = shared ? [0x03, 0, ...u32(65536)] : [0x00, 0];
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec(types)),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(
-      7,
-      vec([
-        [...str('adamw'), 0x00, 0],
-        [...str('sumSquares'), 0x00, 1],
-      ]),
-    ),
-    ...section(
-      10,
-      vec([
-        [...u32(body.length), ...body],
-        [...u32(sumSquares.length), ...sumSquares],
-      ]),
-    ),
-  ];
-  return new WebAssembly.Module(new Uint8Array(bytes));
+  return memoryModule(shared, [
+    {
+      name: 'adamw',
+      params: [...Array<number>(8).fill(I32), ...Array<number>(9).fill(F32)],
+      results: [],
+      body,
+    },
+    { name: 'sumSquares', params: [I32, I32], results: [F64], body: sumSquares },
+  ]);
 }
-
-const simdCache = new WeakMap<object, Simd | null>();
 
 /** The SIMD update bound to a wasm backend's memory, or null where it cannot be built (then JavaScript). */
-function simdFor(backend: unknown): Simd | null {
-  const w = (backend as WasmBackend).wasm as unknown as {
-    wasmMemory?: WebAssembly.Memory;
-    asm?: { memory?: WebAssembly.Memory };
-  };
-  const memory = w.wasmMemory ?? w.asm?.memory;
-  if (!memory) return null;
-  let fn = simdCache.get(memory);
-  if (fn === undefined) {
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const inst = new WebAssembly.Instance(simdModule(shared), { env: { memory } });
-      fn = inst.exports as unknown as Simd;
-    } catch {
-      fn = null;
-    }
-    simdCache.set(memory, fn);
-  }
-  return fn;
-}
+const simdFor = onBackendMemory<Simd>(simdModule);
 
 function adamwKernel(store: (b: unknown) => Store, simd: boolean) {
   return (args: Args): tf.TensorInfo[] => {

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
-import type { WasmBackend } from './wasmHeap';
+import { get, I32, memoryModule, onBackendMemory, set, simd, vec } from './wasmModule';
 
 export const GELU = 'MlmGelu';
 export const GELU_GRAD = 'MlmGeluGrad';
@@ -159,21 +159,6 @@ interface Simd {
 
 /** The two loops above as 4-lane f32 SIMD functions in a module that imports tfjs's memory. */
 function simdModule(shared: boolean): WebAssembly.Module {
-  const u32 = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const b = n & 0x7f;
-      n >>>= 7;
-      out.push(n ? b | 0x80 : b);
-    } while (n);
-    return out;
-  };
-  const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
-  const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
-  const str = (t: string): number[] => [...u32(t.length), ...[...t].map((c) => c.charCodeAt(0))];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const simd = (op: number) => [0xfd, ...u32(op)];
   const load = [...simd(0x00), 0x00, 0x00];
   const store = [...simd(0x0b), 0x00, 0x00];
   // Constants live in v128 locals set before the loop (rematerialising a v128.const in the loop costs more
@@ -302,60 +287,17 @@ function simdModule(shared: boolean): WebAssembly.Module {
       ...at(3), ...mul([...at(0), ...load], add([...at(2), ...load], get(G))), ...store,
     ];
   });
-  const types = [
-    [0x60, ...vec([[0x7f], [0x7f], [0x7f], [0x7f]]), 0],
-    [0x60, ...vec([[0x7f], [0x7f], [0x7f], [0x7f], [0x7f]]), 0],
-  ];
-  const limits = shared ? [0x03, 0, ...u32(65536)] : [0x00, 0];
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec(types)),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(
-      7,
-      vec([
-        [...str('gelu'), 0x00, 0],
-        [...str('geluGrad'), 0x00, 1],
-      ]),
-    ),
-    ...section(
-      10,
-      vec([
-        [...u32(forward.length), ...forward],
-        [...u32(backward.length), ...backward],
-      ]),
-    ),
-  ];
-  return new WebAssembly.Module(new Uint8Array(bytes));
+  return memoryModule(shared, [
+    { name: 'gelu', params: [I32, I32, I32, I32], results: [], body: forward },
+    { name: 'geluGrad', params: [I32, I32, I32, I32, I32], results: [], body: backward },
+  ]);
 }
-
-const simdCache = new WeakMap<object, Simd | null>();
 
 /** Elements the SIMD loops have processed (tests check the SIMD path is taken). */
 export const geluSimdStats = { elements: 0 };
 
 /** The SIMD loops bound to a wasm backend's memory, or null where they cannot be built (then JavaScript). */
-function simdFor(backend: unknown): Simd | null {
-  const w = (backend as WasmBackend).wasm as unknown as {
-    wasmMemory?: WebAssembly.Memory;
-    asm?: { memory?: WebAssembly.Memory };
-  };
-  const memory = w.wasmMemory ?? w.asm?.memory;
-  if (!memory) return null;
-  let fn = simdCache.get(memory);
-  if (fn === undefined) {
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const inst = new WebAssembly.Instance(simdModule(shared), { env: { memory } });
-      fn = inst.exports as unknown as Simd;
-    } catch {
-      fn = null;
-    }
-    simdCache.set(memory, fn);
-  }
-  return fn;
-}
+const simdFor = onBackendMemory<Simd>(simdModule);
 
 function forwardKernel(store: (b: unknown) => Store, simd: boolean) {
   return (args: Args): tf.TensorInfo[] => {

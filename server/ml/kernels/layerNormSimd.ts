@@ -7,7 +7,7 @@
  *   affine(x, y, g, b, n, mean, rs)    : y = f32(((x − mean) · rs) · g + b)
  *   add(a, b, out, n)                  : out = a + b (float32)
  */
-import type { WasmBackend } from './wasmHeap';
+import { F64, get, I32, memoryModule, onBackendMemory, set, simd, V128, vec } from './wasmModule';
 
 export interface LayerNormSimd {
   sum: (p: number, n: number) => number;
@@ -17,21 +17,6 @@ export interface LayerNormSimd {
 }
 
 function simdModule(shared: boolean): WebAssembly.Module {
-  const u32 = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const b = n & 0x7f;
-      n >>>= 7;
-      out.push(n ? b | 0x80 : b);
-    } while (n);
-    return out;
-  };
-  const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
-  const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
-  const str = (t: string): number[] => [...u32(t.length), ...[...t].map((c) => c.charCodeAt(0))];
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const simd = (op: number) => [0xfd, ...u32(op)];
   const load = [...simd(0x00), 0x00, 0x00];
   const store = [...simd(0x0b), 0x00, 0x00];
   const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
@@ -39,7 +24,6 @@ function simdModule(shared: boolean): WebAssembly.Module {
   const JOIN = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]); // low halves of two vectors
   const [F64_SPLAT, LANE, DEMOTE, PROMOTE] = [0x14, 0x21, 0x5e, 0x5f].map(simd);
   const [F32_ADD, F64_ADD, F64_SUB, F64_MUL] = [0xe4, 0xf0, 0xf1, 0xf2].map(simd);
-  const [I32, F64, V128] = [0x7f, 0x7c, 0x7b];
   const ADD_I32 = 0x6a;
   // Loop over byte offset `i` from 0 to `end` (= n · 4) in steps of 16; `step` is the body.
   const loop = (n: number, i: number, end: number, step: number[]) => [
@@ -148,43 +132,13 @@ function simdModule(shared: boolean): WebAssembly.Module {
     ...loop(3, 4, 5, [...at(2, 4), ...at(0, 4), ...load, ...at(1, 4), ...load, ...F32_ADD, ...store]),
     0x0b,
   ];
-  const types = [
-    [0x60, ...vec([[I32], [I32]]), ...vec([[F64]])],
-    [0x60, ...vec([[I32], [I32], [F64]]), ...vec([[F64]])],
-    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [F64], [F64]]), 0],
-    [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0],
-  ];
-  const limits = shared ? [0x03, 0, ...u32(65536)] : [0x00, 0];
-  const bodies = [sum, sqDev, affine, add];
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec(types)),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1], [2], [3]])),
-    ...section(7, vec(['sum', 'sqDev', 'affine', 'add'].map((name, k) => [...str(name), 0x00, k]))),
-    ...section(10, vec(bodies.map((b) => [...u32(b.length), ...b]))),
-  ];
-  return new WebAssembly.Module(new Uint8Array(bytes));
+  return memoryModule(shared, [
+    { name: 'sum', params: [I32, I32], results: [F64], body: sum },
+    { name: 'sqDev', params: [I32, I32, F64], results: [F64], body: sqDev },
+    { name: 'affine', params: [I32, I32, I32, I32, I32, F64, F64], results: [], body: affine },
+    { name: 'add', params: [I32, I32, I32, I32], results: [], body: add },
+  ]);
 }
-
-const cache = new WeakMap<object, LayerNormSimd | null>();
 
 /** The SIMD loops bound to a wasm backend's memory, or null where they cannot be built (then JavaScript). */
-export function layerNormSimdFor(backend: unknown): LayerNormSimd | null {
-  const w = (backend as WasmBackend).wasm as unknown as
-    { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } | undefined;
-  const memory = w?.wasmMemory ?? w?.asm?.memory;
-  if (!memory) return null;
-  let fns = cache.get(memory);
-  if (fns === undefined) {
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const inst = new WebAssembly.Instance(simdModule(shared), { env: { memory } });
-      fns = inst.exports as unknown as LayerNormSimd;
-    } catch {
-      fns = null;
-    }
-    cache.set(memory, fns);
-  }
-  return fns;
-}
+export const layerNormSimdFor = onBackendMemory<LayerNormSimd>(simdModule);

@@ -9,6 +9,7 @@
  * k in order in float32 (XNNPACK's order differs only by rounding).
  */
 import { syncHeap, type WasmBackend } from './wasmHeap';
+import { get, I32, memoryModule, onBackendMemory, set, simd, u32, vec } from './wasmModule';
 
 /** One product set, all offsets and strides in float32 elements. */
 export interface GemmArgs {
@@ -63,21 +64,6 @@ interface Module {
 
 /** The tile loop as a WebAssembly module importing the memory (all arguments bytes, m4 and n8 rows/columns). */
 function tileModule(shared: boolean): WebAssembly.Module {
-  const u32 = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const b = n & 0x7f;
-      n >>>= 7;
-      out.push(n ? b | 0x80 : b);
-    } while (n);
-    return out;
-  };
-  const vec = (items: number[][]): number[] => [...u32(items.length), ...items.flat()];
-  const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
-  const str = (t: string): number[] => [...u32(t.length), ...[...t].map((c) => c.charCodeAt(0))];
-  const get = (i: number): number[] => [0x20, i];
-  const set = (i: number): number[] => [0x21, i];
-  const simd = (op: number): number[] => [0xfd, ...u32(op)];
   const vload = (offset: number): number[] => [...simd(0x00), 0x00, ...u32(offset)];
   const vstore = (offset: number): number[] => [...simd(0x0b), 0x00, ...u32(offset)];
   const add = [0x6a];
@@ -169,59 +155,14 @@ function tileModule(shared: boolean): WebAssembly.Module {
     0x0c, 0, 0x0b, 0x0b,
     0x0b,
   ];
-  const limits = shared ? [0x03, 0, ...u32(65536)] : [0x00, 0];
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(
-      1,
-      vec([
-        [0x60, ...vec(Array.from({ length: 15 }, () => [0x7f])), 0],
-        [0x60, ...vec(Array.from({ length: 6 }, () => [0x7f])), 0],
-      ]),
-    ),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(
-      7,
-      vec([
-        [...str('tiles'), 0x00, 0],
-        [...str('pack'), 0x00, 1],
-      ]),
-    ),
-    ...section(
-      10,
-      vec([
-        [...u32(body.length), ...body],
-        [...u32(packBody.length), ...packBody],
-      ]),
-    ),
-  ];
-  return new WebAssembly.Module(new Uint8Array(bytes));
+  return memoryModule(shared, [
+    { name: 'tiles', params: Array<number>(15).fill(I32), results: [], body },
+    { name: 'pack', params: Array<number>(6).fill(I32), results: [], body: packBody },
+  ]);
 }
-
-const tilesCache = new WeakMap<object, Module | null>();
 
 /** The tile and pack loops bound to a wasm backend's memory, or null where they cannot be built. */
-function tilesFor(backend: WasmBackend): Module | null {
-  const w = backend.wasm as unknown as {
-    wasmMemory?: WebAssembly.Memory;
-    asm?: { memory?: WebAssembly.Memory };
-  };
-  const memory = w.wasmMemory ?? w.asm?.memory;
-  if (!memory) return null;
-  let fn = tilesCache.get(memory);
-  if (fn === undefined) {
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const inst = new WebAssembly.Instance(tileModule(shared), { env: { memory } });
-      fn = inst.exports as unknown as Module;
-    } catch {
-      fn = null;
-    }
-    tilesCache.set(memory, fn);
-  }
-  return fn;
-}
+const tilesFor = onBackendMemory<Module>(tileModule);
 
 /** True when the SIMD tile loop runs on this backend's memory. */
 export function hasSmallGemm(backend: WasmBackend): boolean {
