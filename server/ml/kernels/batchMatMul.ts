@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasSmallGemm, smallGemm } from './smallGemm';
 import { transposeInto } from './transpose';
-import { f32, type WasmBackend } from './wasmHeap';
+import { f32, shapeBytes, stockKernel, type WasmBackend } from './wasmHeap';
 
 type Stock = (
   aId: number,
@@ -24,29 +24,18 @@ type Stock = (
   outId: number,
 ) => void;
 
-const stockByBackend = new WeakMap<WasmBackend, Stock>();
-
-function stock(backend: WasmBackend): Stock {
-  let f = stockByBackend.get(backend);
-  if (!f) {
-    const wasm = backend.wasm as unknown as {
-      cwrap(name: string, ret: null, args: string[]): Stock;
-    };
-    f = wasm.cwrap('BatchMatMul', null, [
-      'number',
-      'array',
-      'number',
-      'number',
-      'array',
-      'number',
-      'number',
-      'number',
-      'number',
-    ]);
-    stockByBackend.set(backend, f);
-  }
-  return f;
-}
+const stock = (backend: WasmBackend): Stock =>
+  stockKernel<Stock>(backend, 'BatchMatMul', [
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
 
 interface Data {
   id: number;
@@ -67,8 +56,6 @@ export function dropView(backend: WasmBackend, t: tf.TensorInfo): void {
   (backend.wasm as unknown as { tfjs: { disposeData(id: number): void } }).tfjs.disposeData(d.id);
   backend.dataIdMap.delete(t.dataId);
 }
-
-const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
 
 /** out[1, m, n] = a[1, m, k] · b[1, k, n], all contiguous, on XNNPACK. */
 export function product(

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { data, rightOperand } from './batchMatMul';
-import type { WasmBackend } from './wasmHeap';
+import { shapeBytes, stockKernel, type WasmBackend } from './wasmHeap';
 
 export const DENSE = 'MlmDense';
 
@@ -28,33 +28,22 @@ type StockFused = (
   outId: number,
 ) => void;
 
-const stockByBackend = new WeakMap<WasmBackend, StockFused>();
-
-function stockFused(backend: WasmBackend): StockFused {
-  let f = stockByBackend.get(backend);
-  if (!f) {
-    const wasm = backend.wasm as unknown as { cwrap(name: string, ret: null, args: string[]): StockFused };
-    f = wasm.cwrap(tf._FusedMatMul, null, [
-      'number',
-      'array',
-      'number',
-      'number',
-      'array',
-      'number',
-      'number',
-      'number',
-      'number',
-      'number',
-      'number',
-      'number',
-      'number',
-    ]);
-    stockByBackend.set(backend, f);
-  }
-  return f;
-}
-
-const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
+const stockFused = (backend: WasmBackend): StockFused =>
+  stockKernel<StockFused>(backend, tf._FusedMatMul, [
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
 
 function dense(args: {
   inputs: tf.NamedTensorInfoMap;

@@ -43,3 +43,24 @@ export function numeric(backend: WasmBackend, t: tf.TensorInfo): Float32Array | 
   if (t.dtype === 'int32') return i32(backend, t);
   throw new Error(`kernel input has dtype ${t.dtype}; expected float32 or int32`);
 }
+
+const stockCache = new WeakMap<WasmBackend, Map<string, unknown>>();
+
+/**
+ * A C entry point of the tfjs wasm module (a stock kernel, called with tensor ids and shapes), wrapped once per
+ * backend: the overrides that drive XNNPACK through the stock kernels (BatchMatMul, _FusedMatMul) use it.
+ */
+export function stockKernel<F>(backend: WasmBackend, name: string, argTypes: string[]): F {
+  let byName = stockCache.get(backend);
+  if (!byName) stockCache.set(backend, (byName = new Map()));
+  let f = byName.get(name) as F | undefined;
+  if (!f) {
+    const wasm = backend.wasm as unknown as { cwrap(name: string, ret: null, args: string[]): F };
+    f = wasm.cwrap(name, null, argTypes);
+    byName.set(name, f);
+  }
+  return f;
+}
+
+/** A shape as the stock kernels take it: int32 bytes. */
+export const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer);
