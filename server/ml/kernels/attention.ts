@@ -89,24 +89,7 @@ function selfAttention(args: {
           }
           product(backend, qView, kView, sView, t, dh, t); // scores [t, t] = q · kᵀ
           m = heap(backend);
-          for (let r = 0; r < t; r++) {
-            const row = s0 + oS + r * t;
-            let max = -Infinity;
-            for (let j = 0; j < t; j++) {
-              // float32 add, as the composite's tf.add
-              const x = maskAt >= 0 ? Math.fround(m[row + j] + m[maskAt + bi * t + j]) : m[row + j];
-              m[row + j] = x;
-              if (x > max) max = x;
-            }
-            let sum = 0;
-            for (let j = 0; j < t; j++) {
-              const e = Math.fround(Math.exp(m[row + j] - max));
-              m[row + j] = e;
-              sum += e;
-            }
-            const inv = 1 / Math.fround(sum);
-            for (let j = 0; j < t; j++) m[row + j] *= inv;
-          }
+          softmaxRows(m, s0 + oS, t, t, maskAt >= 0 ? maskAt + bi * t : -1);
           product(backend, sView, vView, cView, t, t, dh); // ctx [t, dh] = probs · v
           m = heap(backend);
           for (let r = 0; r < t; r++) {
@@ -172,24 +155,7 @@ function attendSmall(
         cStride: t * t,
       });
       const m = heap(backend);
-      for (let r = 0; r < heads * t; r++) {
-        const row = sAt + r * t;
-        let max = -Infinity;
-        for (let j = 0; j < t; j++) {
-          // float32 add, as the composite's tf.add
-          const x = maskAt >= 0 ? Math.fround(m[row + j] + m[maskAt + bi * t + j]) : m[row + j];
-          m[row + j] = x;
-          if (x > max) max = x;
-        }
-        let sum = 0;
-        for (let j = 0; j < t; j++) {
-          const e = Math.fround(Math.exp(m[row + j] - max));
-          m[row + j] = e;
-          sum += e;
-        }
-        const inv = 1 / Math.fround(sum);
-        for (let j = 0; j < t; j++) m[row + j] *= inv;
-      }
+      softmaxRows(m, sAt, heads * t, t, maskAt >= 0 ? maskAt + bi * t : -1);
       // context[:, h·dh : (h+1)·dh] = probs[h] · v_h
       smallGemm(backend, {
         m: t,
@@ -279,6 +245,30 @@ function attendRows(
     }
   }
   return out;
+}
+
+/**
+ * In place on the heap: softmax over each of `rows` rows of t scores from `at`, after adding the sequence's
+ * mask bias (t values from maskAt; -1 = no padding). float32 steps, as the composite's tf ops.
+ */
+function softmaxRows(m: Float32Array, at: number, rows: number, t: number, maskAt: number): void {
+  for (let r = 0; r < rows; r++) {
+    const row = at + r * t;
+    let max = -Infinity;
+    for (let j = 0; j < t; j++) {
+      const x = maskAt >= 0 ? Math.fround(m[row + j] + m[maskAt + j]) : m[row + j];
+      m[row + j] = x;
+      if (x > max) max = x;
+    }
+    let sum = 0;
+    for (let j = 0; j < t; j++) {
+      const e = Math.fround(Math.exp(m[row + j] - max));
+      m[row + j] = e;
+      sum += e;
+    }
+    const inv = 1 / Math.fround(sum);
+    for (let j = 0; j < t; j++) m[row + j] *= inv;
+  }
 }
 
 export const selfAttentionConfig: tf.KernelConfig = {
