@@ -3,6 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mergeRunConfig, parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
+import type { Example } from '../../../server/ml/data/examples';
+import { maskBatch } from '../../../server/ml/data/masking';
+import { SeededRng } from '../../../server/ml/data/rng';
+import type { MlmBatch } from '../../../server/ml/types';
 
 const SUBJECTS = ['cat', 'dog', 'bird', 'fish', 'horse', 'cow'];
 const FOODS = ['milk', 'bones', 'seeds', 'worms', 'hay', 'grass'];
@@ -45,4 +49,27 @@ export function tinyConfig(patch: object = {}): ResolvedRunConfig {
   const r = parseRunConfig(mergeRunConfig(base, patch));
   if (!r.ok) throw new Error(r.errors.join('\n'));
   return r.config;
+}
+
+/**
+ * `count` masked batches of `rows` rows × 12 tokens ([CLS] 8 random words [SEP], then 2 [PAD]) over a
+ * vocabulary of `vocabSize` with the usual special ids 0–4; 30 % targets, 80/10/10; seed 5.
+ */
+export function paddedMaskedBatches(count: number, rows: number, vocabSize: number): MlmBatch[] {
+  const rng = new SeededRng(5);
+  return Array.from({ length: count }, () => {
+    const exs: Example[] = Array.from({ length: rows }, () => {
+      const ids = Int32Array.from({ length: 12 }, () => 5 + rng.int(vocabSize - 5));
+      ids[0] = 2;
+      ids[9] = 3;
+      ids.fill(0, 10);
+      return { ids, length: 10, wordStart: new Uint8Array(12).fill(1) };
+    });
+    return maskBatch(
+      exs,
+      rng,
+      { probability: 0.3, maskFraction: 0.8, randomFraction: 0.1, wholeWord: false },
+      { vocabSize, special: { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 } },
+    ).batch;
+  });
 }

@@ -2,9 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../server/ml/backend';
-import type { Example } from '../../../server/ml/data/examples';
-import { maskBatch } from '../../../server/ml/data/masking';
-import { SeededRng } from '../../../server/ml/data/rng';
 import { bertPreset, createModel } from '../../../server/ml/model';
 import { AdamW } from '../../../server/ml/train/adamw';
 import { ReplicaPool } from '../../../server/ml/train/parallel/pool';
@@ -12,10 +9,9 @@ import { splitStep } from '../../../server/ml/train/parallel/split';
 import { runTraining } from '../../../server/ml/train/run';
 import { trainStep } from '../../../server/ml/train/step';
 import type { MlmBatch, MlmModel } from '../../../server/ml/types';
-import { syntheticWorkspace, tinyConfig } from './fixtures';
+import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from './fixtures';
 
 const V = 40;
-const special = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 };
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });
@@ -38,24 +34,7 @@ const adamw = (m: MlmModel) =>
   new AdamW(m.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.01 });
 
 /** Masked batches of 5 rows (an odd size: the replicas' shares differ) × 12 tokens. */
-function batches(n: number): MlmBatch[] {
-  const rng = new SeededRng(5);
-  return Array.from({ length: n }, () => {
-    const exs: Example[] = Array.from({ length: 5 }, () => {
-      const ids = Int32Array.from({ length: 12 }, () => 5 + rng.int(V - 5));
-      ids[0] = 2;
-      ids[9] = 3;
-      ids.fill(0, 10);
-      return { ids, length: 10, wordStart: new Uint8Array(12).fill(1) };
-    });
-    return maskBatch(
-      exs,
-      rng,
-      { probability: 0.3, maskFraction: 0.8, randomFraction: 0.1, wholeWord: false },
-      { vocabSize: V, special },
-    ).batch;
-  });
-}
+const batches = (n: number): MlmBatch[] => paddedMaskedBatches(n, 5, V);
 
 function maxDiff(a: MlmModel, b: MlmModel): number {
   let d = 0;

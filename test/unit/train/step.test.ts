@@ -2,16 +2,13 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../server/ml/backend';
-import type { Example } from '../../../server/ml/data/examples';
-import { maskBatch } from '../../../server/ml/data/masking';
-import { SeededRng } from '../../../server/ml/data/rng';
 import { bertPreset, createModel } from '../../../server/ml/model';
 import { AdamW } from '../../../server/ml/train/adamw';
 import { trainStep } from '../../../server/ml/train/step';
 import type { MlmBatch, MlmModel } from '../../../server/ml/types';
+import { paddedMaskedBatches } from './fixtures';
 
 const V = 40;
-const special = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 };
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });
@@ -29,22 +26,7 @@ function setup(): { model: MlmModel; opt: AdamW; batches: MlmBatch[] } {
     { seed: 3 },
   );
   const opt = new AdamW(model.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-6, weightDecay: 0.01 });
-  const rng = new SeededRng(5);
-  const batches = Array.from({ length: 4 }, () => {
-    const exs: Example[] = Array.from({ length: 4 }, () => {
-      const ids = Int32Array.from({ length: 12 }, () => 5 + rng.int(V - 5));
-      ids[0] = 2;
-      ids[9] = 3;
-      ids.fill(0, 10);
-      return { ids, length: 10, wordStart: new Uint8Array(12).fill(1) };
-    });
-    return maskBatch(
-      exs,
-      rng,
-      { probability: 0.3, maskFraction: 0.8, randomFraction: 0.1, wholeWord: false },
-      { vocabSize: V, special },
-    ).batch;
-  });
+  const batches = paddedMaskedBatches(4, 4, V);
   return { model, opt, batches };
 }
 
