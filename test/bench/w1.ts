@@ -10,7 +10,8 @@ import os from 'node:os';
 import type { BackendInfo } from '../../server/ml/backend';
 import { bertPreset, createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
-import { estimateStepFlops, ReplicaPool, resolveDataParallel } from '../../server/ml/train/parallel';
+import { trainFlopsPerToken } from '../../server/ml/train/flops';
+import { ReplicaPool, resolveDataParallel } from '../../server/ml/train/parallel';
 import { trainStep, type StepResult } from '../../server/ml/train/step';
 import type { BertConfig, MlmBatch } from '../../server/ml/types';
 import { fmt, type Reporter } from './report';
@@ -87,7 +88,10 @@ class OursW1 {
       threads: backend.threads ?? 1,
       cores: os.availableParallelism(),
       batchSize: this.batches[0].batchSize,
-      stepFlops: estimateStepFlops(this.model, this.batches[0].batchSize * seqLen),
+      stepFlops:
+        trainFlopsPerToken(this.model.config, { seqLen, targetFraction: 0.15 }) *
+        this.batches[0].batchSize *
+        seqLen,
     });
     if (replicas > 1 && (backend.name === 'wasm' || backend.name === 'cpu')) {
       this.pool = await ReplicaPool.start(this.model, { replicas, backend: backend.name, seed: 1 });

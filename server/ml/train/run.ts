@@ -437,7 +437,10 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         stepTokens += b.tokens;
       }
       const lr = learningRate({ step, progress: progressOf(plan, step, elapsed()) }, plan.schedule);
-      if (replicas === undefined) replicas = await startDataParallel(model, t, config.data.seqLen, cb.onLog);
+      if (replicas === undefined) {
+        const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+        replicas = await startDataParallel(model, t, stepFlops, cb.onLog);
+      }
       const r = replicas
         ? await replicas.step(model, optimizer, micro, { lr, clipNorm: t.clipNorm })
         : trainStep(model, optimizer, micro, { lr, clipNorm: t.clipNorm });

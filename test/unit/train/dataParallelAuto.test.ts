@@ -2,12 +2,9 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { before, describe, test } from 'node:test';
 import { initBackend } from '../../../server/ml/backend';
-import { bertPreset, createModel } from '../../../server/ml/model';
-import {
-  estimateStepFlops,
-  resolveDataParallel,
-  type DataParallelContext,
-} from '../../../server/ml/train/parallel';
+import { bertPreset } from '../../../server/ml/model';
+import { trainFlopsPerToken } from '../../../server/ml/train/flops';
+import { resolveDataParallel, type DataParallelContext } from '../../../server/ml/train/parallel';
 import { ReplicaPool } from '../../../server/ml/train/parallel/pool';
 import { runTraining } from '../../../server/ml/train/run';
 import { syntheticWorkspace, tinyConfig } from './fixtures';
@@ -69,16 +66,26 @@ void describe('training.dataParallel "auto"', () => {
     });
   }
 
-  void test('the step estimate counts 6 × non-embedding parameters × tokens (W1: ~80 GFLOP)', () => {
-    const model = createModel(bertPreset('mini', 8192, 128), { seed: 1 });
-    try {
-      // 4 layers × (4·256² + 2·256·1024 weights + biases and LayerNorms), the head transform and the
-      // position table: ~3.26 M parameters; not the word embeddings or the decoder bias (vocabulary-sized).
-      const flops = estimateStepFlops(model, 32 * 128);
-      assert.ok(flops > 78e9 && flops < 82e9, String(flops));
-    } finally {
-      model.dispose();
-    }
+  void test("the step's work is the model's training FLOPs per token (train/flops.ts) × tokens: W1 splits, a test model does not", () => {
+    const w1 =
+      trainFlopsPerToken(bertPreset('mini', 8192, 128), { seqLen: 128, targetFraction: 0.15 }) * 32 * 128;
+    assert.ok(w1 > 90e9 && w1 < 93e9, String(w1)); // 22.4 MFLOP per token × 4,096 tokens
+    assert.equal(resolveDataParallel('auto', { ...W1, stepFlops: w1 }).replicas, 2);
+    const c = tinyConfig().model.overrides;
+    const small =
+      trainFlopsPerToken(
+        {
+          ...bertPreset('tiny', 64, 32),
+          hiddenSize: c.hiddenSize!,
+          numHiddenLayers: c.numHiddenLayers!,
+          numAttentionHeads: c.numAttentionHeads!,
+          intermediateSize: c.intermediateSize!,
+        },
+        { seqLen: 32, targetFraction: 0.15 },
+      ) *
+      8 *
+      32;
+    assert.equal(resolveDataParallel('auto', { ...W1, batchSize: 8, stepFlops: small }).replicas, 1);
   });
 
   void test('a run with "auto" and a model too small to split trains on one thread and says why', async () => {

@@ -16,7 +16,7 @@ export const AUTO_MAX_REPLICAS = 4;
 /** "auto" gives each replica at least this many rows of a batch. */
 export const AUTO_MIN_ROWS = 4;
 /**
- * "auto" stays on one thread below this estimated work per step (6 × non-embedding parameters × tokens):
+ * "auto" stays on one thread below this work per step (train/flops.ts: the model's training FLOPs per token × tokens):
  * a step of a few milliseconds gains nothing from replicas that must meet twice per step.
  */
 export const AUTO_MIN_STEP_FLOPS = 1e9;
@@ -52,20 +52,11 @@ export function resolveDataParallel(
   return { replicas, why: `training.dataParallel "auto": ${ctx.cores} cores` };
 }
 
-/** 6 × non-embedding parameters × tokens: the usual estimate of a training step's FLOPs. */
-export function estimateStepFlops(model: MlmModel, tokens: number): number {
-  let params = 0;
-  for (const v of model.variables.values()) {
-    if (v.shape.includes(model.config.vocabSize)) continue; // word embeddings, decoder bias / output layer
-    params += v.size;
-  }
-  return 6 * params * tokens;
-}
-
 export async function startDataParallel(
   model: MlmModel,
   training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
-  seqLen: number,
+  /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
+  stepFlops: number,
   onLog?: TrainCallbacks['onLog'],
 ): Promise<ReplicaPool | null> {
   const backend = getBackendInfo();
@@ -74,7 +65,7 @@ export async function startDataParallel(
     threads: backend?.threads ?? 1,
     cores: os.availableParallelism(),
     batchSize: training.batchSize,
-    stepFlops: estimateStepFlops(model, training.batchSize * seqLen),
+    stepFlops,
   });
   if (training.dataParallel === 'auto') onLog?.('info', why);
   if (replicas <= 1) return null;
