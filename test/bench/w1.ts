@@ -11,7 +11,7 @@ import type { BackendInfo } from '../../server/ml/backend';
 import { bertPreset, createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
 import { trainFlopsPerToken } from '../../server/ml/train/flops';
-import { ReplicaPool, resolveDataParallel } from '../../server/ml/train/parallel';
+import { startDataParallel, type ReplicaPool } from '../../server/ml/train/parallel';
 import { trainStep, type StepResult } from '../../server/ml/train/step';
 import type { BertConfig, MlmBatch } from '../../server/ml/types';
 import { fmt, type Reporter } from './report';
@@ -82,21 +82,14 @@ class OursW1 {
   }
 
   /** Starts the replica threads the product would use for this backend and batch; returns their count. */
-  async startReplicas(setting: number | 'auto', backend: BackendInfo, seqLen: number): Promise<number> {
-    const { replicas } = resolveDataParallel(setting, {
-      backend: backend.name,
-      threads: backend.threads ?? 1,
-      cores: os.availableParallelism(),
-      batchSize: this.batches[0].batchSize,
-      stepFlops:
-        trainFlopsPerToken(this.model.config, { seqLen, targetFraction: 0.15 }) *
-        this.batches[0].batchSize *
-        seqLen,
-    });
-    if (replicas > 1 && (backend.name === 'wasm' || backend.name === 'cpu')) {
-      this.pool = await ReplicaPool.start(this.model, { replicas, backend: backend.name, seed: 1 });
-    }
-    return this.pool ? replicas : 1;
+  async startReplicas(setting: number | 'auto', seqLen: number): Promise<number> {
+    const batchSize = this.batches[0].batchSize;
+    const stepFlops =
+      trainFlopsPerToken(this.model.config, { seqLen, targetFraction: 0.15 }) * batchSize * seqLen;
+    this.pool =
+      (await startDataParallel(this.model, { dataParallel: setting, seed: 1, batchSize }, stepFlops)) ??
+      undefined;
+    return this.pool?.replicas ?? 1;
   }
 
   /** CPU time of this process during the last steps() call (all threads), in ms. */
@@ -152,7 +145,7 @@ export async function runW1(
   const targets = batches.reduce((s, b) => s + b.labels.length, 0) / batches.length;
 
   const ours = new OursW1(config, opts.seed, batches);
-  const replicas = await ours.startReplicas(opts.dataParallel, backend, opts.seqLen);
+  const replicas = await ours.startReplicas(opts.dataParallel, opts.seqLen);
   if (torch) {
     const r = await torch.call('w1_init', {
       config,
