@@ -44,6 +44,15 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['protocol/shared/**/*.ts'],
+    rules: restrict([
+      group(
+        ['../*', '!../shared', 'vscode-jsonrpc*', 'ajv', '**/*.json'],
+        'protocol/shared/ is the type-only part server/ml imports: pure types and helpers, nothing outside it.',
+      ),
+    ]),
+  },
+  {
     files: ['extension/**/*.ts'],
     rules: restrict([
       group(['**/server/**', '**/media/**'], 'extension/ talks to the backend only through protocol/.'),
@@ -75,13 +84,8 @@ export default tseslint.config(
           'server/ml/ knows nothing about VS Code or JSON-RPC.',
         ),
         group(
-          [
-            '../../protocol/*',
-            '!../../protocol/runConfig*',
-            '../../../protocol/*',
-            '!../../../protocol/runConfig*',
-          ],
-          'server/ml/ may only use the run-config part of protocol/.',
+          ['**/protocol/*', '!**/protocol/runConfig*', '!**/protocol/shared', '**/protocol/shared/*/**'],
+          'server/ml/ may only use the type-only part of protocol/ (protocol/shared/*) and the run config (protocol/runConfig*).',
         ),
         group(
           [

@@ -4,17 +4,7 @@
  * links invoke the client-side command REPLACE_MASK_COMMAND.
  */
 import { RequestType } from 'vscode-jsonrpc';
-
-/** One candidate for one mask. */
-export interface MaskPrediction {
-  token: string;
-  /** Vocabulary id. */
-  id: number;
-  /** Probability in [0, 1]. */
-  score: number;
-  /** The input text with this mask replaced by the token (the other masks left as they are). */
-  sequence: string;
-}
+import type { MaskPrediction } from './shared/fillMask';
 
 export interface MaskResult {
   /** [start, end) UTF-16 offsets of this mask in the request text. */

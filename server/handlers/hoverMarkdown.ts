@@ -2,12 +2,9 @@
  * The fill-mask hover: a markdown table of the top-k tokens with their probabilities, each row linking to the
  * client command REPLACE_MASK_COMMAND with the replacement (pure; unit-tested).
  */
-import { REPLACE_MASK_COMMAND, type MaskPrediction, type ReplaceMaskArgs } from '../../protocol/inference';
-
-/** Escapes text for a markdown table cell (no HTML, no emphasis, no pipes, no links, no code spans). */
-export function escapeMarkdownCell(s: string): string {
-  return s.replace(/[\\`*_{}[\]()|<>~&!]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
-}
+import { REPLACE_MASK_COMMAND, type ReplaceMaskArgs } from '../../protocol/inference';
+import type { MaskPrediction } from '../../protocol/shared/fillMask';
+import { escapeMarkdown } from '../../protocol/shared/markdown';
 
 /** What replaces the mask in the document: WordPiece continuations ("##ing") lose their prefix. */
 export function replacementText(token: string): string {
@@ -51,7 +48,7 @@ export function hoverMarkdown(h: HoverTableInput): string {
     const r = replacementFor(p.token, h.range, h.gapBefore ?? 0);
     const args: ReplaceMaskArgs = { uri: h.uri, range: r.range, token: r.token };
     const pct = `${(p.score * 100).toFixed(p.score >= 0.1 ? 1 : 2)}%`;
-    const link = `[${escapeMarkdownCell(p.token) || '(empty)'}](${commandUri(REPLACE_MASK_COMMAND, [args])} "Replace the mask with this token")`;
+    const link = `[${escapeMarkdown(p.token) || '(empty)'}](${commandUri(REPLACE_MASK_COMMAND, [args])} "Replace the mask with this token")`;
     return `| ${i + 1} | ${link} | ${pct} |`;
   });
   return [
@@ -61,6 +58,6 @@ export function hoverMarkdown(h: HoverTableInput): string {
     '|--:|:--|--:|',
     ...rows,
     '',
-    `_${escapeMarkdownCell(h.modelLabel)}_`,
+    `_${escapeMarkdown(h.modelLabel)}_`,
   ].join('\n');
 }

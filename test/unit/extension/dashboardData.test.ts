@@ -4,7 +4,7 @@ import { finishedRunSummary } from '../../../extension/dashboard/finished';
 import { mergeRecords, parseMetricsJsonl } from '../../../extension/dashboard/history';
 import { smooth } from '../../../media/dashboard/smoothing';
 import { MAX_POINTS, MetricStore, alignSeries } from '../../../media/dashboard/store';
-import type { MetricRecord } from '../../../protocol/training';
+import type { MetricRecord } from '../../../protocol/shared/metrics';
 import { isHostToWebviewMessage } from '../../../protocol/webview';
 
 const row = (
