@@ -76,6 +76,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['server/app/**/*.ts'],
+    rules: {
+      ...restrict([
+        group(
+          ['vscode', '**/extension/**', '**/media/**'],
+          'server/ never imports VS Code or the extension.',
+        ),
+        group(
+          ['../rpc/**', 'vscode-languageserver*', 'vscode-jsonrpc*'],
+          'server/app/ is the server state: it knows nothing of JSON-RPC (server/rpc/ maps it to messages).',
+        ),
+      ]),
+      'no-console': 'error',
+    },
+  },
+  {
     files: ['server/ml/**/*.ts'],
     rules: {
       ...restrict([
@@ -89,13 +105,16 @@ export default tseslint.config(
         ),
         group(
           [
-            '../handlers/**',
-            '../worker/**',
-            '../cli/**',
+            '**/server/app/**',
+            '**/server/rpc/**',
+            '**/worker/**',
+            '**/cli/**',
+            '**/server/main*',
+            '../../app/**',
+            '../../rpc/**',
+            '../app/**',
+            '../rpc/**',
             '../main*',
-            '../../handlers/**',
-            '../../worker/**',
-            '../../cli/**',
           ],
           'server/ml/ reports through callbacks; it never imports the server.',
         ),

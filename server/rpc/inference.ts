@@ -1,11 +1,10 @@
 /** Handlers of mlm/fillMask and mlm/loadCheckpoint. */
 import { LSPErrorCodes, ResponseError, type Connection } from 'vscode-languageserver';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import { InferenceCancelled } from '../worker/inferenceHost';
-import type { Backend } from './backend';
+import type { AppState } from '../app/appState';
 import { guarded } from './guarded';
-import { MlmError } from './mlmError';
 
 export const MAX_FILL_TEXT = 100_000;
 
@@ -29,12 +28,12 @@ export function checkFillMaskParams(p: unknown): { text: string; topK: number; t
   return { text, topK, targets };
 }
 
-export function registerInference(connection: Connection, backend: Backend): void {
+export function registerInference(connection: Connection, app: AppState): void {
   connection.onRequest(
     FillMaskRequest.type,
     guarded(async (params, token) => {
       try {
-        const r = await backend.model.fill(checkFillMaskParams(params), () => token.isCancellationRequested);
+        const r = await app.model.fill(checkFillMaskParams(params), () => token.isCancellationRequested);
         if (token.isCancellationRequested) throw new InferenceCancelled('cancelled');
         return r;
       } catch (err) {
@@ -53,7 +52,7 @@ export function registerInference(connection: Connection, backend: Backend): voi
           'mlm/loadCheckpoint needs { path } (a run or checkpoint folder)',
         );
       }
-      return backend.model.load(params.path, 'loaded');
+      return app.model.load(params.path, 'loaded');
     }),
   );
 }

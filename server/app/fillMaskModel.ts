@@ -4,13 +4,12 @@
  * errors mapped to MlmErrorCodes, answered from a cache per model generation when the same input comes again.
  */
 import path from 'node:path';
-import { MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
 import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import type { LoadedModelInfo, ServerStatus } from '../../protocol/status';
 import { InferenceError, type InferenceHost } from '../worker/inferenceHost';
 import type { LoadedModel } from '../worker/messages';
 import { FillMaskCache, fillCacheKey, type FillCacheKey, type FillCacheStats } from './fillMaskCache';
-import { MlmError } from './mlmError';
 
 /** Minimum time between two reloads of the fill-mask model from a training run's checkpoints. */
 export const RELOAD_INTERVAL_MS = 2000;

@@ -14,7 +14,7 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { NO_MODEL_HOVER } from '../../protocol/inference';
 import { InferenceCancelled } from '../worker/inferenceHost';
-import type { Backend } from './backend';
+import type { AppState } from '../app/appState';
 import { hoverMarkdown } from './hoverMarkdown';
 import { gapBeforeMask, maskAt, maskContext } from './maskText';
 
@@ -24,28 +24,28 @@ export const UNTRUSTED_HOVER =
 export function registerHover(
   connection: Connection,
   documents: TextDocuments<TextDocument>,
-  backend: Backend,
+  app: AppState,
 ): void {
   // Cached answers are per document version: an edited or closed document's entries are of no further use.
-  documents.onDidChangeContent((e) => backend.model.forgetDocument(e.document.uri));
-  documents.onDidClose((e) => backend.model.forgetDocument(e.document.uri));
+  documents.onDidChangeContent((e) => app.model.forgetDocument(e.document.uri));
+  documents.onDidClose((e) => app.model.forgetDocument(e.document.uri));
   connection.onHover(async (params, token): Promise<Hover | null> => {
-    const s = backend.settings.hover;
+    const s = app.settings.hover;
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !s.languages.includes(doc.languageId)) return null;
     const text = doc.getText();
     const mask = maskAt(text, doc.offsetAt(params.position), s.maskToken);
     if (!mask) return null;
     const range = { start: doc.positionAt(mask[0]), end: doc.positionAt(mask[1]) };
-    const model = backend.model.current;
+    const model = app.model.current;
     if (!model) {
-      const value = backend.trusted ? NO_MODEL_HOVER : UNTRUSTED_HOVER;
+      const value = app.trusted ? NO_MODEL_HOVER : UNTRUSTED_HOVER;
       return { contents: { kind: 'markdown', value }, range };
     }
     const ctx = maskContext(text, mask);
     try {
       const { uri, version } = doc;
-      const r = await backend.model.fill(
+      const r = await app.model.fill(
         { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
         () => token.isCancellationRequested,
         { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
@@ -68,7 +68,7 @@ export function registerHover(
       if (err instanceof InferenceCancelled || token.isCancellationRequested) {
         throw new ResponseError(LSPErrorCodes.RequestCancelled, 'hover cancelled');
       }
-      backend.log('warn', `fill-mask hover failed: ${(err as Error).message}`);
+      app.log('warn', `fill-mask hover failed: ${(err as Error).message}`);
       return null;
     }
   });
