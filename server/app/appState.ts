@@ -3,12 +3,11 @@
  * the corpus index, telemetry and the one ServerStatus. It knows nothing of JSON-RPC: the sessions of server/rpc
  * subscribe as listeners and turn the events into notifications, and their handlers call the methods here.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
-import { parseRunConfig, type ResolvedRunConfig } from '../../protocol/runConfig';
+import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../protocol/settings';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
@@ -24,6 +23,7 @@ import { FillMaskModel } from './fillMaskModel';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
 import { RunManager } from './runManager';
+import { loadRunConfigFile, resolveRunConfig } from './runConfigFile';
 import { StatusStore } from './statusStore';
 import { serverEnv, type ServerEnv } from './serverEnv';
 
@@ -242,33 +242,15 @@ export class AppState {
   }
 
   private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
-    let raw: unknown = params.config;
     if ((params.config === undefined) === (params.configPath === undefined)) {
       throw new MlmError(
         MlmErrorCodes.InvalidParams,
         'mlm/train needs exactly one of "config" (an object) or "configPath"',
       );
     }
-    if (params.configPath !== undefined) {
-      const file = path.resolve(this.root ?? '.', params.configPath);
-      try {
-        raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (err) {
-        const why = (err as Error).message;
-        throw new MlmError(MlmErrorCodes.InvalidRunConfig, `cannot read the run config ${file}: ${why}`, {
-          errors: [why],
-        });
-      }
-    }
-    const parsed = parseRunConfig(raw);
-    if (!parsed.ok) {
-      throw new MlmError(
-        MlmErrorCodes.InvalidRunConfig,
-        `the run config is invalid: ${parsed.errors.join('; ')}`,
-        { errors: parsed.errors },
-      );
-    }
-    return parsed.config;
+    if (params.configPath === undefined) return resolveRunConfig(params.config, 'the request');
+    const file = path.resolve(this.root ?? '.', params.configPath);
+    return resolveRunConfig(loadRunConfigFile(file), file);
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────
