@@ -4,17 +4,11 @@
  * → an explanatory hover (not an error); anything else that fails → no hover (logged). Answers are cached per
  * document version and text window (FillMaskModel), so hovering the same mask again does not run the model.
  */
-import {
-  LSPErrorCodes,
-  ResponseError,
-  type Connection,
-  type Hover,
-  type TextDocuments,
-} from 'vscode-languageserver';
+import { ResponseError, type Connection, type Hover, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { NO_MODEL_HOVER } from '../../protocol/inference';
-import { InferenceCancelled } from '../worker/inferenceHost';
 import type { AppState } from '../app/appState';
+import { cancellable } from './guarded';
 import { hoverMarkdown } from './hoverMarkdown';
 import { gapBeforeMask, maskAt, maskContext } from './maskText';
 
@@ -45,13 +39,13 @@ export function registerHover(
     const ctx = maskContext(text, mask);
     try {
       const { uri, version } = doc;
-      const r = await app.model.fill(
-        { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
-        () => token.isCancellationRequested,
-        { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
+      const r = await cancellable(token, () =>
+        app.model.fill(
+          { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
+          () => token.isCancellationRequested,
+          { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
+        ),
       );
-      // Cancelled while it ran (or while waiting on an identical request): the answer is cached, not sent.
-      if (token.isCancellationRequested) throw new InferenceCancelled('cancelled');
       const hit = r.masks.find((m) => m.offset[0] === ctx.mask[0]);
       if (!hit) return null;
       const label = `${r.model.runId ?? r.model.dir}${r.model.step === undefined ? '' : `, step ${r.model.step}`}`;
@@ -65,9 +59,7 @@ export function registerHover(
       });
       return { contents: { kind: 'markdown', value }, range };
     } catch (err) {
-      if (err instanceof InferenceCancelled || token.isCancellationRequested) {
-        throw new ResponseError(LSPErrorCodes.RequestCancelled, 'hover cancelled');
-      }
+      if (err instanceof ResponseError) throw err; // RequestCancelled
       app.log('warn', `fill-mask hover failed: ${(err as Error).message}`);
       return null;
     }

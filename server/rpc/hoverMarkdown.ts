@@ -2,40 +2,19 @@
  * The fill-mask hover: a markdown table of the top-k tokens with their probabilities, each row linking to the
  * client command REPLACE_MASK_COMMAND with the replacement (pure; unit-tested).
  */
-import { REPLACE_MASK_COMMAND, type ReplaceMaskArgs } from '../../protocol/inference';
+import { REPLACE_MASK_COMMAND, type ReplaceMaskArgs, type TextRange } from '../../protocol/inference';
 import type { MaskPrediction } from '../../protocol/shared/fillMask';
 import { escapeMarkdown } from '../../protocol/shared/markdown';
-
-/** What replaces the mask in the document: WordPiece continuations ("##ing") lose their prefix. */
-export function replacementText(token: string): string {
-  return token.startsWith('##') && token.length > 2 ? token.slice(2) : token;
-}
+import { replacementFor } from './maskText';
 
 /** `command:` URI with the arguments JSON-encoded as VS Code expects (an array of arguments). */
 export function commandUri(command: string, args: unknown[]): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
-type Range = ReplaceMaskArgs['range'];
-
-/**
- * Where a prediction goes: a whole word replaces the mask; a WordPiece continuation ("##e") is glued to the word
- * before it, so its range also covers the spaces between that word and the mask (`gapBefore` of them).
- */
-export function replacementFor(
-  token: string,
-  range: Range,
-  gapBefore: number,
-): { token: string; range: Range } {
-  const piece = replacementText(token);
-  if (piece === token || gapBefore === 0) return { token: piece, range };
-  const start = { line: range.start.line, character: range.start.character - gapBefore };
-  return { token: piece, range: { start, end: range.end } };
-}
-
 export interface HoverTableInput {
   uri: string;
-  range: Range;
+  range: TextRange;
   /** Spaces/tabs between the previous word and the mask on the same line. */
   gapBefore?: number;
   predictions: MaskPrediction[];

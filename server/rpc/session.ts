@@ -104,7 +104,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   );
   registerStatus(connection, app);
   registerTraining(connection, app);
-  registerInference(connection, app);
+  registerInference(connection, documents, app);
   registerHover(connection, documents, app);
   documents.listen(connection);
   connection.listen();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { REPLACE_MASK_COMMAND, type ReplaceMaskArgs } from '../../../protocol/inference';
 import { escapeMarkdown } from '../../../protocol/shared/markdown';
-import { hoverMarkdown, replacementFor } from '../../../server/rpc/hoverMarkdown';
-import { findMasks, gapBeforeMask, maskAt, maskContext } from '../../../server/rpc/maskText';
+import { hoverMarkdown } from '../../../server/rpc/hoverMarkdown';
+import { findMasks, gapBeforeMask, maskAt, maskContext, replacementFor } from '../../../server/rpc/maskText';
 import { substituteMasks } from '../../../server/worker/substituteMasks';
 
 const range = (l: number, s: number, e: number): ReplaceMaskArgs['range'] => ({
