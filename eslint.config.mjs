@@ -44,6 +44,15 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['protocol/shared/**/*.ts'],
+    rules: restrict([
+      group(
+        ['../*', '!../shared', 'vscode-jsonrpc*', 'ajv', '**/*.json'],
+        'protocol/shared/ is the type-only part server/ml imports: pure types and helpers, nothing outside it.',
+      ),
+    ]),
+  },
+  {
     files: ['extension/**/*.ts'],
     rules: restrict([
       group(['**/server/**', '**/media/**'], 'extension/ talks to the backend only through protocol/.'),
@@ -67,6 +76,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['server/app/**/*.ts'],
+    rules: {
+      ...restrict([
+        group(
+          ['vscode', '**/extension/**', '**/media/**'],
+          'server/ never imports VS Code or the extension.',
+        ),
+        group(
+          ['../rpc/**', 'vscode-languageserver*', 'vscode-jsonrpc*'],
+          'server/app/ is the server state: it knows nothing of JSON-RPC (server/rpc/ maps it to messages).',
+        ),
+      ]),
+      'no-console': 'error',
+    },
+  },
+  {
     files: ['server/ml/**/*.ts'],
     rules: {
       ...restrict([
@@ -75,23 +100,21 @@ export default tseslint.config(
           'server/ml/ knows nothing about VS Code or JSON-RPC.',
         ),
         group(
-          [
-            '../../protocol/*',
-            '!../../protocol/runConfig*',
-            '../../../protocol/*',
-            '!../../../protocol/runConfig*',
-          ],
-          'server/ml/ may only use the run-config part of protocol/.',
+          ['**/protocol/*', '!**/protocol/runConfig*', '!**/protocol/shared', '**/protocol/shared/*/**'],
+          'server/ml/ may only use the type-only part of protocol/ (protocol/shared/*) and the run config (protocol/runConfig*).',
         ),
         group(
           [
-            '../handlers/**',
-            '../worker/**',
-            '../cli/**',
+            '**/server/app/**',
+            '**/server/rpc/**',
+            '**/worker/**',
+            '**/cli/**',
+            '**/server/main*',
+            '../../app/**',
+            '../../rpc/**',
+            '../app/**',
+            '../rpc/**',
             '../main*',
-            '../../handlers/**',
-            '../../worker/**',
-            '../../cli/**',
           ],
           'server/ml/ reports through callbacks; it never imports the server.',
         ),

@@ -13,7 +13,9 @@ import {
   type GpuTelemetry,
   type ServerStatus,
 } from '../protocol/status';
-import { MetricsNotification, RunFinishedNotification, type MetricRecord } from '../protocol/training';
+import type { MetricRecord } from '../protocol/shared/metrics';
+import { isRunActive } from '../protocol/shared/runState';
+import { MetricsNotification, RunFinishedNotification } from '../protocol/training';
 import { CLIENT_NAME, createClient } from './client/createClient';
 import { CrashHandler } from './client/errorHandler';
 import { CrashPolicy, type CloseDecision } from './client/crashPolicy';
@@ -247,7 +249,7 @@ export class Ctx implements vscode.Disposable {
       void vscode.commands.executeCommand('setContext', key, value);
     };
     set('mlm.serverRunning', this.running);
-    set('mlm.training', state === 'training' || state === 'paused' || state === 'preparing');
+    set('mlm.training', isRunActive(state));
     set('mlm.paused', state === 'paused');
   }
 

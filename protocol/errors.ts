@@ -24,6 +24,21 @@ export const MlmErrorCodes = {
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];
 
+/**
+ * A failure the client can act on, with its MlmErrorCodes code: thrown by the server's state and the run-config
+ * loader, sent as a JSON-RPC ResponseError (code, message, data) by server/rpc, printed by the CLI.
+ */
+export class MlmError extends Error {
+  constructor(
+    readonly code: MlmErrorCode,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'MlmError';
+  }
+}
+
 /** `data` of an InvalidRunConfig error. */
 export interface InvalidRunConfigData {
   errors: string[];

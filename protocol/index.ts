@@ -6,3 +6,10 @@ export * from './inference';
 export * from './corpus';
 export * from './settings';
 export * from './webview';
+/** The type-only part that server/ml may import too (no JSON-RPC): metric rows, run states, named choices. */
+export * from './shared/metrics';
+export * from './shared/runState';
+export * from './shared/choices';
+export * from './shared/fillMask';
+export * from './shared/wordpiece';
+export * from './shared/markdown';

@@ -4,17 +4,7 @@
  * links invoke the client-side command REPLACE_MASK_COMMAND.
  */
 import { RequestType } from 'vscode-jsonrpc';
-
-/** One candidate for one mask. */
-export interface MaskPrediction {
-  token: string;
-  /** Vocabulary id. */
-  id: number;
-  /** Probability in [0, 1]. */
-  score: number;
-  /** The input text with this mask replaced by the token (the other masks left as they are). */
-  sequence: string;
-}
+import type { MaskPrediction } from './shared/fillMask';
 
 export interface MaskResult {
   /** [start, end) UTF-16 offsets of this mask in the request text. */
@@ -22,7 +12,18 @@ export interface MaskResult {
   predictions: MaskPrediction[];
 }
 
-/** Client → backend (playground, Fill Mask at Cursor): the top-k tokens for every mask token in `text`. */
+/** A place in a document as LSP gives it: 0-based line, UTF-16 character. */
+export interface TextPosition {
+  line: number;
+  character: number;
+}
+
+export interface TextRange {
+  start: TextPosition;
+  end: TextPosition;
+}
+
+/** Client → backend (the dashboard's playground, tools): the top-k tokens for every mask token in `text`. */
 export namespace FillMaskRequest {
   export const method = 'mlm/fillMask' as const;
   export interface Params {
@@ -35,6 +36,35 @@ export namespace FillMaskRequest {
   export interface Result {
     /** One entry per mask, in text order. */
     masks: MaskResult[];
+    /** The checkpoint the answer came from. */
+    model: { dir: string; runId?: string; step?: number };
+    /** Milliseconds spent in the model. */
+    elapsedMs: number;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * Client → backend (Fill Mask at Cursor): the predictions for the target at a cursor — the mask token there, else
+ * the word there (its alternatives), else a new word at that point. The backend cuts the text window around the
+ * target exactly as for a hover, so a mask gets the hover's answer, and says for each prediction the edit that puts
+ * it in the document (a WordPiece continuation "##s" joins the word before it, an inserted word gets spaces).
+ */
+export namespace FillMaskAtRequest {
+  export const method = 'mlm/fillMaskAt' as const;
+  export interface Params {
+    /** The document: its uri, and its whole text as the editor has it now. */
+    textDocument: { uri: string };
+    text: string;
+    position: TextPosition;
+    /** 1..50; default the `mlm.hover.topK` setting, as for hovers. */
+    topK?: number;
+  }
+  export interface Result {
+    /** What the predictions replace: a mask token, a word, or an empty range at an insertion point. */
+    target: { kind: 'mask' | 'word' | 'insert'; range: TextRange };
+    /** Best first; `edit` replaces `range` of the document with `text`. */
+    predictions: Array<MaskPrediction & { edit: { range: TextRange; text: string } }>;
     /** The checkpoint the answer came from. */
     model: { dir: string; runId?: string; step?: number };
     /** Milliseconds spent in the model. */
@@ -63,10 +93,13 @@ export namespace LoadCheckpointRequest {
 /** The client command a hover row links to; the extension registers it and edits the document. */
 export const REPLACE_MASK_COMMAND = 'mlm.replaceMask';
 
-/** Arguments of REPLACE_MASK_COMMAND (a single object; LSP positions are 0-based, UTF-16). */
+/**
+ * Arguments of REPLACE_MASK_COMMAND (a single object): write `token` over `range`, which holds the mask token and,
+ * for a WordPiece continuation, the spaces before it (the same edit mlm/fillMaskAt returns).
+ */
 export interface ReplaceMaskArgs {
   uri: string;
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  range: TextRange;
   token: string;
 }
 

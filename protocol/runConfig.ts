@@ -6,12 +6,7 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from './runConfig.schema.json';
-
-export type ModelArch = 'bert' | 'bigru';
-export type ModelPreset = 'tiny' | 'mini' | 'small' | 'medium' | 'base';
-export type BackendChoice = 'auto' | 'wasm' | 'cpu' | 'tensorflow' | 'cuda';
-export type LrSchedule = 'linear' | 'cosine' | 'constant';
-export type ExampleMode = 'chunk' | 'line';
+import type { BackendChoice, ExampleMode, LrSchedule, ModelArch, ModelPreset } from './shared/choices';
 
 export interface ModelOverrides {
   hiddenSize?: number;

@@ -4,9 +4,7 @@
  * (`mlm/gpu`) and the fatal notification sent before a deliberate exit.
  */
 import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
-
-/** What the backend is doing. `preparing` covers corpus reading, tokenizer training and example building. */
-export type ServerState = 'idle' | 'preparing' | 'training' | 'paused' | 'error' | 'stopped';
+import type { ServerState, TrainPhase } from './shared/runState';
 
 /** The model hovers and mlm/fillMask use right now. */
 export interface LoadedModelInfo {
@@ -22,7 +20,7 @@ export interface LoadedModelInfo {
 export interface ServerStatus {
   state: ServerState;
   /** Finer phase of the run (reading-corpus, training-tokenizer, building-examples, training, evaluating, ...). */
-  phase?: string;
+  phase?: TrainPhase;
   /** TensorFlow.js backend in use: 'tensorflow' (native), 'wasm', 'cpu'. Empty until initialised. */
   backend: string;
   /** Human-readable device, e.g. "wasm SIMD, 2 threads" or "CUDA: NVIDIA A100". */

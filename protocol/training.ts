@@ -5,41 +5,8 @@
  * (never queued), so what runs is always what the user last asked for.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-
-/**
- * One metrics row, as in a run's metrics.jsonl. Mirrors `MetricRecord` of server/ml/types.ts field for field
- * (protocol imports nothing of ours; server code asserts the two stay assignable).
- */
-export interface MetricRecord {
-  split: 'train' | 'eval';
-  step: number;
-  epoch: number;
-  /** Milliseconds since the run started. */
-  time: number;
-  loss: number;
-  accuracy?: number;
-  perplexity?: number;
-  lr?: number;
-  gradNorm?: number;
-  tokensPerSec?: number;
-  numTensors?: number;
-  rssBytes?: number;
-  skippedSteps?: number;
-  /** Realised masking so far: targets / maskable tokens, and of the targets the [MASK] / random / kept fractions. */
-  targetRate?: number;
-  maskRate?: number;
-  randomRate?: number;
-  keepRate?: number;
-  /**
-   * Compute (train rows): the model's training FLOPs per input token (matrix products, forward × 3; see
-   * server/ml/train/flops.ts), the achieved GFLOP/s (tokensPerSec × flopsPerToken), the backend's matMul peak
-   * measured at run start (× the replica threads when data-parallel) and MFU = achievedGflops / peakGflops.
-   */
-  flopsPerToken?: number;
-  achievedGflops?: number;
-  peakGflops?: number;
-  mfu?: number;
-}
+import type { MetricRecord } from './shared/metrics';
+import type { RunStatus } from './shared/runState';
 
 /** Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`. */
 export namespace TrainRequest {
@@ -95,8 +62,8 @@ export interface RunInfo {
   dir: string;
   /** ISO time the run started, when known. */
   startedAt?: string;
-  /** 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted' (a process died mid-run) | 'unknown'. */
-  status?: string;
+  /** The run folder's status; 'unknown' when run.json is missing or unreadable. */
+  status?: RunStatus | 'unknown';
   arch?: string;
   preset?: string;
   /** Last logged step. */

@@ -4,8 +4,9 @@
  * that fails it is ignored and logged (never acted on).
  */
 import type { FillMaskRequest } from './inference';
+import { isMetricRecord, type MetricRecord } from './shared/metrics';
 import type { GpuTelemetry, ServerStatus } from './status';
-import type { MetricRecord, RunInfo, RunOutcome } from './training';
+import type { RunInfo, RunOutcome } from './training';
 
 /** Extension host → webview. */
 export type HostToWebviewMessage =
@@ -63,35 +64,6 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isId = (v: unknown): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= WEBVIEW_LIMITS.maxIdLength;
-
-/** A metric row with the required fields of the right types (optional ones, when present, are numbers or null). */
-export function isMetricRecord(v: unknown): v is MetricRecord {
-  if (!isRecord(v)) return false;
-  if (v.split !== 'train' && v.split !== 'eval') return false;
-  if (!isFiniteNumber(v.step) || !isFiniteNumber(v.epoch) || !isFiniteNumber(v.time)) return false;
-  if (typeof v.loss !== 'number') return false; // NaN/Infinity allowed: a diverging run must still be drawn
-  for (const k of [
-    'accuracy',
-    'perplexity',
-    'lr',
-    'gradNorm',
-    'tokensPerSec',
-    'numTensors',
-    'rssBytes',
-    'skippedSteps',
-    'targetRate',
-    'maskRate',
-    'randomRate',
-    'keepRate',
-    'flopsPerToken',
-    'achievedGflops',
-    'peakGflops',
-    'mfu',
-  ]) {
-    if (v[k] !== undefined && v[k] !== null && typeof v[k] !== 'number') return false;
-  }
-  return true;
-}
 
 const isRecords = (v: unknown): v is MetricRecord[] =>
   Array.isArray(v) && v.length <= WEBVIEW_LIMITS.maxRecords && v.every(isMetricRecord);

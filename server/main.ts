@@ -1,10 +1,11 @@
 /**
  * Entry of dist/server.js, the MLM backend: `node dist/server.js --stdio | --node-ipc | --socket PORT [--host H]`.
- * Everything lives in handlers/ (sessions, handlers, the Backend) and worker/ (training and inference threads).
+ * The server's state lives in app/ (AppState: runs, fill-mask model, corpus, telemetry), the JSON-RPC edge in rpc/
+ * (transports, sessions, handlers) and the training and inference threads in worker/.
  * Never write to stdout here: with --stdio it carries the protocol.
  */
-import { startServer } from './handlers/startServer';
-import { parseTransport } from './handlers/transport';
+import { startServer } from './rpc/startServer';
+import { parseTransport } from './rpc/transport';
 
 try {
   const started = startServer(parseTransport(process.argv.slice(2)), (line) =>

@@ -6,8 +6,9 @@ export function describeError(err: unknown): string {
   if (err instanceof ResponseError) {
     if (err.code === MlmErrorCodes.InvalidRunConfig) {
       const data = err.data as InvalidRunConfigData | undefined;
-      const list = data?.errors?.length ? `: ${data.errors.slice(0, 5).join('; ')}` : '';
-      return `${err.message}${list}`;
+      // The backend's message usually lists the errors already; add only those it does not name.
+      const more = (data?.errors ?? []).filter((e) => !err.message.includes(e)).slice(0, 5);
+      return more.length ? `${err.message}: ${more.join('; ')}` : err.message;
     }
     return err.message;
   }

@@ -1,14 +1,20 @@
-/** Fill Mask at Cursor (quick pick of predictions, inserts the chosen one) and mlm.replaceMask (hover links). */
+/**
+ * Fill Mask at Cursor (quick pick of predictions, inserts the chosen one) and mlm.replaceMask (hover links). The
+ * backend finds the target at the cursor, cuts the window the model sees (the hover's, so a mask gets the same
+ * answer either way) and says where each prediction goes: this side only shows and applies.
+ */
 import * as vscode from 'vscode';
-import { FillMaskRequest, type ReplaceMaskArgs } from '../../protocol/inference';
+import { FillMaskAtRequest, type ReplaceMaskArgs, type TextRange } from '../../protocol/inference';
 import { readServerSettings } from '../config';
 import type { Ctx } from '../context';
-import { buildMaskQuery, insertionText } from './maskQuery';
 
 export interface FillMaskArgs {
   /** Pick this row (0-based) without showing the quick pick (tests, keybindings). */
   choose?: number;
 }
+
+const toRange = (r: TextRange): vscode.Range =>
+  new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 
 /** Resolves with the inserted token, or undefined when cancelled. */
 export async function fillMaskAtCursor(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
@@ -16,25 +22,27 @@ export async function fillMaskAtCursor(ctx: Ctx, arg?: unknown): Promise<string 
   if (!editor)
     throw new Error('Fill Mask needs an editor: open a text file and put the cursor on [MASK] or a word.');
   const client = ctx.requireClient();
-  const settings = readServerSettings();
   const doc = editor.document;
+  const version = doc.version;
   const pos = editor.selection.active;
-  const lines = Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i).text);
-  const query = buildMaskQuery(lines, pos.line, pos.character, settings.hover.maskToken);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: 'MLM: predicting…' },
-    () => client.sendRequest(FillMaskRequest.type, { text: query.text, topK: settings.hover.topK }),
+    () =>
+      client.sendRequest(FillMaskAtRequest.type, {
+        textDocument: { uri: doc.uri.toString() },
+        text: doc.getText(),
+        position: { line: pos.line, character: pos.character },
+      }),
   );
-  const mask = result.masks.find((m) => m.offset[0] === query.maskOffset[0]) ?? result.masks[0];
-  if (!mask || mask.predictions.length === 0) {
+  if (result.predictions.length === 0) {
     void vscode.window.showInformationMessage('The model returned no predictions for this position.');
     return undefined;
   }
-  const items = mask.predictions.map((p) => ({
+  const items = result.predictions.map((p) => ({
     label: p.token,
     description: `${(p.score * 100).toFixed(1)}%`,
     detail: p.sequence.split('\n').find((l) => l.includes(p.token)) ?? p.sequence,
-    token: p.token,
+    prediction: p,
   }));
   const choose = (arg as FillMaskArgs | undefined)?.choose;
   const picked =
@@ -42,20 +50,16 @@ export async function fillMaskAtCursor(ctx: Ctx, arg?: unknown): Promise<string 
       ? items[choose]
       : await vscode.window.showQuickPick(items, {
           title: `Fill Mask — ${result.model.runId ?? result.model.dir}${result.model.step !== undefined ? ` @ step ${result.model.step}` : ''}`,
-          placeHolder: query.kind === 'word' ? 'Replace the word with…' : 'Fill the mask with…',
+          placeHolder: result.target.kind === 'word' ? 'Replace the word with…' : 'Fill the mask with…',
           matchOnDetail: true,
         });
   if (!picked) return undefined;
-  const range = new vscode.Range(
-    query.replace.line,
-    query.replace.start,
-    query.replace.line,
-    query.replace.end,
-  );
-  const text = insertionText(picked.token, query.kind, lines[query.replace.line], query.replace.start);
-  const ok = await editor.edit((b) => b.replace(range, text));
+  // The edit's range is in the text the backend saw: refuse it once the document has moved on.
+  if (doc.version !== version) throw new Error('The document changed while predicting; run Fill Mask again.');
+  const { range, text } = picked.prediction.edit;
+  const ok = await editor.edit((b) => b.replace(toRange(range), text));
   if (!ok) throw new Error('The document changed while predicting; run Fill Mask again.');
-  return picked.token;
+  return picked.prediction.token;
 }
 
 function isReplaceMaskArgs(v: unknown): v is ReplaceMaskArgs {
@@ -87,14 +91,14 @@ export async function replaceMask(ctx: Ctx, arg?: unknown): Promise<boolean> {
   }
   const uri = vscode.Uri.parse(arg.uri);
   const doc = await vscode.workspace.openTextDocument(uri);
-  const { start, end } = arg.range;
-  const range = new vscode.Range(start.line, start.character, end.line, end.character);
+  const range = toRange(arg.range);
+  // The range holds the mask, and for a WordPiece continuation the spaces before it (the backend's edit).
   const mask = readServerSettings().hover.maskToken;
-  if (doc.getText(range) !== mask) {
+  const held = doc.getText(range);
+  if (!held.endsWith(mask) || !/^[ \t]*$/.test(held.slice(0, held.length - mask.length))) {
     throw new Error(`The ${mask} the hover pointed at has moved or is gone; hover over it again.`);
   }
-  const lineText = doc.lineAt(start.line).text;
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(uri, range, insertionText(arg.token, 'mask', lineText, start.character));
+  edit.replace(uri, range, arg.token);
   return vscode.workspace.applyEdit(edit);
 }

@@ -1,8 +1,7 @@
 /** Reads a run's metrics.jsonl from disk for the dashboard's history replay. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { MetricRecord } from '../../protocol/training';
-import { isMetricRecord } from '../../protocol/webview';
+import { isMetricRecord, type MetricRecord } from '../../protocol/shared/metrics';
 
 /** Parses metrics.jsonl text: valid rows in order; blank, truncated (a write in progress) or invalid lines skipped. */
 export function parseMetricsJsonl(text: string): { records: MetricRecord[]; skipped: number } {

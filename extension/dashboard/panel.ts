@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import { FillMaskRequest } from '../../protocol/inference';
-import { RunsRequest, type MetricRecord, type RunInfo } from '../../protocol/training';
+import type { MetricRecord } from '../../protocol/shared/metrics';
+import { isRunActive } from '../../protocol/shared/runState';
+import { RunsRequest, type RunInfo } from '../../protocol/training';
 import {
   WEBVIEW_LIMITS,
   isWebviewToHostMessage,
@@ -235,8 +237,7 @@ class DashboardPanel {
     const known = new Set(this.runs.map((r) => r.runId));
     this.selected = this.selected.filter((id) => known.has(id));
     // The active run is always drawn, first.
-    const state = this.ctx.status?.state;
-    const running = state === 'training' || state === 'paused' || state === 'preparing';
+    const running = isRunActive(this.ctx.status?.state);
     const active = this.runs.find((r) => r.active)?.runId ?? (running ? this.ctx.status?.runId : undefined);
     if (active && known.has(active) && this.selected[0] !== active) {
       this.selected = [active, ...this.selected.filter((id) => id !== active)].slice(

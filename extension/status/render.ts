@@ -2,8 +2,9 @@
  * The status item as a pure function of what the backend last said (mlm/serverStatus, mlm/gpu) and of the
  * client's own view of the connection. No `vscode` import: unit-tested in plain Node.
  */
+import { escapeMarkdown } from '../../protocol/shared/markdown';
+import { isRunActive } from '../../protocol/shared/runState';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../protocol/status';
-import { escapeMarkdown } from './markdown';
 
 /** The client's view of the backend process (the server cannot report its own crash). */
 export type ConnectionState = 'starting' | 'running' | 'restarting' | 'stopped' | 'untrusted';
@@ -162,7 +163,7 @@ function tooltipLines(input: StatusInput): string[] {
 /** Renders the status item. Pure: same input, same output. */
 export function renderStatus(input: StatusInput): StatusView {
   const { text, severity } = mainText(input);
-  const active = input.status?.state === 'training' || input.status?.state === 'paused';
+  const active = isRunActive(input.status?.state);
   const links: Array<[string, string]> = [['Open Dashboard', 'mlm.openDashboard']];
   if (active) links.push(['Stop Training', 'mlm.stop']);
   if (input.connection === 'stopped') links.push(['Restart Backend', 'mlm.restartServer']);

@@ -17,7 +17,7 @@ import { h } from './dom';
 import { Playground } from './playground';
 import { RunList } from './runList';
 import { RunPanel } from './runPanel';
-import { MetricStore } from './store';
+import { MetricStore } from './metricStore';
 import { MAX_SAMPLES, SystemPanel } from './systemPanel';
 import { TrainingCharts } from './trainingCharts';
 

@@ -1,6 +1,7 @@
 /** The active run: progress, ETA, controls (pause / resume / stop) and the realised masking rates. */
 import type { ServerStatus } from '../../protocol/status';
-import type { MetricRecord } from '../../protocol/training';
+import type { MetricRecord } from '../../protocol/shared/metrics';
+import { isRunActive } from '../../protocol/shared/runState';
 import type { FinishedRunSummary } from '../../protocol/webview';
 import { h, setChildren } from './dom';
 import { throughputCells, type Cell } from './throughput';
@@ -53,7 +54,7 @@ export class RunPanel {
     finished?: FinishedRunSummary,
   ): void {
     const state = status?.state ?? 'stopped';
-    const active = state === 'training' || state === 'paused' || state === 'preparing';
+    const active = isRunActive(state);
     if (!active && finished && state !== 'error') {
       this.renderFinished(finished);
       return;

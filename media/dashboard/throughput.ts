@@ -1,5 +1,5 @@
 /** The run panel's throughput cells: tokens/s, GFLOP/s and MFU against the measured peak. Pure: no DOM. */
-import type { MetricRecord } from '../../protocol/training';
+import type { MetricRecord } from '../../protocol/shared/metrics';
 
 export interface Cell {
   k: string;

@@ -2,7 +2,7 @@
 import { Chart, type ChartSeries } from './chart';
 import { h, themeColor } from './dom';
 import { smooth } from './smoothing';
-import { alignSeries, type MetricStore, type NumericMetric, type SeriesSpec } from './store';
+import { alignSeries, type MetricStore, type NumericMetric, type SeriesSpec } from './metricStore';
 
 interface ChartDef {
   title: string;

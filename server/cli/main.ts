@@ -2,6 +2,7 @@
  * `mlm` — the headless CLI over the same core the VS Code backend uses.
  * Each command lives in server/cli/commands/<name>.ts and is listed once in COMMANDS below.
  */
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import { CliError, type Command } from './command';
 import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
@@ -73,6 +74,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       process.stderr.write(`mlm: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof MlmError) {
+      // The shared server code (e.g. the run-config loader) fails with coded errors: bad input is a usage error.
+      process.stderr.write(`mlm: ${err.message}\n`);
+      const usage: number[] = [MlmErrorCodes.InvalidRunConfig, MlmErrorCodes.InvalidParams];
+      return usage.includes(err.code) ? 2 : 1;
     }
     process.stderr.write(
       `mlm: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -3,6 +3,14 @@
  * knows about JSON-RPC or VS Code. Shapes are given as [dims] in comments.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MaskPrediction } from '../../protocol/shared/fillMask';
+import type { MetricRecord } from '../../protocol/shared/metrics';
+import type { TrainPhase } from '../../protocol/shared/runState';
+
+// Defined once in protocol/shared (the type-only part of the protocol the ML core may import).
+export type { MetricRecord, TrainPhase };
+/** One candidate for one [MASK] of a fill-mask query. */
+export type FillMaskResult = MaskPrediction;
 
 // ── Corpus ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -130,52 +138,6 @@ export interface MlmModel {
 
 // ── Training ────────────────────────────────────────────────────────────────────────────────────────
 
-export type TrainPhase =
-  | 'preparing'
-  | 'reading-corpus'
-  | 'training-tokenizer'
-  | 'building-examples'
-  | 'training'
-  | 'evaluating'
-  | 'checkpointing'
-  | 'paused'
-  | 'done';
-
-/** One line of metrics.jsonl. */
-export interface MetricRecord {
-  split: 'train' | 'eval';
-  step: number;
-  epoch: number;
-  /** Milliseconds since the run started. */
-  time: number;
-  loss: number;
-  /** Masked-token accuracy at the prediction targets. */
-  accuracy?: number;
-  perplexity?: number;
-  lr?: number;
-  gradNorm?: number;
-  tokensPerSec?: number;
-  numTensors?: number;
-  rssBytes?: number;
-  /** Steps skipped because the loss or gradients were not finite. */
-  skippedSteps?: number;
-  /** Realised masking over the training targets so far (fractions; see data.masking): targets / maskable tokens. */
-  targetRate?: number;
-  /** Of the targets: replaced by [MASK], by a random token, kept unchanged. */
-  maskRate?: number;
-  randomRate?: number;
-  keepRate?: number;
-  /**
-   * Compute (train rows): the model's training FLOPs per input token (matrix products, forward × 3; see
-   * server/ml/train/flops.ts), the achieved GFLOP/s (tokensPerSec × flopsPerToken), the backend's matMul peak
-   * measured at run start (× the replica threads when data-parallel) and MFU = achievedGflops / peakGflops.
-   */
-  flopsPerToken?: number;
-  achievedGflops?: number;
-  peakGflops?: number;
-  mfu?: number;
-}
-
 export interface CheckpointInfo {
   step: number;
   dir: string;
@@ -198,17 +160,4 @@ export interface TrainControl {
   waitIfPaused?(): Promise<void>;
   /** True while paused: the trainer then reports the 'paused' phase before waiting and 'training' after. */
   isPaused?(): boolean;
-}
-
-// ── Inference ───────────────────────────────────────────────────────────────────────────────────────
-
-/** One candidate for one [MASK] of a fill-mask query (like Hugging Face's fill-mask pipeline). */
-export interface FillMaskResult {
-  /** The predicted token's text as in the vocabulary (e.g. "##ing"). */
-  token: string;
-  id: number;
-  /** Softmax probability over the vocabulary at that mask. */
-  score: number;
-  /** The input text with this mask replaced by the token (other masks left as they are). */
-  sequence: string;
 }

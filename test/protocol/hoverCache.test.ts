@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import type { FillMaskRequest } from '../../protocol/inference';
+import { MlmErrorCodes } from '../../protocol/errors';
+import type { FillMaskAtRequest, FillMaskRequest, ReplaceMaskArgs } from '../../protocol/inference';
+import { continuationText } from '../../protocol/shared/wordpiece';
 import {
   ensureBuilt,
   initialize,
@@ -40,6 +42,7 @@ void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 },
   let runDir: string;
   const uri = (): string => `file://${path.join(ws, 'cache.txt')}`;
   let version = 1;
+  let docText = PARAGRAPHS.join('\n\n');
 
   /** The fill-mask trace lines logged from index `since` of the recorded notifications on. */
   const logs = (since = 0): string[] =>
@@ -59,6 +62,7 @@ void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 },
     hover(2 * i, PARAGRAPHS[i].indexOf('[MASK]') + 1, token);
   const setText = async (text: string): Promise<void> => {
     version++;
+    docText = text;
     await s.conn.sendNotification('textDocument/didChange', {
       textDocument: { uri: uri(), version },
       contentChanges: [{ text }],
@@ -82,7 +86,7 @@ void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 },
     await initialize(s, ws);
     await load();
     await s.conn.sendNotification('textDocument/didOpen', {
-      textDocument: { uri: uri(), languageId: 'plaintext', version, text: PARAGRAPHS.join('\n\n') },
+      textDocument: { uri: uri(), languageId: 'plaintext', version, text: docText },
     });
   });
   void after(async () => {
@@ -164,6 +168,73 @@ void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 },
         logs(mid).some((l) => l.startsWith('fill-mask computed')),
         `paragraph ${i} recomputed`,
       );
+    }
+  });
+  void test("mlm/fillMaskAt on a hovered mask: the hover's window, cache entry and edits", async () => {
+    const i = 3;
+    const hovered = await hoverParagraph(i);
+    const since = s.notes.all.length;
+    const at = await s.conn.sendRequest<FillMaskAtRequest.Result>('mlm/fillMaskAt', {
+      textDocument: { uri: uri() },
+      text: docText,
+      position: { line: 2 * i, character: PARAGRAPHS[i].indexOf('[MASK]') + 3 },
+    });
+    const start = docText.indexOf(PARAGRAPHS[i]);
+    assert.deepEqual(logs(since), [`fill-mask cache hit: mlm/fillMaskAt ${uri()} v${version} @${start}`]);
+    assert.equal(at.target.kind, 'mask');
+    // Row by row, the hover's replace link carries the edit mlm/fillMaskAt returns for that prediction.
+    const links = [...hovered.contents.value.matchAll(/\(command:mlm\.replaceMask\?([^ )]+)/g)].map(
+      (m) => (JSON.parse(decodeURIComponent(m[1])) as ReplaceMaskArgs[])[0],
+    );
+    assert.ok(links.length > 0, hovered.contents.value);
+    assert.deepEqual(
+      at.predictions.map((p) => ({ uri: uri(), range: p.edit.range, token: p.edit.text })),
+      links,
+    );
+  });
+
+  void test('mlm/fillMaskAt on a word of a document the backend does not have: that word masked', async () => {
+    const text = 'The children play by the river.\n';
+    const since = s.notes.all.length;
+    const at = await s.conn.sendRequest<FillMaskAtRequest.Result>('mlm/fillMaskAt', {
+      textDocument: { uri: 'untitled:Untitled-9' },
+      text,
+      position: { line: 0, character: 27 },
+    });
+    assert.deepEqual(at.target, {
+      kind: 'word',
+      range: { start: { line: 0, character: 25 }, end: { line: 0, character: 30 } },
+    });
+    assert.ok(logs(since).includes('fill-mask computed: mlm/fillMaskAt'), logs(since).join('\n'));
+    assert.ok(at.predictions.length > 0);
+    for (const p of at.predictions) {
+      assert.deepEqual(p.edit.range.end, at.target.range.end, p.token);
+      assert.equal(p.edit.text, continuationText(p.token) ?? p.token);
+    }
+    // The model saw the text with that word as a mask: mlm/fillMask on it gives the same predictions.
+    const masked = text.replace('river', '[MASK]');
+    const fm = await s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', { text: masked });
+    assert.deepEqual(
+      at.predictions.map(({ edit: _edit, ...p }) => p),
+      fm.masks[0].predictions,
+    );
+  });
+
+  void test('mlm/fillMaskAt rejects bad params with InvalidParams naming the field', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [
+        { textDocument: { uri: uri() }, position: { line: 0, character: 0 } },
+        /text must be the document text/,
+      ],
+      [{ textDocument: { uri: uri() }, text: 'a', position: { line: -1, character: 0 } }, /position must be/],
+      [{ text: 'a', position: { line: 0, character: 0 } }, /textDocument\.uri/],
+      [{ textDocument: { uri: uri() }, text: 'a', position: { line: 0, character: 0 }, topK: 0 }, /topK/],
+    ];
+    for (const [params, message] of cases) {
+      await assert.rejects(s.conn.sendRequest('mlm/fillMaskAt', params), {
+        code: MlmErrorCodes.InvalidParams,
+        message,
+      });
     }
   });
 });

@@ -12,7 +12,8 @@ import { fillMask } from '../../ml/infer/fillMask';
 import { defaultTrainingThreads } from '../../ml/train/parallel/threads';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { formatFill } from './fill';
-import { resolveOrFail, trainAndReport } from './train';
+import { resolveRunConfig } from '../../app/runConfigFile';
+import { trainAndReport } from './train';
 
 const USAGE = `usage: mlm demo [--time-budget 2m] [--backend B] [--out DIR] [--corpus DIR]
 
@@ -57,8 +58,11 @@ export function demoRunConfig(o: {
   out?: string;
 }): ResolvedRunConfig {
   // SOURCES.md (licences, a table) matches the default include `**/*.md`: keep it out of the training text.
-  const exclude = [...resolveOrFail({}, 'defaults').corpus.exclude, ...(o.sample ? ['**/SOURCES.md'] : [])];
-  return resolveOrFail(
+  const exclude = [
+    ...resolveRunConfig({}, 'defaults').corpus.exclude,
+    ...(o.sample ? ['**/SOURCES.md'] : []),
+  ];
+  return resolveRunConfig(
     mergeRunConfig(
       {
         name: 'demo',

@@ -1,7 +1,7 @@
 /** `mlm serve`: runs the JSON-RPC backend headless (for a VS Code on another machine, or any LSP client). */
 import { CliError, type Command } from '../command';
-import { startServer } from '../../handlers/startServer';
-import { parseTransport, TRANSPORT_USAGE, type Transport } from '../../handlers/transport';
+import { startServer } from '../../rpc/startServer';
+import { parseTransport, TRANSPORT_USAGE, type Transport } from '../../rpc/transport';
 
 export const serveCommand: Command = {
   name: 'serve',

@@ -1,7 +1,8 @@
 /** `mlm train`: trains a masked language model from a run config and/or flags, with a progress bar. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { mergeRunConfig, parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
+import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
+import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import { runTraining, type RunSummary } from '../../ml/train/run';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { cliCallbacks, printSummary } from './trainReport';
@@ -71,28 +72,6 @@ function num(v: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-export function readConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(
-      `cannot read the config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CliError(`${file} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-export function resolveOrFail(raw: unknown, source: string): ResolvedRunConfig {
-  const r = parseRunConfig(raw);
-  if (!r.ok) throw new CliError(`invalid run configuration (${source}):\n  ${r.errors.join('\n  ')}`, 2);
-  return r.config;
-}
-
 /** Trains and prints the summary; SIGINT stops gracefully. Exit code 0 unless the run failed. */
 export async function trainAndReport(
   config: ResolvedRunConfig,
@@ -143,11 +122,11 @@ export const trainCommand: Command = {
       const file = path.join(v.resume, 'config.json');
       if (!fs.existsSync(file))
         throw new CliError(`${v.resume} is not a run folder (no config.json): pass .mlm/runs/<run-id>`);
-      base = readConfigFile(file);
+      base = loadRunConfigFile(file);
       source = `${file} + flags`;
       if (v.config) throw new CliError('--resume continues a run with its own config: drop --config', 2);
     } else if (v.config) {
-      base = readConfigFile(v.config);
+      base = loadRunConfigFile(v.config);
       source = `${v.config} + flags`;
     }
     const patch = {
@@ -177,7 +156,7 @@ export const trainCommand: Command = {
       threads: num(v.threads, 'threads'),
       output: { dir: v.out !== undefined ? path.resolve(v.out) : undefined },
     };
-    const config = resolveOrFail(mergeRunConfig(base, patch), source);
+    const config = resolveRunConfig(mergeRunConfig(base, patch), source);
     const { code } = await trainAndReport(config, {
       cwd,
       resumeFrom: v.resume,

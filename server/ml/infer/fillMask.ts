@@ -5,6 +5,7 @@
  */
 import type { FillMaskResult, MlmModel, Tokenizer } from '../types';
 import { topKSoftmax } from './topk';
+import { continuationText } from '../../../protocol/shared/wordpiece';
 
 export type { FillMaskResult } from '../types';
 
@@ -125,10 +126,11 @@ function targetIds(tokenizer: Tokenizer, targets: string[]): Int32Array {
 
 /** The text with the mask's span replaced by the token ("##" continuation pieces join the previous word). */
 function replaceSpan(text: string, [start, end]: [number, number], token: string): string {
-  if (token.startsWith('##')) {
+  const piece = continuationText(token);
+  if (piece !== undefined) {
     let s = start;
     while (s > 0 && /\s/.test(text[s - 1])) s--;
-    return text.slice(0, s) + token.slice(2) + text.slice(end);
+    return text.slice(0, s) + piece + text.slice(end);
   }
   return text.slice(0, start) + token + text.slice(end);
 }

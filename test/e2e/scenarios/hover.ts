@@ -1,5 +1,6 @@
 // Hovering [MASK] in a plain-text file shows the model's predictions (the model trained by the Train MLM
 // scenario); clicking a prediction's link replaces the mask in the document.
+import { continuationText } from '../../../protocol/shared/wordpiece';
 import type { Scenario } from '../harness/scenario';
 import {
   closeAllEditors,
@@ -40,8 +41,9 @@ export const hoverFillMask: Scenario = {
     if (tokens.length === 0) throw new Error('the hover lists no predictions');
     await shot('hover with predictions');
 
-    // A WordPiece continuation ("##en") replaces the mask without its "##" (hoverMarkdown.ts).
-    const token = tokens[0].replace(/^##(?=.)/, '');
+    // A WordPiece continuation ("##en") joins the word before the mask: it replaces the mask and the spaces
+    // before it, without its "##" (server/rpc/maskText.ts replacementFor, protocol/shared/wordpiece.ts).
+    const piece = continuationText(tokens[0]);
     await links.first().click();
     const after = await until(
       () => textOf(line),
@@ -50,7 +52,8 @@ export const hoverFillMask: Scenario = {
       'the [MASK] to be replaced',
     );
     note(`line after replace: ${after}`);
-    const expected = before.replace('[MASK]', token);
+    const expected =
+      piece === undefined ? before.replace('[MASK]', tokens[0]) : before.replace(/[ \t]*\[MASK\]/, piece);
     if (after !== expected) throw new Error(`expected "${expected}", got "${after}"`);
     await shot('mask replaced');
     await closeAllEditors(page);

@@ -1,5 +1,5 @@
 // DOM ids, command titles, selectors and texts of the extension that the scenarios rely on. They come
-// from the extension's code (extension/, media/, package.json, server/handlers/hoverMarkdown.ts), not
+// from the extension's code (extension/, media/, package.json, server/rpc/hoverMarkdown.ts), not
 // from guesses: keep them in step with it.
 export const ids = {
   /** STATUS_ITEM_ID in extension/status/statusBar.ts → DOM id "mlm-studio.mlm-studio.status". */
@@ -42,6 +42,6 @@ export const ids = {
     chartEmpty: '.empty',
     chartCanvas: '.plot canvas',
   },
-  /** server/handlers/hoverMarkdown.ts: "**Fill mask**" and a table whose token cells link to mlm.replaceMask. */
+  /** server/rpc/hoverMarkdown.ts: "**Fill mask**" and a table whose token cells link to mlm.replaceMask. */
   hover: { title: 'Fill mask', replaceLinks: 'table a' },
 };

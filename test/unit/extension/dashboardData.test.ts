@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { finishedRunSummary } from '../../../extension/dashboard/finished';
 import { mergeRecords, parseMetricsJsonl } from '../../../extension/dashboard/history';
 import { smooth } from '../../../media/dashboard/smoothing';
-import { MAX_POINTS, MetricStore, alignSeries } from '../../../media/dashboard/store';
-import type { MetricRecord } from '../../../protocol/training';
+import { MAX_POINTS, MetricStore, alignSeries } from '../../../media/dashboard/metricStore';
+import type { MetricRecord } from '../../../protocol/shared/metrics';
 import { isHostToWebviewMessage } from '../../../protocol/webview';
 
 const row = (

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { throughputCells } from '../../../media/dashboard/throughput';
-import type { MetricRecord } from '../../../protocol/training';
-import { isMetricRecord } from '../../../protocol/webview';
+import { isMetricRecord, type MetricRecord } from '../../../protocol/shared/metrics';
 
 const row = (extra: Partial<MetricRecord>): MetricRecord => ({
   split: 'train',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { escapeMarkdown } from '../../../extension/status/markdown';
+import { escapeMarkdown } from '../../../protocol/shared/markdown';
 import { formatEta, formatGpuMemory, renderStatus, type StatusInput } from '../../../extension/status/render';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../../protocol/status';
 
@@ -147,6 +147,9 @@ void describe('renderStatus tooltip', () => {
     assert.match(idleView.tooltip, /\[Open Dashboard\]\(command:mlm\.openDashboard\)/);
     const running = renderStatus({ connection: 'running', status: { ...idle, state: 'training', step: 1 } });
     assert.deepEqual(running.linkedCommands, ['mlm.openDashboard', 'mlm.stop', 'mlm.showLogs']);
+    // A preparing run (tokenizer training can take minutes) is active too: it can be stopped.
+    const preparing = renderStatus({ connection: 'running', status: { ...idle, state: 'preparing' } });
+    assert.deepEqual(preparing.linkedCommands, ['mlm.openDashboard', 'mlm.stop', 'mlm.showLogs']);
     const untrusted = renderStatus({ connection: 'untrusted', status: idle });
     assert.ok(untrusted.linkedCommands.includes('workbench.trust.manage'));
     const stopped = renderStatus({ connection: 'stopped' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import type { Message } from 'vscode-languageserver';
-import { FramedMessageReader } from '../../../server/handlers/framedReader';
+import { FramedMessageReader } from '../../../server/rpc/framedReader';
 
 const frame = (body: string): string => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 const ok = (id: number): string => frame(JSON.stringify({ jsonrpc: '2.0', id, method: 'm' }));

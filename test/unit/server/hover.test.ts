@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { REPLACE_MASK_COMMAND, type ReplaceMaskArgs } from '../../../protocol/inference';
-import { escapeMarkdownCell, hoverMarkdown, replacementFor } from '../../../server/handlers/hoverMarkdown';
-import { findMasks, gapBeforeMask, maskAt, maskContext } from '../../../server/handlers/maskText';
+import { escapeMarkdown } from '../../../protocol/shared/markdown';
+import { hoverMarkdown } from '../../../server/rpc/hoverMarkdown';
+import { findMasks, gapBeforeMask, maskAt, maskContext, replacementFor } from '../../../server/rpc/maskText';
 import { substituteMasks } from '../../../server/worker/substituteMasks';
 
 const range = (l: number, s: number, e: number): ReplaceMaskArgs['range'] => ({
@@ -95,8 +96,8 @@ void describe('hover markdown', () => {
 
   void test('token text cannot break the table or inject HTML', () => {
     assert.ok(rows[2].includes('[\\|\\<b\\>]'));
-    assert.equal(escapeMarkdownCell('a*b_c`d'), 'a\\*b\\_c\\`d');
-    assert.equal(escapeMarkdownCell('x\ny'), 'x y');
+    assert.equal(escapeMarkdown('a*b_c`d'), 'a\\*b\\_c\\`d');
+    assert.equal(escapeMarkdown('x\ny'), 'x y');
   });
 
   void test('replacementFor', () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { formatGpuDevice } from '../../../protocol/status';
 import { DEFAULT_SETTINGS, parseServerSettings } from '../../../protocol/settings';
 import { isHostToWebviewMessage, isWebviewToHostMessage } from '../../../protocol/webview';
-import { parseTransport } from '../../../server/handlers/transport';
+import { parseTransport } from '../../../server/rpc/transport';
 
 void describe('parseServerSettings', () => {
   void test('defaults for nothing', () => {

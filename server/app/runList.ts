@@ -1,5 +1,6 @@
 /** mlm/runs: the runs on disk as RunInfo, optionally with their metrics history. */
-import type { MetricRecord, RunInfo, RunsRequest } from '../../protocol/training';
+import type { MetricRecord } from '../../protocol/shared/metrics';
+import type { RunInfo, RunsRequest } from '../../protocol/training';
 import { listRuns, readMetrics, readRunConfigFile } from '../ml/checkpoint';
 import { defaultRunsRoot } from '../ml/checkpoint/runDir';
 

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
-import { MlmErrorCodes } from '../../../protocol/errors';
-import { FillMaskModel } from '../../../server/handlers/fillMaskModel';
-import { MlmError } from '../../../server/handlers/mlmError';
+import { MlmError, MlmErrorCodes } from '../../../protocol/errors';
+import { FillMaskModel } from '../../../server/app/fillMaskModel';
 import {
   InferenceCancelled,
   InferenceHost,

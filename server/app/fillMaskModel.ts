@@ -4,13 +4,12 @@
  * errors mapped to MlmErrorCodes, answered from a cache per model generation when the same input comes again.
  */
 import path from 'node:path';
-import { MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
 import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import type { LoadedModelInfo, ServerStatus } from '../../protocol/status';
 import { InferenceError, type InferenceHost } from '../worker/inferenceHost';
 import type { LoadedModel } from '../worker/messages';
 import { FillMaskCache, fillCacheKey, type FillCacheKey, type FillCacheStats } from './fillMaskCache';
-import { MlmError } from './mlmError';
 
 /** Minimum time between two reloads of the fill-mask model from a training run's checkpoints. */
 export const RELOAD_INTERVAL_MS = 2000;
@@ -119,12 +118,13 @@ export class FillMaskModel {
    * Fill-mask through the cache: the same input (same document version and window for a hover) with the same model
    * generation is answered without the worker, and a request identical to one still running waits for that one.
    * `doc` scopes a hover's entry to its document version; `doc.isCurrent()` false when the answer arrives (the
-   * document changed meanwhile) → the answer is returned but not cached.
+   * document changed meanwhile) → the answer is returned but not cached. `label` names the request in the trace.
    */
   async fill(
     params: { text: string; topK: number; targets?: string[]; maskToken?: string },
     isCancelled: () => boolean,
     doc?: FillScope,
+    label = doc ? 'hover' : 'mlm/fillMask',
   ): Promise<FillMaskRequest.Result> {
     if (!this.inference.model) {
       throw new MlmError(
@@ -139,7 +139,7 @@ export class FillMaskModel {
       targets: params.targets,
       maskToken: params.maskToken ?? this.hooks.maskToken(),
     };
-    const what = doc ? `hover ${doc.uri} v${doc.version} @${doc.start}` : 'mlm/fillMask';
+    const what = doc ? `${label} ${doc.uri} v${doc.version} @${doc.start}` : label;
     const hit = this.cache.get(key, this.inference.generation);
     if (hit) {
       this.hooks.trace?.(`fill-mask cache hit: ${what}`);

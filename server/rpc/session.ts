@@ -1,12 +1,12 @@
 /**
- * One client connection to the backend: text document sync, every handler, and the backend's events turned into
- * notifications once the client has initialised. Several sessions may share one Backend (socket mode).
+ * One client connection to the backend: text document sync, every handler, and the app state's events turned into
+ * notifications once the client has initialised. Several sessions share one AppState (socket mode).
  */
 import { TextDocuments, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FatalNotification, GpuNotification, ServerStatusNotification } from '../../protocol/status';
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
-import type { Backend, BackendListener, LogLevel } from './backend';
+import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerHover } from './hover';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -30,7 +30,7 @@ export interface Session {
 
 export const FATAL_EXIT_CODE = 3;
 
-export function startSession(connection: Connection, backend: Backend, opts: SessionOptions): Session {
+export function startSession(connection: Connection, app: AppState, opts: SessionOptions): Session {
   const documents = new TextDocuments(TextDocument);
   let ready = false;
   let workDoneProgress = false;
@@ -43,7 +43,7 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
-  const backendListener: BackendListener = {
+  const listener: AppListener = {
     status: (s) => send(() => connection.sendNotification(ServerStatusNotification.type, s)),
     metrics: (p) => send(() => connection.sendNotification(MetricsNotification.type, p)),
     runFinished: (p) => send(() => connection.sendNotification(RunFinishedNotification.type, p)),
@@ -60,7 +60,7 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
       else connection.console.info(message);
     },
   };
-  const subscription = backend.addListener(backendListener);
+  const subscription = app.addListener(listener);
 
   const session: Session = {
     drain: async (timeoutMs) => {
@@ -80,32 +80,32 @@ export function startSession(connection: Connection, backend: Backend, opts: Ses
 
   registerLifecycle(
     connection,
-    backend,
+    app,
     {
       initialized: (caps) => {
         ready = true;
         workDoneProgress = caps.workDoneProgress;
-        for (const [level, message] of early.splice(0)) backendListener.log(level, message);
+        for (const [level, message] of early.splice(0)) listener.log(level, message);
         if (opts.fatal) {
           const message = opts.fatal;
-          backend.status.update({ state: 'error', message });
+          app.status.update({ state: 'error', message });
           send(() =>
             connection.sendNotification(FatalNotification.type, { message, exitCode: FATAL_EXIT_CODE }),
           );
           void session.drain(1000).then(() => opts.exit(FATAL_EXIT_CODE));
           return false;
         }
-        const gpu = backend.gpu;
+        const gpu = app.gpu;
         if (gpu) send(() => connection.sendNotification(GpuNotification.type, gpu));
         return true;
       },
     },
     opts.ownsBackend,
   );
-  registerStatus(connection, backend);
-  registerTraining(connection, backend);
-  registerInference(connection, backend);
-  registerHover(connection, documents, backend);
+  registerStatus(connection, app);
+  registerTraining(connection, app);
+  registerInference(connection, documents, app);
+  registerHover(connection, documents, app);
   documents.listen(connection);
   connection.listen();
   return session;

@@ -5,7 +5,7 @@ import {
   fillCacheKey,
   MAX_CACHED_TEXT,
   type FillCacheKey,
-} from '../../../server/handlers/fillMaskCache';
+} from '../../../server/app/fillMaskCache';
 
 const hover = (uri: string, version: number, text = 'a [MASK] b', start = 0): FillCacheKey => ({
   doc: { uri, version, start },

@@ -1,5 +1,6 @@
 /** Collects metric rows and sends them as one mlm/metrics batch per run at most every intervalMs. */
-import type { MetricRecord, MetricsNotification } from '../../protocol/training';
+import type { MetricRecord } from '../../protocol/shared/metrics';
+import type { MetricsNotification } from '../../protocol/training';
 
 export class MetricsBatcher {
   private readonly pending = new Map<string, MetricRecord[]>();

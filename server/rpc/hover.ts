@@ -4,17 +4,11 @@
  * → an explanatory hover (not an error); anything else that fails → no hover (logged). Answers are cached per
  * document version and text window (FillMaskModel), so hovering the same mask again does not run the model.
  */
-import {
-  LSPErrorCodes,
-  ResponseError,
-  type Connection,
-  type Hover,
-  type TextDocuments,
-} from 'vscode-languageserver';
+import { ResponseError, type Connection, type Hover, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { NO_MODEL_HOVER } from '../../protocol/inference';
-import { InferenceCancelled } from '../worker/inferenceHost';
-import type { Backend } from './backend';
+import type { AppState } from '../app/appState';
+import { cancellable } from './guarded';
 import { hoverMarkdown } from './hoverMarkdown';
 import { gapBeforeMask, maskAt, maskContext } from './maskText';
 
@@ -24,34 +18,34 @@ export const UNTRUSTED_HOVER =
 export function registerHover(
   connection: Connection,
   documents: TextDocuments<TextDocument>,
-  backend: Backend,
+  app: AppState,
 ): void {
   // Cached answers are per document version: an edited or closed document's entries are of no further use.
-  documents.onDidChangeContent((e) => backend.model.forgetDocument(e.document.uri));
-  documents.onDidClose((e) => backend.model.forgetDocument(e.document.uri));
+  documents.onDidChangeContent((e) => app.model.forgetDocument(e.document.uri));
+  documents.onDidClose((e) => app.model.forgetDocument(e.document.uri));
   connection.onHover(async (params, token): Promise<Hover | null> => {
-    const s = backend.settings.hover;
+    const s = app.settings.hover;
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !s.languages.includes(doc.languageId)) return null;
     const text = doc.getText();
     const mask = maskAt(text, doc.offsetAt(params.position), s.maskToken);
     if (!mask) return null;
     const range = { start: doc.positionAt(mask[0]), end: doc.positionAt(mask[1]) };
-    const model = backend.model.current;
+    const model = app.model.current;
     if (!model) {
-      const value = backend.trusted ? NO_MODEL_HOVER : UNTRUSTED_HOVER;
+      const value = app.trusted ? NO_MODEL_HOVER : UNTRUSTED_HOVER;
       return { contents: { kind: 'markdown', value }, range };
     }
     const ctx = maskContext(text, mask);
     try {
       const { uri, version } = doc;
-      const r = await backend.model.fill(
-        { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
-        () => token.isCancellationRequested,
-        { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
+      const r = await cancellable(token, () =>
+        app.model.fill(
+          { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
+          () => token.isCancellationRequested,
+          { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
+        ),
       );
-      // Cancelled while it ran (or while waiting on an identical request): the answer is cached, not sent.
-      if (token.isCancellationRequested) throw new InferenceCancelled('cancelled');
       const hit = r.masks.find((m) => m.offset[0] === ctx.mask[0]);
       if (!hit) return null;
       const label = `${r.model.runId ?? r.model.dir}${r.model.step === undefined ? '' : `, step ${r.model.step}`}`;
@@ -65,10 +59,8 @@ export function registerHover(
       });
       return { contents: { kind: 'markdown', value }, range };
     } catch (err) {
-      if (err instanceof InferenceCancelled || token.isCancellationRequested) {
-        throw new ResponseError(LSPErrorCodes.RequestCancelled, 'hover cancelled');
-      }
-      backend.log('warn', `fill-mask hover failed: ${(err as Error).message}`);
+      if (err instanceof ResponseError) throw err; // RequestCancelled
+      app.log('warn', `fill-mask hover failed: ${(err as Error).message}`);
       return null;
     }
   });

@@ -10,7 +10,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { parseServerSettings, type InitializationOptions } from '../../protocol/settings';
-import type { Backend } from './backend';
+import type { AppState } from '../app/appState';
 
 /** Budget for a running checkpoint save after `shutdown` (the whole shutdown must finish within 2 s). */
 export const SHUTDOWN_GRACE_MS = 1500;
@@ -29,7 +29,7 @@ export function workspaceRoot(p: InitializeParams): string | null {
 /** ownsBackend: `shutdown` ends the backend (stdio/ipc); false in socket mode, where only the session ends. */
 export function registerLifecycle(
   connection: Connection,
-  backend: Backend,
+  app: AppState,
   hooks: LifecycleHooks,
   ownsBackend: boolean,
 ): void {
@@ -52,14 +52,14 @@ export function registerLifecycle(
     const parsed = parseServerSettings(opts.settings);
     for (const e of parsed.errors) connection.console.warn(e);
     if (!hooks.initialized({ workDoneProgress: Boolean(p.capabilities.window?.workDoneProgress) })) return;
-    backend.configure({ root: workspaceRoot(p), trusted: opts.trusted !== false, settings: parsed.settings });
+    app.configure({ root: workspaceRoot(p), trusted: opts.trusted !== false, settings: parsed.settings });
   });
 
   connection.onDidChangeConfiguration((change) => {
     const parsed = parseServerSettings(change.settings);
     for (const e of parsed.errors) connection.console.warn(e);
-    backend.updateSettings(parsed.settings);
+    app.updateSettings(parsed.settings);
   });
 
-  connection.onShutdown(() => (ownsBackend ? backend.shutdown(SHUTDOWN_GRACE_MS) : undefined));
+  connection.onShutdown(() => (ownsBackend ? app.shutdown(SHUTDOWN_GRACE_MS) : undefined));
 }

@@ -7,7 +7,7 @@
  *   MLM_CORPUS_STABILITY_MS     how long a changed file must be stable before it is indexed, default 300
  *   MLM_TRACE_FILL_MASK         1 = log every fill-mask answer (cache hit or computed) and every worker batch
  */
-export interface BackendEnv {
+export interface ServerEnv {
   backend: string;
   smiTimeoutMs: number;
   smiBackoffMs: number;
@@ -24,7 +24,7 @@ function num(name: string, min: number): number | undefined {
   return Number.isFinite(n) && n >= min ? n : undefined;
 }
 
-export function backendEnv(): BackendEnv {
+export function serverEnv(): ServerEnv {
   return {
     backend: process.env.MLM_BACKEND || 'auto',
     smiTimeoutMs: num('MLM_NVIDIA_SMI_TIMEOUT_MS', 10) ?? 5000,

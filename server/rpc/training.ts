@@ -1,11 +1,10 @@
 /** Handlers of mlm/train, mlm/stop, mlm/pause, mlm/resume and mlm/runs (thin: validate, call, map errors). */
 import type { Connection } from 'vscode-languageserver';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import { PauseRequest, ResumeRequest, RunsRequest, StopRequest, TrainRequest } from '../../protocol/training';
-import type { Backend } from './backend';
+import type { AppState } from '../app/appState';
 import { guarded } from './guarded';
-import { MlmError } from './mlmError';
-import { listRunInfos } from './runList';
+import { listRunInfos } from '../app/runList';
 
 const runIdOf = (p: unknown): string | undefined => {
   const id = (p as { runId?: unknown } | null | undefined)?.runId;
@@ -14,7 +13,7 @@ const runIdOf = (p: unknown): string | undefined => {
   return id;
 };
 
-export function registerTraining(connection: Connection, backend: Backend): void {
+export function registerTraining(connection: Connection, app: AppState): void {
   connection.onRequest(
     TrainRequest.type,
     guarded(async (params) => {
@@ -30,26 +29,26 @@ export function registerTraining(connection: Connection, backend: Backend): void
           'configPath must be a string (path of a *.mlm.json file)',
         );
       }
-      return backend.train(params);
+      return app.train(params);
     }),
   );
   connection.onRequest(
     StopRequest.type,
-    guarded((p) => backend.runs.stop(runIdOf(p))),
+    guarded((p) => app.runs.stop(runIdOf(p))),
   );
   connection.onRequest(
     PauseRequest.type,
-    guarded((p) => backend.runs.pause(runIdOf(p))),
+    guarded((p) => app.runs.pause(runIdOf(p))),
   );
   connection.onRequest(
     ResumeRequest.type,
-    guarded((p) => backend.runs.resume(runIdOf(p))),
+    guarded((p) => app.runs.resume(runIdOf(p))),
   );
   connection.onRequest(
     RunsRequest.type,
     guarded((p) => {
-      if (!backend.root || !backend.trusted) return { runs: [] };
-      return listRunInfos(backend.root, backend.runs.activeRun?.runId, p ?? {});
+      if (!app.root || !app.trusted) return { runs: [] };
+      return listRunInfos(app.root, app.runs.activeRun?.runId, p ?? {});
     }),
   );
 }

@@ -1,9 +1,9 @@
 /**
- * Turns backend progress events into standard `$/progress` (server-initiated work-done progress) — one progress
+ * Turns the app state's progress events into standard `$/progress` (server-initiated work-done progress) — one progress
  * per key ('corpus' indexing, 'run' preparation). Clients without window.workDoneProgress get nothing.
  */
 import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver';
-import type { ProgressKey, ProgressUpdate } from './backend';
+import type { ProgressKey, ProgressUpdate } from '../app/appState';
 
 const TITLES: Record<ProgressKey, string> = {
   corpus: 'MLM: indexing the corpus',

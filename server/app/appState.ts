@@ -1,14 +1,13 @@
 /**
- * The backend's state, shared by every client session of this process: the active run, the inference model,
- * the corpus index, telemetry and the one ServerStatus. Sessions subscribe as listeners and turn the events into
- * notifications; handlers call the methods here.
+ * The server's state, shared by every client session of this process: the active run, the inference model,
+ * the corpus index, telemetry and the one ServerStatus. It knows nothing of JSON-RPC: the sessions of server/rpc
+ * subscribe as listeners and turn the events into notifications, and their handlers call the methods here.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
-import { MlmErrorCodes } from '../../protocol/errors';
-import { parseRunConfig, type ResolvedRunConfig } from '../../protocol/runConfig';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
+import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../protocol/settings';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
@@ -23,17 +22,17 @@ import { InferenceHost } from '../worker/inferenceHost';
 import { FillMaskModel } from './fillMaskModel';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
-import { MlmError } from './mlmError';
 import { RunManager } from './runManager';
+import { loadRunConfigFile, resolveRunConfig } from './runConfigFile';
 import { StatusStore } from './statusStore';
-import { backendEnv, type BackendEnv } from './backendEnv';
+import { serverEnv, type ServerEnv } from './serverEnv';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
 export type ProgressKey = 'corpus' | 'run';
 export type ProgressUpdate = { message: string; fraction?: number } | undefined;
 
-export interface BackendListener {
+export interface AppListener {
   status(s: ServerStatus): void;
   metrics(p: MetricsNotification.Params): void;
   runFinished(p: RunFinishedNotification.Params): void;
@@ -42,7 +41,7 @@ export interface BackendListener {
   log(level: LogLevel, message: string): void;
 }
 
-export class Backend {
+export class AppState {
   settings: ServerSettings = DEFAULT_SETTINGS;
   root: string | null = null;
   trusted = true;
@@ -51,13 +50,13 @@ export class Backend {
   readonly inference: InferenceHost;
   /** The fill-mask model (hovers, mlm/fillMask, mlm/loadCheckpoint). */
   readonly model: FillMaskModel;
-  private readonly listeners = new Set<BackendListener>();
+  private readonly listeners = new Set<AppListener>();
   private readonly metrics: MetricsBatcher;
   private readonly telemetry: TelemetryLoop;
   private corpus: { index: CorpusIndex; watcher: CorpusWatcher } | undefined;
   private lastGpu: GpuTelemetry | undefined;
   private backendName = '';
-  private readonly env: BackendEnv = backendEnv();
+  private readonly env: ServerEnv = serverEnv();
 
   constructor() {
     this.status = new StatusStore((s) => this.emit((l) => l.status(s)));
@@ -114,17 +113,17 @@ export class Backend {
     );
   }
 
-  addListener(l: BackendListener): { dispose(): void } {
+  addListener(l: AppListener): { dispose(): void } {
     this.listeners.add(l);
     return { dispose: () => this.listeners.delete(l) };
   }
 
-  private emit(f: (l: BackendListener) => void): void {
+  private emit(f: (l: AppListener) => void): void {
     for (const l of this.listeners) {
       try {
         f(l);
       } catch {
-        // a closed connection must not break the backend
+        // a closed connection must not break the server
       }
     }
   }
@@ -243,33 +242,15 @@ export class Backend {
   }
 
   private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
-    let raw: unknown = params.config;
     if ((params.config === undefined) === (params.configPath === undefined)) {
       throw new MlmError(
         MlmErrorCodes.InvalidParams,
         'mlm/train needs exactly one of "config" (an object) or "configPath"',
       );
     }
-    if (params.configPath !== undefined) {
-      const file = path.resolve(this.root ?? '.', params.configPath);
-      try {
-        raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (err) {
-        const why = (err as Error).message;
-        throw new MlmError(MlmErrorCodes.InvalidRunConfig, `cannot read the run config ${file}: ${why}`, {
-          errors: [why],
-        });
-      }
-    }
-    const parsed = parseRunConfig(raw);
-    if (!parsed.ok) {
-      throw new MlmError(
-        MlmErrorCodes.InvalidRunConfig,
-        `the run config is invalid: ${parsed.errors.join('; ')}`,
-        { errors: parsed.errors },
-      );
-    }
-    return parsed.config;
+    if (params.configPath === undefined) return resolveRunConfig(params.config, 'the request');
+    const file = path.resolve(this.root ?? '.', params.configPath);
+    return resolveRunConfig(loadRunConfigFile(file), file);
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────

@@ -1,5 +1,5 @@
 /** The metric rows per run that the charts draw, deduplicated by (split, step). Pure: no DOM. */
-import type { MetricRecord } from '../../protocol/training';
+import type { MetricRecord } from '../../protocol/shared/metrics';
 
 /** Points kept per run and split; older points are thinned (every other one) beyond this. */
 export const MAX_POINTS = 5000;

@@ -20,7 +20,7 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver/node';
 import { workerScriptProblem } from '../worker/workerScript';
-import { Backend } from './backend';
+import { AppState } from '../app/appState';
 import { DEFAULT_MAX_MESSAGE_BYTES, FramedMessageReader } from './framedReader';
 import { startSession, type Session } from './session';
 import type { Transport } from './transport';
@@ -42,7 +42,7 @@ export function startServer(
   transport: Transport,
   log: (line: string) => void = () => undefined,
 ): RunningServer {
-  const backend = new Backend();
+  const app = new AppState();
   const sessions = new Set<Session>();
   const fatal = workerScriptProblem();
   let exiting = false;
@@ -54,17 +54,17 @@ export function startServer(
 
   const crash = (kind: string, err: unknown): void => {
     const e = err instanceof Error ? err : new Error(String(err));
-    backend.log('error', `${kind}: ${e.stack ?? e.message}`);
-    backend.status.update({
+    app.log('error', `${kind}: ${e.stack ?? e.message}`);
+    app.status.update({
       state: 'error',
       message: `the MLM backend crashed (${e.message}); it will be restarted`,
     });
-    backend.status.flush();
+    app.status.flush();
     void Promise.all([...sessions].map((s) => s.drain(1000))).then(() => exitProcess(1));
   };
   process.on('uncaughtException', (err) => crash('uncaught exception', err));
   process.on('unhandledRejection', (err) =>
-    backend.log('error', `unhandled rejection: ${String((err as Error)?.stack ?? err)}`),
+    app.log('error', `unhandled rejection: ${String((err as Error)?.stack ?? err)}`),
   );
 
   const serve = (
@@ -96,13 +96,13 @@ export function startServer(
       },
       exit: (code: number) => onExit(code),
     };
-    reader.onError((e: Error) => backend.log('warn', `JSON-RPC input: ${e.message}`));
+    reader.onError((e: Error) => app.log('warn', `JSON-RPC input: ${e.message}`));
     const connection = createConnection(
       (logger) => createProtocolConnection(reader, writer, logger),
       watchDog,
       ProposedFeatures.all,
     );
-    const session = startSession(connection, backend, { fatal, exit: onExit, ownsBackend: watchParent });
+    const session = startSession(connection, app, { fatal, exit: onExit, ownsBackend: watchParent });
     sessions.add(session);
     connection.onExit(() => undefined);
     return session;

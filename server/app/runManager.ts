@@ -3,16 +3,16 @@
  * (pause/resume/stop) and ends it. A second start while a run is active is rejected (RunInProgress).
  */
 import path from 'node:path';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
 import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
 import { defaultTrainingThreads } from '../ml/train/parallel/threads';
-import type { CheckpointInfo, MetricRecord } from '../ml/types';
+import type { MetricRecord } from '../../protocol/shared/metrics';
+import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
-import { MlmError } from './mlmError';
 
 export interface RunEvents {
   status(patch: Partial<ServerStatus>): void;

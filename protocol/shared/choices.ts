@@ -1,0 +1,23 @@
+/**
+ * The named choices of a run: compute backends, model architectures and sizes, learning-rate schedules and example
+ * modes. Each is a list (for CLI checks, menus and tests) and the type derived from it; runConfig.schema.json's enums
+ * must list the same values (a unit test compares them).
+ */
+
+/** Compute (TF.js) backends a run or the CLI can ask for; `auto` picks cuda → tensorflow (native) → wasm → cpu. */
+export const BACKEND_CHOICES = ['auto', 'wasm', 'cpu', 'tensorflow', 'cuda'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export const MODEL_ARCHS = ['bert', 'bigru'] as const;
+export type ModelArch = (typeof MODEL_ARCHS)[number];
+
+/** Named BERT sizes (layers / hidden / heads / FFN per name: server/ml/model/presets.ts). */
+export const MODEL_PRESETS = ['tiny', 'mini', 'small', 'medium', 'base'] as const;
+export type ModelPreset = (typeof MODEL_PRESETS)[number];
+
+export const LR_SCHEDULES = ['linear', 'cosine', 'constant'] as const;
+export type LrSchedule = (typeof LR_SCHEDULES)[number];
+
+/** How the corpus is cut into examples: each document cut into seqLen chunks, or one example per non-empty line. */
+export const EXAMPLE_MODES = ['chunk', 'line'] as const;
+export type ExampleMode = (typeof EXAMPLE_MODES)[number];
