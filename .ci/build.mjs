@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
 
-/** Node bundles: CommonJS, everything bundled except VS Code and the optional native tfjs backends. */
+/** Node bundles: CommonJS, everything bundled except VS Code, Dawn and the optional native tfjs backends. */
 const nodeEntries = [
   { in: 'extension/main.ts', out: 'extension' },
   { in: 'server/main.ts', out: 'server' },
@@ -25,6 +25,8 @@ const nodeExternal = [
   'vscode',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
+  // Dawn (optional): an ES module with a native addon, imported at run time from node_modules.
+  'webgpu',
   'tokenizers',
   'playwright-core',
   'mocha',

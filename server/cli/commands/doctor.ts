@@ -2,6 +2,7 @@
 import { BACKEND_CHOICES, type BackendChoice } from '../../ml/backend';
 import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
 import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
+import { formatAdapter } from '../../ml/backend/webgpu';
 import { utilisation } from '../../ml/train/flops';
 import {
   measureTrainThroughput,
@@ -12,12 +13,13 @@ import {
 } from '../../ml/train/throughput';
 import { CliError, type Command, parseCliArgs } from '../command';
 
-const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|cuda|tensorflow|wasm|cpu] [--threads N]
+const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|webgpu|cuda|tensorflow|wasm|cpu] [--threads N]
                   [--bench-model w1|tiny] [--bench-batch N] [--bench-steps N]
 
 Starts the compute backend as training would and reports which one runs, why each faster one is not
-available (package not installed, CUDA/cuDNN/driver not found) with what to install, the WebAssembly
-SIMD/threads state, CPU cores and memory. --json prints one JSON object.
+available (package not installed, no WebGPU adapter or only a software one, CUDA/cuDNN/driver not found)
+with what to install, the WebGPU adapter (vendor, architecture, driver, limits, software or not), the
+WebAssembly SIMD/threads state, CPU cores and memory. --json prints one JSON object.
 
 --bench also measures the backend's matMul peak (GFLOP/s) and the W1 roofline it implies, then trains a
 few steps of a model with the product's training step on random tokens and reports the achieved tokens/s,
@@ -122,13 +124,15 @@ export function formatTrainBench(t: TrainBench): string[] {
 
 export function formatDiagnosis(d: DoctorReport): string {
   const b = d.backend;
-  const { cuda, tensorflow, wasm } = d.candidates;
+  const { webgpu, cuda, tensorflow, wasm } = d.candidates;
   const p = cuda.probe;
   const lines = [
     `backend:     ${b.name} — ${b.device}`,
     ...(b.reasons.length ? ['why not faster:', ...b.reasons.map((r) => `  - ${r}`)] : []),
     '',
     'candidates:',
+    `  webgpu      webgpu (Dawn) ${webgpu.installed ? `${webgpu.version ?? ''} installed` : 'not installed'}; ` +
+      (webgpu.probe.ok ? formatAdapter(webgpu.probe.adapter) : webgpu.probe.reason),
     `  cuda        @tensorflow/tfjs-node-gpu ${cuda.installed ? 'installed' : 'not installed'}; ` +
       `GPU ${p.gpu ? `${p.gpu} (driver ${p.driver ?? '?'})` : 'not found'}; ` +
       `libcudart.so.11.0 ${p.cudart ?? 'not found'}; libcudnn.so.8 ${p.cudnn ?? 'not found'}`,

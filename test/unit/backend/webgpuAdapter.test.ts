@@ -1,0 +1,66 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeAdapter, formatAdapter, webgpuDeviceLabel } from '../../../server/ml/backend/webgpu';
+
+/** An adapter as Dawn reports it (info + limits + features), for the classification only. */
+function adapter(info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }): GPUAdapter {
+  return {
+    info: { vendor: '', architecture: '', device: '', description: '', ...info },
+    limits: {
+      maxBufferSize: 2 ** 32 - 1,
+      maxStorageBufferBindingSize: 2 ** 27,
+      maxComputeWorkgroupStorageSize: 32768,
+      maxComputeInvocationsPerWorkgroup: 1024,
+    },
+    features: new Set(['timestamp-query']),
+  } as unknown as GPUAdapter;
+}
+
+void describe('webgpu adapter report', () => {
+  const table = [
+    {
+      info: { vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)' },
+      software: true,
+      name: 'llvmpipe',
+    },
+    {
+      info: { vendor: 'google', device: 'SwiftShader Device (Subzero)' },
+      software: true,
+      name: 'SwiftShader Device (Subzero)',
+    },
+    {
+      info: { vendor: 'microsoft', description: 'Microsoft Basic Render Driver' },
+      software: true,
+      name: 'Microsoft Basic Render Driver',
+    },
+    {
+      info: { vendor: 'x', description: 'Some GPU', isFallbackAdapter: true },
+      software: true,
+      name: 'Some GPU',
+    },
+    {
+      info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3' },
+      software: false,
+      name: 'NVIDIA H100 80GB HBM3',
+    },
+    {
+      info: { vendor: 'apple', architecture: 'metal-3', description: 'Apple M2' },
+      software: false,
+      name: 'Apple M2',
+    },
+  ];
+  for (const c of table) {
+    void test(`${c.name}: ${c.software ? 'software' : 'hardware'}`, () => {
+      const r = describeAdapter(adapter(c.info));
+      assert.equal(r.software, c.software);
+      assert.equal(r.name, c.name);
+      assert.deepEqual(r.features, ['timestamp-query']);
+      assert.match(
+        formatAdapter(r),
+        c.software ? /software \(on the CPU: never picked by auto\)/ : /; hardware;/,
+      );
+      assert.match(formatAdapter(r), /storage binding 128 MB, workgroup memory 32 KB, 1024 invocations$/);
+      assert.equal(webgpuDeviceLabel(r).endsWith('(software adapter, slow)'), c.software);
+    });
+  }
+});
