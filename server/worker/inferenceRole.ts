@@ -10,7 +10,7 @@ import { MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference } from '../ml/checkpoint';
-import { fillMask } from '../ml/infer/fillMask';
+import { fillMaskAsync } from '../ml/infer/fillMask';
 import type {
   FillAnswer,
   FillOutcome,
@@ -75,7 +75,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
     });
   });
 
-  function fill(r: FillParams): FillAnswer {
+  async function fill(r: FillParams): Promise<FillAnswer> {
     if (!current) {
       throw new CodedError(
         'no model is loaded: train a run or load a checkpoint first',
@@ -91,7 +91,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         MlmErrorCodes.InvalidParams,
       );
     }
-    const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+    const perMask = await fillMaskAsync(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
     const masks: MaskResult[] = sub.masks.map((offset, i) => ({
       offset,
       predictions: (perMask[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
@@ -109,23 +109,23 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         return { type: 'load', model: current.info };
       }
       case 'fill':
-        return { type: 'fill', ...fill(r) };
-      case 'fillBatch':
+        return { type: 'fill', ...(await fill(r)) };
+      case 'fillBatch': {
         // One fillMask call per text, in order; an item's failure (no mask, unknown target) is its own answer.
-        return {
-          type: 'fillBatch',
-          results: r.items.map((item): FillOutcome => {
-            try {
-              return { ok: true, result: fill(item) };
-            } catch (err) {
-              return {
-                ok: false,
-                message: err instanceof Error ? err.message : String(err),
-                code: err instanceof CodedError ? err.code : undefined,
-              };
-            }
-          }),
-        };
+        const results: FillOutcome[] = [];
+        for (const item of r.items) {
+          try {
+            results.push({ ok: true, result: await fill(item) });
+          } catch (err) {
+            results.push({
+              ok: false,
+              message: err instanceof Error ? err.message : String(err),
+              code: err instanceof CodedError ? err.code : undefined,
+            });
+          }
+        }
+        return { type: 'fillBatch', results };
+      }
       case 'memory': {
         const mem = tf.memory();
         return {

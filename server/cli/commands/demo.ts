@@ -8,7 +8,7 @@ import path from 'node:path';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
-import { fillMask } from '../../ml/infer/fillMask';
+import { fillMaskAsync } from '../../ml/infer/fillMask';
 import { defaultTrainingThreads } from '../../ml/train/parallel/threads';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { formatFill } from './fill';
@@ -137,7 +137,7 @@ export const demoCommand: Command = {
       process.stdout.write(`\nFill-mask with the model of step ${step}:\n\n`);
       for (const text of DEMO_SENTENCES) {
         process.stdout.write(
-          `${formatFill(text, fillMask(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
+          `${formatFill(text, await fillMaskAsync(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
         );
       }
     } finally {

@@ -161,10 +161,10 @@ export function formatDiagnosis(d: DoctorReport): string {
 const BENCH_BUDGET_MS = 10_000;
 
 /** --bench's training measurement on the backend `d` started, against its measured peak. */
-export function benchTraining(d: Diagnosis, opts: DoctorOptions): TrainBench {
+export async function benchTraining(d: Diagnosis, opts: DoctorOptions): Promise<TrainBench> {
   const model = opts.benchModel ?? (d.backend.name === 'cpu' ? 'tiny' : 'w1');
   const setup = THROUGHPUT_SETUPS[model];
-  const r = measureTrainThroughput({
+  const r = await measureTrainThroughput({
     config: setup.config,
     seqLen: setup.seqLen,
     batchSize: opts.benchBatch ?? setup.batchSize,
@@ -184,7 +184,7 @@ export const doctorCommand: Command = {
     let d: DoctorReport;
     try {
       d = await diagnose({ backend: opts.backend, threads: opts.threads, bench: opts.bench });
-      if (opts.bench) d = { ...d, train: benchTraining(d, opts) };
+      if (opts.bench) d = { ...d, train: await benchTraining(d, opts) };
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }

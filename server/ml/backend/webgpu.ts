@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { registerWebgpuKernels } from '../kernels/webgpu';
 
 const PACKAGE = 'webgpu';
 /** The version range package.json asks for (the install hint names it). */
@@ -186,6 +187,36 @@ function exposeNavigatorGpu(g: GPU): void {
   }
 }
 
+let deviceError: string | undefined;
+
+/**
+ * Dawn reports validation errors, out-of-memory and device loss asynchronously (a failed launch leaves its output
+ * untouched, so results would be silently wrong): the first one is kept and thrown by `throwIfDeviceError`, which
+ * every asynchronous read calls (server/ml/backend/read.ts).
+ */
+function watchDevice(device: GPUDevice): void {
+  device.addEventListener('uncapturederror', (ev) => {
+    const e = (ev as GPUUncapturedErrorEvent).error;
+    const kind = e instanceof GPUOutOfMemoryError ? 'out of GPU memory' : e.constructor.name;
+    deviceError ??= `${kind}: ${e.message.split('\n')[0]}`;
+  });
+  void device.lost.then((info) => {
+    deviceError ??= `the GPU device was lost (${info.reason}): ${info.message}`;
+  });
+}
+
+/** Throws the first device error since the device started (see watchDevice), naming what to do. */
+export function throwIfDeviceError(): void {
+  if (deviceError === undefined) return;
+  const oom = deviceError.startsWith('out of GPU memory');
+  throw new Error(
+    `WebGPU device error: ${deviceError}; ` +
+      (oom
+        ? 'lower training.batchSize or seqLen, or use a smaller model preset'
+        : 'results after it are not valid; restart the backend, and report it with `mlm doctor` output if it repeats'),
+  );
+}
+
 /** tfjs's name of the backend. */
 export const WEBGPU_BACKEND = 'webgpu';
 
@@ -213,11 +244,14 @@ export async function initWebgpu(): Promise<GpuAdapterReport> {
         maxBufferSize: l.maxBufferSize,
         maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
         maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
       },
     });
+    watchDevice(device);
     // The constructor's type names the browser's GPUDevice; Dawn's is the same interface.
     const backend = new WebGPUBackend(device, adapter.info);
     tf.registerBackend(WEBGPU_BACKEND, () => backend, 0);
+    registerWebgpuKernels();
     registered = true;
   }
   if (!(await tf.setBackend(WEBGPU_BACKEND))) {

@@ -8,6 +8,7 @@
  * kernel (kernels/adamw.ts); elsewhere it is the tf ops of adamwOps.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { prefetch } from '../backend/read';
 import { fusedAdamW, hasFusedAdamW } from '../kernels/adamw';
 import { isNoDecayParameter } from '../model/naming';
 import type { NamedTensor } from '../types';
@@ -75,6 +76,12 @@ export class AdamW {
         );
       }
     }
+  }
+
+  /** getState on every backend: on webgpu the moments are downloaded first (no synchronous read there). */
+  async getStateAsync(): Promise<AdamWState> {
+    await prefetch([...this.m.values(), ...this.v.values()]);
+    return this.getState();
   }
 
   getState(): AdamWState {

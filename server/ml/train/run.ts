@@ -35,18 +35,20 @@ import { writeFileAtomic } from '../checkpoint/atomic';
 import { addMaskCounts, emptyMaskCounts, maskingRates, type MaskCounts } from '../data/masking';
 import { evalBatches, TrainStream, type DataPosition } from '../data/stream';
 import { prepareModelInit } from '../hf/modelInit';
-import { constantPredictionAccuracy, evaluateBatches, mostFrequentToken } from '../evaluate';
+import { constantPredictionAccuracy, evaluateBatchesAsync, mostFrequentToken } from '../evaluate';
 import { createModel, toHfConfig } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { MetricRecord, MlmBatch, MlmModel, TrainCallbacks, TrainControl } from '../types';
 import { AdamW } from './adamw';
 import { runCompute, utilisation } from './flops';
+import { backendPeakAsync } from '../backend/peak';
+import { prefetch } from '../backend/read';
 import { modelConfigFor } from './modelConfig';
 import { initOutputBiasToPrior } from './priorBias';
 import { limitReached, makePlan, progressOf } from './plan';
 import { buildDatasets, prepareTokenizer, readCorpus } from './prepare';
 import { learningRate } from './schedule';
-import { trainStep } from './step';
+import { trainStepAsync } from './step';
 import { defaultTrainingThreads, startDataParallel, type ReplicaPool } from './parallel';
 import type { RunSummary, StopReason } from './summary';
 
@@ -274,6 +276,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     const stream = new TrainStream(data.train, t.batchSize, t.seed, config.data.masking, vocab, position);
     const plan = makePlan(t, stream.batchesPerEpoch);
     // MFU: this model's training FLOPs per token against the backend's matMul peak, measured here once per process.
+    await backendPeakAsync().catch(() => undefined); // webgpu: measured here (runCompute reads it synchronously)
     const compute = runCompute(
       model.config,
       { seqLen: config.data.seqLen, targetFraction: config.data.masking.probability },
@@ -309,10 +312,10 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     let stoppedBy: StopReason | undefined;
     let error: string | undefined;
 
-    const evaluate = (): MetricRecord | undefined => {
+    const evaluate = async (): Promise<MetricRecord | undefined> => {
       if (!evalSet.length || !model) return undefined;
       cb.onPhase?.('evaluating');
-      const r = evaluateBatches(model, evalSet);
+      const r = await evaluateBatchesAsync(model, evalSet);
       lastEvalStep = step;
       const rec: MetricRecord = {
         split: 'eval',
@@ -339,7 +342,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       return rec;
     };
 
-    const checkpoint = (isBest: boolean): void => {
+    const checkpoint = async (isBest: boolean): Promise<void> => {
       if (!model || !optimizer || step === lastSavedStep) {
         if (isBest && step === lastSavedStep && lastCheckpoint) markBest();
         return;
@@ -364,10 +367,11 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         savedAt: new Date().toISOString(),
       };
       try {
+        await prefetch(model.variables.values()); // webgpu: weights downloaded for toHfState's synchronous reads
         const saved = saveCheckpoint(runDir, {
           state,
           weights: model.toHfState(),
-          optimizer: optimizer.getState().tensors,
+          optimizer: (await optimizer.getStateAsync()).tensors,
           extraFiles: new Map([
             [CHECKPOINT_MODEL_CONFIG, `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`],
           ]),
@@ -443,7 +447,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       }
       const r = replicas
         ? await replicas.step(model, optimizer, micro, { lr, clipNorm: t.clipNorm })
-        : trainStep(model, optimizer, micro, { lr, clipNorm: t.clipNorm });
+        : await trainStepAsync(model, optimizer, micro, { lr, clipNorm: t.clipNorm });
       trainTokens += stepTokens;
       if (!r.applied) {
         skippedSteps++;
@@ -497,7 +501,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       const evalNow = step % t.evalEvery === 0;
       if (evalNow) {
         const before = bestStep;
-        evaluate();
+        await evaluate();
         improvedNow = bestStep === step && before !== step;
         if (t.earlyStoppingPatience !== null && evalsWithoutImprovement >= t.earlyStoppingPatience) {
           stoppedBy = 'early-stopping';
@@ -509,7 +513,8 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       }
       // Every eval publishes its weights (the server's fill-mask follows the newest evaluated checkpoint);
       // rotation keeps keepLast of them plus the best and the one a resume started from.
-      if (step % config.checkpoint.every === 0 || (evalNow && evalSet.length > 0)) checkpoint(improvedNow);
+      if (step % config.checkpoint.every === 0 || (evalNow && evalSet.length > 0))
+        await checkpoint(improvedNow);
       status.steps = step;
       status.epochs = stream.epochs;
       if (stoppedBy) break;
@@ -519,10 +524,10 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     if (stoppedBy !== 'error' && step > 0) {
       if (lastEvalStep !== step) {
         const before = bestStep;
-        evaluate();
-        checkpoint(bestStep === step && before !== step);
+        await evaluate();
+        await checkpoint(bestStep === step && before !== step);
       } else {
-        checkpoint(bestStep === step);
+        await checkpoint(bestStep === step);
       }
     }
     status.steps = step;

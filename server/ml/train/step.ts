@@ -4,6 +4,7 @@
  * disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { prefetch } from '../backend/read';
 import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
@@ -98,8 +99,38 @@ export function trainStep(
   batches: readonly MlmBatch[],
   opts: { lr: number; clipNorm: number | null },
 ): StepResult {
+  return applyStep(optimizer, gradients(model, batches), batches, opts);
+}
+
+/**
+ * trainStep for every backend, webgpu included (no synchronous reads there): the loss, norm and accuracy are
+ * downloaded asynchronously before the same update. The training loop uses this one.
+ */
+export async function trainStepAsync(
+  model: MlmModel,
+  optimizer: AdamW,
+  batches: readonly MlmBatch[],
+  opts: { lr: number; clipNorm: number | null },
+): Promise<StepResult> {
+  const g = gradients(model, batches);
+  try {
+    await prefetch([g.loss, g.norm, g.correct]);
+  } catch (err) {
+    for (const t of g.grads.values()) t.dispose();
+    tf.dispose([g.loss, g.correct, g.norm]);
+    throw err;
+  }
+  return applyStep(optimizer, g, batches, opts);
+}
+
+/** Reads the loss and norm, applies the NaN/Inf guard, clipping and AdamW; disposes the step's tensors. */
+function applyStep(
+  optimizer: AdamW,
+  { grads, loss, correct, norm }: ReturnType<typeof gradients>,
+  batches: readonly MlmBatch[],
+  opts: { lr: number; clipNorm: number | null },
+): StepResult {
   const targets = batches.reduce((s, b) => s + b.labels.length, 0);
-  const { grads, loss, correct, norm } = gradients(model, batches);
   try {
     const lossValue = loss.dataSync()[0];
     const gradNorm = norm.dataSync()[0];
