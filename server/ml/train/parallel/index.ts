@@ -74,7 +74,7 @@ export async function startDataParallel(
   if (!backend || (backend.name !== 'wasm' && backend.name !== 'cpu')) {
     onLog?.(
       'info',
-      `training.dataParallel ${replicas} ignored: data parallelism is for the wasm and cpu backends (this run uses ${backend?.name ?? 'no backend'}, which already uses every core)`,
+      `training.dataParallel ${replicas} ignored: data parallelism is for the wasm and cpu backends (this run uses ${backend?.name ?? 'no backend'}, which ${backend?.name === 'webgpu' ? 'runs on one GPU' : 'already uses every core'})`,
     );
     return null;
   }
