@@ -5,7 +5,6 @@
  * caller gets its own answer. If the worker dies it is restarted on the next request and the last model is loaded
  * again. `generation` counts model changes (every load, every worker restart), so answers can be cached per model.
  */
-import { Worker } from 'node:worker_threads';
 import type { TfMemory } from '../../protocol/status';
 import type {
   FillAnswer,
@@ -18,7 +17,7 @@ import type {
   WorkerBackend,
   WorkerData,
 } from './messages';
-import { workerScript } from './workerScript';
+import { startWorker } from './workerScript';
 
 export class InferenceError extends Error {
   constructor(
@@ -86,7 +85,7 @@ export class InferenceHost {
     private readonly data: () => Omit<WorkerData, 'role'>,
     private readonly events: InferenceHostEvents,
     private readonly createWorker: (data: WorkerData) => InferenceWorker = (workerData) =>
-      new Worker(workerScript(), { workerData }),
+      startWorker('mlm-worker', { workerData }),
   ) {}
 
   get model(): LoadedModel | undefined {

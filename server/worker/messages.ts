@@ -1,5 +1,5 @@
 /**
- * Messages between the backend's main thread and its two kinds of worker (both run dist/trainer-worker.js;
+ * Messages between the backend's main thread and its two kinds of worker (both run dist/mlm-worker.js;
  * `workerData.role` picks one): the trainer (one per run) and the inference worker (one per backend, serves
  * fill-mask and hovers). Plain structured-clone data only.
  */
