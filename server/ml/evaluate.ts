@@ -16,26 +16,11 @@ export interface EvalResult {
   tokens: number;
 }
 
-/** Evaluates without dropout; leak-free. An empty batch list gives NaN metrics and 0 tokens. */
-export function evaluateBatches(model: MlmModel, batches: readonly MlmBatch[]): EvalResult {
-  const sums = { lossSum: 0, correct: 0, tokens: 0 };
-  for (const batch of batches) {
-    if (!batch.labels.length) continue;
-    const [loss, hits] = batchLossAndHits(model, batch);
-    try {
-      addBatch(sums, batch, loss.dataSync()[0], hits.dataSync()[0]);
-    } finally {
-      tf.dispose([loss, hits]);
-    }
-  }
-  return evalResult(sums);
-}
-
-/** evaluateBatches for every backend, webgpu included (values read asynchronously). */
-export async function evaluateBatchesAsync(
-  model: MlmModel,
-  batches: readonly MlmBatch[],
-): Promise<EvalResult> {
+/**
+ * Evaluates without dropout; leak-free. An empty batch list gives NaN metrics and 0 tokens. The values are read
+ * asynchronously (every backend: webgpu has no synchronous read in Node).
+ */
+export async function evaluateBatches(model: MlmModel, batches: readonly MlmBatch[]): Promise<EvalResult> {
   const sums = { lossSum: 0, correct: 0, tokens: 0 };
   for (const batch of batches) {
     if (!batch.labels.length) continue;

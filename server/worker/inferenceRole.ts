@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference } from '../ml/checkpoint';
-import { fillMaskAsync } from '../ml/infer/fillMask';
+import { fillMask } from '../ml/infer/fillMask';
 import type {
   FillAnswer,
   FillOutcome,
@@ -22,18 +22,10 @@ import type {
   ToInference,
   WorkerData,
 } from './messages';
+import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
 type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
-
-class CodedError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
@@ -64,34 +56,26 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
-        post({
-          type: 'reply',
-          id: m.id,
-          ok: false,
-          message: err instanceof Error ? err.message : String(err),
-          code: err instanceof CodedError ? err.code : undefined,
-        });
+        const e = inferenceFailure(m.request.type, err);
+        post({ type: 'reply', id: m.id, ok: false, message: e.message, code: e.code });
       }
     });
   });
 
   async function fill(r: FillParams): Promise<FillAnswer> {
     if (!current) {
-      throw new CodedError(
-        'no model is loaded: train a run or load a checkpoint first',
-        MlmErrorCodes.NoModel,
-      );
+      throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
     }
     const t0 = performance.now();
     const { model, tokenizer } = current.loaded;
     const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
     if (!sub.masks.length) {
-      throw new CodedError(
-        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
+      throw new MlmError(
         MlmErrorCodes.InvalidParams,
+        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
-    const perMask = await fillMaskAsync(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+    const perMask = await fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
     const masks: MaskResult[] = sub.masks.map((offset, i) => ({
       offset,
       predictions: (perMask[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
@@ -117,11 +101,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
           try {
             results.push({ ok: true, result: await fill(item) });
           } catch (err) {
-            results.push({
-              ok: false,
-              message: err instanceof Error ? err.message : String(err),
-              code: err instanceof CodedError ? err.code : undefined,
-            });
+            const e = inferenceFailure('fill', err);
+            results.push({ ok: false, message: e.message, code: e.code });
           }
         }
         return { type: 'fillBatch', results };

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadRunForInference } from '../../server/ml/checkpoint';
-import { fillMaskAsync } from '../../server/ml/infer/fillMask';
+import { fillMask } from '../../server/ml/infer/fillMask';
 import { bertPreset, bigruConfig, createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
 import { runTraining } from '../../server/ml/train/run';
-import { trainStepAsync } from '../../server/ml/train/step';
+import { trainStep } from '../../server/ml/train/step';
 import type { ModelConfig } from '../../server/ml/types';
 import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from '../unit/train/fixtures';
 import { onCpu, startWebgpu } from './helpers';
@@ -47,7 +47,7 @@ async function losses(config: ModelConfig): Promise<{ losses: number[]; counts: 
   const batches = paddedMaskedBatches(4, 4, V);
   const out = { losses: [] as number[], counts: [] as number[] };
   for (let i = 0; i < STEPS; i++) {
-    const r = await trainStepAsync(model, opt, [batches[i % 4]], { lr: 3e-3, clipNorm: 1 });
+    const r = await trainStep(model, opt, [batches[i % 4]], { lr: 3e-3, clipNorm: 1 });
     assert.ok(r.applied);
     out.losses.push(r.loss);
     out.counts.push(tf.memory().numTensors);
@@ -91,7 +91,7 @@ void describe('training on webgpu = cpu', () => {
     const fill = async () => {
       const { model, tokenizer } = await loadRunForInference(s.runDir);
       try {
-        return await fillMaskAsync(model, tokenizer, 'the cow eats [MASK] in the barn .', { topK: 5 });
+        return await fillMask(model, tokenizer, 'the cow eats [MASK] in the barn .', { topK: 5 });
       } finally {
         model.dispose();
       }

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
-import { fillMaskAsync } from '../../ml/infer/fillMask';
-import { defaultTrainingThreads } from '../../ml/train/parallel/threads';
+import { fillMask } from '../../ml/infer/fillMask';
+import { trainingThreads } from '../../ml/train/parallel/threads';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { formatFill } from './fill';
 import { resolveRunConfig } from '../../app/runConfigFile';
@@ -124,7 +124,7 @@ export const demoCommand: Command = {
     });
     await initBackend({
       backend: (config.backend ?? 'auto') as BackendChoice,
-      threads: config.threads ?? defaultTrainingThreads(config.training),
+      threads: trainingThreads(config),
     });
     process.stderr.write(
       `MLM Studio demo: training the tiny BERT on ${path.relative(process.cwd(), corpus) || corpus} for ${config.training.timeBudget}\n`,
@@ -137,7 +137,7 @@ export const demoCommand: Command = {
       process.stdout.write(`\nFill-mask with the model of step ${step}:\n\n`);
       for (const text of DEMO_SENTENCES) {
         process.stdout.write(
-          `${formatFill(text, await fillMaskAsync(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
+          `${formatFill(text, await fillMask(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
         );
       }
     } finally {

@@ -5,7 +5,7 @@
 import { CorpusReader } from '../../ml/corpus';
 import { ExampleBuilder } from '../../ml/data/examples';
 import { evalBatches, EVAL_MASK_SEED } from '../../ml/data/stream';
-import { evaluateBatchesAsync } from '../../ml/evaluate';
+import { evaluateBatches } from '../../ml/evaluate';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { loadRunForCli } from '../loadRun';
 
@@ -70,7 +70,7 @@ export const evalCommand: Command = {
       }
       const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
       const batches = evalBatches(examples, batchSize, config.data.masking, vocab, null);
-      const r = await evaluateBatchesAsync(model, batches);
+      const r = await evaluateBatches(model, batches);
       const result = {
         run: runDir,
         checkpoint: checkpointDir,

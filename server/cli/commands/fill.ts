@@ -1,5 +1,5 @@
 /** `mlm fill`: the most likely tokens for each [MASK] of a text, from a trained run. */
-import { fillMaskAsync } from '../../ml/infer/fillMask';
+import { fillMask } from '../../ml/infer/fillMask';
 import type { FillMaskResult, Tokenizer } from '../../ml/types';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { loadRunForCli } from '../loadRun';
@@ -64,7 +64,7 @@ export const fillCommand: Command = {
       for (const text of texts) {
         let masks: FillMaskResult[][];
         try {
-          masks = await fillMaskAsync(model, tokenizer, text, { topK });
+          masks = await fillMask(model, tokenizer, text, { topK });
         } catch (err) {
           throw new CliError(
             `${(err as Error).message} (text: ${JSON.stringify(text)}; write the mask as ${tokenizer.maskToken})`,

@@ -9,7 +9,7 @@ import { initBackend, type BackendChoice, type BackendInfo } from '../backend';
 import { customWasmKernelNames } from '../kernels';
 import { probeCuda, type CudaProbe } from './cudaProbe';
 import { nativeInstalled } from './native';
-import { measureMatmulPeakAsync, type PeakMeasure } from './peak';
+import { measureMatmulPeak, type PeakMeasure } from './peak';
 import { wasmDir } from './wasm';
 import { probeWebgpu, webgpuInstalled, webgpuVersion, type WebgpuProbe } from './webgpu';
 
@@ -49,7 +49,7 @@ export async function diagnose(
   const cpus = os.cpus();
   return {
     backend,
-    peak: opts.bench ? await measureMatmulPeakAsync() : undefined,
+    peak: opts.bench ? await measureMatmulPeak() : undefined,
     candidates: {
       webgpu: { installed: webgpuInstalled(), version: webgpuVersion(), probe: await probeWebgpu() },
       cuda: { installed: nativeInstalled('cuda'), probe: probeCuda() },

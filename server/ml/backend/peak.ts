@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getBackendInfo } from '../backend';
-import { needsAsyncRead } from './read';
+import { readData } from './read';
 
 export interface PeakMeasure {
   gflops: number;
@@ -28,21 +28,12 @@ export interface PeakOptions {
   budgetMs?: number;
 }
 
-export function measureMatmulPeak(opts: PeakOptions = {}): PeakMeasure {
-  const shape = peakShape();
-  return timeProducts(shape, opts, (a, b) => {
-    tf.tidy(() => {
-      tf.matMul(a, b).dataSync(); // dataSync waits for the product (and copies 4 MB, small next to it)
-    });
-  });
-}
-
 /**
- * measureMatmulPeak on every backend, webgpu included: there the product is [2048, 2048] · [2048, 2048] on a
- * hardware adapter (a GPU needs large products to reach its peak) and is waited for by reading one element of it.
+ * Best of `samples` timed products after 2 warm-ups (stopping after the budget once 2 are timed). Each product is
+ * waited for by reading one element of it asynchronously: every backend (webgpu has no synchronous read in Node),
+ * and the product is computed in full before that element is there.
  */
-export async function measureMatmulPeakAsync(opts: PeakOptions = {}): Promise<PeakMeasure> {
-  if (!needsAsyncRead()) return measureMatmulPeak(opts);
+export async function measureMatmulPeak(opts: PeakOptions = {}): Promise<PeakMeasure> {
   const shape = peakShape();
   const times: number[] = [];
   const [a, b] = operands(shape);
@@ -51,8 +42,11 @@ export async function measureMatmulPeakAsync(opts: PeakOptions = {}): Promise<Pe
     for (let i = 0; i < (opts.samples ?? 8) + 2; i++) {
       const t0 = performance.now();
       const corner = tf.tidy(() => tf.slice(tf.matMul(a, b), [0, 0], [1, 1]));
-      await corner.data();
-      corner.dispose();
+      try {
+        await readData(corner);
+      } finally {
+        corner.dispose();
+      }
       if (i >= 2) {
         times.push(performance.now() - t0);
         if (times.length >= 2 && performance.now() - start >= (opts.budgetMs ?? Infinity)) break;
@@ -81,35 +75,6 @@ function operands({ m, k, n }: PeakShape): [tf.Tensor2D, tf.Tensor2D] {
   return [tf.randomUniform([m, k], -1, 1, 'float32', 1), tf.randomUniform([k, n], -1, 1, 'float32', 2)];
 }
 
-/** Times `product` (2 warm-ups, then up to `samples`, stopping after the budget once 2 are timed). */
-function timeProducts(
-  shape: PeakShape,
-  opts: PeakOptions,
-  product: (a: tf.Tensor2D, b: tf.Tensor2D) => void,
-): PeakMeasure {
-  const samples = opts.samples ?? 8;
-  const budget = opts.budgetMs ?? Infinity;
-  const start = performance.now();
-  const [a, b] = operands(shape);
-  let best = Infinity;
-  let timed = 0;
-  try {
-    for (let i = 0; i < samples + 2; i++) {
-      const t0 = performance.now();
-      product(a, b);
-      if (i >= 2) {
-        best = Math.min(best, performance.now() - t0);
-        timed++;
-        if (timed >= 2 && performance.now() - start >= budget) break;
-      }
-    }
-  } finally {
-    a.dispose();
-    b.dispose();
-  }
-  return peakResult(shape, best, timed, start);
-}
-
 function peakResult({ m, k, n }: PeakShape, bestMs: number, samples: number, start: number): PeakMeasure {
   return {
     gflops: (2 * m * k * n) / bestMs / 1e6,
@@ -126,24 +91,12 @@ const peakKey = (): string => `${tf.getBackend()}:${getBackendInfo()?.threads ??
 
 /**
  * The current backend's peak, measured once per process for each backend and thread count (cheap: ≤ ~0.5 s on
- * wasm). What a training run compares its throughput against. On webgpu it must have been measured by
- * backendPeakAsync first (no synchronous read there).
+ * wasm). What a training run compares its throughput against.
  */
-export function backendPeak(opts: PeakOptions = DEFAULT_PEAK): PeakMeasure {
+export async function backendPeak(opts: PeakOptions = DEFAULT_PEAK): Promise<PeakMeasure> {
   let p = cache.get(peakKey());
   if (!p) {
-    if (needsAsyncRead()) throw new Error(`the ${tf.getBackend()} peak is measured by backendPeakAsync`);
-    p = measureMatmulPeak(opts);
-    cache.set(peakKey(), p);
-  }
-  return p;
-}
-
-/** backendPeak on every backend, webgpu included; later backendPeak calls return the same measurement. */
-export async function backendPeakAsync(opts: PeakOptions = DEFAULT_PEAK): Promise<PeakMeasure> {
-  let p = cache.get(peakKey());
-  if (!p) {
-    p = await measureMatmulPeakAsync(opts);
+    p = await measureMatmulPeak(opts);
     cache.set(peakKey(), p);
   }
   return p;

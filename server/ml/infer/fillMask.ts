@@ -1,10 +1,9 @@
 /**
  * Fill-mask: for every [MASK] in a text, the most likely vocabulary tokens with their probabilities
  * (like Hugging Face's fill-mask pipeline). One forward pass for all masks; a text longer than the model's
- * positions is cut into one window per mask, centred on it. Leak-free; `fillMask` is synchronous (wasm, cpu,
- * native), `fillMaskAsync` runs on every backend (webgpu has no synchronous read in Node).
+ * positions is cut into one window per mask, centred on it. Leak-free; the logits are read asynchronously (every
+ * backend: webgpu has no synchronous read in Node).
  */
-import type * as tf from '@tensorflow/tfjs-core';
 import { readData } from '../backend/read';
 import type { FillMaskResult, MlmModel, Tokenizer } from '../types';
 import { topKSoftmax } from './topk';
@@ -20,46 +19,12 @@ export interface FillMaskOptions {
 }
 
 /** One list of candidates per [MASK] occurrence, in text order. Throws when the text has no mask token. */
-export function fillMask(
-  model: MlmModel,
-  tokenizer: Tokenizer,
-  text: string,
-  opts: FillMaskOptions = {},
-): FillMaskResult[][] {
-  const q = fillMaskQuery(model, tokenizer, text, opts);
-  let values: Float32Array;
-  try {
-    values = q.logits.dataSync() as Float32Array; // [masks, vocab]
-  } finally {
-    q.logits.dispose();
-  }
-  return q.rank(values);
-}
-
-/** fillMask on every backend, webgpu included (the logits are read asynchronously there). */
-export async function fillMaskAsync(
+export async function fillMask(
   model: MlmModel,
   tokenizer: Tokenizer,
   text: string,
   opts: FillMaskOptions = {},
 ): Promise<FillMaskResult[][]> {
-  const q = fillMaskQuery(model, tokenizer, text, opts);
-  let values: Float32Array;
-  try {
-    values = (await readData(q.logits)) as Float32Array; // [masks, vocab]
-  } finally {
-    q.logits.dispose();
-  }
-  return q.rank(values);
-}
-
-/** The forward pass of a fill-mask (logits [masks, vocab], owned by the caller) and the ranking of its values. */
-function fillMaskQuery(
-  model: MlmModel,
-  tokenizer: Tokenizer,
-  text: string,
-  opts: FillMaskOptions,
-): { logits: tf.Tensor2D; rank: (values: Float32Array) => FillMaskResult[][] } {
   const topK = opts.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
   const enc = tokenizer.encode(text);
@@ -82,16 +47,19 @@ function fillMaskQuery(
     windows.seqLen,
     windows.positions,
   );
-  const rank = (values: Float32Array): FillMaskResult[][] => {
-    const vocab = values.length / masks.length;
-    return masks.map((tokenIndex, m) =>
-      topKSoftmax(values.subarray(m * vocab, (m + 1) * vocab), topK, candidates).map(({ id, score }) => {
-        const token = tokenizer.idToToken(id);
-        return { token, id, score, sequence: replaceSpan(text, enc.offsets[tokenIndex], token) };
-      }),
-    );
-  };
-  return { logits, rank };
+  let values: Float32Array;
+  try {
+    values = (await readData(logits)) as Float32Array; // [masks, vocab]
+  } finally {
+    logits.dispose();
+  }
+  const vocab = values.length / masks.length;
+  return masks.map((tokenIndex, m) =>
+    topKSoftmax(values.subarray(m * vocab, (m + 1) * vocab), topK, candidates).map(({ id, score }) => {
+      const token = tokenizer.idToToken(id);
+      return { token, id, score, sequence: replaceSpan(text, enc.offsets[tokenIndex], token) };
+    }),
+  );
 }
 
 interface Windows {

@@ -10,7 +10,7 @@ import { bertPreset, createModel } from '../model';
 import type { MlmBatch, ModelConfig, SpecialTokenIds } from '../types';
 import { AdamW } from './adamw';
 import { trainFlopsPerToken } from './flops';
-import { trainStepAsync } from './step';
+import { trainStep } from './step';
 
 export type ThroughputModel = 'w1' | 'tiny';
 export const THROUGHPUT_MODELS: readonly ThroughputModel[] = ['w1', 'tiny'];
@@ -125,7 +125,7 @@ export async function measureTrainThroughput(o: ThroughputOptions): Promise<Thro
   });
   try {
     // Reads the loss back (asynchronously: webgpu has no synchronous read), so each step has finished.
-    const step = (b: MlmBatch) => trainStepAsync(model, optimizer, [b], { lr: 1e-3, clipNorm: 1 });
+    const step = (b: MlmBatch) => trainStep(model, optimizer, [b], { lr: 1e-3, clipNorm: 1 });
     await step(batches[0]); // warm-up: kernels compiled, XNNPACK operators and optimizer moments created
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();

@@ -46,11 +46,11 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Runs f on the given backend and switches back to wasm. */
-export async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T): Promise<T> {
+export async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T | Promise<T>): Promise<T> {
   await tf.setBackend(name);
   silenceCpuAdvice();
   try {
-    return f();
+    return await f();
   } finally {
     await tf.setBackend('wasm');
   }
