@@ -15,7 +15,13 @@ import { BACKEND_CHOICES, type BackendChoice, type BackendName } from '../../pro
 import { probeCuda } from './backend/cudaProbe';
 import { loadNative, nativeInstalled, type NativeLoad } from './backend/native';
 import { initWasm } from './backend/wasm';
-import { initWebgpu, probeWebgpu, webgpuDeviceLabel, type GpuAdapterReport } from './backend/webgpu';
+import {
+  hardwareGpuPresence,
+  initWebgpu,
+  probeWebgpu,
+  webgpuDeviceLabel,
+  type GpuAdapterReport,
+} from './backend/webgpu';
 import { registerFusedKernels, registerWasmKernels } from './kernels';
 
 // One list for the CLI, the run config and the server (protocol/shared/choices.ts), re-exported for server/ml users.
@@ -79,7 +85,9 @@ async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
   const cores = os.cpus().length || 1;
   const reasons: string[] = [];
 
-  if (choice === 'auto' || choice === 'webgpu') {
+  const gpuPresence = choice === 'auto' ? hardwareGpuPresence() : { present: true as const };
+  if (!gpuPresence.present) reasons.push(`webgpu: ${gpuPresence.reason}`);
+  else if (choice === 'auto' || choice === 'webgpu') {
     const probe = await probeWebgpu();
     if (!probe.ok) {
       if (choice === 'webgpu') throw new Error(`backend "webgpu" is not available: ${probe.reason}`);

@@ -9,6 +9,7 @@
  * a GPU).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerWebgpuKernels } from '../kernels/webgpu';
@@ -163,6 +164,38 @@ function requestAdapter(): Promise<GPUAdapter> {
     adapterPromise = undefined;
   });
   return adapterPromise;
+}
+
+/**
+ * Whether this machine can have a hardware adapter, decided without loading Dawn (which prints driver warnings on
+ * stderr and takes a moment): on Linux a GPU driver exposes a device file — a DRM render node (/dev/dri/renderD*:
+ * AMD, Intel, NVIDIA's nvidia-drm), NVIDIA's /dev/nvidia0… or WSL's /dev/dxg. Without one only a software Vulkan
+ * driver (lavapipe) could answer, which `auto` would not pick anyway, so `auto` does not probe WebGPU there (a
+ * wasm user sees no GPU noise). macOS and Windows always have a GPU driver. `backend: "webgpu"` and the doctor
+ * probe regardless.
+ */
+export function hardwareGpuPresence(
+  platform: NodeJS.Platform = process.platform,
+  devDir = '/dev',
+): { present: true } | { present: false; reason: string } {
+  if (platform !== 'linux') return { present: true };
+  const list = (d: string): string[] => {
+    try {
+      return fs.readdirSync(d);
+    } catch {
+      return [];
+    }
+  };
+  const found =
+    list(path.join(devDir, 'dri')).some((f) => f.startsWith('renderD')) ||
+    list(devDir).some((f) => /^nvidia\d+$/.test(f) || f === 'dxg');
+  if (found) return { present: true };
+  return {
+    present: false,
+    reason:
+      `no GPU device on this machine (no ${devDir}/dri/renderD*, ${devDir}/nvidia0 or ${devDir}/dxg), so it was not ` +
+      "probed; install the GPU's driver (in a container: pass the GPU through), or `--backend webgpu` to try anyway",
+  };
 }
 
 /** Loads Dawn and describes its adapter without creating a device; never throws. */

@@ -1,6 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeAdapter, formatAdapter, webgpuDeviceLabel } from '../../../server/ml/backend/webgpu';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  describeAdapter,
+  formatAdapter,
+  hardwareGpuPresence,
+  webgpuDeviceLabel,
+} from '../../../server/ml/backend/webgpu';
 
 /** An adapter as Dawn reports it (info + limits + features), for the classification only. */
 function adapter(info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }): GPUAdapter {
@@ -61,6 +69,57 @@ void describe('webgpu adapter report', () => {
       );
       assert.match(formatAdapter(r), /storage binding 128 MB, workgroup memory 32 KB, 1024 invocations$/);
       assert.equal(webgpuDeviceLabel(r).endsWith('(software adapter, slow)'), c.software);
+    });
+  }
+});
+
+void describe('auto probes WebGPU only where a hardware GPU can be (no Dawn, no driver noise elsewhere)', () => {
+  const table: { name: string; platform: NodeJS.Platform; files: string[]; present: boolean }[] = [
+    {
+      name: 'Linux container without a GPU',
+      platform: 'linux',
+      files: ['null', 'shm/', 'dri/card0'],
+      present: false,
+    },
+    {
+      name: 'Linux with a DRM render node',
+      platform: 'linux',
+      files: ['dri/card0', 'dri/renderD128'],
+      present: true,
+    },
+    {
+      name: 'Linux with the NVIDIA driver only',
+      platform: 'linux',
+      files: ['nvidiactl', 'nvidia0'],
+      present: true,
+    },
+    {
+      name: 'Linux with nvidiactl only',
+      platform: 'linux',
+      files: ['nvidiactl', 'nvidia-uvm'],
+      present: false,
+    },
+    { name: 'WSL', platform: 'linux', files: ['dxg'], present: true },
+    { name: 'macOS (Metal)', platform: 'darwin', files: [], present: true },
+    { name: 'Windows (D3D12)', platform: 'win32', files: [], present: true },
+  ];
+  for (const c of table) {
+    void test(`${c.name}: ${c.present ? 'probed' : 'not probed'}`, () => {
+      const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-dev-'));
+      try {
+        for (const f of c.files) {
+          const p = path.join(dev, f);
+          fs.mkdirSync(path.dirname(p), { recursive: true });
+          if (f.endsWith('/')) fs.mkdirSync(p, { recursive: true });
+          else fs.writeFileSync(p, '');
+        }
+        const r = hardwareGpuPresence(c.platform, dev);
+        assert.equal(r.present, c.present);
+        if (!r.present)
+          assert.match(r.reason, /no GPU device on this machine .*`--backend webgpu` to try anyway/);
+      } finally {
+        fs.rmSync(dev, { recursive: true, force: true });
+      }
     });
   }
 });
