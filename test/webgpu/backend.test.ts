@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { getBackendInfo } from '../../server/ml/backend';
 import { diagnose } from '../../server/ml/backend/diagnose';
+import { hardwareGpuPresence } from '../../server/ml/backend/webgpu';
 import { formatDiagnosis } from '../../server/cli/commands/doctor';
 import { startWebgpu } from './helpers';
 
@@ -42,7 +43,25 @@ void describe('webgpu backend', () => {
     const d = JSON.parse(r.stdout) as Awaited<ReturnType<typeof diagnose>>;
     const probe = d.candidates.webgpu.probe;
     assert.ok(probe.ok);
-    if (probe.adapter.software) {
+    if (!hardwareGpuPresence().present) {
+      // No GPU device file: auto does not load Dawn at all (no driver noise on a wasm run), and says so.
+      assert.ok(probe.adapter.software, 'only a software adapter can exist without a GPU device');
+      assert.notEqual(d.backend.name, 'webgpu');
+      assert.ok(d.backend.reasons.some((x) => /^webgpu: no GPU device on this machine/.test(x)));
+      const plain = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          "require('./server/ml/backend').initBackend({}).then((b) => console.log(b.name))",
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.equal(plain.stdout.trim(), d.backend.name);
+      assert.equal(plain.stderr, '', 'auto printed nothing on stderr: Dawn was not loaded');
+    } else if (probe.adapter.software) {
       assert.notEqual(d.backend.name, 'webgpu');
       assert.ok(d.backend.reasons.some((x) => /^webgpu: the only adapter is ".+", a software/.test(x)));
     } else {

@@ -6,6 +6,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { customWebgpuKernelNames } from '../../server/ml/kernels/webgpu';
+import { hasMaskedXent } from '../../server/ml/kernels/webgpu/maskedXent';
+import { sparseCrossEntropy } from '../../server/ml/model/ops';
 import { maxRelDiff, onCpu, startWebgpu } from './helpers';
 
 void before(async () => {
@@ -32,9 +34,35 @@ const ramp = (shape: number[], k: number): tf.Tensor => {
 };
 
 void describe('webgpu kernels = cpu', () => {
-  void test('AddN is ours (chunked under the storage-buffer limit)', () => {
-    assert.deepEqual(customWebgpuKernelNames(), ['AddN']);
+  void test('ours: AddN (chunked under the storage-buffer limit), the masked cross-entropy and its gradient', () => {
+    assert.deepEqual(customWebgpuKernelNames(), ['AddN', 'MlmMaskedXent', 'MlmMaskedXentGrad']);
+    assert.ok(hasMaskedXent(614), 'sparseCrossEntropy takes the fused path on webgpu');
   });
+
+  // Rows × vocabulary: fewer columns than the row block (256), not a multiple of it, several blocks per row;
+  // a large logit scale checks the max subtraction (exp would overflow without it).
+  const xentCases: Array<[number, number, number]> = [
+    [1, 7, 1],
+    [5, 300, 1],
+    [37, 1000, 1],
+    [4, 513, 60],
+  ];
+  for (const [n, v, scale] of xentCases) {
+    void test(`masked cross-entropy [${n}, ${v}] ×${scale}: loss and gradient (WGSL) = cpu's tf ops`, async () => {
+      const labels = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % v);
+      const f = () => {
+        const x = tf.mul(ramp([n, v], n), scale) as tf.Tensor2D;
+        const g = tf.grad((t: tf.Tensor) => tf.mul(sparseCrossEntropy(t as tf.Tensor2D, labels), 3))(x);
+        return [sparseCrossEntropy(x, labels), g];
+      };
+      const gpu = await values(f);
+      const cpu = await onCpu(() => values(f));
+      // Relative to the loss; the gradient's entries are ≤ 3 / n: absolute 1e-4 / n is within 1e-4 of them.
+      assert.ok(maxRelDiff(gpu[0], cpu[0]) < 1e-4, `loss ${gpu[0][0]} vs ${cpu[0][0]}`);
+      assert.ok(maxRelDiff(gpu[1], cpu[1]) < 1e-4 / n, `gradient: ${maxRelDiff(gpu[1], cpu[1])}`);
+      assert.ok(cpu[0][0] > 0.5, 'a non-trivial loss');
+    });
+  }
 
   for (const n of [2, 7, 8, 15, 16, 31, 40]) {
     void test(`AddN of ${n} tensors, and its gradient`, async () => {
