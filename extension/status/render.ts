@@ -4,6 +4,7 @@
  */
 import { escapeMarkdown } from '../../protocol/shared/markdown';
 import { isRunActive } from '../../protocol/shared/runState';
+import { formatBytes, webgpuSummary } from '../../protocol/webgpuText';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../protocol/status';
 
 /** The client's view of the backend process (the server cannot report its own crash). */
@@ -65,11 +66,6 @@ export function formatEta(seconds: number): string {
   return `${s}s`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${Math.round(bytes / 1024)} KB`;
-}
 
 function stepText(s: ServerStatus): string {
   const step = s.step ?? 0;
@@ -80,6 +76,7 @@ function stepText(s: ServerStatus): string {
 
 /** The device summary shown when no run is active: GPU utilisation and memory, else "wasm · 2 cores". */
 function deviceText(status: ServerStatus | undefined, gpu: GpuTelemetry | undefined): string {
+  if (gpu?.webgpu) return webgpuSummary(gpu.webgpu);
   if (gpu?.gpus && gpu.gpus.length > 0) return formatGpuShort(gpu.gpus);
   // Until a worker has initialised TensorFlow.js the backend is not known yet: name the product instead.
   const backend = gpu?.backend || status?.backend || 'MLM';
@@ -147,12 +144,13 @@ function tooltipLines(input: StatusInput): string[] {
     row('Model', `${m.runId ?? m.dir}${m.step !== undefined ? ` @ step ${m.step}` : ''} (${m.source})`);
   } else if (status) row('Model', 'none (train a run or load a checkpoint)');
   if (gpu) {
+    if (gpu.webgpu) row('WebGPU', webgpuSummary(gpu.webgpu).replace(/^GPU: /, ''));
     if (gpu.gpus && gpu.gpus.length > 0) {
       for (const d of gpu.gpus) {
         const util = d.utilizationPercent === null ? 'n/a' : `${d.utilizationPercent}%`;
         row(`GPU ${d.index}`, `${d.name} ${util} · ${formatGpuMemory(d.memoryUsedMiB, d.memoryTotalMiB)}`);
       }
-    } else row('GPU', `n/a — ${gpu.gpuMessage}`);
+    } else if (!gpu.webgpu) row('GPU', `n/a — ${gpu.gpuMessage}`);
     row('CPU cores', String(gpu.cores));
     row('Tensors', String(gpu.tfMemory.numTensors + (gpu.trainerTfMemory?.numTensors ?? 0)));
     row('RSS', formatBytes(gpu.rssBytes));

@@ -3,7 +3,6 @@
  * strictly one after another (a load never races a fill); the main thread keeps at most one message in flight, and
  * fills that queued meanwhile arrive together as one fillBatch.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
@@ -22,6 +21,7 @@ import type {
   ToInference,
   WorkerData,
 } from './messages';
+import { tfMemorySample, workerBackend } from './backendReport';
 import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
@@ -34,7 +34,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
     (info) => {
       post({
         type: 'ready',
-        backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons },
+        backend: workerBackend(info),
       });
       return info;
     },
@@ -107,13 +107,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         }
         return { type: 'fillBatch', results };
       }
-      case 'memory': {
-        const mem = tf.memory();
-        return {
-          type: 'memory',
-          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers },
-        };
-      }
+      case 'memory':
+        return { type: 'memory', memory: tfMemorySample() };
     }
   }
 }

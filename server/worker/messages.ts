@@ -6,7 +6,7 @@
 import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { MaskResult } from '../../protocol/inference';
-import type { TfMemory } from '../../protocol/status';
+import type { TfMemory, WebgpuTelemetry } from '../../protocol/status';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
 
 export type WorkerRole = 'train' | 'infer';
@@ -25,6 +25,8 @@ export interface WorkerBackend {
   device: string;
   cores: number;
   reasons: string[];
+  /** webgpu only: the adapter, for the status bar and the dashboard. */
+  gpu?: Omit<WebgpuTelemetry, 'memoryBytes'>;
 }
 
 // ── trainer ─────────────────────────────────────────────────────────────────────────────────────────
