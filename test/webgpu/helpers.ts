@@ -5,7 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, silenceCpuAdvice, type BackendInfo } from '../../server/ml/backend';
-import type { MlmBatch, MlmModel } from '../../server/ml/types';
+
+// The same helpers as the unit tier's model tests (asynchronous reads: they work on webgpu).
+export { lossAndGrads, maxRelDiff } from '../unit/model/fixtures';
 
 /** Starts the webgpu backend (once per process); the tier runner checked beforehand that an adapter exists. */
 export function startWebgpu(): Promise<BackendInfo> {
@@ -21,34 +23,4 @@ export async function onCpu<T>(f: () => T | Promise<T>): Promise<T> {
   } finally {
     await tf.setBackend('webgpu');
   }
-}
-
-/** Loss and gradients (by parameter name) on the active backend, read asynchronously; nothing left allocated. */
-export async function lossAndGrads(
-  model: MlmModel,
-  batch: MlmBatch,
-  training: boolean,
-): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-  model.setRngState?.(0);
-  const { value, grads } = tf.variableGrads(
-    () => model.loss(batch, training).loss,
-    [...model.variables.values()],
-  );
-  const byVarName = new Map([...model.variables].map(([k, v]) => [v.name, k]));
-  const out = new Map<string, Float32Array>();
-  for (const [varName, g] of Object.entries(grads)) {
-    out.set(byVarName.get(varName) ?? varName, (await g.data()) as Float32Array);
-  }
-  const loss = (await value.data())[0];
-  value.dispose();
-  tf.dispose(grads);
-  return { loss, grads: out };
-}
-
-/** Largest |a − b| / (1 + |b|): relative for large values, absolute near 0. */
-export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
-  return m;
 }
