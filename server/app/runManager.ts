@@ -5,7 +5,8 @@
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
-import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
+import { runOutcome, type RunOutcome } from '../../protocol/shared/runState';
+import type { RunFinishedNotification } from '../../protocol/training';
 import { newRunFolder } from '../ml/checkpoint/runDir';
 import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
@@ -247,7 +248,7 @@ export class RunManager {
       case 'memory':
         return;
       case 'done':
-        this.end(run, outcomeOf(m.summary), messageOf(m.summary), m.summary);
+        this.end(run, runOutcome(m.summary.stoppedBy), messageOf(m.summary), m.summary);
         void run.host.terminate();
         return;
       case 'failed':
@@ -282,12 +283,6 @@ export class RunManager {
       message: `run ${run.runId}: ${message}`,
     });
   }
-}
-
-function outcomeOf(s: TrainerSummary): RunOutcome {
-  if (s.stoppedBy === 'error') return 'failed';
-  if (s.stoppedBy === 'stopped') return 'stopped';
-  return 'completed';
 }
 
 const REASONS: Record<string, string> = {
