@@ -88,7 +88,7 @@ interface Simd {
  * (byte offsets as pointers; n a multiple of 4). Same operations in the same order, so the same bits; ~3×
  * faster than the tf ops on one thread and than the JavaScript loop (W1's 5.4 M parameters: ~10 ms vs ~31 ms).
  */
-function simdModule(shared: boolean): WebAssembly.Module {
+function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const load = [...simd(0x00), 0x00, 0x00];
   const store = [...simd(0x0b), 0x00, 0x00];
   const [SPLAT, SQRT, ADD, SUB, MUL, DIV] = [0x13, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7].map(simd);
@@ -159,7 +159,7 @@ function simdModule(shared: boolean): WebAssembly.Module {
 }
 
 /** The SIMD update bound to a wasm backend's memory, or null where it cannot be built (then JavaScript). */
-const simdFor = onBackendMemory<Simd>(simdModule);
+const simdFor = onBackendMemory<Simd>('adamw', simdModule);
 
 function adamwKernel(store: (b: unknown) => Store, simd: boolean) {
   return (args: Args): tf.TensorInfo[] => {

@@ -158,7 +158,7 @@ interface Simd {
 }
 
 /** The two loops above as 4-lane f32 SIMD functions in a module that imports tfjs's memory. */
-function simdModule(shared: boolean): WebAssembly.Module {
+function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const load = [...simd(0x00), 0x00, 0x00];
   const store = [...simd(0x0b), 0x00, 0x00];
   // Constants live in v128 locals set before the loop (rematerialising a v128.const in the loop costs more
@@ -297,7 +297,7 @@ function simdModule(shared: boolean): WebAssembly.Module {
 export const geluSimdStats = { elements: 0 };
 
 /** The SIMD loops bound to a wasm backend's memory, or null where they cannot be built (then JavaScript). */
-const simdFor = onBackendMemory<Simd>(simdModule);
+const simdFor = onBackendMemory<Simd>('gelu', simdModule);
 
 function forwardKernel(store: (b: unknown) => Store, simd: boolean) {
   return (args: Args): tf.TensorInfo[] => {

@@ -16,7 +16,7 @@ export interface LayerNormSimd {
   add: (a: number, b: number, out: number, n: number) => void;
 }
 
-function simdModule(shared: boolean): WebAssembly.Module {
+function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const load = [...simd(0x00), 0x00, 0x00];
   const store = [...simd(0x0b), 0x00, 0x00];
   const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
@@ -141,4 +141,4 @@ function simdModule(shared: boolean): WebAssembly.Module {
 }
 
 /** The SIMD loops bound to a wasm backend's memory, or null where they cannot be built (then JavaScript). */
-export const layerNormSimdFor = onBackendMemory<LayerNormSimd>(simdModule);
+export const layerNormSimdFor = onBackendMemory<LayerNormSimd>('layerNorm', simdModule);

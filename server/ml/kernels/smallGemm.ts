@@ -63,7 +63,7 @@ interface Module {
 }
 
 /** The tile loop as a WebAssembly module importing the memory (all arguments bytes, m4 and n8 rows/columns). */
-function tileModule(shared: boolean): WebAssembly.Module {
+function tileModule(shared: boolean): Uint8Array<ArrayBuffer> {
   const vload = (offset: number): number[] => [...simd(0x00), 0x00, ...u32(offset)];
   const vstore = (offset: number): number[] => [...simd(0x0b), 0x00, ...u32(offset)];
   const add = [0x6a];
@@ -162,7 +162,7 @@ function tileModule(shared: boolean): WebAssembly.Module {
 }
 
 /** The tile and pack loops bound to a wasm backend's memory, or null where they cannot be built. */
-const tilesFor = onBackendMemory<Module>(tileModule);
+const tilesFor = onBackendMemory<Module>('smallGemm', tileModule);
 
 /** True when the SIMD tile loop runs on this backend's memory. */
 export function hasSmallGemm(backend: WasmBackend): boolean {

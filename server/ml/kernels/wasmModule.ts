@@ -37,7 +37,7 @@ export interface WasmFunction {
 }
 
 /** A module importing `env.memory` (shared or not) and exporting the functions, each with its own type. */
-export function memoryModule(shared: boolean, fns: WasmFunction[]): WebAssembly.Module {
+export function memoryModule(shared: boolean, fns: WasmFunction[]): Uint8Array<ArrayBuffer> {
   const section = (id: number, body: number[]): number[] => [id, ...u32(body.length), ...body];
   const str = (t: string): number[] => [...u32(t.length), ...[...t].map((c) => c.charCodeAt(0))];
   const types = fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]);
@@ -50,16 +50,21 @@ export function memoryModule(shared: boolean, fns: WasmFunction[]): WebAssembly.
     ...section(7, vec(fns.map((f, k) => [...str(f.name), 0x00, k]))),
     ...section(10, vec(fns.map((f) => [...u32(f.body.length), ...f.body]))),
   ];
-  return new WebAssembly.Module(new Uint8Array(bytes));
+  return new Uint8Array(bytes);
 }
+
+/** Every hand-built module by name (its builder, for the memory kind): the kernel tests hash their bytes. */
+export const wasmModules = new Map<string, (shared: boolean) => Uint8Array<ArrayBuffer>>();
 
 /**
  * A function giving the module's exports bound to a wasm backend's memory, built once per memory, or null
  * where they cannot be built (not a wasm backend, no SIMD): the kernels then run their JavaScript loops.
  */
 export function onBackendMemory<T>(
-  build: (shared: boolean) => WebAssembly.Module,
+  name: string,
+  build: (shared: boolean) => Uint8Array<ArrayBuffer>,
 ): (backend: unknown) => T | null {
+  wasmModules.set(name, build);
   const cache = new WeakMap<object, T | null>();
   return (backend) => {
     const w = (backend as WasmBackend | undefined)?.wasm as unknown as
@@ -70,7 +75,8 @@ export function onBackendMemory<T>(
     if (fns === undefined) {
       try {
         const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-        fns = new WebAssembly.Instance(build(shared), { env: { memory } }).exports as unknown as T;
+        fns = new WebAssembly.Instance(new WebAssembly.Module(build(shared)), { env: { memory } })
+          .exports as unknown as T;
       } catch {
         fns = null;
       }
