@@ -9,7 +9,24 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
-import { F32, F64, get, I32, memoryModule, onBackendMemory, set, simd, vec } from './wasmModule';
+import { memoryModule, onBackendMemory } from './wasmModule';
+import {
+  at,
+  f32x4,
+  F32,
+  f64,
+  F64,
+  f64x2,
+  get,
+  I32,
+  set,
+  swapHalves,
+  tee,
+  V128,
+  v128,
+  vectorLoop,
+  type Code,
+} from './wasmOps';
 
 export const ADAMW = 'MlmAdamW';
 export const SQUARED_NORM = 'MlmSquaredNorm';
@@ -89,72 +106,73 @@ interface Simd {
  * faster than the tf ops on one thread and than the JavaScript loop (W1's 5.4 M parameters: ~10 ms vs ~31 ms).
  */
 function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
-  const load = [...simd(0x00), 0x00, 0x00];
-  const store = [...simd(0x0b), 0x00, 0x00];
-  const [SPLAT, SQRT, ADD, SUB, MUL, DIV] = [0x13, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7].map(simd);
+  const { splat, sqrt, add, sub, mul, div } = f32x4;
+  const [load, store] = [v128.load(), v128.store()];
   // Params 0–6 pointers (p m v g pOut mOut vOut), 7 n, 8–16 f32 scalars; locals 17 i, 18 end, 19–27 splats,
   // 28 g, 29 m', 30 v'.
-  const I = 17;
-  const at = (ptr: number) => [...get(ptr), ...get(I), 0x6a];
+  const [P, M, V, G, P_OUT, M_OUT, V_OUT, N] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [I, END, G1, M1, V1] = [17, 18, 28, 29, 30];
+  const ptr = (p: number) => at(p, I);
   const sc = (k: number) => get(19 + k); // b1 c1 b2 c2 eps decay step bc2 scale
+  const [B1, C1, B2, C2, EPS, DECAY, STEP, BC2, SCALE] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map(sc);
   // prettier-ignore
-  const body = [
-    ...vec([[2, 0x7f], [12, 0x7b]]),
-    ...[0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((k) => [...get(8 + k), ...SPLAT, ...set(19 + k)]),
-    ...get(7), 0x41, 2, 0x74, ...set(18), // end = n << 2
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(I), ...get(18), 0x4f, 0x0d, 1, // if i >= end: break
-    ...at(3), ...load, ...sc(8), ...MUL, ...set(28), // g ← g · scale
-    ...at(1), ...load, ...sc(0), ...MUL, ...get(28), ...sc(1), ...MUL, ...ADD, ...set(29), // m' ← m·β1 + g·(1−β1)
-    ...at(2), ...load, ...sc(2), ...MUL, ...get(28), ...get(28), ...MUL, ...sc(3), ...MUL, ...ADD, ...set(30), // v'
-    ...at(5), ...get(29), ...store, // mOut ← m'
-    ...at(6), ...get(30), ...store, // vOut ← v'
-    ...at(4), ...at(0), ...load, ...sc(5), ...MUL, // pOut ← p · decay
-    ...get(29), ...get(30), ...SQRT, ...sc(7), ...DIV, ...sc(4), ...ADD, ...DIV, // m' / (√v' / bc2 + ε)
-    ...sc(6), ...MUL, ...SUB, ...store, //   · stepSize, subtracted
-    ...get(I), 0x41, 16, 0x6a, ...set(I), // i += 16 bytes
-    0x0c, 0, 0x0b, 0x0b, 0x0b, // br loop; end loop; end block; end function
+  const adamw = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((k) => [...get(8 + k), ...splat, ...set(19 + k)]),
+    ...vectorLoop(N, I, END, [
+      ...ptr(G), ...load, ...SCALE, ...mul, ...set(G1), // g ← g · scale
+      ...ptr(M), ...load, ...B1, ...mul, ...get(G1), ...C1, ...mul, ...add, ...set(M1), // m' ← m·β1 + g·(1−β1)
+      ...ptr(V), ...load, ...B2, ...mul, ...get(G1), ...get(G1), ...mul, ...C2, ...mul, ...add, ...set(V1), // v'
+      ...ptr(M_OUT), ...get(M1), ...store, // mOut ← m'
+      ...ptr(V_OUT), ...get(V1), ...store, // vOut ← v'
+      ...ptr(P_OUT), ...ptr(P), ...load, ...DECAY, ...mul, // pOut ← p · decay
+      ...get(M1), ...get(V1), ...sqrt, ...BC2, ...div, ...EPS, ...add, ...div, // m' / (√v' / bc2 + ε)
+      ...STEP, ...mul, ...sub, ...store, //   · stepSize, subtracted
+    ]),
   ];
   // sumSquares(ptr, n) → f64: Σ x² over n floats (a multiple of 4), in two f64x2 accumulators. Params 0 ptr, 1 n;
   // locals 2 i, 3 end, 4–5 accumulators, 6 the 4 floats, 7 two of them as f64.
-  const PROMOTE = simd(0x5f);
-  const [F64ADD, F64MUL] = [0xf0, 0xf2].map(simd);
-  const swapHalves = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]; // i8x16.shuffle
-  const lane = (k: number) => [...simd(0x21), k]; // f64x2.extract_lane
-  const sq = (acc: number, half: number[]) => [
+  const [X, XS, ACC0, ACC1, X64] = [0, 6, 4, 5, 7];
+  const sq = (acc: number, half: Code) => [
     ...get(acc),
     ...half,
-    ...PROMOTE,
-    0x22,
-    7,
-    ...get(7),
-    ...F64MUL,
-    ...F64ADD,
+    ...f64x2.promote_low_f32x4,
+    ...tee(X64),
+    ...get(X64),
+    ...f64x2.mul,
+    ...f64x2.add,
     ...set(acc),
   ];
   // prettier-ignore
   const sumSquares = [
-    ...vec([[2, 0x7f], [4, 0x7b]]),
-    ...get(1), 0x41, 2, 0x74, ...set(3), // end = n << 2
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(2), ...get(3), 0x4f, 0x0d, 1, // if i >= end: break
-    ...get(0), ...get(2), 0x6a, ...load, ...set(6),
-    ...sq(4, get(6)), // acc0 += (x0, x1)²
-    ...sq(5, [...get(6), ...get(6), ...swapHalves]), // acc1 += (x2, x3)²
-    ...get(2), 0x41, 16, 0x6a, ...set(2), // i += 16 bytes
-    0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
-    ...get(4), ...get(5), ...F64ADD, ...set(4),
-    ...get(4), ...lane(0), ...get(4), ...lane(1), 0xa0, // f64.add
-    0x0b,
+    ...vectorLoop(1, 2, 3, [
+      ...at(X, 2), ...load, ...set(XS),
+      ...sq(ACC0, get(XS)), // acc0 += (x0, x1)²
+      ...sq(ACC1, [...get(XS), ...get(XS), ...swapHalves]), // acc1 += (x2, x3)²
+    ]),
+    ...get(ACC0), ...get(ACC1), ...f64x2.add, ...set(ACC0),
+    ...get(ACC0), ...f64x2.extract_lane(0), ...get(ACC0), ...f64x2.extract_lane(1), ...f64.add,
   ];
   return memoryModule(shared, [
     {
       name: 'adamw',
       params: [...Array<number>(8).fill(I32), ...Array<number>(9).fill(F32)],
       results: [],
-      body,
+      locals: [
+        [2, I32],
+        [12, V128],
+      ],
+      body: adamw,
     },
-    { name: 'sumSquares', params: [I32, I32], results: [F64], body: sumSquares },
+    {
+      name: 'sumSquares',
+      params: [I32, I32],
+      results: [F64],
+      locals: [
+        [2, I32],
+        [4, V128],
+      ],
+      body: sumSquares,
+    },
   ]);
 }
 
