@@ -8,7 +8,7 @@
  *   MlmSquaredNorm: g0, g1, … (any shapes)    → Σ g² (scalar, accumulated in float64)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
+import { defineFusedKernel, hasKernel, type KernelArgs as Args, type Store } from './fusedKernel';
 import { memoryModule, onBackendMemory } from './wasmModule';
 import {
   at,
@@ -179,58 +179,39 @@ function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
 /** The SIMD update bound to a wasm backend's memory, or null where it cannot be built (then JavaScript). */
 const simdFor = onBackendMemory<Simd>('adamw', simdModule);
 
-function adamwKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo[] => {
-    const s = store(args.backend);
-    const { p, m, v, g } = args.inputs as Record<string, tf.TensorInfo>;
-    const pOut = s.out([...p.shape]);
-    const mOut = s.out([...p.shape]);
-    const vOut = s.out([...p.shape]);
-    const attrs = args.attrs as unknown as AdamWAttrs;
-    const views = [p, m, v, g, pOut, mOut, vOut].map((t) => s.read(t));
-    const fast = simd ? simdFor(args.backend) : null;
-    const bulk = fast ? views[0].length & ~3 : 0;
-    if (fast && bulk) fast.adamw(...views.map((a) => a.byteOffset), bulk, ...scalars(attrs));
-    const [vp, vm, vv, vg, op, om, ov] = views;
-    adamwUpdate(vp, vm, vv, vg, attrs, op, om, ov, bulk);
-    return [pOut, mOut, vOut];
-  };
+function adamwKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo[] {
+  const { p, m, v, g } = args.inputs as Record<string, tf.TensorInfo>;
+  const pOut = s.out([...p.shape]);
+  const mOut = s.out([...p.shape]);
+  const vOut = s.out([...p.shape]);
+  const attrs = args.attrs as unknown as AdamWAttrs;
+  const views = [p, m, v, g, pOut, mOut, vOut].map((t) => s.read(t));
+  const fast = simd ? simdFor(args.backend) : null;
+  const bulk = fast ? views[0].length & ~3 : 0;
+  if (fast && bulk) fast.adamw(...views.map((a) => a.byteOffset), bulk, ...scalars(attrs));
+  const [vp, vm, vv, vg, op, om, ov] = views;
+  adamwUpdate(vp, vm, vv, vg, attrs, op, om, ov, bulk);
+  return [pOut, mOut, vOut];
 }
 
-function squaredNormKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo => {
-    const s = store(args.backend);
-    const out = s.out([]);
-    const fast = simd ? simdFor(args.backend) : null;
-    let sq = 0;
-    for (const t of Object.values(args.inputs)) {
-      const d = s.read(t as tf.TensorInfo);
-      const bulk = fast ? d.length & ~3 : 0;
-      if (fast && bulk) sq += fast.sumSquares(d.byteOffset, bulk);
-      for (let i = bulk; i < d.length; i++) sq += d[i] * d[i];
-    }
-    s.target(out)[0] = sq;
-    return out;
-  };
+function squaredNormKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo {
+  const out = s.out([]);
+  const fast = simd ? simdFor(args.backend) : null;
+  let sq = 0;
+  for (const t of Object.values(args.inputs)) {
+    const d = s.read(t as tf.TensorInfo);
+    const bulk = fast ? d.length & ~3 : 0;
+    if (fast && bulk) sq += fast.sumSquares(d.byteOffset, bulk);
+    for (let i = bulk; i < d.length; i++) sq += d[i] * d[i];
+  }
+  s.target(out)[0] = sq;
+  return out;
 }
 
-export const optimizerKernels: tf.KernelConfig[] = (
-  [
-    ['wasm', wasmStore],
-    ['cpu', cpuStore],
-  ] as const
-).flatMap(([backendName, store]) => [
-  {
-    kernelName: ADAMW,
-    backendName,
-    kernelFunc: adamwKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: SQUARED_NORM,
-    backendName,
-    kernelFunc: squaredNormKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-]);
+export const optimizerKernels: tf.KernelConfig[] = [
+  ...defineFusedKernel(ADAMW, adamwKernel),
+  ...defineFusedKernel(SQUARED_NORM, squaredNormKernel),
+];
 
 /** True when the active backend is wasm and the SIMD update runs on its memory (for tests and doctor). */
 export function hasSimdAdamW(): boolean {
@@ -239,7 +220,7 @@ export function hasSimdAdamW(): boolean {
 
 /** True when the active backend has the fused AdamW kernel. */
 export function hasFusedAdamW(): boolean {
-  return tf.getKernel(ADAMW, tf.getBackend()) !== undefined;
+  return hasKernel(ADAMW);
 }
 
 /** p, m, v, g (same shape, float32) → [p', m', v'] (new tensors, owned by the caller). */
@@ -255,7 +236,7 @@ export function fusedAdamW(
 
 /** True when the active backend has the fused squared-norm kernel. */
 export function hasFusedSquaredNorm(): boolean {
-  return tf.getKernel(SQUARED_NORM, tf.getBackend()) !== undefined;
+  return hasKernel(SQUARED_NORM);
 }
 
 /** Σ over all tensors of Σ x² (float64 accumulation) → scalar []. */

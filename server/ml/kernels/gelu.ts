@@ -19,7 +19,7 @@
  * absolute (float32 rounding of y) and 5.0e-7 relative, GELU' within 1.5e-7 absolute (kernels/gelu.test.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
+import { defineFusedKernel, hasKernel, type KernelArgs as Args, type Store } from './fusedKernel';
 import { memoryModule, onBackendMemory, type WasmFunction } from './wasmModule';
 import { at, f32x4, get, I32, i32, i32x4, ifElse, set, V128, v128, vectorLoop, type Code } from './wasmOps';
 
@@ -314,58 +314,39 @@ export const geluSimdStats = { elements: 0 };
 /** The SIMD loops bound to a wasm backend's memory, or null where they cannot be built (then JavaScript). */
 const simdFor = onBackendMemory<Simd>('gelu', simdModule);
 
-function forwardKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo[] => {
-    const s = store(args.backend);
-    const { x } = args.inputs as Record<string, tf.TensorInfo>;
-    const y = s.out([...x.shape]);
-    const cdf = s.out([...x.shape]);
-    const [vx, vy, vc] = [s.read(x), s.target(y), s.target(cdf)];
-    const fast = simd ? simdFor(args.backend) : null;
-    const bulk = fast ? vx.length & ~3 : 0;
-    if (fast && bulk) {
-      fast.gelu(vx.byteOffset, vy.byteOffset, vc.byteOffset, bulk);
-      geluSimdStats.elements += bulk;
-    }
-    geluForward(vx, vy, vc, bulk);
-    return [y, cdf];
-  };
+function forwardKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo[] {
+  const { x } = args.inputs as Record<string, tf.TensorInfo>;
+  const y = s.out([...x.shape]);
+  const cdf = s.out([...x.shape]);
+  const [vx, vy, vc] = [s.read(x), s.target(y), s.target(cdf)];
+  const fast = simd ? simdFor(args.backend) : null;
+  const bulk = fast ? vx.length & ~3 : 0;
+  if (fast && bulk) {
+    fast.gelu(vx.byteOffset, vy.byteOffset, vc.byteOffset, bulk);
+    geluSimdStats.elements += bulk;
+  }
+  geluForward(vx, vy, vc, bulk);
+  return [y, cdf];
 }
 
-function backwardKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo => {
-    const s = store(args.backend);
-    const { dy, x, cdf } = args.inputs as Record<string, tf.TensorInfo>;
-    const dx = s.out([...x.shape]);
-    const [vdy, vx, vc, vdx] = [s.read(dy), s.read(x), s.read(cdf), s.target(dx)];
-    const fast = simd ? simdFor(args.backend) : null;
-    const bulk = fast ? vx.length & ~3 : 0;
-    if (fast && bulk) {
-      fast.geluGrad(vdy.byteOffset, vx.byteOffset, vc.byteOffset, vdx.byteOffset, bulk);
-      geluSimdStats.elements += bulk;
-    }
-    geluBackward(vdy, vx, vc, vdx, bulk);
-    return dx;
-  };
+function backwardKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo {
+  const { dy, x, cdf } = args.inputs as Record<string, tf.TensorInfo>;
+  const dx = s.out([...x.shape]);
+  const [vdy, vx, vc, vdx] = [s.read(dy), s.read(x), s.read(cdf), s.target(dx)];
+  const fast = simd ? simdFor(args.backend) : null;
+  const bulk = fast ? vx.length & ~3 : 0;
+  if (fast && bulk) {
+    fast.geluGrad(vdy.byteOffset, vx.byteOffset, vc.byteOffset, vdx.byteOffset, bulk);
+    geluSimdStats.elements += bulk;
+  }
+  geluBackward(vdy, vx, vc, vdx, bulk);
+  return dx;
 }
 
-export const geluKernels: tf.KernelConfig[] = (
-  [
-    ['wasm', wasmStore],
-    ['cpu', cpuStore],
-  ] as const
-).flatMap(([backendName, store]) => [
-  {
-    kernelName: GELU,
-    backendName,
-    kernelFunc: forwardKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: GELU_GRAD,
-    backendName,
-    kernelFunc: backwardKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-]);
+export const geluKernels: tf.KernelConfig[] = [
+  ...defineFusedKernel(GELU, forwardKernel),
+  ...defineFusedKernel(GELU_GRAD, backwardKernel),
+];
 
 /** True when the active backend is wasm and the SIMD loops run on its memory (for tests and doctor). */
 export function hasSimdGelu(): boolean {
@@ -374,7 +355,7 @@ export function hasSimdGelu(): boolean {
 
 /** True when the active backend has the fused GELU kernels. */
 export function hasFusedGelu(): boolean {
-  return tf.getKernel(GELU, tf.getBackend()) !== undefined;
+  return hasKernel(GELU);
 }
 
 /** Fused GELU with its gradient (the forward saves x and Φ(x); the backward adds x φ(x)): x → same shape. */
