@@ -1,35 +1,16 @@
 /**
- * Fused AdamW update and global gradient norm for the wasm and cpu backends (on the heap / the backend's arrays).
- * One AdamW kernel per parameter tensor replaces ~14 elementwise tf ops and gives the same bits: on wasm a
- * 4-lane SIMD loop in a tiny WebAssembly module on tfjs's memory, elsewhere (cpu, tails) a JavaScript loop.
- * One norm kernel over all gradients replaces a Square and a Sum per gradient. Backends without them (the
- * native ones) use the tf ops in train/adamw.ts and train/step.ts.
- *   MlmAdamW:       p, m, v, g (same shape)   → p', m', v' (same shape)
- *   MlmSquaredNorm: g0, g1, … (any shapes)    → Σ g² (scalar, accumulated in float64)
+ * Fused AdamW update for the wasm and cpu backends (on the heap / the backend's arrays). One kernel per
+ * parameter tensor replaces ~14 elementwise tf ops and gives the same bits: on wasm a 4-lane SIMD loop in a
+ * tiny WebAssembly module on tfjs's memory, elsewhere (cpu, tails) a JavaScript loop. Backends without it
+ * (the native ones) use the tf ops in train/adamw.ts. (The gradient norm's kernel is squaredNorm.ts.)
+ *   MlmAdamW: p, m, v, g (same shape) → p', m', v' (same shape)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { defineFusedKernel, hasKernel, type KernelArgs as Args, type Store } from './fusedKernel';
 import { memoryModule, onBackendMemory } from './wasmModule';
-import {
-  at,
-  f32x4,
-  F32,
-  f64,
-  F64,
-  f64x2,
-  get,
-  I32,
-  set,
-  swapHalves,
-  tee,
-  V128,
-  v128,
-  vectorLoop,
-  type Code,
-} from './wasmOps';
+import { at, f32x4, F32, get, I32, set, V128, v128, vectorLoop } from './wasmOps';
 
 export const ADAMW = 'MlmAdamW';
-export const SQUARED_NORM = 'MlmSquaredNorm';
 
 /** Scalars of one AdamW update (the caller derives them from the options and the step). */
 export interface AdamWAttrs {
@@ -96,8 +77,6 @@ function scalars(a: AdamWAttrs): number[] {
 interface Simd {
   /** (p, m, v, g, pOut, mOut, vOut as byte offsets, n, the 9 scalars of scalars()): writes pOut, mOut, vOut. */
   adamw: (...args: number[]) => void;
-  /** (byte offset, n): Σ x² in float64. */
-  sumSquares: (ptr: number, n: number) => number;
 }
 
 /**
@@ -129,29 +108,6 @@ function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
       ...STEP, ...mul, ...sub, ...store, //   · stepSize, subtracted
     ]),
   ];
-  // sumSquares(ptr, n) → f64: Σ x² over n floats (a multiple of 4), in two f64x2 accumulators. Params 0 ptr, 1 n;
-  // locals 2 i, 3 end, 4–5 accumulators, 6 the 4 floats, 7 two of them as f64.
-  const [X, XS, ACC0, ACC1, X64] = [0, 6, 4, 5, 7];
-  const sq = (acc: number, half: Code) => [
-    ...get(acc),
-    ...half,
-    ...f64x2.promote_low_f32x4,
-    ...tee(X64),
-    ...get(X64),
-    ...f64x2.mul,
-    ...f64x2.add,
-    ...set(acc),
-  ];
-  // prettier-ignore
-  const sumSquares = [
-    ...vectorLoop(1, 2, 3, [
-      ...at(X, 2), ...load, ...set(XS),
-      ...sq(ACC0, get(XS)), // acc0 += (x0, x1)²
-      ...sq(ACC1, [...get(XS), ...get(XS), ...swapHalves]), // acc1 += (x2, x3)²
-    ]),
-    ...get(ACC0), ...get(ACC1), ...f64x2.add, ...set(ACC0),
-    ...get(ACC0), ...f64x2.extract_lane(0), ...get(ACC0), ...f64x2.extract_lane(1), ...f64.add,
-  ];
   return memoryModule(shared, [
     {
       name: 'adamw',
@@ -162,16 +118,6 @@ function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
         [12, V128],
       ],
       body: adamw,
-    },
-    {
-      name: 'sumSquares',
-      params: [I32, I32],
-      results: [F64],
-      locals: [
-        [2, I32],
-        [4, V128],
-      ],
-      body: sumSquares,
     },
   ]);
 }
@@ -194,24 +140,7 @@ function adamwKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo[] {
   return [pOut, mOut, vOut];
 }
 
-function squaredNormKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo {
-  const out = s.out([]);
-  const fast = simd ? simdFor(args.backend) : null;
-  let sq = 0;
-  for (const t of Object.values(args.inputs)) {
-    const d = s.read(t as tf.TensorInfo);
-    const bulk = fast ? d.length & ~3 : 0;
-    if (fast && bulk) sq += fast.sumSquares(d.byteOffset, bulk);
-    for (let i = bulk; i < d.length; i++) sq += d[i] * d[i];
-  }
-  s.target(out)[0] = sq;
-  return out;
-}
-
-export const optimizerKernels: tf.KernelConfig[] = [
-  ...defineFusedKernel(ADAMW, adamwKernel),
-  ...defineFusedKernel(SQUARED_NORM, squaredNormKernel),
-];
+export const adamwKernels: tf.KernelConfig[] = defineFusedKernel(ADAMW, adamwKernel);
 
 /** True when the active backend is wasm and the SIMD update runs on its memory (for tests and doctor). */
 export function hasSimdAdamW(): boolean {
@@ -232,16 +161,4 @@ export function fusedAdamW(
   attrs: AdamWAttrs,
 ): tf.Tensor[] {
   return tf.engine().runKernel(ADAMW, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-}
-
-/** True when the active backend has the fused squared-norm kernel. */
-export function hasFusedSquaredNorm(): boolean {
-  return hasKernel(SQUARED_NORM);
-}
-
-/** Σ over all tensors of Σ x² (float64 accumulation) → scalar []. */
-export function fusedSquaredNorm(ts: readonly tf.Tensor[]): tf.Scalar {
-  const inputs: tf.NamedTensorMap = {};
-  ts.forEach((t, i) => (inputs[`g${i}`] = t));
-  return tf.engine().runKernel(SQUARED_NORM, inputs, {}) as tf.Scalar;
 }

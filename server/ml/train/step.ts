@@ -4,7 +4,7 @@
  * disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
+import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/squaredNorm';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
 

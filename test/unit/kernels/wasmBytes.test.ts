@@ -5,6 +5,7 @@ import '../../../server/ml/kernels/adamw';
 import '../../../server/ml/kernels/gelu';
 import '../../../server/ml/kernels/layerNormSimd';
 import '../../../server/ml/kernels/smallGemm';
+import '../../../server/ml/kernels/squaredNorm';
 import { wasmModules } from '../../../server/ml/kernels/wasmModule';
 
 /**
@@ -14,8 +15,8 @@ import { wasmModules } from '../../../server/ml/kernels/wasmModule';
  */
 const expected: Record<string, { plain: string; shared: string }> = {
   adamw: {
-    plain: '7905c4d6aea0da81f0fc72efd4240d7bf60c54b995cf4dd2e6f08208c59577c8',
-    shared: '0ee9071101564c83d9f531ab2214460b9f182e19e00dcd4df9d67ad6119bb79e',
+    plain: '1a839d908b82c78bc3ffa5f4768321f099dd76e8040938dfd98f32e6d178229a',
+    shared: '38e6cc05e1d02fff80f092276ea1401d07935204ba63cb3f141fc0c18faee7a3',
   },
   gelu: {
     plain: 'b0bf1d3e90ce9fc9e3695fe5d5968bb1cbdabfa29ca8558ce8912e9c724f3ee9',
@@ -24,6 +25,10 @@ const expected: Record<string, { plain: string; shared: string }> = {
   layerNorm: {
     plain: 'c57a7d318eeb6605af26efa1402d739a1cfbcb1add68a83747b632f1118ffe51',
     shared: '0cf0e9d7abd1ddb371177df8c29c3796586dd59f5e51e2ca599d7b54d37e724a',
+  },
+  squaredNorm: {
+    plain: 'c4233edeb85931d646e233ee877c663126ed5ff85bd57630f5246223222c86e2',
+    shared: '82c15c4efd1153af056ae8c34e8d3e41f48e7ba9856a5eb5c73835f5179737d4',
   },
   smallGemm: {
     plain: 'fd4bbd5a0e2a01c545f44ddfa97bdfe1b8f2a3d163fe18cbfac2421669695bd8',
