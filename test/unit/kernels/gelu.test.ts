@@ -10,7 +10,7 @@ import {
   hasFusedGelu,
   hasSimdGelu,
 } from '../../../server/ml/kernels/gelu';
-import { geluComposite, geluOps } from '../../../server/ml/model/ops';
+import { geluAutodiff, geluTfOps } from '../../../server/ml/model/ops';
 import { onBackend } from '../model/fixtures';
 
 void before(async () => {
@@ -159,7 +159,7 @@ void describe('fused GELU kernels', () => {
       const ref = await onBackend(backend, () =>
         tf.tidy(() => {
           const a = tf.tensor1d(x);
-          const [y, d] = [geluComposite(a), tf.grad((b: tf.Tensor) => tf.sum(geluComposite(b)))(a)];
+          const [y, d] = [geluAutodiff(a), tf.grad((b: tf.Tensor) => tf.sum(geluAutodiff(b)))(a)];
           return [y.dataSync(), d.dataSync()];
         }),
       );
@@ -170,14 +170,14 @@ void describe('fused GELU kernels', () => {
       );
       assert.ok(fwd.abs < 1e-6 && grad.abs < 1e-6, `${backend}: ${JSON.stringify([fwd, grad])}`);
     }
-    // And the current tf-op path (geluOps) on wasm over the whole grid.
-    const ops = tf.tidy(() => geluOps(tf.tensor1d(grid)).dataSync());
+    // And the current tf-op path (geluTfOps) on wasm over the whole grid.
+    const ops = tf.tidy(() => geluTfOps(tf.tensor1d(grid)).dataSync());
     const [ours] = kernelOut(grid);
     const vsOps = err(ours, (i) => ops[i]);
     const opsErr = err(ops, (i) => gelu64(grid[i]));
     t.diagnostic(
-      `vs geluOps on wasm over [−10, 10]: abs ${vsOps.abs.toExponential(2)} ` +
-        `(geluOps vs float64: abs ${opsErr.abs.toExponential(2)}, rel ${opsErr.rel.toExponential(2)})`,
+      `vs geluTfOps on wasm over [−10, 10]: abs ${vsOps.abs.toExponential(2)} ` +
+        `(geluTfOps vs float64: abs ${opsErr.abs.toExponential(2)}, rel ${opsErr.rel.toExponential(2)})`,
     );
     assert.ok(vsOps.abs < 1e-6, JSON.stringify(vsOps));
   });

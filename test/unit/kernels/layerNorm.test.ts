@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../server/ml/backend';
 import { fusedLayerNorm, hasFusedLayerNorm } from '../../../server/ml/kernels/layerNorm';
-import { layerNormComposite } from '../../../server/ml/model/ops';
+import { layerNormTfOps } from '../../../server/ml/model/ops';
 import { maxRelDiff, onBackend } from '../model/fixtures';
 
 void before(async () => {
@@ -13,7 +13,7 @@ void before(async () => {
 const values = (n: number, seed: number, scale = 3): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * scale + seed * 0.1);
 
-type Norm = typeof layerNormComposite;
+type Norm = typeof layerNormTfOps;
 
 /** Output and gradients (x, gamma, beta) of sum(norm(x) * w). */
 function run(norm: Norm, n: number, h: number, eps: number): number[][] {
@@ -46,7 +46,7 @@ void describe('fused LayerNorm kernels', () => {
       const wasm = run(fusedLayerNorm, n, h, eps);
       assert.equal(tf.memory().numTensors, before);
       const cpuFused = await onBackend('cpu', () => run(fusedLayerNorm, n, h, eps));
-      const cpuComposite = await onBackend('cpu', () => run(layerNormComposite, n, h, eps));
+      const cpuComposite = await onBackend('cpu', () => run(layerNormTfOps, n, h, eps));
       for (let i = 0; i < 4; i++) {
         assert.ok(
           maxRelDiff(wasm[i], cpuComposite[i]) < 1e-4,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../server/ml/backend';
 import { bertPreset, createModel } from '../../../server/ml/model';
-import { geluComposite, layerNorm, sparseCrossEntropy } from '../../../server/ml/model/ops';
+import { geluAutodiff, layerNorm, sparseCrossEntropy } from '../../../server/ml/model/ops';
 import type { BertConfig, MlmBatch, MlmModel } from '../../../server/ml/types';
 import { maxRelDiff, onBackend, tinyBatch } from './fixtures';
 
@@ -59,12 +59,12 @@ function reference(model: MlmModel, c: BertConfig, batch: MlmBatch): tf.Tensor2D
     const probs = tf.softmax(tf.add(scores, tf.reshape(maskBias, [b, 1, 1, t])));
     const ctx = tf.reshape(tf.transpose(tf.matMul(probs, val), [0, 2, 1, 3]), [b * t, h]) as tf.Tensor2D;
     x = norm(tf.add(dense(ctx, `${l}.attention.output.dense`), x), `${l}.attention.output.LayerNorm`);
-    const inter = geluComposite(dense(x, `${l}.intermediate.dense`));
+    const inter = geluAutodiff(dense(x, `${l}.intermediate.dense`));
     x = norm(tf.add(dense(inter, `${l}.output.dense`), x), `${l}.output.LayerNorm`);
   }
   const hidden = tf.gather(x, tf.tensor1d(maskedPositions, 'int32'));
   const tr = norm(
-    geluComposite(dense(hidden, 'cls.predictions.transform.dense')),
+    geluAutodiff(dense(hidden, 'cls.predictions.transform.dense')),
     'cls.predictions.transform.LayerNorm',
   );
   const logits = tf.matMul(tr, v('bert.embeddings.word_embeddings.weight'), false, true);

@@ -3,14 +3,14 @@ import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../server/ml/backend';
 import { geluSimdStats } from '../../../server/ml/kernels/gelu';
-import { gelu, geluComposite, geluOps } from '../../../server/ml/model/ops';
+import { gelu, geluAutodiff, geluTfOps } from '../../../server/ml/model/ops';
 import { maxRelDiff, onBackend } from './fixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });
 });
 
-type Gelu = typeof geluComposite;
+type Gelu = typeof geluAutodiff;
 
 /** gelu(x) and d/dx of sum(gelu(x) · w), as arrays; x spans [−8, 8] (both tails) and hits 0 exactly. */
 function run(f: Gelu, n: number): number[][] {
@@ -33,9 +33,9 @@ void describe('GELU', () => {
       void test(`${backend} [${n}, 8] tf ops with the hand-written gradient: forward equal, gradient within 1e-6 of autodiff`, async () => {
         const [ours, ref, before, after] = await onBackend(backend, () => {
           const b = tf.memory().numTensors;
-          const o = run(geluOps, n);
+          const o = run(geluTfOps, n);
           const a = tf.memory().numTensors;
-          return [o, run(geluComposite, n), b, a] as const;
+          return [o, run(geluAutodiff, n), b, a] as const;
         });
         assert.equal(after, before, 'no tensor left behind');
         assert.deepEqual(ours[0], ref[0], 'forward');
@@ -48,7 +48,7 @@ void describe('GELU', () => {
           const b = tf.memory().numTensors;
           const o = run(gelu, n);
           const a = tf.memory().numTensors;
-          return [o, run(geluOps, n), b, a] as const;
+          return [o, run(geluTfOps, n), b, a] as const;
         });
         assert.equal(after, before, 'no tensor left behind');
         assert.equal(geluSimdStats.elements > simd, backend === 'wasm', 'the SIMD kernel ran on wasm only');
