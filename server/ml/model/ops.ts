@@ -16,7 +16,7 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
  * LayerNorm over the last axis: x [n, h] → [n, h]. One fused kernel (forward and backward) on wasm and cpu,
  * layerNormTfOps elsewhere.
  *
- * Naming: `xFused` is our kernel (kernels/), `xTfOps` the same function from tf ops for the native backends,
+ * Naming: `fusedX` is our kernel (kernels/), `xTfOps` the same function from tf ops for the native backends,
  * `xAutodiff` tf ops differentiated by autodiff, kept as the tests' reference.
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
