@@ -39,7 +39,9 @@ function testFiles(dir) {
 function nodeTests(tier) {
   const files = testFiles(`test/${tier}`);
   if (!files.length) {
-    lines.push(`${tier}: no test files`);
+    // A tier that finds nothing to run must not pass: a moved folder would otherwise skip it silently.
+    totals.failed += 1;
+    lines.push(`${tier}: FAILED — no *.test.ts files under test/${tier}/`);
     return;
   }
   const tap = path.join(os.tmpdir(), `mlm-${tier}-${process.pid}.tap`);
@@ -91,7 +93,8 @@ for (const tier of tiers) {
     case 'e2e': {
       const runner = 'test/e2e/run.ts';
       if (!fs.existsSync(path.join(root, runner))) {
-        lines.push('e2e: skipped — no e2e runner yet');
+        totals.failed += 1;
+        lines.push(`e2e: FAILED — the e2e runner ${runner} does not exist`);
         break;
       }
       const summary = path.join(os.tmpdir(), `mlm-e2e-${process.pid}.json`);
