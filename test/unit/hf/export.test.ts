@@ -4,7 +4,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../../server/ml/backend';
@@ -20,7 +19,8 @@ import {
 import { CliError } from '../../../server/cli/command';
 import { exportCommand } from '../../../server/cli/commands/export';
 import { importCommand } from '../../../server/cli/commands/import';
-import { copyFixture, FIXTURE_DIR, ROOT, tempDir } from './helpers';
+import { runCli } from '../runCli';
+import { copyFixture, FIXTURE_DIR, tempDir } from './helpers';
 
 const tmp = tempDir('export');
 after(() => tmp.cleanup());
@@ -139,14 +139,9 @@ void describe('export of a run as a Hugging Face folder', () => {
 });
 
 void describe('the mlm import / mlm export commands', () => {
-  const mlm = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+  const mlm = (...args: string[]) => runCli(args);
 
-  void test('import with --corpus --add-words, then export', () => {
+  void test('import with --corpus --add-words, then export', async () => {
     const corpus = path.join(tmp.dir, 'domain');
     fs.mkdirSync(corpus);
     fs.writeFileSync(
@@ -154,7 +149,7 @@ void describe('the mlm import / mlm export commands', () => {
       'the tokenizer tokenizer tokenizer embeddings embeddings\n'.repeat(3),
     );
     const run = path.join(tmp.dir, 'cli-run');
-    const r = mlm(
+    const r = await mlm(
       'import',
       '--hf',
       FIXTURE_DIR,
@@ -167,14 +162,14 @@ void describe('the mlm import / mlm export commands', () => {
       '--min-frequency',
       '2',
     );
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /imported BertForMaskedLM from .*hf-tiny-bert: 42 weights/);
     assert.match(r.stdout, /vocabulary coverage of the corpus before adding words:\n/);
     assert.match(r.stdout, /added 2 word\(s\) \(vocabulary now 747 tokens\):\n +9 {2}tokenizer {2}\(was /);
     assert.match(r.stdout, /vocabulary coverage after adding words:\nwords: \d+/);
     const out = path.join(tmp.dir, 'cli-hf');
-    const e = mlm('export', '--run', run, '--out', out);
-    assert.equal(e.status, 0, e.stderr);
+    const e = await mlm('export', '--run', run, '--out', out);
+    assert.equal(e.code, 0, e.stderr);
     assert.match(e.stdout, /exported step 0 [\s\S]*\nto .*cli-hf: config\.json, model\.safetensors/);
     const c = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { vocab_size: number };
     assert.equal(c.vocab_size, 747);

@@ -1,53 +1,17 @@
-/**
- * `mlm tokenizer train|encode|report` as a user runs them: a real process over the bundled CLI. The CLI is bundled
- * here with esbuild exactly as .ci/build.mjs bundles dist/cli.js, but into a temporary file, so that this test
- * always runs the current sources and never races a concurrent build writing dist/.
- */
-import { after, before, describe, test } from 'node:test';
+/** `mlm tokenizer train|encode|report` as a user runs them: a real process (runCli). */
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { loadTokenizer } from '../../../server/ml/tokenizer';
+import { runCli } from '../runCli';
 
-const REPO = path.resolve(__dirname, '../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-cli-'));
-const cli = path.join(tmp, 'cli.js');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-before(async () => {
-  await esbuild.build({
-    entryPoints: [path.join(REPO, 'server/cli/main.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'error',
-    external: [
-      'vscode',
-      '@tensorflow/tfjs-node',
-      '@tensorflow/tfjs-node-gpu',
-      'tokenizers',
-      'playwright-core',
-      'mocha',
-    ],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    nodePaths: [path.join(REPO, 'node_modules')],
-  });
-});
-
-function mlm(args: string[], input = '') {
-  const r = spawnSync(process.execPath, [cli, ...args], {
-    cwd: tmp,
-    input,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `mlm …` in the temp folder, with stdin. */
+const mlm = (args: string[], input = '') => runCli(args, { cwd: tmp, input, timeoutMs: 60_000 });
 
 function corpus(name: string, files: Record<string, string | Buffer>): string {
   const dir = path.join(tmp, name);
@@ -69,7 +33,7 @@ void describe('mlm tokenizer', () => {
       'bin.txt': Buffer.from([1, 0, 2]),
     });
     const out = path.join(tmp, 'tok');
-    const t = mlm(['tokenizer', 'train', '--corpus', dir, '--vocab-size', '80', '--out', out]);
+    const t = await mlm(['tokenizer', 'train', '--corpus', dir, '--vocab-size', '80', '--out', out]);
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stdout, /corpus: 2 files read, 1\.8 kB, 1,793 characters, 43 lines/);
     assert.match(t.stdout, /binary \(NUL bytes\): 1/);
@@ -79,7 +43,7 @@ void describe('mlm tokenizer', () => {
 
     const tok = await loadTokenizer(out);
     const lines = ['the quick fox', 'Lazy dogs!', ''];
-    const json = mlm(['tokenizer', 'encode', '--tokenizer', out, '--json'], `${lines.join('\n')}\n`);
+    const json = await mlm(['tokenizer', 'encode', '--tokenizer', out, '--json'], `${lines.join('\n')}\n`);
     assert.equal(json.code, 0, json.stderr);
     assert.deepEqual(
       json.stdout
@@ -88,18 +52,18 @@ void describe('mlm tokenizer', () => {
         .map((l) => JSON.parse(l)),
       lines.map((l) => tok.encodeIds(l)),
     );
-    const plain = mlm(['tokenizer', 'encode', '--tokenizer', out, '--no-special'], 'the quick fox\r\n');
+    const plain = await mlm(['tokenizer', 'encode', '--tokenizer', out, '--no-special'], 'the quick fox\r\n');
     assert.equal(plain.stdout, `${tok.encodeIds('the quick fox', false).join(' ')}\n`);
 
-    const rep = mlm(['tokenizer', 'report', '--tokenizer', out, '--corpus', dir]);
+    const rep = await mlm(['tokenizer', 'report', '--tokenizer', out, '--corpus', dir]);
     assert.equal(rep.code, 0, rep.stderr);
     assert.match(rep.stdout, /kept whole: \d+\.\d %\nmean pieces per word: \d\.\d{3}/);
   });
 
-  void test('--cased keeps case', () => {
+  void test('--cased keeps case', async () => {
     const dir = corpus('cased', { 'a.txt': TEXT });
     const out = path.join(tmp, 'tok-cased');
-    const t = mlm([
+    const t = await mlm([
       'tokenizer',
       'train',
       '--corpus',
@@ -192,17 +156,17 @@ void describe('mlm tokenizer', () => {
       },
     ];
   for (const e of errors) {
-    void test(`error: ${e.name}`, () => {
-      const r = mlm(e.args(), e.input);
+    void test(`error: ${e.name}`, async () => {
+      const r = await mlm(e.args(), e.input);
       assert.equal(r.code, e.code, `${r.stdout}\n${r.stderr}`);
       assert.match(r.stderr, e.message);
       assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /, 'no stack trace');
     });
   }
 
-  void test('help lists the tokenizer commands', () => {
-    const r = mlm(['--help']);
+  void test('help lists the tokenizer commands', async () => {
+    const r = await mlm(['--help']);
     assert.match(r.stdout, /tokenizer train\s+train a WordPiece tokenizer/);
-    assert.match(mlm(['help', 'tokenizer', 'encode']).stdout, /usage: mlm tokenizer encode/);
+    assert.match((await mlm(['help', 'tokenizer', 'encode'])).stdout, /usage: mlm tokenizer encode/);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '../runCli';
 import { syntheticWorkspace } from './fixtures';
 
 let ws: string;
@@ -11,22 +11,8 @@ before(() => {
 });
 after(() => fs.rmSync(ws, { recursive: true, force: true }));
 
-const MAIN = path.resolve(__dirname, '../../../server/cli/main.ts');
-
-/** Runs `mlm …` from the sources in a child process (the test runner owns this process's stdout). */
-function mlm(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, ...argv],
-      { cwd: path.resolve(__dirname, '../../..'), maxBuffer: 1 << 24 },
-      (error, out, err) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: typeof error?.code === 'number' ? error.code : 0, out, err });
-      },
-    );
-  });
-}
+/** `mlm …` from the repository root. */
+const mlm = (...argv: string[]) => runCli(argv);
 
 void describe('mlm train / fill / eval', () => {
   void test('invalid flags fail before training with the field, the value and the range', async () => {
@@ -41,9 +27,9 @@ void describe('mlm train / fill / eval', () => {
       path.join(ws, 'runs'),
     );
     assert.equal(r.code, 2);
-    assert.match(r.err, /training\.lr must be > 0, got -1/);
-    assert.match(r.err, /data\.seqLen must be >= 8, got 4/);
-    assert.match(r.err, /training\.epochs must be > 0, got 0/);
+    assert.match(r.stderr, /training\.lr must be > 0, got -1/);
+    assert.match(r.stderr, /data\.seqLen must be >= 8, got 4/);
+    assert.match(r.stderr, /training\.epochs must be > 0, got 0/);
     assert.equal(fs.existsSync(path.join(ws, 'runs')), false);
   });
 
@@ -82,10 +68,10 @@ void describe('mlm train / fill / eval', () => {
       out,
       '--quiet',
     );
-    assert.equal(t.code, 0, t.err + t.out);
-    assert.match(t.out, /Run \S+: 3 steps/);
-    assert.match(t.out, /best eval: +loss [\d.]+, masked-token accuracy/);
-    assert.match(t.out, /mlm fill --run /);
+    assert.equal(t.code, 0, t.stderr + t.stdout);
+    assert.match(t.stdout, /Run \S+: 3 steps/);
+    assert.match(t.stdout, /best eval: +loss [\d.]+, masked-token accuracy/);
+    assert.match(t.stdout, /mlm fill --run /);
     const [runId] = fs.readdirSync(out);
     const runDir = path.join(out, runId);
 
@@ -94,19 +80,19 @@ void describe('mlm train / fill / eval', () => {
       mlm('eval', '--run', runDir, '--corpus', ws, '--json'),
       mlm('eval', '--run', runDir, '--corpus', ws, '--json'),
     ]);
-    assert.equal(f.code, 0, f.err);
-    const filled = JSON.parse(f.out) as { masks: Array<Array<{ token: string; score: number }>> };
+    assert.equal(f.code, 0, f.stderr);
+    const filled = JSON.parse(f.stdout) as { masks: Array<Array<{ token: string; score: number }>> };
     assert.equal(filled.masks.length, 2);
     assert.equal(filled.masks[0].length, 3);
 
-    assert.equal(e1.code, 0, e1.err);
-    const a = JSON.parse(e1.out) as { loss: number; accuracy: number; perplexity: number; tokens: number };
+    assert.equal(e1.code, 0, e1.stderr);
+    const a = JSON.parse(e1.stdout) as { loss: number; accuracy: number; perplexity: number; tokens: number };
     assert.ok(a.tokens > 0 && Number.isFinite(a.loss) && a.perplexity > 1);
-    assert.deepEqual(JSON.parse(e2.out), a, 'fixed eval masks: the same numbers every time');
+    assert.deepEqual(JSON.parse(e2.stdout), a, 'fixed eval masks: the same numbers every time');
 
     const missing = await mlm('fill', '--run', path.join(ws, 'nope'), 'a [MASK]');
     assert.equal(missing.code, 1);
-    assert.match(missing.err, /does not exist: pass a run folder/);
+    assert.match(missing.stderr, /does not exist: pass a run folder/);
   });
   void test('train --init continues a Hugging Face model: its shape and vocabulary, the run named after it', async () => {
     const hf = path.resolve(__dirname, '../../fixtures/hf-tiny-bert');
@@ -131,7 +117,7 @@ void describe('mlm train / fill / eval', () => {
       out,
       '--quiet',
     );
-    assert.equal(t.code, 0, t.err + t.out);
+    assert.equal(t.code, 0, t.stderr + t.stdout);
     const [runId] = fs.readdirSync(out);
     assert.match(runId, /^\d{8}-\d{6}-hf-tiny-bert-ft$/);
     const runDir = path.join(out, runId);
@@ -149,6 +135,6 @@ void describe('mlm train / fill / eval', () => {
 
     const missing = await mlm('train', '--init', path.join(ws, 'no-such-model'), '--out', out);
     assert.equal(missing.code, 2);
-    assert.match(missing.err, /--init \S+ does not exist: pass a Hugging Face BERT folder/);
+    assert.match(missing.stderr, /--init \S+ does not exist: pass a Hugging Face BERT folder/);
   });
 });
