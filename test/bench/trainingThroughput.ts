@@ -1,5 +1,5 @@
 /**
- * W1 — training throughput (../shared/docs/benchmarks.md): the W1 BERT (vocab 8192, hidden 256, 4 layers,
+ * W1 — training throughput (docs/benchmarks.md): the W1 BERT (vocab 8192, hidden 256, 4 layers,
  * 4 heads, FFN 1024, seq 128, batch 32, 15 % targets, AdamW lr 1e-3, clipping 1.0) trained by the
  * product's own training step (server/ml/train/step.ts trainStep + AdamW + createModel; or, as the product
  * does by default on wasm with ≥ 2 cores, its data-parallel step over replica threads, server/ml/train/parallel)
@@ -17,7 +17,7 @@ import type { BertConfig, MlmBatch } from '../../server/ml/types';
 import { fmt, type Reporter } from './report';
 import { median } from './stats';
 import type { TorchReference } from './torchRef';
-import { w1Batches, writeBatchesFile } from './w1Batches';
+import { w1Batches, writeBatchesFile } from './trainingBatches';
 
 /** FLOPs of one training step per input token (forward 7.46 MFLOP × 3), from benchmarks.md. */
 export const W1_FLOP_PER_TOKEN = 22.4e6;

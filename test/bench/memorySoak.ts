@@ -8,7 +8,7 @@ import { bertPreset, createModel, type BertPresetName } from '../../server/ml/mo
 import { AdamW } from '../../server/ml/train/adamw';
 import { trainStep } from '../../server/ml/train/step';
 import { fmt, type Reporter } from './report';
-import { w1Batches } from './w1Batches';
+import { w1Batches } from './trainingBatches';
 
 export interface SoakOptions {
   preset: BertPresetName;

@@ -3,7 +3,7 @@
  * three child processes — 1 thread (trainStep), data-parallel 2 × 1 thread (ReplicaPool), the threaded
  * wasm binary with 2 threads (trainStep) — in interleaved timed windows, one process at a time.
  * Reports median tokens/s, tokens per CPU-second (all threads of the process, robust on a loaded machine)
- * and CPU/wall. Usage: node --import tsx test/bench/dataParallel.ts [--tiny] [--windows N] [--steps N] [--json]
+ * and CPU/wall. Usage: node --import tsx test/bench/dataParallelThroughput.ts [--tiny] [--windows N] [--steps N] [--json]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,8 +14,8 @@ import { ReplicaPool } from '../../server/ml/train/parallel';
 import { trainStep } from '../../server/ml/train/step';
 import type { BertConfig } from '../../server/ml/types';
 import { median } from './stats';
-import { w1Batches } from './w1Batches';
-import { w1Config } from './w1';
+import { w1Batches } from './trainingBatches';
+import { w1Config } from './trainingThroughput';
 
 interface Mode {
   name: string;

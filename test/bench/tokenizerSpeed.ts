@@ -2,7 +2,7 @@
  * W3 — tokenizer benchmark (docs/benchmarks.md): WordPiece training time for an 8k vocabulary on 10 MB of text,
  * and encoding throughput in MB/s (UTF-8 bytes) beside Hugging Face's native `tokenizers` on the same text and the
  * same tokenizer.json, both on one thread. The text is the bundled sample corpus repeated to 10 MB.
- * Run: node --import tsx test/bench/w3.ts   or   npm run bench -- w3   (one JSON line per figure)
+ * Run: node --import tsx test/bench/tokenizerSpeed.ts   or   npm run bench -- w3   (one JSON line per figure)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

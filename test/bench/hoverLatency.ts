@@ -1,5 +1,5 @@
 /**
- * Hover round trip while a run trains (../shared/docs/benchmarks.md goal: p95 ≤ 20 ms): the BUILT backend
+ * Hover round trip while a run trains (docs/benchmarks.md goal: p95 ≤ 20 ms): the BUILT backend
  * (dist/server.js) spawned like the extension does, a W1-sized run (mini preset, seq 128) training on the
  * bundled sample corpus, and `textDocument/hover` on a [MASK] answered from the run's published checkpoint.
  * Each hover is awaited before the next, so a figure is one full JSON-RPC round trip. Each measured hover

@@ -8,11 +8,11 @@ import { fillMask } from '../../server/ml/infer/fillMask';
 import { createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
 import { trainStep } from '../../server/ml/train/step';
-import { benchText, benchTokenizer } from './benchTokenizer';
+import { benchText, benchTokenizer } from './syntheticVocab';
 import { fmt, type Reporter } from './report';
 import { median } from './stats';
-import { w1Config } from './w1';
-import { w1Batches } from './w1Batches';
+import { w1Config } from './trainingThroughput';
+import { w1Batches } from './trainingBatches';
 
 export interface KernelTotal {
   kernel: string;

@@ -1,5 +1,5 @@
 /**
- * W2 — fill-mask latency (../shared/docs/benchmarks.md): the W1 model, one sequence of 32 tokens with one
+ * W2 — fill-mask latency (docs/benchmarks.md): the W1 model, one sequence of 32 tokens with one
  * [MASK], top-5 softmax at that position; p50/p95 over 200 calls after warm-up. Ours is the product's
  * fillMask (server/ml/infer/fillMask.ts, tokenisation included); PyTorch gets the same ids and the same
  * weights (copied from our model), so the top-5 of both must agree: a check that both run one model.
@@ -11,11 +11,11 @@ import { fillMask } from '../../server/ml/infer/fillMask';
 import { createModel } from '../../server/ml/model';
 import type { MlmModel } from '../../server/ml/types';
 import * as tf from '@tensorflow/tfjs-core';
-import { benchText, benchTokenizer } from './benchTokenizer';
+import { benchText, benchTokenizer } from './syntheticVocab';
 import { fmt, type Reporter } from './report';
 import { quantile } from './stats';
 import type { TorchReference } from './torchRef';
-import { w1Config } from './w1';
+import { w1Config } from './trainingThroughput';
 
 export interface W2Options {
   seed: number;
