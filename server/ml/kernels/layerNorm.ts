@@ -9,6 +9,9 @@
  * sum, as tf.add) in one launch, for inference (addLayerNormKernel; training keeps tf.add + fusedLayerNorm).
  *   MlmEmbedLayerNorm: ids int32 [n], word [v, h], position [p, h], tokenType [types, h], gamma, beta
  *                      → LayerNorm(word[id] + (position[r mod seqLen] + tokenType[0])) [n, h], inference only.
+ *
+ * Over 300 lines: the forward, backward, residual and embedding kernels share the row loops and their SIMD
+ * binding.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNormSimdFor, type LayerNormSimd } from './layerNormSimd';
