@@ -19,11 +19,12 @@ import {
   normAt,
   qkvParams,
   weight,
+  type BertInput,
   type ParamGetter,
 } from './bertBlocks';
 import { BertInference } from './bertInference';
 import { gelu } from './ops';
-import { ParamModel } from './paramModel';
+import { ParamModel, type TargetBatch } from './paramModel';
 
 /** Names Hugging Face checkpoints may carry that this model does not use (ignored on load). */
 export const BERT_IGNORED_ON_LOAD = [
@@ -98,41 +99,36 @@ export class BertMlm extends ParamModel implements MlmModel {
     return normAt(this.get, this.config, x, prefix);
   }
 
-  protected targetLogits(
-    inputIds: Int32Array,
-    attentionMask: Int32Array,
-    batchSize: number,
-    seqLen: number,
-    positions: Int32Array,
-    training: boolean,
-  ): tf.Tensor2D {
+  protected targetLogits(batch: TargetBatch, training: boolean): tf.Tensor2D {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows } = batch;
     const v = this.config.vocabSize;
     for (let i = 0; i < batchSize * seqLen; i++) {
       if (inputIds[i] < 0 || inputIds[i] >= v) {
         throw new Error(`input id ${inputIds[i]} at ${i} is outside the vocabulary [0, ${v})`);
       }
     }
-    const maskBias = attentionMaskBias(attentionMask, batchSize, seqLen);
-    if (!training && !tf.engine().isTapeOn()) {
-      return this.inference.logits(inputIds, maskBias, batchSize, seqLen, positions);
-    }
+    const input: BertInput = {
+      inputIds,
+      batchSize,
+      seqLen,
+      maskBias: attentionMaskBias(attentionMask, batchSize, seqLen),
+      rows,
+    };
+    if (!training && !tf.engine().isTapeOn()) return this.inference.logits(input);
     this.inference.release(); // the weights are about to change: free the cached copies
-    return this.head(this.encode(inputIds, maskBias, batchSize, seqLen, positions, training));
+    return this.head(this.encode(input, training));
   }
 
   /**
-   * The reference forward (also at inference, for tests: `BertInference` must match it): logits
-   * [positions.length, vocab] of an already validated batch, dropout when training.
+   * The reference forward at inference (for tests: BertInference must give the same): logits
+   * [maskedPositions.length, vocab] of a validated batch.
    */
-  referenceLogits(
-    inputIds: Int32Array,
-    attentionMask: Int32Array,
-    batchSize: number,
-    seqLen: number,
-    positions: Int32Array,
-  ): tf.Tensor2D {
-    const maskBias = attentionMaskBias(attentionMask, batchSize, seqLen);
-    return tf.tidy(() => this.head(this.encode(inputIds, maskBias, batchSize, seqLen, positions, false)));
+  referenceLogits(batch: TargetBatch): tf.Tensor2D {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows } = batch;
+    return tf.tidy(() => {
+      const maskBias = attentionMaskBias(attentionMask, batchSize, seqLen);
+      return this.head(this.encode({ inputIds, batchSize, seqLen, maskBias, rows }, false));
+    });
   }
 
   /**
@@ -140,21 +136,12 @@ export class BertMlm extends ParamModel implements MlmModel {
    * after the last layer's attention, so its output dense, FFN and LayerNorms run on them alone (row-wise
    * ops: the same values as computing every row), unless hidden dropout is on (its masks cover every row).
    */
-  private encode(
-    inputIds: Int32Array,
-    maskBias: tf.Tensor2D | undefined,
-    batchSize: number,
-    seqLen: number,
-    rows: Int32Array,
-    training: boolean,
-  ): tf.Tensor2D {
+  private encode(input: BertInput, training: boolean): tf.Tensor2D {
+    const { batchSize, seqLen, maskBias, rows } = input;
     const c = this.config;
     const pHidden = training ? c.hiddenDropoutProb : 0;
     const pAttn = training ? c.attentionProbsDropoutProb : 0;
-    const embedded = this.norm(
-      embeddingSum(this.get, c, inputIds, batchSize, seqLen),
-      'bert.embeddings.LayerNorm',
-    );
+    const embedded = this.norm(embeddingSum(this.get, c, input), 'bert.embeddings.LayerNorm');
     let x = this.dropout.apply(embedded, pHidden);
     const rowIds = tf.tensor1d(rows, 'int32');
     let selected = false;

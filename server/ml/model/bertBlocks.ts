@@ -7,6 +7,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BertConfig } from '../types';
 import { layerNorm } from './ops';
 
+/** One validated batch as both forwards take it. */
+export interface BertInput {
+  inputIds: Int32Array;
+  batchSize: number;
+  seqLen: number;
+  /** Additive attention bias [batch, seqLen] (attentionMaskBias), or undefined without padding. */
+  maskBias: tf.Tensor2D | undefined;
+  /** Flat positions b · seqLen + t whose logits are asked for. */
+  rows: Int32Array;
+}
+
 /** A model's parameter by its Hugging Face name. */
 export type ParamGetter = (name: string) => tf.Tensor;
 
@@ -24,13 +35,8 @@ export function denseBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Te
 }
 
 /** word[ids] + position[t] + tokenType[0], before the embeddings' LayerNorm → [batch·seqLen, h]. */
-export function embeddingSum(
-  get: ParamGetter,
-  c: BertConfig,
-  inputIds: Int32Array,
-  batchSize: number,
-  seqLen: number,
-): tf.Tensor2D {
+export function embeddingSum(get: ParamGetter, c: BertConfig, input: BertInput): tf.Tensor2D {
+  const { inputIds, batchSize, seqLen } = input;
   const h = c.hiddenSize;
   const words = tf.gather(
     weight(get, 'bert.embeddings.word_embeddings.weight'),

@@ -18,6 +18,7 @@ import {
   normAt,
   qkvParams,
   weight,
+  type BertInput,
   type ParamGetter,
 } from './bertBlocks';
 import { gelu } from './ops';
@@ -45,18 +46,9 @@ export class BertInference {
     private readonly get: ParamGetter,
   ) {}
 
-  /**
-   * Logits [rows.length, vocab] at the flat positions `rows` (ids already checked). Call with no gradient
-   * recorded, inside a tidy.
-   */
-  logits(
-    inputIds: Int32Array,
-    maskBias: tf.Tensor2D | undefined,
-    batchSize: number,
-    seqLen: number,
-    rows: Int32Array,
-  ): tf.Tensor2D {
-    return this.head(this.encode(inputIds, maskBias, batchSize, seqLen, rows));
+  /** Logits [rows.length, vocab] at the flat positions `rows`. Call with no gradient recorded, inside a tidy. */
+  logits(input: BertInput): tf.Tensor2D {
+    return this.head(this.encode(input));
   }
 
   /** Frees the cached projections (a training step is about to change the weights, or the model is disposed). */
@@ -115,13 +107,8 @@ export class BertInference {
    * FFN and LayerNorms run on those rows alone (row-wise: the same values), and on wasm its queries are
    * projected for them alone.
    */
-  private encode(
-    inputIds: Int32Array,
-    maskBias: tf.Tensor2D | undefined,
-    batchSize: number,
-    seqLen: number,
-    rows: Int32Array,
-  ): tf.Tensor2D {
+  private encode(input: BertInput): tf.Tensor2D {
+    const { inputIds, batchSize, seqLen, maskBias, rows } = input;
     const c = this.config;
     const get = this.get;
     let x: tf.Tensor2D;
@@ -138,7 +125,7 @@ export class BertInference {
         { seqLen, eps: c.layerNormEps },
       );
     } else {
-      x = normAt(get, c, embeddingSum(get, c, inputIds, batchSize, seqLen), 'bert.embeddings.LayerNorm');
+      x = normAt(get, c, embeddingSum(get, c, input), 'bert.embeddings.LayerNorm');
     }
     const rowIds = tf.tensor1d(rows, 'int32');
     const shape: AttentionShape = {

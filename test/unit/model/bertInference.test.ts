@@ -41,7 +41,7 @@ const logits = (m: BertMlm, b: MlmBatch, path: 'inference' | 'reference'): Float
     () =>
       (path === 'inference'
         ? m.logitsAt(b.inputIds, b.attentionMask, b.batchSize, b.seqLen, b.maskedPositions)
-        : m.referenceLogits(b.inputIds, b.attentionMask, b.batchSize, b.seqLen, b.maskedPositions)
+        : m.referenceLogits(b)
       ).dataSync() as Float32Array,
   );
 
