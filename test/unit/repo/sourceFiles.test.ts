@@ -28,7 +28,7 @@ void describe('source files', () => {
     assert.deepEqual(long, [], 'split these files, or say at the top why one file is right');
   });
 
-  void test('nothing points to a path outside the repository (../shared, /work/…)', () => {
+  void test('nothing points to a path outside the repository (the shared team notes, absolute workplace paths)', () => {
     const text = tracked.filter((f) => /\.(ts|mjs|md|json|py|sh)$/.test(f) || f.startsWith('.ci/'));
     const outside = /(^|[\s`'"(])(\.\.\/shared\/|\/work\/)/;
     const found = text.flatMap((f) =>
