@@ -3,7 +3,7 @@
  * (`i32.add`, `f32x4.mul`, `v128.load`, …; see the spec's instruction index), so a reviewer reads names instead of
  * opcode bytes. Each is a `Code` (the bytes of an instruction sequence); sequences compose by spreading, and
  * the structured helpers (`block`, `loop`, `ifElse`, `whileNot`, `vectorLoop`) emit the matching `end`s.
- * Nothing here changes what is emitted: test/unit/kernels/wasmBytes.test.ts hashes every module's bytes.
+ * Nothing here changes what is emitted: test/unit/server/ml/kernels/wasmBytes.test.ts hashes every module's bytes.
  *
  * Only the instructions in use are listed: to use another, add it here under its spec name and opcode.
  */

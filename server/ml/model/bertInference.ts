@@ -3,7 +3,7 @@
  * kernels where the backend has them (embeddings + LayerNorm, LayerNorm of a residual sum, MlmDense with the bias
  * inside the product, the few-rows attention kernel) and with each layer's fused Q|K|V projection cached, keyed
  * by the identity (dataId) of the parameter tensors it was built from, so a training step or a checkpoint load
- * rebuilds it. It must give the reference's logits: test/unit/model/bertInference.test.ts checks both.
+ * rebuilds it. It must give the reference's logits: test/unit/server/ml/model/bertInference.test.ts checks both.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BertConfig } from '../types';
