@@ -1,6 +1,8 @@
 /**
  * The one active training run: starts its worker, forwards the worker's reports as events, steers it
  * (pause/resume/stop) and ends it. A second start while a run is active is rejected (RunInProgress).
+ *
+ * Over 300 lines: one run's whole lifecycle (start, steer, end) around its one worker.
  */
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
