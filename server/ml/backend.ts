@@ -15,13 +15,8 @@ import { BACKEND_CHOICES, type BackendChoice, type BackendName } from '../../pro
 import { probeCuda } from './backend/cudaProbe';
 import { loadNative, nativeInstalled, type NativeLoad } from './backend/native';
 import { initWasm } from './backend/wasm';
-import {
-  hardwareGpuPresence,
-  initWebgpu,
-  probeWebgpu,
-  webgpuDeviceLabel,
-  type GpuAdapterReport,
-} from './backend/webgpu';
+import { hardwareGpuPresence, webgpuDeviceLabel, type GpuAdapterReport } from './backend/gpuAdapter';
+import { initWebgpu, probeWebgpu } from './backend/webgpu';
 import { registerFusedKernels, registerWasmKernels } from './kernels';
 
 // One list for the CLI, the run config and the server (protocol/shared/choices.ts), re-exported for server/ml users.

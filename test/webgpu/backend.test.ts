@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { getBackendInfo } from '../../server/ml/backend';
 import { diagnose } from '../../server/ml/backend/diagnose';
-import { hardwareGpuPresence } from '../../server/ml/backend/webgpu';
+import { hardwareGpuPresence } from '../../server/ml/backend/gpuAdapter';
 import { formatDiagnosis } from '../../server/cli/commands/doctor';
 import { startWebgpu } from './helpers';
 

@@ -2,7 +2,7 @@
 import { BACKEND_CHOICES, type BackendChoice } from '../../ml/backend';
 import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
 import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
-import { formatAdapter } from '../../ml/backend/webgpu';
+import { formatAdapter } from '../../ml/backend/gpuAdapter';
 import { utilisation } from '../../ml/train/flops';
 import {
   measureTrainThroughput,

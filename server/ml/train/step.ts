@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readData } from '../backend/read';
-import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
+import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/squaredNorm';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
 import { applyUpdate, type StepResult, type UpdateOptions } from './update';
