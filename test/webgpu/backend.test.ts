@@ -28,6 +28,7 @@ void describe('webgpu backend', () => {
     assert.ok(w.probe.ok);
     const text = formatDiagnosis(d);
     assert.match(text, /^backend: {5}webgpu — WebGPU\//);
+    assert.match(text, /\ngpu: {9}GPU: .+ · WebGPU\/(Vulkan|Metal|D3D12)\n/);
     assert.match(
       text,
       /webgpu {6}webgpu \(Dawn\) [\d.]+ installed; adapter ".+" \(vendor .*driver ".*"; (Vulkan|Metal|D3D12); (software|hardware)/,

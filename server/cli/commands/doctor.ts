@@ -11,6 +11,7 @@ import {
   type ThroughputModel,
   type ThroughputResult,
 } from '../../ml/train/throughput';
+import { webgpuSummary } from '../../../protocol/webgpuText';
 import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|webgpu|cuda|tensorflow|wasm|cpu] [--threads N]
@@ -128,6 +129,12 @@ export function formatDiagnosis(d: DoctorReport): string {
   const p = cuda.probe;
   const lines = [
     `backend:     ${b.name} — ${b.device}`,
+    // The status bar's text for the device (protocol/webgpuText.ts).
+    ...(b.adapter
+      ? [
+          `gpu:         ${webgpuSummary({ adapter: b.adapter.name, api: b.adapter.api, software: b.adapter.software })}`,
+        ]
+      : []),
     ...(b.reasons.length ? ['why not faster:', ...b.reasons.map((r) => `  - ${r}`)] : []),
     '',
     'candidates:',
