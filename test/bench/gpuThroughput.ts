@@ -73,14 +73,19 @@ function baseConfig(seqLen: number): ModelConfig {
 export async function gpuChild(backendName: 'webgpu' | 'wasm', o: GpuBenchOptions): Promise<void> {
   const info: BackendInfo = await initBackend({ backend: backendName });
   const before = tf.memory().numTensors;
+  const say = (what: string) => process.stderr.write(`gpu: ${backendName}: ${what}\n`);
+  say(`${info.device}; matMul peak…`);
   const peak = await backendPeak({ samples: 8 });
+  say(`${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape}); W1 training…`);
   const budget = backendName === 'wasm' ? { steps: o.steps, budgetMs: o.wasmBudgetMs } : { steps: o.steps };
   const w1 = await measureTrainThroughput({ config: w1Config(0), ...w1Shape(o.small), ...budget });
+  say(`W1 ${w1.tokensPerSec.toFixed(0)} tokens/s; base-preset training…`);
   const base = await measureTrainThroughput({
     config: baseConfig(baseShape(o.small).seqLen),
     ...baseShape(o.small),
     ...budget,
   });
+  say(`base ${base.tokensPerSec.toFixed(0)} tokens/s; W2 fill-mask…`);
   // W2: one fill-mask call of a 32-token text on the W1 model (random weights: latency, not quality).
   const model = createModel(w1Config(0), { seed: 1 });
   const tokenizer = benchTokenizer(8192);
