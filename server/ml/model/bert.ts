@@ -37,7 +37,11 @@ interface QkvEntry extends Projection {
 const entryTensors = (c: QkvEntry): tf.Tensor[] =>
   c.split ? [c.w, c.b, c.split.q.w, c.split.q.b, c.split.kv.w, c.split.kv.b] : [c.w, c.b];
 
-export class BertMlm extends ParamModel implements MlmModel {
+/**
+ * The BERT encoder (embeddings + post-LN layers, Hugging Face names under "bert.") that the MLM model and the
+ * fine-tuning task heads (server/ml/finetune) share; a subclass adds its head's parameters and targetLogits.
+ */
+export abstract class BertEncoder extends ParamModel {
   readonly config: BertConfig;
   /** Per layer, the fused Q|K|V projection used while no gradient is recorded (see qkvProjection). */
   private readonly qkvCache: Array<QkvEntry | undefined> = [];
@@ -82,20 +86,29 @@ export class BertMlm extends ParamModel implements MlmModel {
       linearParams(`${l}.output.dense`, f, h);
       layerNormParams(`${l}.output.LayerNorm`);
     }
-    linearParams('cls.predictions.transform.dense', h, h);
-    layerNormParams('cls.predictions.transform.LayerNorm');
-    p.add({ name: 'cls.predictions.bias', shape: [v], init: zeros });
   }
 
-  private w(name: string): tf.Tensor2D {
+  /** Declares a Linear layer's weight [in, out] (HF [out, in]) and bias, initialised like Hugging Face's. */
+  protected addLinear(prefix: string, inDim: number, outDim: number): void {
+    const std = this.config.initializerRange;
+    this.params.add({
+      name: `${prefix}.weight`,
+      shape: [inDim, outDim],
+      init: { kind: 'normal', std },
+      transposed: true,
+    });
+    this.params.add({ name: `${prefix}.bias`, shape: [outDim], init: { kind: 'zeros' } });
+  }
+
+  protected w(name: string): tf.Tensor2D {
     return this.params.get(name) as tf.Tensor as tf.Tensor2D;
   }
 
-  private b(name: string): tf.Tensor1D {
+  protected b(name: string): tf.Tensor1D {
     return this.params.get(name) as tf.Tensor as tf.Tensor1D;
   }
 
-  private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+  protected norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
     return layerNorm(x, this.b(`${prefix}.weight`), this.b(`${prefix}.bias`), this.config.layerNormEps);
   }
 
@@ -110,7 +123,7 @@ export class BertMlm extends ParamModel implements MlmModel {
    * x [n, in] · W + b → [n, out] as one fused kernel (the bias is added inside the product); with direct
    * (inference on wasm) as one engine op, MlmDense: the same XNNPACK product without tf.fused.matMul's wrapping.
    */
-  private denseAt(x: tf.Tensor2D, prefix: string, direct: boolean): tf.Tensor2D {
+  protected denseAt(x: tf.Tensor2D, prefix: string, direct: boolean): tf.Tensor2D {
     const w = this.w(`${prefix}.weight`);
     const b = this.b(`${prefix}.bias`);
     return direct ? denseKernel(x, w, b) : denseBias(x, w, b);
@@ -186,13 +199,15 @@ export class BertMlm extends ParamModel implements MlmModel {
    * after the last layer's attention, so its output dense, FFN and LayerNorms run on them alone (row-wise
    * ops: the same values as computing every row), unless hidden dropout is on (its masks cover every row).
    */
-  private encode(
+  protected encode(
     inputIds: Int32Array,
     attentionMask: Int32Array,
     batchSize: number,
     seqLen: number,
     rows: Int32Array,
     training: boolean,
+    /** [batchSize * seqLen] segment ids (0 or 1 for sentence pairs); absent = all 0. */
+    tokenTypeIds?: Int32Array,
   ): tf.Tensor2D {
     const c = this.config;
     const h = c.hiddenSize;
@@ -209,8 +224,16 @@ export class BertMlm extends ParamModel implements MlmModel {
     const fusedNorm = inference && hasInferenceLayerNorm();
     const direct = inference && hasDenseKernel();
     // Embeddings: word [n, h] + position [seqLen, h] (broadcast over the batch) + token type 0 [h].
+    const types = tokenTypeIds?.some((t) => t !== 0) ? tokenTypeIds : undefined;
+    if (types) {
+      for (let i = 0; i < n; i++) {
+        if (types[i] < 0 || types[i] >= c.typeVocabSize) {
+          throw new Error(`token type id ${types[i]} at ${i} is outside [0, ${c.typeVocabSize})`);
+        }
+      }
+    }
     let x: tf.Tensor2D;
-    if (fusedNorm) {
+    if (fusedNorm && !types) {
       x = embedLayerNormKernel(
         tf.tensor1d(inputIds, 'int32'),
         {
@@ -228,8 +251,15 @@ export class BertMlm extends ParamModel implements MlmModel {
         tf.tensor1d(inputIds, 'int32'),
       );
       const positions = tf.slice(this.w('bert.embeddings.position_embeddings.weight'), [0, 0], [seqLen, h]);
-      const tokenType = tf.slice(this.w('bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
-      const summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
+      const typeTable = this.w('bert.embeddings.token_type_embeddings.weight');
+      let summed: tf.Tensor;
+      if (types) {
+        const typed = tf.add(words, tf.gather(typeTable, tf.tensor1d(types, 'int32'))); // [n, h]
+        summed = tf.add(tf.reshape(typed, [batchSize, seqLen, h]), positions);
+      } else {
+        const tokenType = tf.slice(typeTable, [0, 0], [1, h]);
+        summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
+      }
       x = this.norm(tf.reshape(summed, [n, h]), 'bert.embeddings.LayerNorm');
       x = this.dropout.apply(x, pHidden);
     }
@@ -276,6 +306,25 @@ export class BertMlm extends ParamModel implements MlmModel {
       x = this.addNorm(out, x, `${l}.output.LayerNorm`, fusedNorm);
     }
     return selected ? x : tf.gather(x, rowIds);
+  }
+}
+
+export class BertMlm extends BertEncoder implements MlmModel {
+  constructor(config: BertConfig, seed: number) {
+    super(config, seed);
+    const h = config.hiddenSize;
+    this.addLinear('cls.predictions.transform.dense', h, h);
+    this.params.add({
+      name: 'cls.predictions.transform.LayerNorm.weight',
+      shape: [h],
+      init: { kind: 'ones' },
+    });
+    this.params.add({
+      name: 'cls.predictions.transform.LayerNorm.bias',
+      shape: [h],
+      init: { kind: 'zeros' },
+    });
+    this.params.add({ name: 'cls.predictions.bias', shape: [config.vocabSize], init: { kind: 'zeros' } });
   }
 
   /**
