@@ -104,6 +104,11 @@ interface TaskState {
   bestValue: number | null;
 }
 
+/** The order of the training examples in an epoch (seeded; a resume recomputes it). */
+export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
+  return permutation(n, new SeededRng(mixSeed(seed, epoch)));
+}
+
 export function readFinetuneRecord(runDir: string): FinetuneRecord {
   const file = path.join(runDir, FINETUNE_FILE);
   if (!fs.existsSync(file)) throw new Error(`${runDir} is not a fine-tune run (no ${FINETUNE_FILE})`);
@@ -498,7 +503,7 @@ export async function runFinetune(
     let bestStep = state.bestStep;
     let bestEvalLoss = state.bestEvalLoss;
     let evalsWithoutImprovement = state.evalsWithoutImprovement;
-    let order = permutation(n, new SeededRng(mixSeed(t.seed, epoch)));
+    let order = epochOrder(n, t.seed, epoch);
     const metricsLog = new MetricsLog(runDir);
     const emit = (m: MetricRecord) => {
       metricsLog.append(m);
@@ -627,7 +632,7 @@ export async function runFinetune(
       if (index >= n) {
         epoch++;
         index = 0;
-        order = permutation(n, new SeededRng(mixSeed(t.seed, epoch)));
+        order = epochOrder(n, t.seed, epoch);
       }
       const rows: Feature[] = [];
       for (let i = index; i < Math.min(n, index + t.batchSize); i++) rows.push(trainSet.features[order[i]]);
