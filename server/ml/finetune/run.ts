@@ -62,7 +62,8 @@ import { isTokenExample, type BadRow, type LabelledExample } from './types';
 /** What finetune.json holds: the resolved config and what the data gave (label set, sizes, the start's report). */
 export interface FinetuneRecord {
   format: 1;
-  config: FinetuneConfig;
+  /** The resolved config (null for a model brought in by `mlm import`: it has no training to resume). */
+  config: FinetuneConfig | null;
   head: TaskHead;
   /** Where the weights came from ("from scratch" keeps init's shape and tokenizer only). */
   start: string;
@@ -282,6 +283,11 @@ export async function runFinetune(
     let record: FinetuneRecord | undefined;
     if (opts.resume) {
       record = readFinetuneRecord(runDir);
+      if (!record.config) {
+        throw new Error(
+          `${runDir} holds an imported model, not a fine-tune run: fine-tune it with --init ${runDir} --out NEW_DIR`,
+        );
+      }
       // The saved task, data and model define the run; stop criteria and the backend come from the caller.
       config = {
         ...record.config,
