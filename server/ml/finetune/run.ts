@@ -30,6 +30,7 @@ import { mixSeed, permutation, SeededRng } from '../data/rng';
 import { loadInitCheckpoint } from '../hf/importHf';
 import { loadTokenizer, type WordPieceTokenizer } from '../tokenizer';
 import { AdamW } from '../train/adamw';
+import { LayerwiseAdamW } from './layerwise';
 import { limitReached, makePlan, progressOf } from '../train/plan';
 import { learningRate } from '../train/schedule';
 import { trainStep } from '../train/step';
@@ -462,17 +463,23 @@ export async function runFinetune(
         'info',
         `frozen: ${frozen} encoder tensors (${tc.freezeEncoder ? 'the whole encoder' : `embeddings + the lowest ${tc.freezeLayers} layers`})`,
       );
-    optimizer = new AdamW(model.variables, {
+    const adamw = {
       beta1: t.adamBeta1,
       beta2: t.adamBeta2,
       epsilon: t.adamEpsilon,
       weightDecay: t.weightDecay,
-    });
-    if (tc.layerDecay !== 1)
+    };
+    optimizer =
+      tc.layerDecay !== 1
+        ? new LayerwiseAdamW(model.variables, adamw, modelConfig.numHiddenLayers, tc.layerDecay)
+        : new AdamW(model.variables, adamw);
+    if (tc.layerDecay !== 1) {
+      const low = tc.layerDecay ** (modelConfig.numHiddenLayers + 1);
       cb.onLog?.(
-        'warn',
-        'layer-wise learning-rate decay is not applied by this version; every layer uses --lr',
+        'info',
+        `layer-wise lr decay ${tc.layerDecay}: the embeddings train at ${low.toPrecision(3)} × lr, the head at 1 × lr`,
       );
+    }
 
     const metric = tc.metric ?? DEFAULT_METRIC[tc.kind];
     if (!TASK_METRICS[tc.kind].includes(metric)) {
