@@ -69,7 +69,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     bestEval: run.resumed?.bestEval,
   };
   const saver = new CheckpointWriter(run, cb);
-  const window = { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
+  const window = { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
   let replicas: ReplicaGroup<B> | null | undefined; // started at the first step (training.dataParallel)
 
   /** Held-out evaluation at the current step; updates early stopping. True when it is a new best. */
@@ -87,9 +87,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     };
     saver.emit(rec);
     out.lastEval = rec;
-    const improved = Number.isFinite(r.loss) && (state.bestEvalLoss === null || r.loss < state.bestEvalLoss);
+    const value = objective.selectionValue?.(r) ?? r.loss;
+    const improved = Number.isFinite(value) && (state.bestEvalLoss === null || value < state.bestEvalLoss);
     if (improved) {
-      state.bestEvalLoss = r.loss;
+      state.bestEvalLoss = value;
       state.bestStep = state.step;
       out.bestEval = rec;
       state.evalsWithoutImprovement = 0;
@@ -172,6 +173,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const step = state.step;
       window.loss += r.loss;
       window.acc += r.accuracy;
+      window.targets += r.targets;
       window.norm += r.gradNorm;
       window.n++;
       window.tokens += stepTokens;
@@ -180,14 +182,15 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       if (step % t.logEvery === 0 || limitReached(plan, step, elapsed())) {
         const secs = (Date.now() - window.start) / 1000;
         const tokensPerSec = secs > 0 ? window.tokens / secs : undefined;
-        const { targetRate, maskRate, randomRate, keepRate } = maskingRates(state.maskCounts);
+        // Masking rates exist for MLM objectives only; accuracy only when the steps had prediction targets.
+        const masking = state.maskCounts.candidates > 0 ? maskingRates(state.maskCounts) : undefined;
         out.lastTrain = {
           split: 'train',
           step,
           epoch: objective.epochs,
           time: timeOf(),
           loss: window.loss / window.n,
-          accuracy: window.acc / window.n,
+          ...(window.targets > 0 ? { accuracy: window.acc / window.n } : {}),
           lr,
           gradNorm: window.norm / window.n,
           tokensPerSec,
@@ -196,13 +199,17 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps: state.skippedSteps,
-          targetRate,
-          maskRate,
-          randomRate,
-          keepRate,
+          ...(masking
+            ? {
+                targetRate: masking.targetRate,
+                maskRate: masking.maskRate,
+                randomRate: masking.randomRate,
+                keepRate: masking.keepRate,
+              }
+            : {}),
         };
         saver.emit(out.lastTrain);
-        Object.assign(window, { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
+        Object.assign(window, { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
       }
       const evalNow = step % t.evalEvery === 0;
       const improvedNow = evalNow && evaluate();
@@ -214,7 +221,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         stoppedBy = 'early-stopping';
         cb.onLog?.(
           'info',
-          `early stopping at step ${step}: eval loss did not improve for ${state.evalsWithoutImprovement} evaluations (best ${state.bestEvalLoss?.toFixed(4)} at step ${state.bestStep})`,
+          `early stopping at step ${step}: ${objective.selectionName ?? 'eval loss'} did not improve for ${state.evalsWithoutImprovement} evaluations (best at step ${state.bestStep})`,
         );
       }
       // Every eval publishes its weights (the server's fill-mask follows the newest evaluated checkpoint);

@@ -42,8 +42,12 @@ export interface TrainBatch<B> {
   counts?: MaskCounts;
 }
 
-/** Held-out results of one evaluation: the loss drives early stopping and the "best" checkpoint. */
-export type EvalMetrics = Pick<MetricRecord, 'loss' | 'accuracy' | 'perplexity'>;
+/**
+ * Held-out results of one evaluation: the eval row's columns (the loss, and whatever else the objective measures:
+ * accuracy and perplexity for MLM, the task metrics for fine-tuning). The loss drives early stopping and the "best"
+ * checkpoint unless the objective names another selection value.
+ */
+export type EvalMetrics = Pick<MetricRecord, 'loss'> & Partial<Omit<MetricRecord, 'split' | 'step' | 'epoch' | 'time'>>;
 
 /** Several replicas computing one step's gradient together (data parallel); null = this thread only. */
 export interface ReplicaGroup<B> {
@@ -75,6 +79,13 @@ export interface Objective<B> extends LossSource<B> {
   readonly hasHeldOut: boolean;
   /** Held-out evaluation without dropout (called only when hasHeldOut). */
   evaluate(): EvalMetrics;
+  /**
+   * What "better" means for early stopping and the best checkpoint, lower is better (state.bestEvalLoss holds it):
+   * default the eval loss; fine-tuning selects by a chosen metric (negated when higher is better).
+   */
+  selectionValue?(r: EvalMetrics): number;
+  /** The name of the selection value in messages (default "eval loss"). */
+  readonly selectionName?: string;
   /** Files written beside the weights in every checkpoint (file name → text), e.g. config.json. */
   checkpointFiles(): Map<string, string>;
   /** Starts data-parallel replicas when the run asks for them and this objective supports them. */
