@@ -2,6 +2,7 @@
  * `mlm finetune`: fine-tunes a pretrained model (an MLM Studio run, a Hugging Face BERT folder or a task model) on
  * labelled data, with a progress bar, and prints the held-out metrics beside the majority baseline.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../../../protocol/runConfig';
 import type { BackendChoice } from '../../ml/backend';
@@ -140,6 +141,13 @@ export function finetuneInput(argv: string[]): {
   if (!resume && !v.init)
     throw new CliError(`missing --init RUN_OR_HF_DIR (the pretrained model)\n\n${USAGE}`, 2);
   if (!resume && !v.train) throw new CliError(`missing --train FILE (the labelled data)\n\n${USAGE}`, 2);
+  for (const [flag, p] of [
+    ['init', v.init],
+    ['train', v.train],
+    ['eval', v.eval],
+  ] as const) {
+    if (p !== undefined && !fs.existsSync(p)) throw new CliError(`--${flag} ${p} does not exist`, 2);
+  }
   if (v.task !== undefined && !(TASK_KINDS as readonly string[]).includes(v.task)) {
     throw new CliError(`--task must be one of ${TASK_KINDS.join(', ')}, got "${v.task}"`, 2);
   }
