@@ -9,7 +9,9 @@ import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { fillCommand } from './commands/fill';
+import { finetuneCommand } from './commands/finetune';
 import { importCommand } from './commands/import';
+import { predictCommand } from './commands/predict';
 import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
 import { tokenizerEncodeCommand, tokenizerReportCommand, tokenizerTrainCommand } from './commands/tokenizer';
@@ -18,6 +20,8 @@ const COMMANDS: Command[] = [
   trainCommand,
   evalCommand,
   fillCommand,
+  finetuneCommand,
+  predictCommand,
   importCommand,
   exportCommand,
   demoCommand,

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { initBackend } from '../../ml/backend';
 import { CorpusReader, formatCorpusReport } from '../../ml/corpus';
+import { importTaskFolder, isTaskModelFolder } from '../../ml/finetune';
 import { formatImportReport, importToRunDir } from '../../ml/hf';
 import { formatCoverageReport } from '../../ml/tokenizer';
 import { CliError, type Command, parseCliArgs } from '../command';
@@ -22,7 +23,10 @@ into a new run folder RUN_DIR with one checkpoint (step 0). Then:
   --add-words N       add up to N frequent corpus words that the vocabulary splits into pieces (new embedding
                       rows = mean of their pieces' rows); the coverage report is printed before and after
   --min-frequency K   a word must occur at least K times to be added (default 5)
-  --seed N            seeds the initialisation of missing head weights (default 0)`;
+  --seed N            seeds the initialisation of missing head weights (default 0)
+
+A task model folder (BertForSequenceClassification / BertForTokenClassification, e.g. written by mlm export) becomes a
+fine-tune run folder: mlm predict, mlm eval --data, mlm export and mlm finetune --init then use it.`;
 
 function parse(argv: string[]) {
   return parseCliArgs(
@@ -73,6 +77,23 @@ export const importCommand: Command = {
     const v = parse(argv);
     if (!v.hf) throw new CliError(`missing --hf DIR (a Hugging Face BERT folder)\n\n${USAGE}`, 2);
     if (!v.out) throw new CliError(`missing --out RUN_DIR (a new folder for the run)\n\n${USAGE}`, 2);
+    if (isTaskModelFolder(path.resolve(v.hf))) {
+      if (v.corpus?.length)
+        throw new CliError('--corpus and --add-words are for MLM checkpoints, not task models', 2);
+      let t;
+      try {
+        t = await importTaskFolder(path.resolve(v.hf), path.resolve(v.out));
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      process.stdout.write(
+        `imported a ${t.head.task} model (${t.head.labels.length} labels: ${t.head.labels.slice(0, 8).join(', ')}${t.head.labels.length > 8 ? ', …' : ''})\n` +
+          `run folder: ${t.runDir}\n` +
+          `  predict:   mlm predict --run ${t.runDir} "some text"\n` +
+          `  continue:  mlm finetune --init ${t.runDir} --train FILE --out NEW_DIR\n`,
+      );
+      return 0;
+    }
     const addWords = intOption(v['add-words'], 'add-words', 0, 0);
     const minFrequency = intOption(v['min-frequency'], 'min-frequency', 5, 1);
     const seed = intOption(v.seed, 'seed', 0, 0);

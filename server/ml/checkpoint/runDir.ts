@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import type { RunStatus } from '../../../protocol/shared/runState';
+import { runOutcome, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 import { writeFileAtomic } from './atomic';
 
@@ -115,6 +115,42 @@ export function readRunConfigFile(runDir: string): unknown {
 
 export function writeRunStatus(runDir: string, status: RunStatusRecord): void {
   writeFileAtomic(path.join(runDir, RUN_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+/** Writes a "running" run.json for a new run, or a resumed one (which keeps its createdAt), and returns it. */
+export function startRunStatus(runDir: string, id: string, t0: number, resuming: boolean): RunStatusRecord {
+  const previous = resuming ? readRunStatus(runDir) : undefined;
+  const status: RunStatusRecord = {
+    id,
+    createdAt: previous?.createdAt ?? new Date(t0).toISOString(),
+    updatedAt: new Date().toISOString(),
+    status: 'running',
+    pid: process.pid,
+    steps: 0,
+    epochs: 0,
+  };
+  writeRunStatus(runDir, status);
+  return status;
+}
+
+/**
+ * Closes run.json with how the run ended (failed / stopped / completed). A failed write does not change the run's
+ * result: it comes back as a message for the log.
+ */
+export function finishRunStatus(
+  runDir: string,
+  status: RunStatusRecord,
+  end: Pick<RunStatusRecord, 'error' | 'bestEval' | 'lastTrain'> & { stoppedBy: StopReason },
+): string | undefined {
+  status.status = runOutcome(end.stoppedBy);
+  status.updatedAt = new Date().toISOString();
+  Object.assign(status, end);
+  try {
+    writeRunStatus(runDir, status);
+    return undefined;
+  } catch (err) {
+    return `could not update ${runDir}/run.json: ${(err as Error).message}`;
+  }
 }
 
 export function readRunStatus(runDir: string): RunStatusRecord | undefined {

@@ -69,7 +69,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     bestEval: run.resumed?.bestEval,
   };
   const saver = new CheckpointWriter(run, cb);
-  const window = { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
+  const window = { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
   let replicas: ReplicaGroup<B> | null | undefined; // started at the first step (training.dataParallel)
 
   /** Held-out evaluation at the current step; updates early stopping. True when it is a new best. */
@@ -173,6 +173,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const step = state.step;
       window.loss += r.loss;
       window.acc += r.accuracy;
+      window.targets += r.targets;
       window.norm += r.gradNorm;
       window.n++;
       window.tokens += stepTokens;
@@ -187,7 +188,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           epoch: objective.epochs,
           time: timeOf(),
           loss: window.loss / window.n,
-          accuracy: window.acc / window.n,
+          ...(window.targets > 0 ? { accuracy: window.acc / window.n } : {}),
           lr,
           gradNorm: window.norm / window.n,
           tokensPerSec,
@@ -199,7 +200,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           ...objective.trainColumns?.(state),
         };
         saver.emit(out.lastTrain);
-        Object.assign(window, { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
+        Object.assign(window, { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
       }
       const evalNow = step % t.evalEvery === 0;
       const improvedNow = evalNow && evaluate();
@@ -211,7 +212,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         stoppedBy = 'early-stopping';
         cb.onLog?.(
           'info',
-          `early stopping at step ${step}: eval loss did not improve for ${state.evalsWithoutImprovement} evaluations (best ${state.bestEvalLoss?.toFixed(4)} at step ${state.bestStep})`,
+          `early stopping at step ${step}: ${objective.selectionName ?? 'eval loss'} did not improve for ${state.evalsWithoutImprovement} evaluations (best at step ${state.bestStep})`,
         );
       }
       // Every eval publishes its weights (the server's fill-mask follows the newest evaluated checkpoint);

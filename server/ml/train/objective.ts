@@ -84,6 +84,8 @@ export interface Objective<B> extends LossSource<B> {
    * it); default: the eval loss. A task selecting by a metric returns e.g. -macroF1.
    */
   selectionScore?(m: EvalMetrics): number;
+  /** What selectionScore measures, for messages (default "eval loss"). */
+  readonly selectionName?: string;
   /** Columns for every training row from the state (MLM: the realised masking rates). */
   trainColumns?(state: CheckpointState): MetricColumns;
   /** Files written beside the weights in every checkpoint (file name → text), e.g. config.json. */
