@@ -47,7 +47,15 @@ import { limitReached, makePlan, progressOf } from './plan';
 import { buildDatasets, prepareTokenizer, readCorpus } from './prepare';
 import { learningRate } from './schedule';
 import { trainStep } from './step';
-import { defaultTrainingThreads, startDataParallel, type ReplicaPool } from './parallel';
+import { defaultTrainingThreads, plannedReplicas, startDataParallel, type ReplicaPool } from './parallel';
+import { wasmAborted, wasmHeapLimit } from '../backend/wasmHeap';
+import {
+  describeComputeFailure,
+  MemoryBackoff,
+  memoryRefusal,
+  planTrainingMemory,
+  type MemoryPlan,
+} from './memory';
 import type { RunSummary, StopReason } from './summary';
 
 export type { RunSummary, StopReason, MaskingRates } from './summary';
@@ -116,6 +124,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
   let model: MlmModel | undefined;
   let optimizer: AdamW | undefined;
   let replicas: ReplicaPool | null | undefined; // training.dataParallel > 1: started at the first step
+  let memory: MemoryPlan | undefined;
   let maskCounts: MaskCounts = emptyMaskCounts();
   const summary = (s: Partial<RunSummary> & { stoppedBy: StopReason }): RunSummary => ({
     runId,
@@ -279,6 +288,25 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       { seqLen: config.data.seqLen, targetFraction: config.data.masking.probability },
       cb.onLog,
     );
+    // Memory: the estimate before the first step, fewer rows per pass (or replicas) to fit, else a refusal.
+    const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+    const parallelOk = backend.name === 'wasm' || backend.name === 'cpu';
+    memory = planTrainingMemory({
+      model: model.config,
+      seqLen: config.data.seqLen,
+      targetFraction: config.data.masking.probability,
+      batchSize: t.batchSize,
+      replicas: parallelOk ? plannedReplicas(t, stepFlops).replicas : 1,
+      backend: backend.name,
+      heapLimitBytes: wasmHeapLimit(),
+    });
+    cb.onLog?.('info', memory.estimate.summary);
+    cb.onMemory?.(memory.estimate);
+    status.memory = memory.estimate;
+    if (!memory.estimate.fits)
+      throw memoryRefusal(memory.estimate, { preset: config.model.preset, seqLen: config.data.seqLen });
+    if (memory.adjusted) cb.onLog?.('warn', memory.adjusted);
+    const backoff = new MemoryBackoff(memory.chunks, Math.ceil(t.batchSize / memory.replicas), cb.onLog);
     const metrics = new MetricsLog(runDir);
     const emit = (m: MetricRecord) => {
       metrics.append(m);
@@ -437,13 +465,17 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
         stepTokens += b.tokens;
       }
       const lr = learningRate({ step, progress: progressOf(plan, step, elapsed()) }, plan.schedule);
-      if (replicas === undefined) {
-        const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
-        replicas = await startDataParallel(model, t, stepFlops, cb.onLog);
-      }
-      const r = replicas
-        ? await replicas.step(model, optimizer, micro, { lr, clipNorm: t.clipNorm })
-        : trainStep(model, optimizer, micro, { lr, clipNorm: t.clipNorm });
+      if (replicas === undefined)
+        replicas = await startDataParallel(model, t, stepFlops, cb.onLog, memory.replicas);
+      const pool = replicas;
+      const m = model;
+      const o = optimizer;
+      // An allocation failure halves the rows per pass and runs the step again (memory.ts).
+      const r = await backoff.run((chunks) =>
+        pool
+          ? pool.step(m, o, micro, { lr, clipNorm: t.clipNorm, chunks })
+          : trainStep(m, o, micro, { lr, clipNorm: t.clipNorm, chunks }),
+      );
       trainTokens += stepTokens;
       if (!r.applied) {
         skippedSteps++;
@@ -541,15 +573,19 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       }),
     );
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    wasmAborted(err); // marks the module dead when the error is its abort
+    const message = describeComputeFailure(err, memory?.estimate);
     cb.onLog?.('error', message);
     return finish(
       summary({ stoppedBy: 'error', error: message, steps: status?.steps ?? 0, epochs: status?.epochs ?? 0 }),
     );
   } finally {
     await replicas?.close();
-    optimizer?.dispose();
-    model?.dispose();
+    // After a wasm abort nothing may call into the module (a threaded one's locks may never be released).
+    if (!wasmAborted()) {
+      optimizer?.dispose();
+      model?.dispose();
+    }
   }
 
   function finish(s: RunSummary): RunSummary {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
+import { splitStep } from './parallel/split';
 
 export interface StepResult {
   /** Mean loss over the micro-batches (NaN/Infinity when not finite). */
@@ -45,10 +46,14 @@ export function microBatchGradients(
   return { value, grads, correct: correct! };
 }
 
-/** Computes gradients (summed over micro-batches, divided by their number) and the global norm. */
+/**
+ * Computes gradients (summed over micro-batches, divided by their number) and the global norm. With
+ * `weights` (one per batch), the sum of weight · gradient instead (passes of split micro-batches: memory.ts).
+ */
 function gradients(
   model: MlmModel,
   batches: readonly MlmBatch[],
+  weights?: readonly number[],
 ): { grads: Map<string, tf.Tensor>; loss: tf.Scalar; correct: tf.Scalar; norm: tf.Scalar } {
   const names = [...model.variables.keys()];
   const vars = names.map((n) => model.variables.get(n)!).filter((v) => v.trainable);
@@ -60,26 +65,41 @@ function gradients(
     old.dispose();
     return next;
   };
-  for (const batch of batches) {
-    const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
-    lossSum = swap(lossSum, tf.add(lossSum, value));
-    value.dispose();
-    correct = swap(correct, tf.add(correct, c));
-    c.dispose();
-    for (const n of names) {
-      const g = grads[model.variables.get(n)!.name];
-      if (!g) continue;
-      const prev = acc.get(n);
-      if (prev) {
-        acc.set(n, tf.add(prev, g));
-        prev.dispose();
-        g.dispose();
+  try {
+    for (const [i, batch] of batches.entries()) {
+      const w = weights?.[i];
+      const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
+      if (w !== undefined) {
+        for (const [key, g] of Object.entries(grads)) grads[key] = swap(g, tf.mul(g, w));
+        lossSum = swap(
+          lossSum,
+          tf.tidy(() => tf.add(lossSum, tf.mul(value, w))),
+        );
       } else {
-        acc.set(n, g);
+        lossSum = swap(lossSum, tf.add(lossSum, value));
+      }
+      value.dispose();
+      correct = swap(correct, tf.add(correct, c));
+      c.dispose();
+      for (const n of names) {
+        const g = grads[model.variables.get(n)!.name];
+        if (!g) continue;
+        const prev = acc.get(n);
+        if (prev) {
+          acc.set(n, tf.add(prev, g));
+          prev.dispose();
+          g.dispose();
+        } else {
+          acc.set(n, g);
+        }
       }
     }
+  } catch (err) {
+    // Out of memory mid-step (memory.ts backs off and runs the step again): leave nothing behind.
+    tf.dispose([...acc.values(), lossSum, correct]);
+    throw err;
   }
-  const k = batches.length;
+  const k = weights ? 1 : batches.length;
   if (k > 1) for (const [n, g] of acc) acc.set(n, swap(g, tf.div(g, k)));
   const norm = tf.tidy(() => {
     const gs = [...acc.values()];
@@ -92,14 +112,29 @@ function gradients(
   return { grads: acc, loss, correct, norm };
 }
 
+/**
+ * One optimizer step over `batches`. opts.chunks > 1 runs each micro-batch as that many passes of fewer rows
+ * (weighted by their targets: the same gradient and loss, a smaller peak; train/memory.ts).
+ */
 export function trainStep(
   model: MlmModel,
   optimizer: AdamW,
   batches: readonly MlmBatch[],
-  opts: { lr: number; clipNorm: number | null },
+  opts: { lr: number; clipNorm: number | null; chunks?: number },
 ): StepResult {
   const targets = batches.reduce((s, b) => s + b.labels.length, 0);
-  const { grads, loss, correct, norm } = gradients(model, batches);
+  const chunks = opts.chunks ?? 1;
+  let passes: readonly MlmBatch[] = batches;
+  let weights: number[] | undefined;
+  if (chunks > 1) {
+    // A micro-batch without targets has a NaN mean loss unsplit: skip the step the same way.
+    if (batches.some((b) => b.labels.length === 0))
+      return { loss: NaN, accuracy: 0, gradNorm: NaN, applied: false, targets };
+    const parts = splitStep(batches, chunks).flat();
+    passes = parts.map((p) => p.batch);
+    weights = parts.map((p) => p.weight);
+  }
+  const { grads, loss, correct, norm } = gradients(model, passes, weights);
   try {
     const lossValue = loss.dataSync()[0];
     const gradNorm = norm.dataSync()[0];

@@ -52,22 +52,34 @@ export function resolveDataParallel(
   return { replicas, why: `training.dataParallel "auto": ${ctx.cores} cores` };
 }
 
-export async function startDataParallel(
-  model: MlmModel,
-  training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
-  /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
+/** resolveDataParallel for this process's backend and cores. */
+export function plannedReplicas(
+  training: { dataParallel?: number | 'auto'; batchSize: number },
   stepFlops: number,
-  onLog?: TrainCallbacks['onLog'],
-): Promise<ReplicaPool | null> {
+): { replicas: number; why: string } {
   const backend = getBackendInfo();
-  const { replicas, why } = resolveDataParallel(training.dataParallel ?? 1, {
+  return resolveDataParallel(training.dataParallel ?? 1, {
     backend: backend?.name ?? 'none',
     threads: backend?.threads ?? 1,
     cores: os.availableParallelism(),
     batchSize: training.batchSize,
     stepFlops,
   });
-  if (training.dataParallel === 'auto') onLog?.('info', why);
+}
+
+export async function startDataParallel(
+  model: MlmModel,
+  training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
+  /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
+  stepFlops: number,
+  onLog?: TrainCallbacks['onLog'],
+  /** At most this many replicas (the memory plan's: train/memory.ts). */
+  maxReplicas = Infinity,
+): Promise<ReplicaPool | null> {
+  const backend = getBackendInfo();
+  const planned = plannedReplicas(training, stepFlops);
+  const replicas = Math.min(planned.replicas, maxReplicas);
+  if (training.dataParallel === 'auto') onLog?.('info', planned.why);
   if (replicas <= 1) return null;
   if (!backend || (backend.name !== 'wasm' && backend.name !== 'cpu')) {
     onLog?.(

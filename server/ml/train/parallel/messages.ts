@@ -22,4 +22,5 @@ export type ToReplica =
 export type FromReplica =
   | { type: 'ready' }
   | { type: 'done'; lossSum: number; correct: number; numTensors: number }
-  | { type: 'error'; message: string };
+  /** kind: 'out-of-memory' = an allocation failed, the replica is intact; 'aborted' = its wasm module died. */
+  | { type: 'error'; message: string; kind?: 'out-of-memory' | 'aborted' };

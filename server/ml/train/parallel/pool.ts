@@ -21,7 +21,7 @@ import type { StepResult } from '../step';
 import { paramLayout, readWeights, type ParamLayout } from './layout';
 import type { FromReplica, ReplicaBackend, ToReplica } from './messages';
 import { shareGradients } from './shareGradients';
-import { splitStep } from './split';
+import { chunkParts, splitStep } from './split';
 import { replicaWorkerScript } from './workerScript';
 
 /** Dropout stream offset between replicas (mixSeed works modulo 2³², so up to 32 replicas stay disjoint). */
@@ -61,6 +61,8 @@ export class ReplicaPool {
   readonly replicaTensors: number[];
   lastTimings: StepTimings = { broadcast: 0, share: 0, wait: 0, reduce: 0, update: 0 };
   private readonly pending: (Pending | undefined)[];
+  /** Workers that have ended (an aborted replica exits): a request to one fails at once instead of waiting. */
+  private readonly exited: boolean[];
   private readonly weights: Float32Array;
   private readonly slots: Float32Array[];
   private readonly sum: Float32Array;
@@ -73,16 +75,26 @@ export class ReplicaPool {
     grads: SharedArrayBuffer[],
   ) {
     this.pending = workers.map(() => undefined);
+    this.exited = workers.map(() => false);
     this.replicaTensors = workers.map(() => 0);
     this.weights = new Float32Array(weights);
     this.slots = grads.map((g) => new Float32Array(g));
     this.sum = new Float32Array(layout.size);
     workers.forEach((w, i) => {
-      w.on('message', (m: FromReplica) => this.settle(i, m.type === 'error' ? new Error(m.message) : m));
+      w.on('message', (m: FromReplica) =>
+        // kind travels so that the leader can tell an allocation failure (back off) from an abort (end).
+        this.settle(
+          i,
+          m.type === 'error'
+            ? Object.assign(new Error(`replica ${i + 1}: ${m.message}`), { kind: m.kind })
+            : m,
+        ),
+      );
       w.on('error', (e) => this.settle(i, e));
       ReplicaPool.liveThreads++;
       w.on('exit', (code) => {
         ReplicaPool.liveThreads--;
+        this.exited[i] = true;
         if (!this.closed) this.settle(i, new Error(`replica thread ${i + 1} exited with code ${code}`));
       });
       // Idle replicas must not keep the process alive; a step refs them while it waits.
@@ -134,7 +146,8 @@ export class ReplicaPool {
     model: MlmModel,
     optimizer: AdamW,
     batches: readonly MlmBatch[],
-    opts: { lr: number; clipNorm: number | null },
+    /** chunks > 1: each replica runs its rows as that many passes (train/memory.ts). */
+    opts: { lr: number; clipNorm: number | null; chunks?: number },
   ): Promise<StepResult> {
     if (this.closed) throw new Error('the data-parallel replicas were stopped: start a new pool');
     const targets = batches.reduce((s, b) => s + b.labels.length, 0);
@@ -145,7 +158,7 @@ export class ReplicaPool {
     const t0 = performance.now();
     readWeights(model, this.layout, this.weights);
     const t1 = performance.now();
-    const parts = splitStep(batches, this.replicas);
+    const parts = splitStep(batches, this.replicas).map((p) => chunkParts(p, opts.chunks ?? 1));
     const rng = model.getRngState?.() ?? null;
     const replies = this.workers.map((_, i) =>
       this.request(i, {
@@ -209,6 +222,8 @@ export class ReplicaPool {
 
   private request(i: number, msg: ToReplica): Promise<FromReplica> {
     if (this.pending[i]) throw new Error(`replica ${i + 1} is still busy with the previous request`);
+    if (this.exited[i])
+      return Promise.reject(new Error(`replica thread ${i + 1} has ended: start the run again (it resumes)`));
     const w = this.workers[i];
     return new Promise<FromReplica>((resolve, reject) => {
       this.pending[i] = { resolve, reject };

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../../backend';
+import { wasmAborted, WasmOutOfMemoryError } from '../../backend/wasmHeap';
 import { createModel } from '../../model';
 import type { MlmModel } from '../../types';
 import { checkLayout, writeWeights, type ParamLayout } from './layout';
@@ -42,7 +43,13 @@ async function handle(msg: ToReplica): Promise<void> {
 }
 
 port.on('message', (msg: ToReplica) => {
-  handle(msg).catch((err: unknown) =>
-    send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
-  );
+  handle(msg).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (wasmAborted(err)) {
+      // The module is dead (and a call into it could spin for ever): report, then end this thread.
+      send({ type: 'error', message, kind: 'aborted' });
+      process.exit(1);
+    }
+    send({ type: 'error', message, kind: err instanceof WasmOutOfMemoryError ? 'out-of-memory' : undefined });
+  });
 });
