@@ -11,7 +11,8 @@
  *   - Emscripten's abort hook marks the module dead (wasmAborted()), so callers stop calling into it.
  * MLM_WASM_HEAP_LIMIT (bytes, or with a MiB/GiB suffix) lowers the ceiling: to share a machine's memory, and
  * for tests that inject an allocation failure. MLM_WASM_FAULT=abort@N turns the Nth allocation into an
- * Emscripten abort (tests of the abort path).
+ * Emscripten abort (tests of the abort path). MLM_REPLICA_WASM_FAULT / MLM_REPLICA_WASM_HEAP_LIMIT set them
+ * in data-parallel replica threads only.
  */
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -26,6 +26,11 @@ const send = (m: FromReplica) => port.postMessage(m);
 
 async function handle(msg: ToReplica): Promise<void> {
   if (msg.type === 'init') {
+    // Tests inject a fault or a lower heap ceiling into the replicas only (this thread's env is its own copy).
+    for (const name of ['MLM_WASM_FAULT', 'MLM_WASM_HEAP_LIMIT']) {
+      const v = process.env[`MLM_REPLICA_${name.slice(4)}`];
+      if (v !== undefined) process.env[name] = v;
+    }
     await initBackend({ backend: msg.backend, threads: 1 });
     model = createModel(msg.config, { seed: msg.seed });
     checkLayout(model, msg.layout);
