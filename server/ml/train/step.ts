@@ -35,15 +35,37 @@ export function microBatchGradients(
   batch: MlmBatch,
   vars: tf.Variable[],
 ): { value: tf.Scalar; grads: tf.NamedTensorMap; correct: tf.Scalar } {
-  const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
   let correct: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const { loss, logits } = model.loss(batch, true);
-    correct = tf.keep(countCorrect(logits, labels));
-    return loss;
-  }, vars);
-  labels.dispose();
-  return { value, grads, correct: correct! };
+  try {
+    const { value, grads } = tf.tidy(() => {
+      const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
+      return tf.variableGrads(() => {
+        const { loss, logits } = model.loss(batch, true);
+        correct = tf.keep(countCorrect(logits, labels));
+        return loss;
+      }, vars);
+    });
+    return { value, grads, correct: correct! };
+  } catch (err) {
+    // A kernel failed (out of memory: the step is retried with fewer rows): the tidy disposed the pass's
+    // tensors, but not those the tape saved for a backward pass that never ran.
+    correct?.dispose();
+    disposeAbandonedTape();
+    throw err;
+  }
+}
+
+/** Disposes the tensors an interrupted tf.variableGrads left on the engine's tape (tfjs frees them in backprop). */
+function disposeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: EngineTapeState }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
+interface EngineTapeState {
+  gradientDepth: number;
+  activeTape: Array<{ saved?: tf.Tensor[] }> | null;
 }
 
 /**
