@@ -250,6 +250,9 @@ export class RunManager {
         return;
       case 'memory':
         return;
+      case 'memoryEstimate':
+        this.events.status({ memory: m.estimate });
+        return;
       case 'done':
         this.end(run, outcomeOf(m.summary), messageOf(m.summary), m.summary);
         void run.host.terminate();

@@ -3,6 +3,7 @@
  * `workerData.role` picks one): the trainer (one per run) and the inference worker (one per backend, serves
  * fill-mask and hovers). Plain structured-clone data only.
  */
+import type { MemoryEstimate } from '../../protocol/shared/memory';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { MaskResult } from '../../protocol/inference';
 import type { TfMemory } from '../../protocol/status';
@@ -54,6 +55,8 @@ export type FromTrainer =
   | { type: 'checkpoint'; info: CheckpointInfo }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'memory'; memory: TfMemory }
+  /** The run's memory estimate, before its first step (server/ml/train/memory.ts). */
+  | { type: 'memoryEstimate'; estimate: MemoryEstimate }
   /** The run ended; `summary` is the trainer's RunSummary. */
   | { type: 'done'; summary: TrainerSummary }
   /** runTraining threw (or the backend failed to start): message says what to do. */

@@ -14,8 +14,17 @@
  * are those of the full micro-batch (train/parallel/split.ts splitStep), only its peak is smaller.
  */
 import os from 'node:os';
+import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import { formatBytes, type MemoryEstimate } from '../../../protocol/shared/memory';
-import { isWasmAbort, WASM_HEAP_RESERVE_BYTES, WasmOutOfMemoryError } from '../backend/wasmHeap';
+import { getBackendInfo } from '../backend';
+import {
+  isWasmAbort,
+  WASM_HEAP_RESERVE_BYTES,
+  wasmHeapLimit,
+  WasmOutOfMemoryError,
+} from '../backend/wasmHeap';
+import { trainFlopsPerToken } from './flops';
+import { plannedReplicas } from './parallel';
 import type { ModelConfig, TrainCallbacks } from '../types';
 import type { StepResult } from './step';
 
@@ -182,6 +191,34 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
     chunks: estimate.chunks,
     adjusted: estimate.fits && changes.length ? `to fit in memory: ${changes.join('; ')}` : undefined,
   };
+}
+
+/**
+ * The plan of a run config with this model on the backend this process started (data parallelism as the
+ * run would resolve it): what the trainer, `mlm doctor` and the CLI show before training.
+ */
+export function planRunMemory(
+  config: ResolvedRunConfig,
+  model: ModelConfig,
+  /** The leader's wasm threads a run of this config would use, when the started backend's differ. */
+  threads?: number,
+): MemoryPlan {
+  const t = config.training;
+  const targetFraction = config.data.masking.probability;
+  const backend = getBackendInfo()?.name ?? 'wasm';
+  const stepFlops =
+    trainFlopsPerToken(model, { seqLen: config.data.seqLen, targetFraction }) *
+    t.batchSize *
+    config.data.seqLen;
+  return planTrainingMemory({
+    model,
+    seqLen: config.data.seqLen,
+    targetFraction,
+    batchSize: t.batchSize,
+    replicas: backend === 'wasm' || backend === 'cpu' ? plannedReplicas(t, stepFlops, threads).replicas : 1,
+    backend,
+    heapLimitBytes: wasmHeapLimit(),
+  });
 }
 
 /** A run that cannot fit, or a step that ran out of memory even at one row per pass. */

@@ -47,13 +47,13 @@ import { limitReached, makePlan, progressOf } from './plan';
 import { buildDatasets, prepareTokenizer, readCorpus } from './prepare';
 import { learningRate } from './schedule';
 import { trainStep } from './step';
-import { defaultTrainingThreads, plannedReplicas, startDataParallel, type ReplicaPool } from './parallel';
-import { wasmAborted, wasmHeapLimit } from '../backend/wasmHeap';
+import { defaultTrainingThreads, startDataParallel, type ReplicaPool } from './parallel';
+import { wasmAborted } from '../backend/wasmHeap';
 import {
   describeComputeFailure,
   MemoryBackoff,
   memoryRefusal,
-  planTrainingMemory,
+  planRunMemory,
   type MemoryPlan,
 } from './memory';
 import type { RunSummary, StopReason } from './summary';
@@ -290,16 +290,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     );
     // Memory: the estimate before the first step, fewer rows per pass (or replicas) to fit, else a refusal.
     const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
-    const parallelOk = backend.name === 'wasm' || backend.name === 'cpu';
-    memory = planTrainingMemory({
-      model: model.config,
-      seqLen: config.data.seqLen,
-      targetFraction: config.data.masking.probability,
-      batchSize: t.batchSize,
-      replicas: parallelOk ? plannedReplicas(t, stepFlops).replicas : 1,
-      backend: backend.name,
-      heapLimitBytes: wasmHeapLimit(),
-    });
+    memory = planRunMemory(config, model.config);
     cb.onLog?.('info', memory.estimate.summary);
     cb.onMemory?.(memory.estimate);
     status.memory = memory.estimate;

@@ -56,11 +56,13 @@ export function resolveDataParallel(
 export function plannedReplicas(
   training: { dataParallel?: number | 'auto'; batchSize: number },
   stepFlops: number,
+  /** The leader's wasm threads, when not those of the backend already started (mlm doctor). */
+  threads?: number,
 ): { replicas: number; why: string } {
   const backend = getBackendInfo();
   return resolveDataParallel(training.dataParallel ?? 1, {
     backend: backend?.name ?? 'none',
-    threads: backend?.threads ?? 1,
+    threads: threads ?? backend?.threads ?? 1,
     cores: os.availableParallelism(),
     batchSize: training.batchSize,
     stepFlops,
