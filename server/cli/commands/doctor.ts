@@ -139,7 +139,7 @@ export function doctorMemory(file?: string): DoctorMemory[] {
   );
 }
 
-function formatMemory(list: readonly DoctorMemory[]): string[] {
+export function formatMemory(list: readonly DoctorMemory[]): string[] {
   const first = list[0]?.estimate;
   if (!first) return [];
   const heap =
