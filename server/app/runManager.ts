@@ -277,6 +277,12 @@ export class RunManager {
       outcome,
       step: summary?.steps ?? run.step,
       message,
+      errorCode:
+        summary?.failure === 'out-of-memory'
+          ? MlmErrorCodes.OutOfMemory
+          : summary?.failure === 'wasm-abort'
+            ? MlmErrorCodes.ComputeAborted
+            : undefined,
       bestEvalLoss: bestEval?.loss,
       bestEvalAccuracy: bestEval?.accuracy,
       lastCheckpoint: summary?.lastCheckpoint ?? run.lastCheckpoint,

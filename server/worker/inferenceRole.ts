@@ -3,6 +3,7 @@
  * strictly one after another (a load never races a fill); the main thread keeps at most one message in flight, and
  * fills that queued meanwhile arrive together as one fillBatch.
  */
+import { wasmAborted } from '../ml/backend/wasmHeap';
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
@@ -64,11 +65,24 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (wasmAborted(err)) {
+          // The module is dead (a call into it could spin for ever): answer, then end this worker; the host
+          // starts a fresh one and reloads the model on the next request.
+          post({
+            type: 'reply',
+            id: m.id,
+            ok: false,
+            message: `the WebAssembly backend of the inference worker aborted ("${message.split('.')[0]}"); it restarts and reloads the model: try again`,
+            code: MlmErrorCodes.ComputeAborted,
+          });
+          process.exit(1);
+        }
         post({
           type: 'reply',
           id: m.id,
           ok: false,
-          message: err instanceof Error ? err.message : String(err),
+          message,
           code: err instanceof CodedError ? err.code : undefined,
         });
       }
@@ -118,6 +132,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             try {
               return { ok: true, result: fill(item) };
             } catch (err) {
+              if (wasmAborted(err)) throw err; // the whole batch fails and the worker restarts
               return {
                 ok: false,
                 message: err instanceof Error ? err.message : String(err),

@@ -69,6 +69,8 @@ export interface TrainerSummary {
   steps: number;
   stoppedBy: string;
   error?: string;
+  /** The compute backend's failure (out of memory, wasm abort), when that ended the run. */
+  failure?: 'out-of-memory' | 'wasm-abort';
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
   bestCheckpoint?: string;

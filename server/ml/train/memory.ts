@@ -27,6 +27,7 @@ import { trainFlopsPerToken } from './flops';
 import { plannedReplicas } from './parallel';
 import type { ModelConfig, TrainCallbacks } from '../types';
 import type { StepResult } from './step';
+import type { ComputeFailure } from './summary';
 
 /** The measured coefficients (test/bench/memory.ts re-measures them; docs/compute.md has the figures). */
 export const MEMORY_CALIBRATION = {
@@ -321,4 +322,11 @@ export function describeComputeFailure(err: unknown, estimate?: MemoryEstimate):
     `${abort}: most likely its 4 GiB heap ran out inside a kernel${need}. Lower training.batchSize or data.seqLen, ` +
     'or pick a smaller model.preset, then resume with mlm train --resume.'
   );
+}
+
+/** The kind of compute failure an error is, if any (RunSummary.failure). */
+export function computeFailureOf(err: unknown): ComputeFailure | undefined {
+  if (isWasmAbort(err)) return 'wasm-abort';
+  if (err instanceof OutOfMemoryError || isOutOfMemory(err)) return 'out-of-memory';
+  return undefined;
 }

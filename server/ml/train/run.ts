@@ -50,6 +50,7 @@ import { trainStep } from './step';
 import { defaultTrainingThreads, startDataParallel, type ReplicaPool } from './parallel';
 import { wasmAborted } from '../backend/wasmHeap';
 import {
+  computeFailureOf,
   describeComputeFailure,
   MemoryBackoff,
   memoryRefusal,
@@ -177,6 +178,12 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     status.backend = backend.device ? `${backend.name} (${backend.device})` : backend.name;
     cb.onLog?.('info', `backend: ${status.backend}`);
     for (const r of backend.reasons) cb.onLog?.('info', `not using ${r}`);
+    // A config that cannot fit is refused before the corpus is read (the vocabulary's size is the asked one).
+    if (!config.model.init && !opts.resumeFrom && !config.tokenizer.path) {
+      const early = planRunMemory(config, modelConfigFor(config, config.tokenizer.vocabSize));
+      if (!early.estimate.fits)
+        throw memoryRefusal(early.estimate, { preset: config.model.preset, seqLen: config.data.seqLen });
+    }
 
     const docs = await readCorpus(config, opts.cwd, cb, opts.corpusFiles, signal);
     if (signal?.aborted) return finish(summary({ stoppedBy: 'stopped' }));
@@ -568,7 +575,13 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
     const message = describeComputeFailure(err, memory?.estimate);
     cb.onLog?.('error', message);
     return finish(
-      summary({ stoppedBy: 'error', error: message, steps: status?.steps ?? 0, epochs: status?.epochs ?? 0 }),
+      summary({
+        stoppedBy: 'error',
+        error: message,
+        failure: computeFailureOf(err),
+        steps: status?.steps ?? 0,
+        epochs: status?.epochs ?? 0,
+      }),
     );
   } finally {
     await replicas?.close();
