@@ -3,13 +3,13 @@
  * strictly one after another (a load never races a fill); the main thread keeps at most one message in flight, and
  * fills that queued meanwhile arrive together as one fillBatch.
  */
-import { wasmAborted } from '../ml/backend/wasmHeap';
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
+import { wasmAborted } from '../ml/backend/wasmHeap';
 import { loadRunForInference } from '../ml/checkpoint';
 import { fillMask } from '../ml/infer/fillMask';
 import type {
@@ -23,18 +23,10 @@ import type {
   ToInference,
   WorkerData,
 } from './messages';
+import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
 type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
-
-class CodedError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
@@ -65,44 +57,36 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
         if (wasmAborted(err)) {
           // The module is dead (a call into it could spin for ever): answer, then end this worker; the host
           // starts a fresh one and reloads the model on the next request.
+          const what = (err instanceof Error ? err.message : String(err)).split('.')[0];
           post({
             type: 'reply',
             id: m.id,
             ok: false,
-            message: `the WebAssembly backend of the inference worker aborted ("${message.split('.')[0]}"); it restarts and reloads the model: try again`,
+            message: `the WebAssembly backend of the inference worker aborted ("${what}"); it restarts and reloads the model: try again`,
             code: MlmErrorCodes.ComputeAborted,
           });
           process.exit(1);
         }
-        post({
-          type: 'reply',
-          id: m.id,
-          ok: false,
-          message,
-          code: err instanceof CodedError ? err.code : undefined,
-        });
+        const e = inferenceFailure(m.request.type, err);
+        post({ type: 'reply', id: m.id, ok: false, message: e.message, code: e.code });
       }
     });
   });
 
   function fill(r: FillParams): FillAnswer {
     if (!current) {
-      throw new CodedError(
-        'no model is loaded: train a run or load a checkpoint first',
-        MlmErrorCodes.NoModel,
-      );
+      throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
     }
     const t0 = performance.now();
     const { model, tokenizer } = current.loaded;
     const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
     if (!sub.masks.length) {
-      throw new CodedError(
-        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
+      throw new MlmError(
         MlmErrorCodes.InvalidParams,
+        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
     const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
@@ -133,11 +117,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
               return { ok: true, result: fill(item) };
             } catch (err) {
               if (wasmAborted(err)) throw err; // the whole batch fails and the worker restarts
-              return {
-                ok: false,
-                message: err instanceof Error ? err.message : String(err),
-                code: err instanceof CodedError ? err.code : undefined,
-              };
+              const e = inferenceFailure('fill', err);
+              return { ok: false, message: e.message, code: e.code };
             }
           }),
         };

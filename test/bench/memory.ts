@@ -13,7 +13,7 @@ import { SeededRng } from '../../server/ml/data/rng';
 import { bertPreset, createModel, type BertPresetName } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
 import { estimateTrainingMemory, parameterCount } from '../../server/ml/train/memory';
-import { microBatchGradients } from '../../server/ml/train/step';
+import { microBatchGradients, mlmLoss } from '../../server/ml/train/step';
 import { fmt, type Reporter } from './report';
 
 export interface MemoryBenchOptions {
@@ -81,7 +81,7 @@ export function runMemory(opts: MemoryBenchOptions, out: Reporter): void {
       const before = stats().liveBytes;
       resetWasmPeak();
       const t0 = performance.now();
-      const { value, grads, correct } = microBatchGradients(model, batch, vars);
+      const { value, grads, correct } = microBatchGradients(mlmLoss(model), batch, vars);
       const ms = performance.now() - t0;
       tf.dispose([value, correct, ...Object.values(grads)]);
       const peak = stats().peakBytes - before;

@@ -4,7 +4,7 @@ import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
 import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
 import { utilisation } from '../../ml/train/flops';
 import { planRunMemory } from '../../ml/train/memory';
-import { defaultTrainingThreads } from '../../ml/train/parallel';
+import { trainingThreads } from '../../ml/train/parallel';
 import { modelConfigFor } from '../../ml/train/modelConfig';
 import { BERT_PRESET_NAMES } from '../../ml/model/presets';
 import { formatBytes, type MemoryEstimate } from '../../../protocol/shared/memory';
@@ -129,7 +129,7 @@ export type DoctorReport = Diagnosis & { train?: TrainBench; memory?: DoctorMemo
 export function doctorMemory(file?: string): DoctorMemory[] {
   const plan = (label: string, config: ResolvedRunConfig): DoctorMemory => {
     // As a run would start: its threads (1 with data parallel), not doctor's.
-    const threads = config.threads ?? defaultTrainingThreads(config.training);
+    const threads = trainingThreads(config);
     const p = planRunMemory(config, modelConfigFor(config, config.tokenizer.vocabSize), threads);
     return { label, estimate: p.estimate, adjusted: p.adjusted };
   };

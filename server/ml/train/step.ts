@@ -1,24 +1,31 @@
 /**
- * One optimizer step: gradients of the mean masked-LM loss over `gradAccumulation` micro-batches,
- * global-norm clipping, the NaN/Inf guard, then AdamW. Leak-free: every tensor is created in a tidy or
- * disposed here.
+ * One optimizer step on this thread: gradients of the mean loss over `gradAccumulation` micro-batches and their
+ * global norm, then applyUpdate (NaN/Inf guard, clipping, AdamW). The loss comes from a LossSource, so the
+ * same step trains the MLM (mlmLoss) and a task head. Leak-free: every tensor is created in a tidy or disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
 import { splitStep } from './parallel/split';
+import { applyUpdate, type StepResult, type UpdateOptions } from './update';
 
-export interface StepResult {
-  /** Mean loss over the micro-batches (NaN/Infinity when not finite). */
-  loss: number;
-  /** Masked-token accuracy over all targets of the step. */
-  accuracy: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-  /** False when the loss or the gradients were not finite: the update was skipped. */
-  applied: boolean;
-  targets: number;
+export type { StepResult } from './update';
+
+/** What a gradient step needs of the thing being trained: its variables and one batch's loss. */
+export interface LossSource<B> {
+  /** Trainable variables by parameter name (the optimizer's keys). */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  /** Mean loss (scalar) and correct predictions (int32 scalar) of one batch. Pure: runs inside variableGrads. */
+  batchLoss(batch: B, training: boolean): { loss: tf.Scalar; correct: tf.Scalar };
+  /** Prediction targets of one batch (the accuracy's denominator). */
+  batchTargets(batch: B): number;
+  /**
+   * The step's micro-batches as `chunks` passes of fewer rows each, with the weight of each pass's mean loss
+   * (the weighted sum is the step's loss: the same gradient with a smaller peak; train/memory.ts). Without it a
+   * step always runs whole micro-batches.
+   */
+  splitPasses?(batches: readonly B[], chunks: number): { batch: B; weight: number }[];
 }
 
 /** Number of correct argmax predictions: logits [n, vocab], labels [n] → scalar int32. */
@@ -26,29 +33,42 @@ export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')));
 }
 
+/** The masked-LM loss of a model: cross-entropy at the masked positions, accuracy of their argmax. */
+export function mlmLoss(model: MlmModel): LossSource<MlmBatch> {
+  return {
+    variables: model.variables,
+    batchLoss(batch, training) {
+      const { loss, logits } = model.loss(batch, training);
+      const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
+      const correct = countCorrect(logits, labels);
+      labels.dispose();
+      return { loss, correct };
+    },
+    batchTargets: (batch) => batch.labels.length,
+    splitPasses: (batches, chunks) => splitStep(batches, chunks).flat(),
+  };
+}
+
 /**
  * One micro-batch: its mean loss (scalar), the gradients of `vars` (keyed by variable name) and the number of
  * correctly predicted targets (int32 scalar). The caller owns (disposes) every returned tensor.
  */
-export function microBatchGradients(
-  model: MlmModel,
-  batch: MlmBatch,
+export function microBatchGradients<B>(
+  source: LossSource<B>,
+  batch: B,
   vars: tf.Variable[],
 ): { value: tf.Scalar; grads: tf.NamedTensorMap; correct: tf.Scalar } {
   let correct: tf.Scalar | undefined;
   try {
-    const { value, grads } = tf.tidy(() => {
-      const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
-      return tf.variableGrads(() => {
-        const { loss, logits } = model.loss(batch, true);
-        correct = tf.keep(countCorrect(logits, labels));
-        return loss;
-      }, vars);
-    });
+    const { value, grads } = tf.variableGrads(() => {
+      const out = source.batchLoss(batch, true);
+      correct = tf.keep(out.correct);
+      return out.loss;
+    }, vars);
     return { value, grads, correct: correct! };
   } catch (err) {
-    // A kernel failed (out of memory: the step is retried with fewer rows): the tidy disposed the pass's
-    // tensors, but not those the tape saved for a backward pass that never ran.
+    // A kernel failed (out of memory: the step is retried with fewer rows): variableGrads' scopes disposed the
+    // pass's tensors, but not those the tape saved for a backward pass that never ran.
     correct?.dispose();
     disposeAbandonedTape();
     throw err;
@@ -69,16 +89,16 @@ interface EngineTapeState {
 }
 
 /**
- * Computes gradients (summed over micro-batches, divided by their number) and the global norm. With
- * `weights` (one per batch), the sum of weight · gradient instead (passes of split micro-batches: memory.ts).
+ * Computes gradients (summed over micro-batches, divided by their number) and the global norm. With `weights`
+ * (one per batch: passes of split micro-batches), the sum of weight · gradient instead.
  */
-function gradients(
-  model: MlmModel,
-  batches: readonly MlmBatch[],
+function gradients<B>(
+  source: LossSource<B>,
+  batches: readonly B[],
   weights?: readonly number[],
 ): { grads: Map<string, tf.Tensor>; loss: tf.Scalar; correct: tf.Scalar; norm: tf.Scalar } {
-  const names = [...model.variables.keys()];
-  const vars = names.map((n) => model.variables.get(n)!).filter((v) => v.trainable);
+  const names = [...source.variables.keys()];
+  const vars = names.map((n) => source.variables.get(n)!).filter((v) => v.trainable);
   // Tensors are tracked by hand (not tf.tidy) because the result holds a Map of gradients.
   const acc = new Map<string, tf.Tensor>();
   let lossSum: tf.Scalar = tf.scalar(0);
@@ -90,7 +110,7 @@ function gradients(
   try {
     for (const [i, batch] of batches.entries()) {
       const w = weights?.[i];
-      const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
+      const { value, grads, correct: c } = microBatchGradients(source, batch, vars);
       if (w !== undefined) {
         for (const [key, g] of Object.entries(grads)) grads[key] = swap(g, tf.mul(g, w));
         lossSum = swap(
@@ -104,7 +124,7 @@ function gradients(
       correct = swap(correct, tf.add(correct, c));
       c.dispose();
       for (const n of names) {
-        const g = grads[model.variables.get(n)!.name];
+        const g = grads[source.variables.get(n)!.name];
         if (!g) continue;
         const prev = acc.get(n);
         if (prev) {
@@ -134,43 +154,46 @@ function gradients(
   return { grads: acc, loss, correct, norm };
 }
 
-/**
- * One optimizer step over `batches`. opts.chunks > 1 runs each micro-batch as that many passes of fewer rows
- * (weighted by their targets: the same gradient and loss, a smaller peak; train/memory.ts).
- */
-export function trainStep(
-  model: MlmModel,
+/** One optimizer step of any LossSource on this thread. */
+export function gradientStep<B>(
+  source: LossSource<B>,
   optimizer: AdamW,
-  batches: readonly MlmBatch[],
-  opts: { lr: number; clipNorm: number | null; chunks?: number },
+  batches: readonly B[],
+  opts: UpdateOptions,
 ): StepResult {
-  const targets = batches.reduce((s, b) => s + b.labels.length, 0);
+  const targets = batches.reduce((s, b) => s + source.batchTargets(b), 0);
   const chunks = opts.chunks ?? 1;
-  let passes: readonly MlmBatch[] = batches;
+  let passes: readonly B[] = batches;
   let weights: number[] | undefined;
-  if (chunks > 1) {
+  if (chunks > 1 && source.splitPasses) {
     // A micro-batch without targets has a NaN mean loss unsplit: skip the step the same way.
-    if (batches.some((b) => b.labels.length === 0))
+    if (batches.some((b) => source.batchTargets(b) === 0))
       return { loss: NaN, accuracy: 0, gradNorm: NaN, applied: false, targets };
-    const parts = splitStep(batches, chunks).flat();
+    const parts = source.splitPasses(batches, chunks);
     passes = parts.map((p) => p.batch);
     weights = parts.map((p) => p.weight);
   }
-  const { grads, loss, correct, norm } = gradients(model, passes, weights);
+  const { grads, loss, correct, norm } = gradients(source, passes, weights);
   try {
-    const lossValue = loss.dataSync()[0];
-    const gradNorm = norm.dataSync()[0];
-    const accuracy = targets ? correct.dataSync()[0] / targets : 0;
-    if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
-      return { loss: lossValue, accuracy, gradNorm, applied: false, targets };
-    }
-    // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is < 1.
-    // The scale is applied inside the optimizer's update (one kernel less per gradient).
-    const scale = opts.clipNorm !== null ? Math.min(1, opts.clipNorm / (gradNorm + 1e-6)) : 1;
-    optimizer.apply(grads, opts.lr, scale);
-    return { loss: lossValue, accuracy, gradNorm, applied: true, targets };
+    const measured = {
+      loss: loss.dataSync()[0],
+      gradNorm: norm.dataSync()[0],
+      correct: targets ? correct.dataSync()[0] : 0,
+      targets,
+    };
+    return applyUpdate(optimizer, grads, measured, opts);
   } finally {
     for (const g of grads.values()) g.dispose();
     tf.dispose([loss, correct, norm]);
   }
+}
+
+/** One masked-LM optimizer step on this thread. */
+export function trainStep(
+  model: MlmModel,
+  optimizer: AdamW,
+  batches: readonly MlmBatch[],
+  opts: UpdateOptions,
+): StepResult {
+  return gradientStep(mlmLoss(model), optimizer, batches, opts);
 }

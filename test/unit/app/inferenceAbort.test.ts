@@ -5,17 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { after, before, describe, test } from 'node:test';
-import { MlmErrorCodes } from '../../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../../protocol/errors';
 import { initBackend } from '../../../server/ml/backend';
 import { runTraining } from '../../../server/ml/train/run';
-import { InferenceError, InferenceHost } from '../../../server/worker/inferenceHost';
+import { InferenceHost } from '../../../server/worker/inferenceHost';
+import { startWorker } from '../../../server/worker/workerScript';
 import type { WorkerData } from '../../../server/worker/messages';
 import { syntheticWorkspace, tinyConfig } from '../train/fixtures';
-
-const ENTRY = path.resolve(__dirname, '../../../server/worker/trainerWorker.ts');
 
 let ws: string;
 let runDir: string;
@@ -36,8 +33,7 @@ void describe('reliability: inference worker abort', () => {
       () => ({ backend: 'wasm', threads: 1 }),
       { backend: () => undefined, log: (_level, m) => logs.push(m) },
       (workerData: WorkerData) =>
-        new Worker(`require('tsx/cjs'); require(${JSON.stringify(ENTRY)});`, {
-          eval: true,
+        startWorker('mlm-worker', {
           workerData,
           // Only the first worker aborts, at its 300th allocation (after the load, within a few fills).
           env: { ...process.env, ...(started++ === 0 ? { MLM_WASM_FAULT: 'abort@300' } : {}) },
@@ -53,7 +49,7 @@ void describe('reliability: inference worker abort', () => {
       } catch (err) {
         failure = err;
       }
-      assert.ok(failure instanceof InferenceError, `expected the injected abort, got ${String(failure)}`);
+      assert.ok(failure instanceof MlmError, `expected the injected abort, got ${String(failure)}`);
       assert.equal(failure.code, MlmErrorCodes.ComputeAborted);
       assert.match(failure.message, /WebAssembly backend of the inference worker aborted .* restarts/);
       await host.load(runDir);
