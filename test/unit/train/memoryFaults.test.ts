@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { syntheticWorkspace } from './fixtures';
+import { syntheticWorkspace, tinyConfig } from './fixtures';
 
 let ws: string;
 before(() => {
@@ -55,22 +55,9 @@ function mlmTrain(
   });
 }
 
-const tiny = (training: object, extra: object = {}) => ({
-  tokenizer: { vocabSize: 64, minFrequency: 1 },
-  model: {
-    overrides: {
-      hiddenSize: 32,
-      numHiddenLayers: 1,
-      numAttentionHeads: 2,
-      intermediateSize: 64,
-      maxPositionEmbeddings: 32,
-    },
-  },
-  data: { seqLen: 32 },
-  training: { batchSize: 8, maxSteps: 200, evalEvery: 1000, logEvery: 10, ...training },
-  backend: 'wasm',
-  ...extra,
-});
+/** The tiny run config of the training tests, training long enough for a fault to strike. */
+const tiny = (training: object, extra: object = {}) =>
+  tinyConfig({ training: { maxSteps: 200, evalEvery: 1000, logEvery: 10, ...training }, ...extra });
 
 void describe('reliability: wasm abort and out of memory end the run cleanly', () => {
   const cases: Array<{ name: string; env: Record<string, string>; config: object; expect: RegExp }> = [
