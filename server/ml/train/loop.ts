@@ -20,7 +20,7 @@ import { CheckpointWriter } from './checkpointWriter';
 import type { SpawnReplica } from './parallel/messages';
 import { limitReached, progressOf, type TrainPlan } from './plan';
 import { learningRate } from './schedule';
-import { MemoryBackoff, type MemoryPlan } from './memory';
+import { estimateTrainingMemory, MemoryBackoff, type MemoryPlan } from './memory';
 import { gradientStep } from './step';
 import type { StopReason } from './summary';
 
@@ -154,7 +154,14 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
             maxReplicas: run.memory?.replicas,
           })) ?? null;
         const rowsPerReplica = Math.ceil(t.batchSize / (replicas?.replicas ?? 1));
-        backoff = new MemoryBackoff(run.memory?.chunks ?? 1, rowsPerReplica, cb.onLog);
+        const plan = run.memory;
+        backoff = new MemoryBackoff(plan?.chunks ?? 1, rowsPerReplica, cb.onLog, (chunks) => {
+          if (!plan) return;
+          // The dashboard and run.json show the passes the run now takes.
+          const e = estimateTrainingMemory({ ...plan.input, replicas: replicas?.replicas ?? 1, chunks });
+          status.memory = e;
+          cb.onMemory?.(e);
+        });
       }
       const group = replicas;
       // An allocation failure halves the rows per pass and runs the step again (same effective batch).

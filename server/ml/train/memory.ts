@@ -147,6 +147,8 @@ function describeEstimate(e: MemoryEstimate, i: MemoryPlanInput): string {
 
 export interface MemoryPlan {
   estimate: MemoryEstimate;
+  /** What the plan was made for (a back-off re-estimates from it with more passes). */
+  input: MemoryPlanInput;
   /** Replicas to use (at most the input's: fewer when the machine cannot hold them all). */
   replicas: number;
   chunks: number;
@@ -188,6 +190,7 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
     );
   return {
     estimate,
+    input,
     replicas: estimate.replicas,
     chunks: estimate.chunks,
     adjusted: estimate.fits && changes.length ? `to fit in memory: ${changes.join('; ')}` : undefined,
@@ -272,6 +275,8 @@ export class MemoryBackoff {
     /** Rows of a micro-batch each replica gets. */
     private readonly rowsPerReplica: number,
     private readonly onLog?: TrainCallbacks['onLog'],
+    /** Called after each back-off with the new number of passes (the loop re-sends the estimate). */
+    private readonly onBackoff?: (chunks: number) => void,
   ) {}
 
   get rowsPerPass(): number {
@@ -298,6 +303,7 @@ export class MemoryBackoff {
             `${this.rowsPerPass} rows, gradient accumulation doubled to ${this.chunks} passes — the effective ` +
             'batch and the loss curve stay the same',
         );
+        this.onBackoff?.(this.chunks);
       }
     }
   }

@@ -167,7 +167,13 @@ void describe('train/memory', () => {
     const { model, opt } = setup();
     const tensors = tf.memory().numTensors;
     const logs: string[] = [];
-    const backoff = new MemoryBackoff(1, 8, (_level, m) => logs.push(m));
+    const passes: number[] = [];
+    const backoff = new MemoryBackoff(
+      1,
+      8,
+      (_level, m) => logs.push(m),
+      (c) => passes.push(c),
+    );
     const live = wasmHeapStats()!.liveBytes;
     let calls = 0;
     try {
@@ -179,6 +185,7 @@ void describe('train/memory', () => {
       });
       assert.ok(calls > 1, 'the first try should have run out of memory');
       assert.equal(backoff.chunks, 4);
+      assert.deepEqual(passes, [2, 4], 'each back-off is reported (the loop re-sends the estimate)');
       assert.match(logs[0], /out of memory at 8 rows per pass .* halved to 4 rows/);
       assert.ok(Math.abs(got.loss - want.loss) < 1e-5);
       assert.equal(tf.memory().numTensors, tensors);
