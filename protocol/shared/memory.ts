@@ -26,7 +26,10 @@ export interface MemoryEstimate {
   leaderBytes: number;
   /** A worker replica's peak (no optimizer state); 0 with one replica. */
   replicaBytes: number;
-  /** Everything the run holds at its peak: all replicas plus the shared-memory buffers between them. */
+  /**
+   * The process at its peak: every heap with its fragmentation, the shared buffers between replicas, a
+   * checkpoint's JavaScript copies of the weights and AdamW, and the runtime (what RSS shows).
+   */
   totalBytes: number;
   /** The most one heap may hold (the wasm ceiling less a reserve for fragmentation), or null (native). */
   heapLimitBytes: number | null;

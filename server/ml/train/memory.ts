@@ -42,6 +42,9 @@ export const MEMORY_CALIBRATION = {
   heapFragmentation: 1.25,
   /** Share of the machine's memory a run may plan to use. */
   machineShare: 0.8,
+  /** The process besides the heaps: Node, tfjs, corpus and examples, plus this much per replica thread. */
+  runtimeBytes: 512 * 2 ** 20,
+  runtimePerReplicaBytes: 128 * 2 ** 20,
 } as const;
 
 /** Trainable parameters of a model config (the model's own variables; test/unit/train/memory.test.ts checks). */
@@ -102,7 +105,16 @@ export function estimateTrainingMemory(i: MemoryPlanInput & { chunks: number }):
   const replicaBytes = i.replicas > 1 ? weightsBytes + step : 0;
   // Data parallel: shared weights, one gradient slot per worker and the leader's sum, outside the heaps.
   const shared = i.replicas > 1 ? (i.replicas + 1) * weightsBytes : 0;
-  const totalBytes = leaderBytes + (i.replicas - 1) * replicaBytes + shared;
+  // The process: every heap as it grows (fragmentation), the shared buffers, a checkpoint's copies of the
+  // weights and AdamW in JavaScript while it is written, and the runtime (measured: base, 2 replicas, 9.8 GiB).
+  const totalBytes = Math.round(
+    cal.heapFragmentation * (leaderBytes + (i.replicas - 1) * replicaBytes) +
+      shared +
+      weightsBytes +
+      optimizerBytes +
+      cal.runtimeBytes +
+      i.replicas * cal.runtimePerReplicaBytes,
+  );
   const heapLimitBytes =
     i.backend === 'wasm'
       ? Math.floor((i.heapLimitBytes - WASM_HEAP_RESERVE_BYTES) / cal.heapFragmentation)
