@@ -6,6 +6,7 @@
 import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
 import type { MemoryEstimate } from '../../protocol/shared/memory';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
+import type { StopReason } from '../../protocol/shared/runState';
 import type { MaskResult } from '../../protocol/inference';
 import type { TfMemory } from '../../protocol/status';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
@@ -68,7 +69,7 @@ export interface TrainerSummary {
   runId: string;
   runDir: string;
   steps: number;
-  stoppedBy: string;
+  stoppedBy: StopReason;
   error?: string;
   /** The compute backend's failure (out of memory, wasm abort), when that ended the run. */
   failure?: 'out-of-memory' | 'wasm-abort';

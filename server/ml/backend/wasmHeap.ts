@@ -125,7 +125,9 @@ export function installWasmHeapGuard(): void {
       g.abortIn = undefined;
       // The error Emscripten's abort() throws, with its hook called first (as a real abort does).
       module.onAbort?.('');
-      throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
+      // (WebAssembly.RuntimeError: Node's global, absent from the TypeScript lib this project compiles with.)
+      const RuntimeError = (WebAssembly as unknown as { RuntimeError: ErrorConstructor }).RuntimeError;
+      throw new RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
     }
     if (n >= 4096 && g.live + n > g.limit - WASM_HEAP_RESERVE_BYTES)
       throw new WasmOutOfMemoryError(n, g.live, g.limit);

@@ -29,7 +29,7 @@ import type { ModelConfig, TrainCallbacks } from '../types';
 import type { StepResult } from './step';
 import type { ComputeFailure } from './summary';
 
-/** The measured coefficients (test/bench/memory.ts re-measures them; docs/compute.md has the figures). */
+/** The measured coefficients (test/bench/trainingMemory.ts re-measures them; docs/compute.md has the figures). */
 export const MEMORY_CALIBRATION = {
   /** Backprop temporaries that do not grow with the batch, per byte of weights (gradients included). */
   backpropPerWeightByte: 1.65,
