@@ -20,6 +20,13 @@ export const MlmErrorCodes = {
   InvalidParams: 1007,
   /** The workspace is not trusted: training and corpus watching are off. */
   Untrusted: 1008,
+  /**
+   * The run does not fit in memory even at one row per pass (refused before its first step, or an allocation
+   * failed after every back-off): the message has the estimate and the settings to change.
+   */
+  OutOfMemory: 1009,
+  /** The compute backend's WebAssembly module aborted: the run (or the fill-mask) ended; it names the cause. */
+  ComputeAborted: 1010,
 } as const;
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];

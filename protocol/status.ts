@@ -4,6 +4,7 @@
  * (`mlm/gpu`) and the fatal notification sent before a deliberate exit.
  */
 import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
+import type { MemoryEstimate } from './shared/memory';
 import type { ServerState, TrainPhase } from './shared/runState';
 
 /** The model hovers and mlm/fillMask use right now. */
@@ -38,6 +39,8 @@ export interface ServerStatus {
   /** One line for the user: progress detail, or the error and what to do. */
   message?: string;
   model?: LoadedModelInfo;
+  /** The active (or last) run's memory estimate, sent before its first step (server/ml/train/memory.ts). */
+  memory?: MemoryEstimate;
 }
 
 /** Backend → client, whenever any field of the status changes (throttled to a few per second). */

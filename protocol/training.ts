@@ -5,6 +5,7 @@
  * (never queued), so what runs is always what the user last asked for.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { MlmErrorCode } from './errors';
 import type { MetricRecord } from './shared/metrics';
 import type { RunOutcome, RunStatus } from './shared/runState';
 
@@ -119,6 +120,8 @@ export namespace RunFinishedNotification {
     step: number;
     /** Why it ended: "max steps reached", "stopped by user", or the error and what to do. */
     message: string;
+    /** A failed run's MlmErrorCodes code when known: OutOfMemory or ComputeAborted (the compute backend's). */
+    errorCode?: MlmErrorCode;
     bestEvalLoss?: number;
     bestEvalAccuracy?: number;
     /** Newest complete checkpoint directory, if any was written. */

@@ -249,6 +249,9 @@ export class RunManager {
         return;
       case 'memory':
         return;
+      case 'memoryEstimate':
+        this.events.status({ memory: m.estimate });
+        return;
       case 'done':
         this.end(run, runOutcome(m.summary.stoppedBy), messageOf(m.summary), m.summary);
         void run.host.terminate();
@@ -273,6 +276,12 @@ export class RunManager {
       outcome,
       step: summary?.steps ?? run.step,
       message,
+      errorCode:
+        summary?.failure === 'out-of-memory'
+          ? MlmErrorCodes.OutOfMemory
+          : summary?.failure === 'wasm-abort'
+            ? MlmErrorCodes.ComputeAborted
+            : undefined,
       bestEvalLoss: bestEval?.loss,
       bestEvalAccuracy: bestEval?.accuracy,
       lastCheckpoint: summary?.lastCheckpoint ?? run.lastCheckpoint,

@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
+import { wasmAborted } from '../ml/backend/wasmHeap';
 import { loadRunForInference } from '../ml/checkpoint';
 import { fillMask } from '../ml/infer/fillMask';
 import type {
@@ -56,6 +57,19 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
+        if (wasmAborted(err)) {
+          // The module is dead (a call into it could spin for ever): answer, then end this worker; the host
+          // starts a fresh one and reloads the model on the next request.
+          const what = (err instanceof Error ? err.message : String(err)).split('.')[0];
+          post({
+            type: 'reply',
+            id: m.id,
+            ok: false,
+            message: `the WebAssembly backend of the inference worker aborted ("${what}"); it restarts and reloads the model: try again`,
+            code: MlmErrorCodes.ComputeAborted,
+          });
+          process.exit(1);
+        }
         const e = inferenceFailure(m.request.type, err);
         post({ type: 'reply', id: m.id, ok: false, message: e.message, code: e.code });
       }
@@ -102,6 +116,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             try {
               return { ok: true, result: fill(item) };
             } catch (err) {
+              if (wasmAborted(err)) throw err; // the whole batch fails and the worker restarts
               const e = inferenceFailure('fill', err);
               return { ok: false, message: e.message, code: e.code };
             }
