@@ -20,7 +20,7 @@ import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
 import { listRunDirs, mergeRecords, readRunMetrics } from './history';
 import { finishedRunSummary } from './finished';
-import { dashboardHtml, makeNonce } from './html';
+import { DASHBOARD_MEDIA, dashboardHtml, makeNonce } from './html';
 
 export const DASHBOARD_VIEW_TYPE = 'mlmDashboard';
 /** Runs overlaid by default: the active one and the newest others. */
@@ -35,6 +35,8 @@ export interface DashboardDebugInfo {
   posted: Record<string, number>;
   /** Messages from the webview that failed validation. */
   rejected: number;
+  /** The folders the webview may load files from (only the built media folder, dist/media). */
+  localResourceRoots: string[];
 }
 
 export class Dashboard implements vscode.Disposable {
@@ -64,7 +66,16 @@ export class Dashboard implements vscode.Disposable {
   }
 
   debugInfo(): DashboardDebugInfo {
-    return this.panel?.debugInfo() ?? { open: false, visible: false, ready: false, posted: {}, rejected: 0 };
+    return (
+      this.panel?.debugInfo() ?? {
+        open: false,
+        visible: false,
+        ready: false,
+        posted: {},
+        rejected: 0,
+        localResourceRoots: [],
+      }
+    );
   }
 
   private adopt(panel: vscode.WebviewPanel, selected: string[]): void {
@@ -84,10 +95,8 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
     enableScripts: true,
     enableCommandUris: false,
     retainContextWhenHidden: false,
-    localResourceRoots: [
-      vscode.Uri.joinPath(extensionUri, 'media'),
-      vscode.Uri.joinPath(extensionUri, 'dist'),
-    ],
+    // Only the built media folder (script, styles): nothing of the workspace, the runs or the rest of the extension.
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, ...DASHBOARD_MEDIA)],
   };
 }
 
@@ -153,6 +162,7 @@ class DashboardPanel {
       ready: this.ready,
       posted: { ...this.posted },
       rejected: this.rejected,
+      localResourceRoots: (this.panel.webview.options.localResourceRoots ?? []).map((u) => u.toString()),
     };
   }
 
@@ -163,8 +173,9 @@ class DashboardPanel {
     return dashboardHtml({
       cspSource: webview.cspSource,
       nonce: makeNonce(),
-      scriptUri: uri('dist', 'media', 'dashboard.js'),
-      styleUris: [uri('dist', 'media', 'dashboard.css'), uri('media', 'dashboard', 'dashboard.css')],
+      scriptUri: uri(...DASHBOARD_MEDIA, 'dashboard.js'),
+      // The bundle's styles: uPlot's, then media/dashboard/dashboard.css (imported by media/dashboard/main.ts).
+      styleUris: [uri(...DASHBOARD_MEDIA, 'dashboard.css')],
       smoothing: readClientSettings().settings.smoothing,
     });
   }

@@ -5,6 +5,7 @@
  * metrics history is replayed by the host from the runs' metrics.jsonl.
  */
 import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { RunInfo } from '../../protocol/training';
 import {

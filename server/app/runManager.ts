@@ -2,17 +2,16 @@
  * The one active training run: starts its worker, forwards the worker's reports as events, steers it
  * (pause/resume/stop) and ends it. A second start while a run is active is rejected (RunInProgress).
  */
-import path from 'node:path';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
-import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
 import { defaultTrainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
+import { claimRunFolder, type RunLock } from './runLock';
 
 export interface RunEvents {
   status(patch: Partial<ServerStatus>): void;
@@ -47,6 +46,8 @@ interface ActiveRun {
   lastCheckpoint?: string;
   ended: boolean;
   backendReady: boolean;
+  /** The run folder's single-writer lock, released when the run ends. */
+  lock: RunLock;
   /** Resolves when the run has finished and its worker is gone. */
   done: Promise<void>;
 }
@@ -81,12 +82,15 @@ export class RunManager {
 
   start(req: StartRun): { runId: string; runDir: string } {
     this.assertIdle();
-    const runsRoot = req.config.output.dir
-      ? path.resolve(req.root, req.config.output.dir)
-      : defaultRunsRoot(req.root);
-    const { runId, runDir } = createRunDir(runsRoot, newRunId(req.config));
+    // One writer per run folder: a resume of a run another process still trains is refused (RunLocked).
+    const { runId, runDir, lock } = claimRunFolder(req.config, req.root, req.resumeFrom);
     let finish!: () => void;
-    const done = new Promise<void>((r) => (finish = r));
+    const done = new Promise<void>((r) => {
+      finish = () => {
+        lock.release();
+        r();
+      };
+    });
     const opts = this.workerOptions();
     const run: ActiveRun = {
       runId,
@@ -97,6 +101,7 @@ export class RunManager {
       stopRequested: false,
       ended: false,
       backendReady: false,
+      lock,
       done,
       host: new TrainerHost(
         {
@@ -120,15 +125,21 @@ export class RunManager {
       ),
     };
     this.active = run;
-    run.host.start({
-      type: 'start',
-      config: req.config,
-      cwd: req.root,
-      runId,
-      runDir,
-      corpusFiles: req.corpusFiles,
-      resumeFrom: req.resumeFrom,
-    });
+    try {
+      run.host.start({
+        type: 'start',
+        config: req.config,
+        cwd: req.root,
+        runId,
+        runDir,
+        corpusFiles: req.corpusFiles,
+        resumeFrom: req.resumeFrom,
+      });
+    } catch (err) {
+      this.active = undefined;
+      lock.release();
+      throw err;
+    }
     this.events.status({
       state: 'preparing',
       phase: 'preparing',
@@ -265,6 +276,8 @@ export class RunManager {
   private end(run: ActiveRun, outcome: RunOutcome, message: string, summary?: TrainerSummary): void {
     if (run.ended) return;
     run.ended = true;
+    // The trainer has written its last file (or is gone): another process may now resume the run.
+    run.lock.release();
     if (this.active === run) this.active = undefined;
     this.events.progress(undefined);
     const bestEval = summary?.bestEval ?? run.bestEval;

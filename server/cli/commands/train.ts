@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
+import { claimRunFolder } from '../../app/runLock';
 import { runTraining, type RunSummary } from '../../ml/train/run';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { cliCallbacks, printSummary } from './trainReport';
@@ -83,12 +84,14 @@ export async function trainAndReport(
     process.stderr.write('\nstopping after this step (Ctrl+C again to quit at once)…\n');
     abort.abort();
   };
+  // One writer per run folder: refused (naming the pid) while another process trains the run being resumed.
+  const { runId, runDir, lock } = claimRunFolder(config, opts.cwd, opts.resumeFrom);
   process.on('SIGINT', onSigint);
   try {
     const summary = await runTraining(config, {
       cwd: opts.cwd,
       corpusFiles: opts.corpus,
-      resumeFrom: opts.resumeFrom,
+      ...(opts.resumeFrom ? { resumeFrom: runDir } : { runId }),
       callbacks: cliCallbacks(config, { quiet: opts.quiet }),
       control: { signal: abort.signal },
     });
@@ -96,6 +99,7 @@ export async function trainAndReport(
     return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
   } finally {
     process.off('SIGINT', onSigint);
+    lock.release();
   }
 }
 

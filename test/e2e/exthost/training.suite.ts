@@ -89,6 +89,12 @@ export function registerTrainingTests(): void {
       assert.equal(info.open, true);
       assert.equal(info.rejected, 0);
       assert.ok((info.posted.runFinished ?? 0) > 0, 'the end of the run was relayed to the dashboard');
+      const ext = api.ctx.extension.extensionUri.toString();
+      assert.deepEqual(
+        info.localResourceRoots,
+        [`${ext}/dist/media`],
+        'the webview may load the media folder only',
+      );
     });
 
     it('restores the dashboard history when it is closed and reopened', async () => {
