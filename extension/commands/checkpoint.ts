@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LoadCheckpointRequest } from '../../protocol/inference';
-import { RunsRequest } from '../../protocol/training';
+import { RunDetailsRequest, RunsRequest } from '../../protocol/training';
 import type { Ctx } from '../context';
 import { uriFromArg } from '../runConfig/files';
 
@@ -23,11 +23,18 @@ export async function loadCheckpoint(
 }
 
 async function pickCheckpoint(ctx: Ctx): Promise<string | undefined> {
-  const { runs } = await ctx.requireClient().sendRequest(RunsRequest.type, {});
+  const client = ctx.requireClient();
+  const { runs } = await client.sendRequest(RunsRequest.type, {});
+  // Checkpoint folders as the backend names them (its machine's paths): from mlm/runDetails.
+  const details = await Promise.all(
+    runs
+      .filter((r) => r.checkpoints.length > 0)
+      .map((r) => client.sendRequest(RunDetailsRequest.type, { runId: r.runId })),
+  );
   type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
   const items: Item[] = [];
-  for (const run of runs) {
-    if (run.checkpoints.length === 0) continue;
+  for (const { run, checkpoints } of details) {
+    if (checkpoints.length === 0) continue;
     items.push({ label: run.runId, kind: vscode.QuickPickItemKind.Separator });
     items.push({
       label: `$(star) ${run.runId}`,
@@ -36,11 +43,11 @@ async function pickCheckpoint(ctx: Ctx): Promise<string | undefined> {
         run.bestEvalLoss !== undefined ? `best validation loss ${run.bestEvalLoss.toFixed(3)}` : undefined,
       dir: run.dir,
     });
-    for (const step of [...run.checkpoints].reverse()) {
+    for (const c of [...checkpoints].reverse()) {
       items.push({
-        label: `step ${step}`,
-        description: run.runId,
-        dir: path.join(run.dir, 'checkpoints', `step-${step}`),
+        label: `step ${c.step}`,
+        description: `${run.runId}${c.best ? ' · best eval' : ''}`,
+        dir: c.dir,
       });
     }
   }

@@ -259,6 +259,20 @@ export class AppState {
     });
   }
 
+  /** The workspace whose runs clients may read (mlm/runMetrics, mlm/runDetails); NoWorkspace / Untrusted otherwise. */
+  runsWorkspace(): string {
+    if (!this.root) {
+      throw new MlmError(
+        MlmErrorCodes.NoWorkspace,
+        'no workspace folder is open: its runs are listed once one is',
+      );
+    }
+    if (!this.trusted) {
+      throw new MlmError(MlmErrorCodes.Untrusted, 'the workspace is not trusted: trust it to see its runs');
+    }
+    return this.root;
+  }
+
   /** A path named in a request, absolute (relative = to the workspace root) and inside the served roots. */
   requestPath(p: string, what: string): string {
     return this.paths.resolve(p, this.root ?? process.cwd(), what);
