@@ -6,7 +6,11 @@ import { parseClientSettings, type ParsedClientSettings } from './settings';
 export function readClientSettings(): ParsedClientSettings {
   const c = vscode.workspace.getConfiguration('mlm');
   return parseClientSettings({
-    server: { runtime: c.get('server.runtime') },
+    server: {
+      runtime: c.get('server.runtime'),
+      mode: c.get('server.mode'),
+      address: c.get('server.address'),
+    },
     dashboard: { smoothing: c.get('dashboard.smoothing') },
   });
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { LoadCheckpointRequest } from '../../protocol/inference';
 import { RunDetailsRequest, RunsRequest } from '../../protocol/training';
 import type { Ctx } from '../context';
+import { formatRemoteAddress } from '../settings';
 import { uriFromArg } from '../runConfig/files';
 
 /** Resolves with what the backend loaded, or undefined when cancelled. Argument: a checkpoint or run dir. */
@@ -52,12 +53,25 @@ async function pickCheckpoint(ctx: Ctx): Promise<string | undefined> {
     }
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: '$(folder-opened) Browse for a checkpoint or run folder…', browse: true });
+  items.push(
+    ctx.remote
+      ? { label: `$(remote) Enter a folder path on ${formatRemoteAddress(ctx.remote)}…`, browse: true }
+      : { label: '$(folder-opened) Browse for a checkpoint or run folder…', browse: true },
+  );
   const choice = await vscode.window.showQuickPick(items, {
     title: 'Load Checkpoint',
     placeHolder: runs.length ? 'Checkpoint for hovers and Fill Mask' : 'No runs in this workspace yet',
   });
   if (!choice) return undefined;
+  if (choice.browse && ctx.remote) {
+    // The folder dialog shows this machine: on a remote backend the path is the server's.
+    return vscode.window.showInputBox({
+      title: 'Load Checkpoint',
+      prompt: `A run or checkpoint folder on ${formatRemoteAddress(ctx.remote)} (absolute, or relative to its workspace)`,
+      placeHolder: 'a run folder, or one of its checkpoint folders',
+      ignoreFocusOut: true,
+    });
+  }
   if (choice.browse) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFolders: true,

@@ -40,6 +40,12 @@ export interface DashboardDebugInfo {
   rejected: number;
   /** The folders the webview may load files from (only the built media folder, dist/media). */
   localResourceRoots: string[];
+  /** Run ids of the last run list posted (from mlm/runs). */
+  runIds: string[];
+  /** Rows of the last history posted, per run (from mlm/runMetrics + live rows). */
+  historyRows: Record<string, number>;
+  /** The run of the last details posted (from mlm/runDetails). */
+  detailsRunId?: string;
 }
 
 export class Dashboard implements vscode.Disposable {
@@ -77,6 +83,8 @@ export class Dashboard implements vscode.Disposable {
         posted: {},
         rejected: 0,
         localResourceRoots: [],
+        runIds: [],
+        historyRows: {},
       }
     );
   }
@@ -122,6 +130,8 @@ class DashboardPanel {
   private shown: string | undefined;
   private rejected = 0;
   private readonly posted: Record<string, number> = {};
+  private readonly historyRows: Record<string, number> = {};
+  private detailsRunId: string | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -172,6 +182,9 @@ class DashboardPanel {
       posted: { ...this.posted },
       rejected: this.rejected,
       localResourceRoots: (this.panel.webview.options.localResourceRoots ?? []).map((u) => u.toString()),
+      runIds: this.runs.map((r) => r.runId),
+      historyRows: { ...this.historyRows },
+      detailsRunId: this.detailsRunId,
     };
   }
 
@@ -311,6 +324,7 @@ class DashboardPanel {
         -WEBVIEW_LIMITS.maxRecords,
       );
       runs.push({ runId, records });
+      this.historyRows[runId] = records.length;
     }
     this.post({ type: 'history', runs });
   }
@@ -329,6 +343,7 @@ class DashboardPanel {
     if (!runId) return;
     try {
       this.post({ type: 'runDetails', details: await client.sendRequest(RunDetailsRequest.type, { runId }) });
+      this.detailsRunId = runId;
     } catch (err) {
       this.ctx.log.warn(`dashboard: mlm/runDetails ${runId} failed: ${describeError(err)}`);
     }

@@ -1,8 +1,8 @@
 /**
  * `mlm serve --socket 0` in its own process: it listens on 127.0.0.1 only, lets in a client only with its token
  * (wrong or missing token, or another message first: refused and disconnected), serves one client after another,
- * refuses request paths outside its workspace and --root folders, and refuses a second writer of a run folder
- * (`mlm train --resume` of the run it trains) naming its pid.
+ * refuses request paths outside its workspace and --root folders, keeps a run training while no client is attached,
+ * and refuses a second writer of a run folder (`mlm train --resume` of the run it trains) naming its pid.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -119,6 +119,35 @@ void describe('mlm serve --socket', { timeout: 90_000 }, () => {
     });
     c.conn.dispose();
     c.socket.destroy();
+  });
+
+  void test('a run keeps training while no client is attached; the next client sees it go on', async () => {
+    const a = await connectSocket(backend.port);
+    await initializeSocket(a.conn, backend.token);
+    const run = await a.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: TINY_RUN });
+    const seen = await a.notes.next<MetricsNotification.Params>('mlm/metrics', (p) => p.runId === run.runId);
+    const lastSeen = Math.max(...seen.records.map((r) => r.step));
+    a.socket.destroy(); // the client goes away without a word
+    await a.closed;
+    a.conn.dispose();
+
+    const b = await connectSocket(backend.port);
+    await initializeSocket(b.conn, backend.token);
+    const later = await b.notes.next<MetricsNotification.Params>(
+      'mlm/metrics',
+      (p) => p.runId === run.runId && p.records.some((r) => r.step > lastSeen),
+    );
+    assert.ok(later.records.length > 0);
+    const st = await b.conn.sendRequest<ServerStatus>('mlm/status');
+    assert.equal(st.runId, run.runId);
+    const finished = b.notes.next<RunFinishedNotification.Params>(
+      'mlm/runFinished',
+      (p) => p.runId === run.runId,
+    );
+    await b.conn.sendRequest('mlm/stop', {});
+    await finished;
+    b.conn.dispose();
+    b.socket.destroy();
   });
 
   void test('a second writer of a run folder is refused with the holder’s pid', async () => {
