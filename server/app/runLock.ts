@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MlmError, MlmErrorCodes, type RunLockedData } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
+import { pidAlive } from '../ml/checkpoint';
 import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
 
 export const RUN_LOCK_FILE = '.lock';
@@ -30,16 +31,6 @@ export interface RunLock {
   readonly runDir: string;
   /** Removes the lock if it is still this holder's. Idempotent. */
   release(): void;
-}
-
-/** True when the process exists (EPERM: it exists but belongs to another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(file: string): LockRecord | undefined | 'unreadable' {
@@ -71,7 +62,7 @@ function createExclusive(file: string, text: string): void {
 
 /** Is this holder certainly gone? Only a process on this host can be checked; another host's lock is kept. */
 function stale(r: LockRecord): boolean {
-  return r.host === os.hostname() && r.pid !== process.pid && !alive(r.pid);
+  return r.host === os.hostname() && r.pid !== process.pid && !pidAlive(r.pid);
 }
 
 function lockedError(runDir: string, r: LockRecord): MlmError {

@@ -95,6 +95,19 @@ export class Recorder {
   }
 }
 
+/** Starts `conn`, recording every notification (and $/progress) and accepting server → client requests. */
+function listenRecording(conn: MessageConnection): Recorder {
+  const notes = new Recorder();
+  conn.onNotification((method, params) => notes.push({ method, params }));
+  // vscode-jsonrpc routes $/progress to per-token handlers; record them like other notifications.
+  conn.onUnhandledProgress((p) => notes.push({ method: '$/progress', params: p }));
+  // window/workDoneProgress/create and similar server → client requests: accept them.
+  conn.onRequest(() => null);
+  conn.onError(() => undefined);
+  conn.listen();
+  return notes;
+}
+
 export interface Spawned {
   proc: ChildProcess;
   conn: MessageConnection;
@@ -120,14 +133,7 @@ export function spawnServer(
     transport === 'stdio'
       ? createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!))
       : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
-  const notes = new Recorder();
-  conn.onNotification((method, params) => notes.push({ method, params }));
-  // vscode-jsonrpc routes $/progress to per-token handlers; record them like other notifications.
-  conn.onUnhandledProgress((p) => notes.push({ method: '$/progress', params: p }));
-  // window/workDoneProgress/create and similar server → client requests: accept them.
-  conn.onRequest(() => null);
-  conn.onError(() => undefined);
-  conn.listen();
+  const notes = listenRecording(conn);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -198,12 +204,9 @@ export const TINY_RUN = {
 };
 
 /** A socket backend (`mlm serve --socket 0`) in its own process, with the port and token it printed. */
-export interface SocketBackend {
-  proc: ChildProcess;
+export interface SocketBackend extends Pick<Spawned, 'proc' | 'stderr' | 'exited'> {
   port: number;
   token: string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Starts `mlm serve --socket 0` (extra args appended) and resolves once it listens; the token is the generated one. */
@@ -241,12 +244,7 @@ export async function connectSocket(
   await new Promise((r) => socket.once('connect', r));
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
   const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
-  const notes = new Recorder();
-  conn.onNotification((method, params) => notes.push({ method, params }));
-  conn.onUnhandledProgress((p) => notes.push({ method: '$/progress', params: p }));
-  conn.onRequest(() => null);
-  conn.onError(() => undefined);
-  conn.listen();
+  const notes = listenRecording(conn);
   void closed.then(() => notes.fail(new Error('the backend closed the connection')));
   return { conn, notes, socket, closed };
 }

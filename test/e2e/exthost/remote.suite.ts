@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MlmStudioApi } from '../../../extension/api';
-import { activateExtension, hoverTexts, inWorkspace, nextEvent, until } from './helpers';
+import { activateExtension, inWorkspace, nextEvent, predictionHover, until } from './helpers';
 
 /** Node for child processes: the extension host's own runtime (as plain Node under Electron). */
 const NODE_ENV = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
@@ -140,14 +140,9 @@ export function registerRemoteTests(): void {
     });
 
     it("a hover answers from the server's model", async () => {
-      const uri = inWorkspace('mask.txt');
-      await vscode.window.showTextDocument(uri);
-      const texts = await until(
-        async () => {
-          const t = (await hoverTexts(uri, new vscode.Position(0, 21))).join('\n');
-          return t.includes('command:mlm.replaceMask') && t;
-        },
-        30_000,
+      const texts = await predictionHover(
+        inWorkspace('mask.txt'),
+        new vscode.Position(0, 21),
         'a hover with predictions from the remote backend',
       );
       assert.doesNotMatch(texts, /No model/);
