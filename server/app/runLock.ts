@@ -12,7 +12,7 @@ import path from 'node:path';
 import { MlmError, MlmErrorCodes, type RunLockedData } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import { pidAlive } from '../ml/checkpoint';
-import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
+import { newRunFolder } from '../ml/checkpoint/runDir';
 
 export const RUN_LOCK_FILE = '.lock';
 const TAKEOVER_FILE = '.lock.takeover';
@@ -160,7 +160,6 @@ export function claimRunFolder(
     const runDir = path.resolve(root, resumeFrom);
     return { runId: path.basename(runDir), runDir, lock: lockRunDir(runDir) };
   }
-  const runsRoot = config.output.dir ? path.resolve(root, config.output.dir) : defaultRunsRoot(root);
-  const { runId, runDir } = createRunDir(runsRoot, newRunId(config));
+  const { runId, runDir } = newRunFolder(config, root);
   return { runId, runDir, lock: lockRunDir(runDir) };
 }

@@ -6,7 +6,7 @@ import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
-import { defaultTrainingThreads } from '../ml/train/parallel/threads';
+import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
@@ -106,7 +106,7 @@ export class RunManager {
       host: new TrainerHost(
         {
           backend: req.config.backend === 'auto' ? opts.backend : req.config.backend,
-          threads: req.config.threads ?? opts.threads ?? defaultTrainingThreads(req.config.training),
+          threads: trainingThreads(req.config, opts.threads),
         },
         {
           message: (m) => this.onMessage(run, m),

@@ -67,7 +67,7 @@ export function startServer(
   const auth = transport.kind === 'socket' ? socketToken(transport.tokenFile) : undefined;
   const app = new AppState(socketOptions);
   const sessions = new Set<Session>();
-  const fatal = workerScriptProblem();
+  const fatal = workerScriptProblem('mlm-worker');
   let exiting = false;
   const exitProcess = (code: number): void => {
     if (exiting) return;
