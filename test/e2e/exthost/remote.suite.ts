@@ -156,8 +156,9 @@ export function registerRemoteTests(): void {
         20_000,
         'the drop',
       );
+      const gone = new Promise((r) => server.proc.once('exit', r));
       server.proc.kill();
-      await lost;
+      await Promise.all([lost, gone]); // the port is free again
       assert.match(api.statusText(), /reconnecting to 127\.0\.0\.1/);
       server = await serve(cli, remoteWs, token, port);
       await until(() => api.ctx.running, 60_000, 'the reconnect', [api.ctx.onDidChange]);
