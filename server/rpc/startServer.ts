@@ -158,6 +158,12 @@ export function startServer(
       // The backend indexes its workspace and keeps runs going whether or not a client is attached.
       app.configure({ root: workspace ?? null, trusted: true, settings: DEFAULT_SETTINGS });
       log(`serving ${workspace}; request paths must lie in ${roots!.join(', ')}`);
+      if (!['127.0.0.1', '::1', 'localhost'].includes(transport.host)) {
+        log(
+          `warning: --host ${transport.host} accepts connections from other machines and the traffic is not ` +
+            'encrypted (the token travels in clear): prefer the default 127.0.0.1 with an SSH tunnel (docs/scale-out.md)',
+        );
+      }
       if (source === 'generated') log(`token: ${token} (enter it in MLM: Connect to Remote Backend…)`);
       else log(`token from ${source === 'file' ? transport.tokenFile : `$${TOKEN_ENV}`}`);
       const server = net.createServer((socket) => {
