@@ -1,6 +1,9 @@
 /**
  * The extension's context object: owns the backend client (start, stop, restart), the last status the backend
  * reported, the events the UI listens to, the context keys that enable commands, and the disposables.
+ *
+ * Over 300 lines: one connection's whole lifecycle (spawn or attach, crash policy, remote reconnects) around one
+ * client; the pure parts are in client/ (crash policy, back-off, error handlers).
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';

@@ -4,6 +4,8 @@
  * (mlm/runs, mlm/runMetrics), a run's details (mlm/runDetails) and the corpus index (mlm/corpusStats) whenever the
  * webview (re)loads, so nothing is queued while it is hidden. Everything comes over the protocol: the backend may be
  * on another machine, and the extension reads nothing under the runs folder.
+ *
+ * Over 300 lines: the panel's message relay and its history, details and corpus replay share the panel's state.
  */
 import * as vscode from 'vscode';
 import { FillMaskRequest } from '../../protocol/inference';

@@ -2,6 +2,9 @@
  * The server's state, shared by every client session of this process: the active run, the inference model,
  * the corpus index, telemetry and the one ServerStatus. It knows nothing of JSON-RPC: the sessions of server/rpc
  * subscribe as listeners and turn the events into notifications, and their handlers call the methods here.
+ *
+ * Over 300 lines: the one state every session shares; each part it wires (runs, model, corpus, telemetry, path
+ * policy) lives in its own module, and this file only routes requests and events between them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
