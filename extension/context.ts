@@ -51,6 +51,8 @@ export class Ctx implements vscode.Disposable {
   /** The remote backend attached to (mlm.server.mode "remote"), else undefined: the backend is spawned here. */
   remote: RemoteAddress | undefined;
   private readonly backoff = new Backoff();
+  /** The settings the current connection was made with (a change event restarts only when they differ). */
+  private connectedWith = '';
   /** useBackend() is writing the settings: their change events must not restart the connection meanwhile. */
   private switching = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -84,7 +86,7 @@ export class Ctx implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         const keys = ['mlm.server.runtime', 'mlm.server.mode', 'mlm.server.address', 'mlm.hover.languages'];
         const changed = keys.filter((k) => e.affectsConfiguration(k));
-        if (changed.length && !this.switching) {
+        if (changed.length && !this.switching && this.connectionKey() !== this.connectedWith) {
           this.log.info(`${changed.join(', ')} changed: restarting the backend connection`);
           void this.restart();
         }
@@ -117,7 +119,15 @@ export class Ctx implements vscode.Disposable {
     return this.client?.serverProcess?.pid;
   }
 
+  /** What a connection depends on: runtime, mode, address, hover languages. */
+  private connectionKey(): string {
+    const { settings } = readClientSettings();
+    const { runtime, mode, address } = settings;
+    return JSON.stringify([runtime, mode, address, readServerSettings().hover.languages]);
+  }
+
   private async start(): Promise<void> {
+    this.connectedWith = this.connectionKey();
     const { settings, errors } = readClientSettings();
     for (const e of errors) this.log.warn(e);
     const languages = readServerSettings().hover.languages;
@@ -285,6 +295,8 @@ export class Ctx implements vscode.Disposable {
       }
       await cfg.update('server.mode', target.mode, vscode.ConfigurationTarget.Global);
     } finally {
+      // Change events arriving after this find the settings the restart below connects with: nothing to redo.
+      this.connectedWith = this.connectionKey();
       this.switching = false;
     }
     await this.restart();
