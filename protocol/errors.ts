@@ -27,6 +27,15 @@ export const MlmErrorCodes = {
   OutOfMemory: 1009,
   /** The compute backend's WebAssembly module aborted: the run (or the fill-mask) ended; it names the cause. */
   ComputeAborted: 1010,
+  /**
+   * `initialize` on a socket backend (`mlm serve --socket`) without the right token: the connection is closed after
+   * this answer. Enter the token printed by `mlm serve` (or its --token-file) in MLM: Connect to Remote Backend….
+   */
+  Unauthorized: 1011,
+  /** A path in a request (config, run, checkpoint, corpus, output) lies outside the roots the backend serves. */
+  PathNotAllowed: 1012,
+  /** Another live process writes this run folder (its lock names the pid); `data` is RunLockedData. */
+  RunLocked: 1013,
 } as const;
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];
@@ -49,4 +58,12 @@ export class MlmError extends Error {
 /** `data` of an InvalidRunConfig error. */
 export interface InvalidRunConfigData {
   errors: string[];
+}
+
+/** `data` of a RunLocked error: who holds the run folder's lock. */
+export interface RunLockedData {
+  runDir: string;
+  pid: number;
+  host: string;
+  since: string;
 }

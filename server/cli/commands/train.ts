@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
+import { claimRunFolder } from '../../app/runLock';
 import { runTraining, type RunSummary } from '../../ml/train/run';
 import { spawnReplica } from '../../worker/replicas';
 import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
@@ -72,18 +73,24 @@ export async function trainAndReport(
   config: ResolvedRunConfig,
   opts: { cwd: string; corpus?: string[]; resumeFrom?: string; quiet?: boolean },
 ): Promise<{ code: number; summary: RunSummary }> {
-  return stopOnSigint(async (signal) => {
-    const summary = await runTraining(config, {
-      cwd: opts.cwd,
-      corpusFiles: opts.corpus,
-      resumeFrom: opts.resumeFrom,
-      spawnReplica,
-      callbacks: cliCallbacks(config, { quiet: opts.quiet }),
-      control: { signal },
+  // One writer per run folder: refused (naming the pid) while another process trains the run being resumed.
+  const { runId, runDir, lock } = claimRunFolder(config, opts.cwd, opts.resumeFrom);
+  try {
+    return await stopOnSigint(async (signal) => {
+      const summary = await runTraining(config, {
+        cwd: opts.cwd,
+        corpusFiles: opts.corpus,
+        ...(opts.resumeFrom ? { resumeFrom: runDir } : { runId }),
+        spawnReplica,
+        callbacks: cliCallbacks(config, { quiet: opts.quiet }),
+        control: { signal },
+      });
+      printSummary(summary, opts.cwd);
+      return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
     });
-    printSummary(summary, opts.cwd);
-    return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
-  });
+  } finally {
+    lock.release();
+  }
 }
 
 export const trainCommand: Command = {
