@@ -10,6 +10,7 @@ import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { fillCommand } from './commands/fill';
 import { importCommand } from './commands/import';
+import { modelsCommand } from './commands/models';
 import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
 import { tokenizerEncodeCommand, tokenizerReportCommand, tokenizerTrainCommand } from './commands/tokenizer';
@@ -19,6 +20,7 @@ const COMMANDS: Command[] = [
   evalCommand,
   fillCommand,
   importCommand,
+  modelsCommand,
   exportCommand,
   demoCommand,
   doctorCommand,
