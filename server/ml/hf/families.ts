@@ -17,8 +17,13 @@ export interface FamilyInfo {
 
 const FAMILIES: FamilyInfo[] = [
   { modelType: 'bert', name: 'BERT', supported: true },
-  { modelType: 'distilbert', name: 'DistilBERT', supported: false, why: 'DistilBERT is not supported yet' },
-  { modelType: 'roberta', name: 'RoBERTa', supported: false, why: 'RoBERTa is not supported yet' },
+  { modelType: 'distilbert', name: 'DistilBERT', supported: true },
+  {
+    modelType: 'roberta',
+    name: 'RoBERTa',
+    supported: false,
+    why: 'its byte-level BPE tokenizer is not supported yet (the weights are)',
+  },
   {
     modelType: 'xlm-roberta',
     name: 'XLM-RoBERTa',

@@ -11,7 +11,7 @@ import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { WordPieceTokenizer } from '../tokenizer';
 import type { BertConfig, MlmModel, NamedTensor } from '../types';
-import { parseHfBertConfig, type SupportedArchitecture } from './hfConfig';
+import { familyMapping, type FamilyName, type FamilyMapping } from './familyMap';
 import { classifyName, expectedBertShapes, isHeadParameter, shapeText } from './hfState';
 import { FLOAT_DTYPES, readSafetensorsFile, tensorAsFloat32, type SafetensorsFile } from './safetensors';
 
@@ -24,7 +24,10 @@ export class HfImportError extends Error {
 
 export interface HfImportReport {
   dir: string;
-  architecture: SupportedArchitecture;
+  /** The checkpoint's architecture (BertForMaskedLM, DistilBertForMaskedLM, RobertaForMaskedLM, …). */
+  architecture: string;
+  /** Its family; DistilBERT and RoBERTa/XLM-R weights are mapped onto our BERT (familyMap.ts). */
+  family: FamilyName;
   /** Weight files read (one, or the shards). */
   weightFiles: string[];
   /** Parameters loaded from the checkpoint, and their total element count. */
@@ -135,13 +138,13 @@ export async function loadInitCheckpoint(dir: string): Promise<HfCheckpoint> {
 
 async function importFrom(dir: string, tokenizerDir: string, files: string[]): Promise<HfCheckpoint> {
   const configFile = path.join(dir, 'config.json');
-  let parsed;
+  let mapping: FamilyMapping;
   try {
-    parsed = parseHfBertConfig(await readJson(configFile), configFile);
+    mapping = familyMapping(await readJson(configFile), configFile);
   } catch (err) {
     throw new HfImportError((err as Error).message);
   }
-  const { config, architecture } = parsed;
+  const { config, architecture } = mapping;
   const expected = expectedBertShapes(config);
 
   const state = new Map<string, NamedTensor>();
@@ -154,7 +157,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
       throw new HfImportError(`${file} (listed in the shard index) is missing; re-download it`);
     const st: SafetensorsFile = await readSafetensorsFile(file);
     for (const [raw, entry] of st.entries) {
-      const fate = classifyName(raw);
+      const fate = classifyName(mapping.rename(raw));
       if (fate.kind === 'unused') {
         ignored.push({ name: raw, why: fate.why });
         continue;
@@ -170,7 +173,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
         );
       }
       dtypes[entry.dtype] = (dtypes[entry.dtype] ?? 0) + 1;
-      const tensor = tensorAsFloat32(st, raw);
+      const tensor = mapping.transform(fate.name, tensorAsFloat32(st, raw));
       if (fate.kind === 'tied') {
         tied.push({ name: fate.name, tiedTo: fate.tiedTo, tensor });
         continue;
@@ -215,6 +218,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
       );
     }
   }
+  for (const [name, t] of mapping.supply()) if (!state.has(name)) state.set(name, t);
   const initialised: string[] = [];
   for (const name of expected.keys()) {
     if (state.has(name)) continue;
@@ -250,7 +254,12 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
   try {
     tokenizer = await loadTokenizer(tokenizerFile, lowercase === undefined ? {} : { lowercase });
   } catch (err) {
-    throw new HfImportError(`cannot load the checkpoint's tokenizer: ${(err as Error).message}`);
+    const family =
+      mapping.family === 'roberta' || mapping.family === 'xlm-roberta'
+        ? ` (the ${mapping.family === 'roberta' ? 'byte-level BPE' : 'Unigram'} tokenizer of ${architecture} is not ` +
+          `supported yet; its weights are, with a WordPiece vocab.txt or tokenizer.json)`
+        : '';
+    throw new HfImportError(`cannot load the checkpoint's tokenizer${family}: ${(err as Error).message}`);
   }
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(
@@ -273,6 +282,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
     report: {
       dir,
       architecture,
+      family: mapping.family,
       weightFiles: files,
       loaded: state.size,
       parameters,
