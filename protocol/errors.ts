@@ -20,6 +20,8 @@ export const MlmErrorCodes = {
   InvalidParams: 1007,
   /** The workspace is not trusted: training and corpus watching are off. */
   Untrusted: 1008,
+  /** mlm/useHubModel: the Hub model could not be fetched or used (not found, gated, offline, no safetensors…). */
+  HubModel: 1009,
 } as const;
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];

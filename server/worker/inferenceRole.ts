@@ -4,13 +4,16 @@
  * fills that queued meanwhile arrive together as one fillBatch.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference } from '../ml/checkpoint';
+import { isMlmRunDir, loadHfForInference } from '../ml/hf';
 import { fillMask } from '../ml/infer/fillMask';
+import type { MlmModel, Tokenizer } from '../ml/types';
 import type {
   FillAnswer,
   FillOutcome,
@@ -24,7 +27,29 @@ import type {
 } from './messages';
 import { substituteMasks } from './substituteMasks';
 
-type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
+interface Loaded {
+  model: MlmModel;
+  tokenizer: Tokenizer;
+  step?: number;
+  checkpointDir: string;
+  /** What the model is called: the run id, or the label given with the load (a Hub id). */
+  name: string;
+}
+
+/** A run or checkpoint folder, or a Hugging Face model folder (Hub snapshots included). */
+async function loadAny(dir: string, label?: string): Promise<Loaded> {
+  if (isMlmRunDir(dir)) {
+    const r = await loadRunForInference(dir);
+    return { ...r, name: label ?? path.basename(r.runDir) };
+  }
+  if (!fs.existsSync(path.join(dir, 'config.json'))) {
+    throw new Error(
+      `${dir} is neither a run or checkpoint folder nor a Hugging Face model folder (no config.json)`,
+    );
+  }
+  const r = await loadHfForInference(dir);
+  return { ...r, checkpointDir: dir, name: label ?? path.basename(dir) };
+}
 
 class CodedError extends Error {
   constructor(
@@ -102,7 +127,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   async function handle(r: InferenceRequest): Promise<InferenceResult> {
     switch (r.type) {
       case 'load': {
-        const loaded = await loadRunForInference(r.dir);
+        const loaded = await loadAny(r.dir, r.label);
         const previous = current;
         current = { loaded, info: describe(loaded) };
         previous?.loaded.model.dispose();
@@ -140,7 +165,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
 function describe(loaded: Loaded): LoadedModel {
   return {
     dir: loaded.checkpointDir,
-    runId: path.basename(loaded.runDir),
+    runId: loaded.name,
     step: loaded.step,
     arch: loaded.model.config.arch,
     vocabSize: loaded.tokenizer.vocabSize,

@@ -113,14 +113,26 @@ export async function importHfCheckpoint(dir: string): Promise<HfCheckpoint> {
   return importFrom(dir, dir, await weightFiles(dir));
 }
 
+/** An MLM Studio run folder (it has checkpoints/) or checkpoint folder (state.json), not a Hugging Face folder. */
+export function isMlmRunDir(dir: string): boolean {
+  return existsSync(path.join(dir, 'checkpoints')) || existsSync(path.join(dir, 'state.json'));
+}
+
+/** A Hugging Face model folder (a Hub snapshot included) as a fill-mask model: weights and tokenizer. */
+export async function loadHfForInference(
+  dir: string,
+): Promise<{ model: MlmModel; tokenizer: WordPieceTokenizer }> {
+  const ckpt = await importHfCheckpoint(dir);
+  return { model: createModelFromHf(ckpt), tokenizer: ckpt.tokenizer };
+}
+
 /**
  * What `model.init` names: a Hugging Face BERT folder, or an MLM Studio run (its best, else newest, checkpoint,
  * e.g. one made by `mlm import`) or checkpoint folder — a checkpoint folder holds the same config.json and
  * model.safetensors, with the tokenizer in its run folder.
  */
 export async function loadInitCheckpoint(dir: string): Promise<HfCheckpoint> {
-  const isRun = existsSync(path.join(dir, 'checkpoints')) || existsSync(path.join(dir, 'state.json'));
-  if (!isRun) return importHfCheckpoint(dir);
+  if (!isMlmRunDir(dir)) return importHfCheckpoint(dir);
   let resolved: { runDir: string; checkpointDir: string };
   try {
     resolved = resolveCheckpoint(dir);

@@ -30,6 +30,8 @@ export interface HubServerOptions {
   cutAfter?: Map<string, number>;
   /** sha256 (blob) → serve these bytes instead (a corrupted CDN / proxy). */
   corrupt?: Map<string, Buffer>;
+  /** sha256 (blob) → send this many body bytes, then hold the connection open without sending more. */
+  stallAfter?: Map<string, number>;
   /** Serve LFS blobs without Range support (200 with the full body), like a CDN that ignores Range. */
   ignoreRange?: boolean;
 }
@@ -108,6 +110,11 @@ export async function startHubServer(
       if (start > 0) headers['Content-Range'] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
       res.writeHead(start > 0 ? 206 : 200, headers);
       if (req.method === 'HEAD') return res.end();
+      const stall = options.stallAfter?.get(sha);
+      if (stall !== undefined && stall < body.length) {
+        res.write(body.subarray(0, stall));
+        return;
+      }
       const cut = options.cutAfter?.get(sha);
       if (cut !== undefined && cut < body.length) {
         options.cutAfter?.delete(sha);
