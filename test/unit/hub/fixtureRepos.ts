@@ -5,15 +5,14 @@ import * as path from 'node:path';
 import type { FixtureRepo } from './hubServer';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-export const TINY_BERT = path.join(ROOT, 'test', 'fixtures', 'hf-tiny-bert');
 export const PYTHON_CACHE = path.join(ROOT, 'test', 'fixtures', 'hub', 'python-cache');
 
 export const COMMIT_A = 'a'.repeat(39) + '1';
 export const COMMIT_B = 'b'.repeat(39) + '2';
 
-const read = (f: string): Buffer => fs.readFileSync(path.join(TINY_BERT, f));
-
-export function tinyBertFiles(): Record<string, Buffer> {
+/** The tiny BERT's files as a Hub repo holds them; `root` is the repository (the e2e bundle passes its own). */
+export function tinyBertFiles(root = ROOT): Record<string, Buffer> {
+  const read = (f: string): Buffer => fs.readFileSync(path.join(root, 'test', 'fixtures', 'hf-tiny-bert', f));
   const files: Record<string, Buffer> = {};
   for (const f of [
     'config.json',
@@ -29,8 +28,8 @@ export function tinyBertFiles(): Record<string, Buffer> {
 }
 
 /** The same weights split into two shards with an index, as save_pretrained(max_shard_size=…) writes them. */
-function shardedFiles(): Record<string, Buffer> {
-  const base = tinyBertFiles();
+function shardedFiles(root: string): Record<string, Buffer> {
+  const base = tinyBertFiles(root);
   const st = base['model.safetensors'];
   const headerLen = Number(st.readBigUInt64LE(0));
   const header = JSON.parse(st.subarray(8, 8 + headerLen).toString('utf8')) as Record<
@@ -67,8 +66,8 @@ function shardedFiles(): Record<string, Buffer> {
   return out;
 }
 
-export function fixtureRepos(): Record<string, FixtureRepo> {
-  const files = tinyBertFiles();
+export function fixtureRepos(root = ROOT): Record<string, FixtureRepo> {
+  const files = tinyBertFiles(root);
   const v1 = {
     ...files,
     'config.json': Buffer.from(
@@ -92,7 +91,7 @@ export function fixtureRepos(): Record<string, FixtureRepo> {
       },
       refs: { main: COMMIT_A },
     },
-    'org/sharded-bert': { commits: { [COMMIT_A]: shardedFiles() }, refs: { main: COMMIT_A } },
+    'org/sharded-bert': { commits: { [COMMIT_A]: shardedFiles(root) }, refs: { main: COMMIT_A } },
   };
 }
 
