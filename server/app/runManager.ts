@@ -2,13 +2,12 @@
  * The one active training run: starts its worker, forwards the worker's reports as events, steers it
  * (pause/resume/stop) and ends it. A second start while a run is active is rejected (RunInProgress).
  */
-import path from 'node:path';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
-import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
-import { defaultTrainingThreads } from '../ml/train/parallel/threads';
+import { newRunFolder } from '../ml/checkpoint/runDir';
+import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
@@ -81,10 +80,7 @@ export class RunManager {
 
   start(req: StartRun): { runId: string; runDir: string } {
     this.assertIdle();
-    const runsRoot = req.config.output.dir
-      ? path.resolve(req.root, req.config.output.dir)
-      : defaultRunsRoot(req.root);
-    const { runId, runDir } = createRunDir(runsRoot, newRunId(req.config));
+    const { runId, runDir } = newRunFolder(req.config, req.root);
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
     const opts = this.workerOptions();
@@ -101,7 +97,7 @@ export class RunManager {
       host: new TrainerHost(
         {
           backend: req.config.backend === 'auto' ? opts.backend : req.config.backend,
-          threads: req.config.threads ?? opts.threads ?? defaultTrainingThreads(req.config.training),
+          threads: trainingThreads(req.config, opts.threads),
         },
         {
           message: (m) => this.onMessage(run, m),

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference } from '../ml/checkpoint';
@@ -25,6 +25,7 @@ import type {
   ToInference,
   WorkerData,
 } from './messages';
+import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
 interface Loaded {
@@ -49,15 +50,6 @@ async function loadAny(dir: string, label?: string): Promise<Loaded> {
   }
   const r = await loadHfForInference(dir);
   return { ...r, checkpointDir: dir, name: label ?? path.basename(dir) };
-}
-
-class CodedError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
 }
 
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
@@ -89,31 +81,23 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
-        post({
-          type: 'reply',
-          id: m.id,
-          ok: false,
-          message: err instanceof Error ? err.message : String(err),
-          code: err instanceof CodedError ? err.code : undefined,
-        });
+        const e = inferenceFailure(m.request.type, err);
+        post({ type: 'reply', id: m.id, ok: false, message: e.message, code: e.code });
       }
     });
   });
 
   function fill(r: FillParams): FillAnswer {
     if (!current) {
-      throw new CodedError(
-        'no model is loaded: train a run or load a checkpoint first',
-        MlmErrorCodes.NoModel,
-      );
+      throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
     }
     const t0 = performance.now();
     const { model, tokenizer } = current.loaded;
     const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
     if (!sub.masks.length) {
-      throw new CodedError(
-        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
+      throw new MlmError(
         MlmErrorCodes.InvalidParams,
+        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
     const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
@@ -143,11 +127,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             try {
               return { ok: true, result: fill(item) };
             } catch (err) {
-              return {
-                ok: false,
-                message: err instanceof Error ? err.message : String(err),
-                code: err instanceof CodedError ? err.code : undefined,
-              };
+              const e = inferenceFailure('fill', err);
+              return { ok: false, message: e.message, code: e.code };
             }
           }),
         };

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MessagePort } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { runTraining } from '../ml/train/run';
+import { spawnReplica } from './replicas';
 import type { FromTrainer, ToTrainer, WorkerData } from './messages';
 import { PauseGate } from './pauseGate';
 import { lowerThreadPriority } from './threadPriority';
@@ -55,7 +56,8 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
       });
       const summary = await runTraining(m.config, {
         cwd: m.cwd,
-        runId: m.runId,
+        runDir: m.runDir,
+        spawnReplica,
         corpusFiles: m.corpusFiles,
         resumeFrom: m.resumeFrom,
         control: { signal: abort.signal, waitIfPaused: () => gate.wait(), isPaused: () => gate.paused },

@@ -9,7 +9,7 @@ import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runCon
 import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
 import { fillMask } from '../../ml/infer/fillMask';
-import { defaultTrainingThreads } from '../../ml/train/parallel/threads';
+import { trainingThreads } from '../../ml/train/parallel/threads';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { formatFill } from './fill';
 import { resolveRunConfig } from '../../app/runConfigFile';
@@ -124,7 +124,7 @@ export const demoCommand: Command = {
     });
     await initBackend({
       backend: (config.backend ?? 'auto') as BackendChoice,
-      threads: config.threads ?? defaultTrainingThreads(config.training),
+      threads: trainingThreads(config),
     });
     process.stderr.write(
       `MLM Studio demo: training the tiny BERT on ${path.relative(process.cwd(), corpus) || corpus} for ${config.training.timeBudget}\n`,

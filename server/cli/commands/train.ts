@@ -5,6 +5,7 @@ import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runCon
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import { runTraining, type RunSummary } from '../../ml/train/run';
 import { parseModelSpec } from '../../ml/hub';
+import { spawnReplica } from '../../worker/replicas';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { resolveModelWithProgress } from '../hubModel';
 import { cliCallbacks, printSummary } from './trainReport';
@@ -92,6 +93,7 @@ export async function trainAndReport(
       cwd: opts.cwd,
       corpusFiles: opts.corpus,
       resumeFrom: opts.resumeFrom,
+      spawnReplica,
       callbacks: cliCallbacks(config, { quiet: opts.quiet }),
       control: { signal: abort.signal },
     });

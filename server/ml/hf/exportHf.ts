@@ -16,6 +16,7 @@ import {
   resolveCheckpoint,
   checkpointModelConfig,
 } from '../checkpoint';
+import { writeFileAtomicAsync } from '../atomicWrite';
 import { toHfConfig } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { BertConfig, MetricRecord, NamedTensor, Tokenizer } from '../types';
@@ -47,12 +48,6 @@ export interface HfFolderContent {
   tokenizer: Tokenizer;
   /** README.md text. */
   card: string;
-}
-
-async function writeText(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, text, 'utf8');
-  await fs.rename(tmp, file);
 }
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
@@ -123,10 +118,10 @@ export async function exportHfFolder(
     classifier_dropout: null,
     use_cache: true,
   };
-  await writeText(path.join(outDir, 'config.json'), json(hfConfig));
+  await writeFileAtomicAsync(path.join(outDir, 'config.json'), json(hfConfig));
   await writeSafetensorsFile(path.join(outDir, 'model.safetensors'), weights, { format: 'pt' });
   await tokenizer.save(outDir);
-  await writeText(
+  await writeFileAtomicAsync(
     path.join(outDir, 'tokenizer_config.json'),
     json({
       tokenizer_class: 'BertTokenizer',
@@ -138,8 +133,8 @@ export async function exportHfFolder(
       ...special,
     }),
   );
-  await writeText(path.join(outDir, 'special_tokens_map.json'), json(special));
-  await writeText(path.join(outDir, 'README.md'), content.card);
+  await writeFileAtomicAsync(path.join(outDir, 'special_tokens_map.json'), json(special));
+  await writeFileAtomicAsync(path.join(outDir, 'README.md'), content.card);
   return EXPORTED_FILES.map((f) => path.join(outDir, f));
 }
 

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../checkpoint/atomic';
+import { writeFileAtomic } from '../atomicWrite';
 import { COMMIT_HASH, checkRevision, repoFolderName, repoIdFromFolder } from './repoId';
 
 export type Env = Readonly<Record<string, string | undefined>>;
