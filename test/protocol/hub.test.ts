@@ -9,11 +9,19 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { HubModelsRequest, HubProgressNotification, UseHubModelRequest } from '../../protocol/hub';
-import type { FillMaskRequest } from '../../protocol/inference';
+import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import type { ServerStatus } from '../../protocol/status';
 import { fixtureRepos, tempCache, tinyBertFiles } from '../unit/hub/fixtureRepos';
 import { sha256, startHubServer, type HubServer } from '../unit/hub/hubServer';
-import { ensureBuilt, initialize, spawnServer, stopServer, tempWorkspace, type Spawned } from './harness';
+import {
+  ROOT,
+  ensureBuilt,
+  initialize,
+  spawnServer,
+  stopServer,
+  tempWorkspace,
+  type Spawned,
+} from './harness';
 
 void describe('protocol: Hugging Face models', () => {
   let hub: HubServer;
@@ -121,6 +129,27 @@ void describe('protocol: Hugging Face models', () => {
       await stopServer(slow);
       other.cleanup();
     }
+  });
+
+  void test('Load Checkpoint takes a Hugging Face folder too: a DistilBERT answers fill-mask', async () => {
+    const dir = path.join(ROOT, 'test', 'fixtures', 'hf-tiny-distilbert');
+    const r = await s.conn.sendRequest<LoadCheckpointRequest.Result>('mlm/loadCheckpoint', { path: dir });
+    assert.equal(r.runId, 'hf-tiny-distilbert');
+    const fill = await s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', {
+      text: 'the cat sat on the [MASK] .',
+      topK: 2,
+    });
+    assert.equal(fill.model.runId, 'hf-tiny-distilbert');
+    assert.equal(fill.masks[0].predictions.length, 2);
+    // A folder that is neither a run nor a Hugging Face model says so.
+    await assert.rejects(
+      s.conn.sendRequest('mlm/loadCheckpoint', { path: ws }),
+      (err: { code: number; message: string }) => {
+        assert.equal(err.code, 1005);
+        assert.match(err.message, /neither a run or checkpoint folder nor a Hugging Face model folder/);
+        return true;
+      },
+    );
   });
 
   const failures: Array<[string, string, number, RegExp]> = [

@@ -7,6 +7,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { resolveCheckpoint } from '../checkpoint';
+import { RUN_STATUS_FILE } from '../checkpoint/runDir';
 import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { WordPieceTokenizer } from '../tokenizer';
@@ -113,9 +114,12 @@ export async function importHfCheckpoint(dir: string): Promise<HfCheckpoint> {
   return importFrom(dir, dir, await weightFiles(dir));
 }
 
-/** An MLM Studio run folder (it has checkpoints/) or checkpoint folder (state.json), not a Hugging Face folder. */
+/**
+ * An MLM Studio run folder (checkpoints/, or run.json before the first checkpoint) or checkpoint folder
+ * (state.json), not a Hugging Face folder.
+ */
 export function isMlmRunDir(dir: string): boolean {
-  return existsSync(path.join(dir, 'checkpoints')) || existsSync(path.join(dir, 'state.json'));
+  return ['checkpoints', RUN_STATUS_FILE, 'state.json'].some((f) => existsSync(path.join(dir, f)));
 }
 
 /** A Hugging Face model folder (a Hub snapshot included) as a fill-mask model: weights and tokenizer. */
