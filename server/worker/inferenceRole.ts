@@ -4,16 +4,12 @@
  * fills that queued meanwhile arrive together as one fillBatch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
-import { loadRunForInference } from '../ml/checkpoint';
-import { isMlmRunDir, loadHfForInference } from '../ml/hf';
+import { loadForInference, type InferenceModel } from '../ml/hf';
 import { fillMask } from '../ml/infer/fillMask';
-import type { MlmModel, Tokenizer } from '../ml/types';
 import type {
   FillAnswer,
   FillOutcome,
@@ -28,33 +24,9 @@ import type {
 import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
-interface Loaded {
-  model: MlmModel;
-  tokenizer: Tokenizer;
-  step?: number;
-  checkpointDir: string;
-  /** What the model is called: the run id, or the label given with the load (a Hub id). */
-  name: string;
-}
-
-/** A run or checkpoint folder, or a Hugging Face model folder (Hub snapshots included). */
-async function loadAny(dir: string, label?: string): Promise<Loaded> {
-  if (isMlmRunDir(dir)) {
-    const r = await loadRunForInference(dir);
-    return { ...r, name: label ?? path.basename(r.runDir) };
-  }
-  if (!fs.existsSync(path.join(dir, 'config.json'))) {
-    throw new Error(
-      `${dir} is neither a run or checkpoint folder nor a Hugging Face model folder (no config.json)`,
-    );
-  }
-  const r = await loadHfForInference(dir);
-  return { ...r, checkpointDir: dir, name: label ?? path.basename(dir) };
-}
-
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
-  let current: { loaded: Loaded; info: LoadedModel } | undefined;
+  let current: { loaded: InferenceModel; info: LoadedModel } | undefined;
   const backend = initBackend({ backend: data.backend as BackendChoice, threads: data.threads ?? 1 }).then(
     (info) => {
       post({
@@ -111,7 +83,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   async function handle(r: InferenceRequest): Promise<InferenceResult> {
     switch (r.type) {
       case 'load': {
-        const loaded = await loadAny(r.dir, r.label);
+        const loaded = await loadForInference(r.dir);
+        if (r.label) loaded.name = r.label;
         const previous = current;
         current = { loaded, info: describe(loaded) };
         previous?.loaded.model.dispose();
@@ -143,7 +116,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   }
 }
 
-function describe(loaded: Loaded): LoadedModel {
+function describe(loaded: InferenceModel): LoadedModel {
   return {
     dir: loaded.checkpointDir,
     runId: loaded.name,

@@ -6,12 +6,12 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { resolveCheckpoint } from '../checkpoint';
+import { loadRunForInference, resolveCheckpoint } from '../checkpoint';
 import { RUN_STATUS_FILE } from '../checkpoint/runDir';
 import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { WordPieceTokenizer } from '../tokenizer';
-import type { BertConfig, MlmModel, NamedTensor } from '../types';
+import type { BertConfig, MlmModel, NamedTensor, Tokenizer } from '../types';
 import { familyMapping, type FamilyName, type FamilyMapping } from './familyMap';
 import { classifyName, expectedBertShapes, isHeadParameter, shapeText } from './hfState';
 import { FLOAT_DTYPES, readSafetensorsFile, tensorAsFloat32, type SafetensorsFile } from './safetensors';
@@ -122,12 +122,38 @@ export function isMlmRunDir(dir: string): boolean {
   return ['checkpoints', RUN_STATUS_FILE, 'state.json'].some((f) => existsSync(path.join(dir, f)));
 }
 
-/** A Hugging Face model folder (a Hub snapshot included) as a fill-mask model: weights and tokenizer. */
-export async function loadHfForInference(
-  dir: string,
-): Promise<{ model: MlmModel; tokenizer: WordPieceTokenizer }> {
+export interface InferenceModel {
+  model: MlmModel;
+  tokenizer: Tokenizer;
+  /** The checkpoint's step (runs only). */
+  step?: number;
+  /** The folder the weights are read from. */
+  checkpointDir: string;
+  /** The run id, or the Hugging Face folder's name. */
+  name: string;
+}
+
+/**
+ * A fill-mask model from a run or checkpoint folder (its best, else newest checkpoint) or from a Hugging Face model
+ * folder (a Hub snapshot included): the inference worker's and `mlm fill`'s one loader.
+ */
+export async function loadForInference(dir: string): Promise<InferenceModel> {
+  if (isMlmRunDir(dir)) {
+    const r = await loadRunForInference(dir);
+    return { ...r, name: path.basename(r.runDir) };
+  }
+  if (!existsSync(path.join(dir, 'config.json'))) {
+    throw new HfImportError(
+      `${dir} is neither a run or checkpoint folder nor a Hugging Face model folder (no config.json)`,
+    );
+  }
   const ckpt = await importHfCheckpoint(dir);
-  return { model: createModelFromHf(ckpt), tokenizer: ckpt.tokenizer };
+  return {
+    model: createModelFromHf(ckpt),
+    tokenizer: ckpt.tokenizer,
+    checkpointDir: dir,
+    name: path.basename(dir),
+  };
 }
 
 /**

@@ -71,6 +71,25 @@ void describe('mlm and the Hub', () => {
     );
     assert.equal(offline.code, 0, offline.err);
     assert.equal(server.requests.length, before, 'offline: no request');
+
+    const fill = await mlm(
+      [
+        'fill',
+        '--model',
+        'org/tiny-bert',
+        '--backend',
+        'cpu',
+        '--json',
+        '--top-k',
+        '3',
+        'the cat sat on the [MASK] .',
+      ],
+      { ...cache.env, HF_HUB_OFFLINE: '1' },
+      cache.env.HOME,
+    );
+    assert.equal(fill.code, 0, fill.err);
+    const answer = JSON.parse(fill.out) as { masks: Array<Array<{ token: string }>> };
+    assert.equal(answer.masks[0].length, 3);
   });
 
   void test('train --init ORG/NAME continues pretraining from the Hub model', async () => {
