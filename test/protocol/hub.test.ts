@@ -1,5 +1,5 @@
 /**
- * mlm/hubModels and mlm/useHubModel on the spawned backend, against the local Hub server (test/unit/hub/hubServer.ts):
+ * mlm/hubModels and mlm/useHubModel on the spawned backend, against the local Hub server (test/unit/server/ml/hub/hubServer.ts):
  * the cache listing, a download with mlm/hubProgress notifications, fill-mask and hovers answered by the Hub model
  * (status names it), the cached model reused offline, a cancelled download, and the errors.
  */
@@ -11,8 +11,8 @@ import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { HubModelsRequest, HubProgressNotification, UseHubModelRequest } from '../../protocol/hub';
 import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import type { ServerStatus } from '../../protocol/status';
-import { fixtureRepos, tempCache, tinyBertFiles } from '../unit/hub/fixtureRepos';
-import { sha256, startHubServer, type HubServer } from '../unit/hub/hubServer';
+import { fixtureRepos, tempCache, tinyBertFiles } from '../unit/server/ml/hub/fixtureRepos';
+import { sha256, startHubServer, type HubServer } from '../unit/server/ml/hub/hubServer';
 import {
   ROOT,
   ensureBuilt,

@@ -5,14 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
+import type { RunStatus } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 import { writeFileAtomic } from './atomic';
 
 export const RUN_CONFIG_FILE = 'config.json';
 export const RUN_STATUS_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
-
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
 
 export interface RunStatusRecord {
   id: string;

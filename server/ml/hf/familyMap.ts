@@ -9,7 +9,7 @@
  *                padded input (ours) every real token sees the same row as in transformers, and pad tokens are
  *                masked out of attention.
  * Each mapping renames the checkpoint's tensors to BertForMaskedLM names, reshapes what differs and supplies what
- * the family lacks; the math is checked against PyTorch (test/unit/hf/families.test.ts).
+ * the family lacks; the math is checked against PyTorch (test/unit/server/ml/hf/families.test.ts).
  */
 import type { BertConfig, NamedTensor } from '../types';
 import { HfConfigError, parseHfBertConfig } from './hfConfig';

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import type { CheckpointState, RunStatusRecord } from '../checkpoint';
-import { addMaskCounts, maskingRates } from '../data/masking';
+import { addMaskCounts } from '../data/masking';
 import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
 import type { AdamW } from './adamw';
 import { utilisation, type RunCompute } from './flops';
@@ -87,9 +87,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     };
     saver.emit(rec);
     out.lastEval = rec;
-    const improved = Number.isFinite(r.loss) && (state.bestEvalLoss === null || r.loss < state.bestEvalLoss);
+    const score = objective.selectionScore?.(r) ?? r.loss;
+    const improved = Number.isFinite(score) && (state.bestEvalLoss === null || score < state.bestEvalLoss);
     if (improved) {
-      state.bestEvalLoss = r.loss;
+      state.bestEvalLoss = score;
       state.bestStep = state.step;
       out.bestEval = rec;
       state.evalsWithoutImprovement = 0;
@@ -180,7 +181,6 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       if (step % t.logEvery === 0 || limitReached(plan, step, elapsed())) {
         const secs = (Date.now() - window.start) / 1000;
         const tokensPerSec = secs > 0 ? window.tokens / secs : undefined;
-        const { targetRate, maskRate, randomRate, keepRate } = maskingRates(state.maskCounts);
         out.lastTrain = {
           split: 'train',
           step,
@@ -196,10 +196,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps: state.skippedSteps,
-          targetRate,
-          maskRate,
-          randomRate,
-          keepRate,
+          ...objective.trainColumns?.(state),
         };
         saver.emit(out.lastTrain);
         Object.assign(window, { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });

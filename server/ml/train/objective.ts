@@ -12,6 +12,7 @@
  * optional (startReplicas); without them the objective trains on one thread.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointState } from '../checkpoint/state';
 import type { DataPosition } from '../data/stream';
 import type { MaskCounts } from '../data/masking';
 import type { MetricRecord, NamedTensor, TrainCallbacks } from '../types';
@@ -42,8 +43,11 @@ export interface TrainBatch<B> {
   counts?: MaskCounts;
 }
 
-/** Held-out results of one evaluation: the loss drives early stopping and the "best" checkpoint. */
-export type EvalMetrics = Pick<MetricRecord, 'loss' | 'accuracy' | 'perplexity'>;
+/** Metric columns (protocol/shared/metrics.ts METRIC_COLUMNS) an objective adds to a row. */
+export type MetricColumns = Partial<Omit<MetricRecord, 'split' | 'step' | 'epoch' | 'time' | 'loss'>>;
+
+/** Held-out results of one evaluation: its loss and any metric columns (accuracy, perplexity, F1 …). */
+export type EvalMetrics = Pick<MetricRecord, 'loss'> & MetricColumns;
 
 /** Several replicas computing one step's gradient together (data parallel); null = this thread only. */
 export interface ReplicaGroup<B> {
@@ -75,6 +79,13 @@ export interface Objective<B> extends LossSource<B> {
   readonly hasHeldOut: boolean;
   /** Held-out evaluation without dropout (called only when hasHeldOut). */
   evaluate(): EvalMetrics;
+  /**
+   * The number early stopping and the "best" checkpoint follow, lower is better (the state's bestEvalLoss holds
+   * it); default: the eval loss. A task selecting by a metric returns e.g. -macroF1.
+   */
+  selectionScore?(m: EvalMetrics): number;
+  /** Columns for every training row from the state (MLM: the realised masking rates). */
+  trainColumns?(state: CheckpointState): MetricColumns;
   /** Files written beside the weights in every checkpoint (file name → text), e.g. config.json. */
   checkpointFiles(): Map<string, string>;
   /** Starts data-parallel replicas when the run asks for them and this objective supports them. */

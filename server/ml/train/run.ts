@@ -3,12 +3,19 @@
  * the loop state, restored on resume), trainLoop, then the run's summary in run.json. It reports only through
  * callbacks and never throws: failures come back as { stoppedBy: 'error', error }.
  */
+import type { ResolvedRunConfig } from '../../../protocol/runConfig';
+import { runOutcome } from '../../../protocol/shared/runState';
 import { writeRunStatus } from '../checkpoint';
 import { emptyMaskCounts, maskingRates } from '../data/masking';
 import { trainLoop } from './loop';
-import { folderExists, openRunFolder, prepareRun, type PreparedRun, type RunFolder } from './prepareRun';
-import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import type { RunTrainingOptions } from './prepareRun';
+import {
+  folderExists,
+  openRunFolder,
+  prepareRun,
+  type PreparedRun,
+  type RunFolder,
+  type RunTrainingOptions,
+} from './prepareRun';
 import type { RunSummary, StopReason } from './summary';
 
 export type { RunSummary, StopReason, MaskingRates } from './summary';
@@ -69,8 +76,7 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
   function finish(s: RunSummary): RunSummary {
     if (folderExists(folder)) {
       const status = folder.status;
-      status.status =
-        s.stoppedBy === 'error' ? 'failed' : s.stoppedBy === 'stopped' ? 'stopped' : 'completed';
+      status.status = runOutcome(s.stoppedBy);
       status.updatedAt = new Date().toISOString();
       status.stoppedBy = s.stoppedBy;
       status.bestEval = s.bestEval;

@@ -1,5 +1,5 @@
 /**
- * MLM: Use a Hugging Face Model… against a local Hub server (test/unit/hub/hubServer.ts) started in the extension
+ * MLM: Use a Hugging Face Model… against a local Hub server (test/unit/server/ml/hub/hubServer.ts) started in the extension
  * host: the backend is restarted with HF_ENDPOINT and HF_HOME pointing at it and a fresh cache, the command
  * downloads org/tiny-bert, and a hover over [MASK] answers from that model; the status names it.
  */
@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { MlmStudioApi } from '../../../extension/api';
 import type { UseHubModelRequest } from '../../../protocol/hub';
-import { fixtureRepos } from '../../unit/hub/fixtureRepos';
-import { startHubServer, type HubServer } from '../../unit/hub/hubServer';
+import { fixtureRepos } from '../../unit/server/ml/hub/fixtureRepos';
+import { startHubServer, type HubServer } from '../../unit/server/ml/hub/hubServer';
 import { EXTENSION_ID, activateExtension, hoverTexts, inWorkspace, nextEvent, until } from './helpers';
 
 export function registerHubTests(): void {
