@@ -36,6 +36,8 @@ export const MlmErrorCodes = {
   PathNotAllowed: 1012,
   /** Another live process writes this run folder (its lock names the pid); `data` is RunLockedData. */
   RunLocked: 1013,
+  /** mlm/useHubModel: the Hub model could not be fetched or used (not found, gated, offline, no safetensors…). */
+  HubModel: 1014,
 } as const;
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];

@@ -14,8 +14,11 @@ export interface LoadedModelInfo {
   runId?: string;
   step?: number;
   arch?: string;
-  /** 'published' = newest checkpoint of the current run; 'loaded' = chosen with mlm/loadCheckpoint. */
-  source: 'published' | 'loaded' | 'latest-run';
+  /**
+   * 'published' = newest checkpoint of the current run; 'loaded' = chosen with mlm/loadCheckpoint; 'hub' = a Hugging
+   * Face model chosen with mlm/useHubModel (runId is then its Hub id).
+   */
+  source: 'published' | 'loaded' | 'latest-run' | 'hub';
 }
 
 export interface ServerStatus {

@@ -11,6 +11,7 @@ import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
+import { useHubModel } from './hubModel';
 import { connectRemote, useLocalBackend } from './remote';
 import { control, train } from './training';
 
@@ -47,6 +48,7 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
     },
     { id: 'mlm.fillMask', requires: 'backend', run: ([arg]) => fillMaskAtCursor(ctx, arg) },
     { id: 'mlm.loadCheckpoint', requires: 'backend', run: ([arg]) => loadCheckpoint(ctx, arg) },
+    { id: 'mlm.useHubModel', requires: 'backend', run: ([arg]) => useHubModel(ctx, arg) },
     { id: 'mlm.showLogs', requires: 'none', run: () => ctx.log.show() },
     { id: 'mlm.restartServer', requires: 'none', run: () => ctx.restart() },
     { id: 'mlm.connectRemote', requires: 'none', run: ([arg]) => connectRemote(ctx, arg) },

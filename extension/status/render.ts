@@ -3,6 +3,7 @@
  * client's own view of the connection. No `vscode` import: unit-tested in plain Node.
  */
 import { escapeMarkdown } from '../../protocol/shared/markdown';
+import { formatBytes } from '../../protocol/shared/units';
 import { isRunActive } from '../../protocol/shared/runState';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../protocol/status';
 
@@ -65,12 +66,6 @@ export function formatEta(seconds: number): string {
   if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${Math.round(bytes / 1024)} KB`;
 }
 
 function stepText(s: ServerStatus): string {

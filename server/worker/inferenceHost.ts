@@ -102,8 +102,9 @@ export class InferenceHost {
   /** A worker that answered ComputeAborted and is about to exit: nothing more is sent to it. */
   private dying: InferenceWorker | undefined;
 
-  async load(dir: string): Promise<LoadedModel> {
-    const r = await this.request({ type: 'load', dir });
+  /** Loads a run, checkpoint or Hugging Face folder; `label` names the model (a Hub id) instead of its folder. */
+  async load(dir: string, label?: string): Promise<LoadedModel> {
+    const r = await this.request({ type: 'load', dir, label });
     if (r.type !== 'load') throw new Error(`inference worker answered ${r.type} to load`);
     this.lastModel = r.model;
     return r.model;
@@ -254,7 +255,7 @@ export class InferenceHost {
       const model = this.lastModel;
       if (model) {
         this.events.log('warn', `inference worker exited (code ${code}); reloading ${model.dir}`);
-        this.load(model.dir).catch((e: unknown) =>
+        this.load(model.dir, model.runId).catch((e: unknown) =>
           this.events.log('error', `reloading ${model.dir} failed: ${String(e)}`),
         );
       }

@@ -90,8 +90,11 @@ export interface LoadedModel {
 }
 
 export type InferenceRequest =
-  /** Load the model of a checkpoint or run directory (replaces the current one once loaded). */
-  | { type: 'load'; dir: string }
+  /**
+   * Load the model of a checkpoint or run directory, or of a Hugging Face model folder (a Hub snapshot), replacing
+   * the current one once loaded; `label` names it (e.g. the Hub id) instead of the folder's name.
+   */
+  | { type: 'load'; dir: string; label?: string }
   | ({ type: 'fill' } & FillParams)
   /** Several fills in one message (hovers that queued while the worker was busy): each answered on its own. */
   | { type: 'fillBatch'; items: FillParams[] }

@@ -5,8 +5,10 @@ import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runCon
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import { claimRunFolder } from '../../app/runLock';
 import { runTraining, type RunSummary } from '../../ml/train/run';
+import { parseModelSpec } from '../../ml/hub';
 import { spawnReplica } from '../../worker/replicas';
 import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
+import { resolveModelWithProgress } from '../hubModel';
 import { cliCallbacks, printSummary } from './trainReport';
 
 const USAGE = `usage: mlm train [--config FILE] [options]
@@ -32,7 +34,8 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --threads N           wasm threads (default: 1 with data parallel, else all cores)
   --data-parallel N     train N model replicas on worker threads, gradients summed (1 = off;
                         default auto: one per core on wasm when the model is large enough)
-  --init DIR            continue pretraining from a Hugging Face BERT folder or an MLM Studio run or
+  --init DIR|ID         continue pretraining from a Hugging Face folder, a Hub id (ORG/NAME[@REVISION],
+                        from the Hugging Face cache or downloaded into it) or an MLM Studio run or
                         checkpoint (its weights, shape and tokenizer; the run is named <init>-ft)
   --tokenizer DIR       use this tokenizer (tokenizer.json or vocab.txt) instead of training one
   --vocab-size N        size of the trained vocabulary (default 8192)
@@ -103,9 +106,10 @@ export const trainCommand: Command = {
       USAGE,
     ).values;
     const cwd = process.cwd();
-    if (v.init !== undefined && !fs.existsSync(v.init))
+    if (v.init !== undefined && !fs.existsSync(v.init) && !parseModelSpec(v.init))
       throw new CliError(
-        `--init ${v.init} does not exist: pass a Hugging Face BERT folder (config.json, weights, vocab.txt) or a run folder`,
+        `--init ${v.init} does not exist: pass a Hugging Face folder (config.json, weights, vocab.txt), a run folder ` +
+          `or a Hub id (ORG/NAME[@REVISION])`,
         2,
       );
     if (v.init !== undefined && v.resume)
@@ -134,7 +138,8 @@ export const trainCommand: Command = {
       model: {
         preset: v.preset,
         arch: v.arch,
-        init: v.init !== undefined ? path.resolve(v.init) : undefined,
+        // A Hub id stays an id (the run is named after it); a folder is saved absolute.
+        init: v.init === undefined ? undefined : fs.existsSync(v.init) ? path.resolve(v.init) : v.init,
       },
       data: { seqLen: num(v['seq-len'], 'seq-len') },
       training: {
@@ -151,6 +156,10 @@ export const trainCommand: Command = {
       output: { dir: v.out !== undefined ? path.resolve(v.out) : undefined },
     };
     const config = resolveRunConfig(mergeRunConfig(base, patch), source);
+    // A Hub id is fetched here, with a progress bar, so the run starts from the cache.
+    if (config.model.init && !v.resume && !fs.existsSync(path.resolve(cwd, config.model.init))) {
+      await resolveModelWithProgress(config.model.init, { cwd, quiet: v.quiet });
+    }
     const { code } = await trainAndReport(config, {
       cwd,
       resumeFrom: v.resume,

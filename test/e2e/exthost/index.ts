@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
 import { registerActivationTests } from './activation.suite';
+import { registerHubTests } from './hub.suite';
 import { registerRemoteTests } from './remote.suite';
 import { registerResilienceTests } from './resilience.suite';
 import { registerTrainingTests } from './training.suite';
@@ -22,6 +23,7 @@ export function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'exthost', mocha);
   registerActivationTests();
   registerTrainingTests();
+  registerHubTests();
   registerResilienceTests();
   registerRemoteTests();
 
