@@ -13,6 +13,7 @@ import { GPU_DEFAULTS, runGpu } from './gpuThroughput';
 import { HOVER_DEFAULTS, runHover } from './hoverLatency';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
+import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
 import { runSoak, SOAK_DEFAULTS } from './memorySoak';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './trainingThroughput';
@@ -22,6 +23,7 @@ import { runW3 } from './tokenizerSpeed';
 const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
            the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
+           memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
            gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
@@ -32,7 +34,9 @@ options:   --json             JSON lines only (no table)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
-           --preset NAME      soak model preset (default ${SOAK_DEFAULTS.preset})
+           --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
+           --rows A,B         memory: rows of the measured passes (default ${MEMORY_DEFAULTS.rows.join(',')})
+           --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})
            --peak-gflops N    gpu: the adapter's datasheet fp32 peak, for MFU against it (e.g. 67000 for an H100 SXM)
            --allow-software   gpu: run on a software adapter too (lavapipe: checks the script, measures nothing)
            --small            gpu: small shapes (batch 4 × seq 64; base at 2 × 64), with --allow-software`;
@@ -54,6 +58,8 @@ function parseArgs(argv: string[]): Args {
     '--steps',
     '--preset',
     '--peak-gflops',
+    '--rows',
+    '--seq-len',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -110,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'gpu'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -159,6 +165,19 @@ async function main(argv: string[]): Promise<number> {
     if (workloads.has('hover')) await runHover(HOVER_DEFAULTS, out);
     if (workloads.has('w3')) await w3(json, out);
     if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);
+    if (workloads.has('memory')) {
+      const rows = flags.get('--rows');
+      runMemory(
+        {
+          ...MEMORY_DEFAULTS,
+          preset:
+            (flags.get('--preset') as typeof MEMORY_DEFAULTS.preset | undefined) ?? MEMORY_DEFAULTS.preset,
+          rows: typeof rows === 'string' ? rows.split(',').map(Number) : MEMORY_DEFAULTS.rows,
+          seqLen: num(flags, '--seq-len', MEMORY_DEFAULTS.seqLen),
+        },
+        out,
+      );
+    }
     if (workloads.has('gpu')) {
       const small = flags.has('--small');
       await runGpu(
