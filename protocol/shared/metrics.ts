@@ -31,6 +31,22 @@ export const METRIC_COLUMNS = {
   achievedGflops: true,
   peakGflops: true,
   mfu: true,
+  /**
+   * Fine-tuning eval rows (server/ml/finetune/evaluate.ts): macro-F1 (classification, multilabel), micro-F1 and
+   * exact-match accuracy (multilabel), MSE / MAE / Pearson / Spearman (regression), entity-level precision / recall /
+   * F1 and word accuracy (token classification).
+   */
+  macroF1: true,
+  microF1: true,
+  subsetAccuracy: true,
+  mse: true,
+  mae: true,
+  pearson: true,
+  spearman: true,
+  precision: true,
+  recall: true,
+  f1: true,
+  tokenAccuracy: true,
 } as const;
 
 export type MetricColumn = keyof typeof METRIC_COLUMNS;
@@ -46,6 +62,13 @@ export interface MetricRecord extends MetricColumns {
   /** Milliseconds since the run started. */
   time: number;
   loss: number;
+  /**
+   * Fine-tuning eval rows: the label set (id order), each label's F1 (classes, multilabel labels or entity types,
+   * in `classes` order) and, for classification, the confusion matrix [true][predicted] in label order.
+   */
+  classes?: string[];
+  classF1?: number[];
+  confusion?: number[][];
 }
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

@@ -2,7 +2,11 @@
  * The server's state, shared by every client session of this process: the active run, the inference model,
  * the corpus index, telemetry and the one ServerStatus. It knows nothing of JSON-RPC: the sessions of server/rpc
  * subscribe as listeners and turn the events into notifications, and their handlers call the methods here.
+ *
+ * Over 300 lines: the one state every session shares; each part it wires (runs, model, corpus, telemetry, path
+ * policy) lives in its own module, and this file only routes requests and events between them.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
@@ -25,6 +29,7 @@ import { MetricsBatcher } from './metricsBatcher';
 import { RunManager } from './runManager';
 import { loadRunConfigFile, resolveRunConfig } from './runConfigFile';
 import { StatusStore } from './statusStore';
+import { PathPolicy } from './pathPolicy';
 import { serverEnv, type ServerEnv } from './serverEnv';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -39,6 +44,14 @@ export interface AppListener {
   gpu(t: GpuTelemetry): void;
   progress(key: ProgressKey, p: ProgressUpdate): void;
   log(level: LogLevel, message: string): void;
+}
+
+/** How the server was started (a socket backend serves a fixed workspace and confines request paths). */
+export interface AppOptions {
+  /** The workspace this backend serves, whatever clients say in `initialize` (socket mode). */
+  workspace?: string;
+  /** Folders request paths must lie in (socket mode: the workspace and each --root); empty = unconfined. */
+  roots?: string[];
 }
 
 export class AppState {
@@ -57,8 +70,11 @@ export class AppState {
   private lastGpu: GpuTelemetry | undefined;
   private backendName = '';
   private readonly env: ServerEnv = serverEnv();
+  /** Where request paths may point (server/app/pathPolicy.ts). */
+  readonly paths: PathPolicy;
 
-  constructor() {
+  constructor(private readonly options: AppOptions = {}) {
+    this.paths = new PathPolicy(options.roots ?? []);
     this.status = new StatusStore((s) => this.emit((l) => l.status(s)));
     this.metrics = new MetricsBatcher((p) => this.emit((l) => l.metrics(p)));
     const workerBackend = { backend: this.env.backend };
@@ -144,6 +160,11 @@ export class AppState {
 
   /** Called when a client has initialised: workspace root, trust and settings. */
   configure(opts: { root: string | null; trusted: boolean; settings: ServerSettings }): void {
+    if (this.options.workspace !== undefined) {
+      // A socket backend serves the workspace it was started with (the client's folder is on another machine);
+      // whoever started it with that folder trusts it.
+      opts = { ...opts, root: this.options.workspace, trusted: true };
+    }
     const rootChanged = opts.root !== this.root || opts.trusted !== this.trusted;
     this.root = opts.root;
     this.trusted = opts.trusted;
@@ -237,8 +258,53 @@ export class AppState {
       config,
       root: this.root,
       corpusFiles: files,
-      resumeFrom: params.resumeFrom ? path.resolve(this.root, params.resumeFrom) : undefined,
+      resumeFrom: params.resumeFrom !== undefined ? this.runFolder(params.resumeFrom) : undefined,
     });
+  }
+
+  /** The workspace whose runs clients may read (mlm/runMetrics, mlm/runDetails); NoWorkspace / Untrusted otherwise. */
+  runsWorkspace(): string {
+    if (!this.root) {
+      throw new MlmError(
+        MlmErrorCodes.NoWorkspace,
+        'no workspace folder is open: its runs are listed once one is',
+      );
+    }
+    if (!this.trusted) {
+      throw new MlmError(MlmErrorCodes.Untrusted, 'the workspace is not trusted: trust it to see its runs');
+    }
+    return this.root;
+  }
+
+  /** A path named in a request, absolute (relative = to the workspace root) and inside the served roots. */
+  requestPath(p: string, what: string): string {
+    return this.paths.resolve(p, this.root ?? process.cwd(), what);
+  }
+
+  /** resumeFrom of mlm/train: an existing run folder inside the served roots. */
+  private runFolder(p: string): string {
+    const dir = this.requestPath(p, 'resumeFrom');
+    if (!fs.existsSync(path.join(dir, 'config.json'))) {
+      throw new MlmError(
+        MlmErrorCodes.InvalidParams,
+        `resumeFrom ${JSON.stringify(p)} is not a run folder (no config.json in ${dir}): pass .mlm/runs/<run-id>`,
+      );
+    }
+    return dir;
+  }
+
+  /** Every path a run config names must lie inside the served roots (socket mode). */
+  private checkConfigPaths(config: ResolvedRunConfig): void {
+    if (!this.paths.confined) return;
+    for (const p of config.corpus.paths ?? []) this.requestPath(p, 'corpus.paths entry');
+    if (config.tokenizer.path) this.requestPath(config.tokenizer.path, 'tokenizer.path');
+    if (config.model.init) this.requestPath(config.model.init, 'model.init');
+    if (config.output.dir) this.requestPath(config.output.dir, 'output.dir');
+  }
+
+  /** mlm/loadCheckpoint: a run or checkpoint folder inside the served roots. */
+  loadCheckpoint(p: string): ReturnType<FillMaskModel['load']> {
+    return this.model.load(this.requestPath(p, 'checkpoint path'), 'loaded');
   }
 
   private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
@@ -248,9 +314,14 @@ export class AppState {
         'mlm/train needs exactly one of "config" (an object) or "configPath"',
       );
     }
-    if (params.configPath === undefined) return resolveRunConfig(params.config, 'the request');
-    const file = path.resolve(this.root ?? '.', params.configPath);
-    return resolveRunConfig(loadRunConfigFile(file), file);
+    let config: ResolvedRunConfig;
+    if (params.configPath === undefined) config = resolveRunConfig(params.config, 'the request');
+    else {
+      const file = this.requestPath(params.configPath, 'configPath');
+      config = resolveRunConfig(loadRunConfigFile(file), file);
+    }
+    this.checkConfigPaths(config);
+    return config;
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────

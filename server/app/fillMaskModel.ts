@@ -93,9 +93,15 @@ export class FillMaskModel {
   }
 
   /** Loads now (mlm/loadCheckpoint); CheckpointNotFound when the folder holds no usable checkpoint. */
-  async load(dir: string, source: LoadedModelInfo['source']): Promise<LoadCheckpointRequest.Result> {
+  async load(
+    dir: string,
+    source: LoadedModelInfo['source'],
+    label?: string,
+  ): Promise<LoadCheckpointRequest.Result> {
+    // An explicit choice outranks a startup or checkpoint load still waiting.
+    if (source === 'loaded' || source === 'hub') this.queued = undefined;
     // A failed load arrives as an MlmError with CheckpointNotFound (server/worker/messages.ts inferenceFailure).
-    const m = await this.inference.load(path.resolve(this.hooks.root() ?? '.', dir));
+    const m = await this.inference.load(path.resolve(this.hooks.root() ?? '.', dir), label);
     this.hooks.status({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
     this.hooks.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
     return m;

@@ -9,12 +9,12 @@ import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import { runOutcome, type RunOutcome } from '../../protocol/shared/runState';
 import type { RunFinishedNotification } from '../../protocol/training';
-import { newRunFolder } from '../ml/checkpoint/runDir';
 import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
+import { claimRunFolder, type RunLock } from './runLock';
 
 export interface RunEvents {
   status(patch: Partial<ServerStatus>): void;
@@ -49,6 +49,8 @@ interface ActiveRun {
   lastCheckpoint?: string;
   ended: boolean;
   backendReady: boolean;
+  /** The run folder's single-writer lock, released when the run ends. */
+  lock: RunLock;
   /** Resolves when the run has finished and its worker is gone. */
   done: Promise<void>;
 }
@@ -83,9 +85,15 @@ export class RunManager {
 
   start(req: StartRun): { runId: string; runDir: string } {
     this.assertIdle();
-    const { runId, runDir } = newRunFolder(req.config, req.root);
+    // One writer per run folder: a resume of a run another process still trains is refused (RunLocked).
+    const { runId, runDir, lock } = claimRunFolder(req.config, req.root, req.resumeFrom);
     let finish!: () => void;
-    const done = new Promise<void>((r) => (finish = r));
+    const done = new Promise<void>((r) => {
+      finish = () => {
+        lock.release();
+        r();
+      };
+    });
     const opts = this.workerOptions();
     const run: ActiveRun = {
       runId,
@@ -96,6 +104,7 @@ export class RunManager {
       stopRequested: false,
       ended: false,
       backendReady: false,
+      lock,
       done,
       host: new TrainerHost(
         {
@@ -119,15 +128,21 @@ export class RunManager {
       ),
     };
     this.active = run;
-    run.host.start({
-      type: 'start',
-      config: req.config,
-      cwd: req.root,
-      runId,
-      runDir,
-      corpusFiles: req.corpusFiles,
-      resumeFrom: req.resumeFrom,
-    });
+    try {
+      run.host.start({
+        type: 'start',
+        config: req.config,
+        cwd: req.root,
+        runId,
+        runDir,
+        corpusFiles: req.corpusFiles,
+        resumeFrom: req.resumeFrom,
+      });
+    } catch (err) {
+      this.active = undefined;
+      lock.release();
+      throw err;
+    }
     this.events.status({
       state: 'preparing',
       phase: 'preparing',
@@ -249,6 +264,9 @@ export class RunManager {
         return;
       case 'memory':
         return;
+      case 'memoryEstimate':
+        this.events.status({ memory: m.estimate });
+        return;
       case 'done':
         this.end(run, runOutcome(m.summary.stoppedBy), messageOf(m.summary), m.summary);
         void run.host.terminate();
@@ -264,6 +282,8 @@ export class RunManager {
   private end(run: ActiveRun, outcome: RunOutcome, message: string, summary?: TrainerSummary): void {
     if (run.ended) return;
     run.ended = true;
+    // The trainer has written its last file (or is gone): another process may now resume the run.
+    run.lock.release();
     if (this.active === run) this.active = undefined;
     this.events.progress(undefined);
     const bestEval = summary?.bestEval ?? run.bestEval;
@@ -273,6 +293,12 @@ export class RunManager {
       outcome,
       step: summary?.steps ?? run.step,
       message,
+      errorCode:
+        summary?.failure === 'out-of-memory'
+          ? MlmErrorCodes.OutOfMemory
+          : summary?.failure === 'wasm-abort'
+            ? MlmErrorCodes.ComputeAborted
+            : undefined,
       bestEvalLoss: bestEval?.loss,
       bestEvalAccuracy: bestEval?.accuracy,
       lastCheckpoint: summary?.lastCheckpoint ?? run.lastCheckpoint,

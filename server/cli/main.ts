@@ -9,7 +9,10 @@ import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { fillCommand } from './commands/fill';
+import { finetuneCommand } from './commands/finetune';
 import { importCommand } from './commands/import';
+import { modelsCommand } from './commands/models';
+import { predictCommand } from './commands/predict';
 import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
 import { tokenizerEncodeCommand, tokenizerReportCommand, tokenizerTrainCommand } from './commands/tokenizer';
@@ -18,7 +21,10 @@ const COMMANDS: Command[] = [
   trainCommand,
   evalCommand,
   fillCommand,
+  finetuneCommand,
+  predictCommand,
   importCommand,
+  modelsCommand,
   exportCommand,
   demoCommand,
   doctorCommand,

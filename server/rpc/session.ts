@@ -8,6 +8,7 @@ import { FatalNotification, GpuNotification, ServerStatusNotification } from '..
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
 import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerHover } from './hover';
+import { registerHub } from './hub';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
 import { ProgressBridge } from './progress';
@@ -105,6 +106,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerStatus(connection, app);
   registerTraining(connection, app);
   registerInference(connection, documents, app);
+  registerHub(connection, app);
   registerHover(connection, documents, app);
   documents.listen(connection);
   connection.listen();

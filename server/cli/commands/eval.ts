@@ -6,16 +6,25 @@ import { CorpusReader } from '../../ml/corpus';
 import { ExampleBuilder } from '../../ml/data/examples';
 import { evalBatches, EVAL_MASK_SEED } from '../../ml/data/stream';
 import { evaluateBatches } from '../../ml/evaluate';
+import { isTaskModelFolder } from '../../ml/finetune';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { loadRunForCli } from '../loadRun';
+import { evalTaskModel } from './evalTask';
 
 const USAGE = `usage: mlm eval --run DIR --corpus <dir|file|glob>... [--json] [--batch-size N] [--backend B]
+       mlm eval --run FT_DIR --data FILE [--json] [--batch-size N] [--backend B]
 
 Evaluates the run's best (else newest) checkpoint on the corpus: every file is cut into examples as in
 training (the run's seqLen and mode) and masked with a fixed seed (${EVAL_MASK_SEED}), 15 % of tokens by default.
 Prints loss, masked-token accuracy, perplexity and the number of masked tokens.
 
+With a fine-tuned model (mlm finetune) and --data, prints the task's metrics on the labelled file instead:
+accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix (classification); micro/macro-F1
+(multilabel); MSE, MAE, Pearson, Spearman (regression); entity-level precision / recall / F1 (token).
+Rows with a label the model does not know are skipped and counted.
+
   --run DIR          a run folder (.mlm/runs/<run-id>) or one of its checkpoints/step-N folders
+  --data FILE        labelled data for a fine-tuned model (the formats of mlm finetune --train)
   --corpus P         directory, file or glob (repeatable; directories read the run's corpus.include globs)
   --batch-size N     examples per forward pass (default: the run's batch size)
   --backend B        auto | cuda | tensorflow | wasm | cpu
@@ -23,7 +32,7 @@ Prints loss, masked-token accuracy, perplexity and the number of masked tokens.
 
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'evaluate a trained run on a corpus (loss, masked-token accuracy, perplexity)',
+  summary: 'evaluate a trained run on a corpus, or a fine-tuned model on labelled data',
   usage: USAGE,
   async run(argv) {
     const v = parseCliArgs(
@@ -32,6 +41,7 @@ export const evalCommand: Command = {
         options: {
           run: { type: 'string' },
           corpus: { type: 'string', multiple: true },
+          data: { type: 'string' },
           json: { type: 'boolean' },
           'batch-size': { type: 'string' },
           backend: { type: 'string' },
@@ -42,6 +52,11 @@ export const evalCommand: Command = {
       USAGE,
     ).values;
     if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);
+    if (v.data !== undefined || isTaskModelFolder(v.run)) {
+      if (!v.data)
+        throw new CliError(`${v.run} is a fine-tuned model: pass --data FILE (labelled data)\n\n${USAGE}`, 2);
+      return evalTaskModel(v.run, v.data, { json: v.json, batchSize: v['batch-size'], backend: v.backend });
+    }
     if (!v.corpus?.length)
       throw new CliError(`no corpus given: pass --corpus <dir|file|glob>\n\n${USAGE}`, 2);
     const { model, tokenizer, config, step, checkpointDir, runDir } = await loadRunForCli(v.run, v.backend);

@@ -1,5 +1,6 @@
 /** `mlm export --run DIR --out HF_DIR [--force]`: a run's best (else newest) checkpoint as a Hugging Face folder. */
 import * as path from 'node:path';
+import { exportTaskModel, isTaskModelFolder } from '../../ml/finetune';
 import { exportRun } from '../../ml/hf';
 import { CliError, type Command, parseCliArgs } from '../command';
 
@@ -10,11 +11,15 @@ config.json (BertForMaskedLM), model.safetensors (float32), vocab.txt, tokenizer
 special_tokens_map.json and a README.md model card (data, steps, metrics). Load it in Python with
   transformers.BertForMaskedLM.from_pretrained("HF_DIR") and transformers.AutoTokenizer.from_pretrained("HF_DIR").
 
+A fine-tuned model (mlm finetune) is written as a BertForSequenceClassification / BertForTokenClassification
+folder (config.json with id2label, label2id, problem_type) that AutoModelForSequenceClassification /
+AutoModelForTokenClassification load.
+
   --force   overwrite the exported files in a non-empty HF_DIR (other files there are left alone)`;
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export a BERT run as a Hugging Face folder (BertForMaskedLM + tokenizer + model card)',
+  summary: 'export a BERT run or a fine-tuned model as a Hugging Face folder (+ tokenizer + model card)',
   usage: USAGE,
   async run(argv) {
     const v = parseCliArgs(
@@ -28,6 +33,22 @@ export const exportCommand: Command = {
     ).values;
     if (!v.run) throw new CliError(`missing --run RUN_DIR\n\n${USAGE}`, 2);
     if (!v.out) throw new CliError(`missing --out HF_DIR\n\n${USAGE}`, 2);
+    if (isTaskModelFolder(path.resolve(v.run))) {
+      let t;
+      try {
+        t = await exportTaskModel(path.resolve(v.run), path.resolve(v.out), { force: v.force ?? false });
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      const auto =
+        t.head.task === 'token' ? 'AutoModelForTokenClassification' : 'AutoModelForSequenceClassification';
+      process.stdout.write(
+        `exported the ${t.head.task} model${t.step !== undefined ? ` at step ${t.step}` : ''} from ${t.weightsDir}\n` +
+          `to ${t.outDir}: ${t.files.map((f) => path.basename(f)).join(', ')}\n` +
+          `load it with transformers: ${auto}.from_pretrained(${JSON.stringify(t.outDir)})\n`,
+      );
+      return 0;
+    }
     let r;
     try {
       r = await exportRun(path.resolve(v.run), path.resolve(v.out), { force: v.force ?? false });

@@ -2,10 +2,11 @@
  * A run's folder: <root>/<run-id>/ with config.json (resolved run config), tokenizer.json + vocab.txt,
  * metrics.jsonl, run.json (status for run lists) and checkpoints/.
  */
+import type { MemoryEstimate } from '../../../protocol/shared/memory';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import type { RunStatus } from '../../../protocol/shared/runState';
+import { runOutcome, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 import { writeFileAtomic } from './atomic';
 
@@ -29,6 +30,8 @@ export interface RunStatusRecord {
   backend?: string;
   /** Unigram-baseline accuracy on the held-out split (for comparison with the eval accuracy). */
   baselineAccuracy?: number;
+  /** The memory estimate the run started with (train/memory.ts). */
+  memory?: MemoryEstimate;
 }
 
 /** Default runs folder of a workspace. */
@@ -115,6 +118,42 @@ export function readRunConfigFile(runDir: string): unknown {
 
 export function writeRunStatus(runDir: string, status: RunStatusRecord): void {
   writeFileAtomic(path.join(runDir, RUN_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`);
+}
+
+/** Writes a "running" run.json for a new run, or a resumed one (which keeps its createdAt), and returns it. */
+export function startRunStatus(runDir: string, id: string, t0: number, resuming: boolean): RunStatusRecord {
+  const previous = resuming ? readRunStatus(runDir) : undefined;
+  const status: RunStatusRecord = {
+    id,
+    createdAt: previous?.createdAt ?? new Date(t0).toISOString(),
+    updatedAt: new Date().toISOString(),
+    status: 'running',
+    pid: process.pid,
+    steps: 0,
+    epochs: 0,
+  };
+  writeRunStatus(runDir, status);
+  return status;
+}
+
+/**
+ * Closes run.json with how the run ended (failed / stopped / completed). A failed write does not change the run's
+ * result: it comes back as a message for the log.
+ */
+export function finishRunStatus(
+  runDir: string,
+  status: RunStatusRecord,
+  end: Pick<RunStatusRecord, 'error' | 'bestEval' | 'lastTrain'> & { stoppedBy: StopReason },
+): string | undefined {
+  status.status = runOutcome(end.stoppedBy);
+  status.updatedAt = new Date().toISOString();
+  Object.assign(status, end);
+  try {
+    writeRunStatus(runDir, status);
+    return undefined;
+  } catch (err) {
+    return `could not update ${runDir}/run.json: ${(err as Error).message}`;
+  }
 }
 
 export function readRunStatus(runDir: string): RunStatusRecord | undefined {

@@ -104,6 +104,41 @@ export async function exportHfFolder(
     );
   }
   const weights = checkWeights(config, content.weights);
+  return writeHfModelFolder(
+    outDir,
+    {
+      hfConfig: {
+        ...toHfConfig(config),
+        pad_token_id: tokenizer.special.pad,
+        classifier_dropout: null,
+        use_cache: true,
+      },
+      weights,
+      tokenizer,
+      card: content.card,
+      modelMaxLength: config.maxPositionEmbeddings,
+    },
+    opts,
+  );
+}
+
+/**
+ * Writes a Hugging Face model folder: config.json as given, model.safetensors (F32, {"format": "pt"}), the
+ * tokenizer files (vocab.txt, tokenizer.json, tokenizer_config.json, special_tokens_map.json) and README.md.
+ * Refuses a non-empty folder unless `force`. Returns the files written.
+ */
+export async function writeHfModelFolder(
+  outDir: string,
+  content: {
+    hfConfig: Record<string, unknown>;
+    weights: ReadonlyMap<string, NamedTensor>;
+    tokenizer: Tokenizer;
+    card: string;
+    modelMaxLength: number;
+  },
+  opts: { force?: boolean } = {},
+): Promise<string[]> {
+  const { tokenizer, weights } = content;
   await prepareOutDir(outDir, opts.force ?? false);
   const special = {
     unk_token: tokenizer.idToToken(tokenizer.special.unk),
@@ -112,13 +147,7 @@ export async function exportHfFolder(
     cls_token: tokenizer.idToToken(tokenizer.special.cls),
     mask_token: tokenizer.maskToken,
   };
-  const hfConfig = {
-    ...toHfConfig(config),
-    pad_token_id: tokenizer.special.pad,
-    classifier_dropout: null,
-    use_cache: true,
-  };
-  await writeFileAtomicAsync(path.join(outDir, 'config.json'), json(hfConfig));
+  await writeFileAtomicAsync(path.join(outDir, 'config.json'), json(content.hfConfig));
   await writeSafetensorsFile(path.join(outDir, 'model.safetensors'), weights, { format: 'pt' });
   await tokenizer.save(outDir);
   await writeFileAtomicAsync(
@@ -128,7 +157,7 @@ export async function exportHfFolder(
       do_lower_case: tokenizer.lowercase,
       strip_accents: null,
       tokenize_chinese_chars: true,
-      model_max_length: config.maxPositionEmbeddings,
+      model_max_length: content.modelMaxLength,
       clean_up_tokenization_spaces: true,
       ...special,
     }),

@@ -33,12 +33,14 @@ export const BERT_IGNORED_ON_LOAD = [
   'bert.embeddings.position_ids',
 ];
 
-export class BertMlm extends ParamModel implements MlmModel {
+/**
+ * The BERT encoder (embeddings and post-LN layers under "bert.") and its reference forward, shared by the MLM model
+ * below and the fine-tuning task models (server/ml/finetune/model.ts); a subclass adds its head.
+ */
+export abstract class BertEncoder extends ParamModel {
   readonly config: BertConfig;
-  /** The inference path (no gradient recorded): fused kernels, cached Q|K|V projections. */
-  private readonly inference: BertInference;
   /** Parameters by name, for the forward passes. */
-  private readonly get: ParamGetter = (name) => this.params.get(name) as tf.Tensor;
+  protected readonly get: ParamGetter = (name) => this.params.get(name) as tf.Tensor;
   /** Position ids 0..maxPositions-1 are implicit: the first seqLen rows of the position table. */
 
   constructor(config: BertConfig, seed: number) {
@@ -46,89 +48,66 @@ export class BertMlm extends ParamModel implements MlmModel {
     this.config = { ...config };
     const { vocabSize: v, hiddenSize: h, intermediateSize: f, initializerRange: std } = config;
     const normal = { kind: 'normal', std } as const;
-    const zeros = { kind: 'zeros' } as const;
-    const ones = { kind: 'ones' } as const;
-    const p = this.params;
-    const linearParams = (prefix: string, inDim: number, outDim: number): void => {
-      p.add({ name: `${prefix}.weight`, shape: [inDim, outDim], init: normal, transposed: true });
-      p.add({ name: `${prefix}.bias`, shape: [outDim], init: zeros });
-    };
-    const layerNormParams = (prefix: string): void => {
-      p.add({ name: `${prefix}.weight`, shape: [h], init: ones });
-      p.add({ name: `${prefix}.bias`, shape: [h], init: zeros });
-    };
-    p.add({ name: 'bert.embeddings.word_embeddings.weight', shape: [v, h], init: normal });
-    p.add({
+    this.params.add({ name: 'bert.embeddings.word_embeddings.weight', shape: [v, h], init: normal });
+    this.params.add({
       name: 'bert.embeddings.position_embeddings.weight',
       shape: [config.maxPositionEmbeddings, h],
       init: normal,
     });
-    p.add({
+    this.params.add({
       name: 'bert.embeddings.token_type_embeddings.weight',
       shape: [config.typeVocabSize, h],
       init: normal,
     });
-    layerNormParams('bert.embeddings.LayerNorm');
+    this.addLayerNorm('bert.embeddings.LayerNorm');
     for (let i = 0; i < config.numHiddenLayers; i++) {
       const l = `bert.encoder.layer.${i}`;
-      linearParams(`${l}.attention.self.query`, h, h);
-      linearParams(`${l}.attention.self.key`, h, h);
-      linearParams(`${l}.attention.self.value`, h, h);
-      linearParams(`${l}.attention.output.dense`, h, h);
-      layerNormParams(`${l}.attention.output.LayerNorm`);
-      linearParams(`${l}.intermediate.dense`, h, f);
-      linearParams(`${l}.output.dense`, f, h);
-      layerNormParams(`${l}.output.LayerNorm`);
+      this.addLinear(`${l}.attention.self.query`, h, h);
+      this.addLinear(`${l}.attention.self.key`, h, h);
+      this.addLinear(`${l}.attention.self.value`, h, h);
+      this.addLinear(`${l}.attention.output.dense`, h, h);
+      this.addLayerNorm(`${l}.attention.output.LayerNorm`);
+      this.addLinear(`${l}.intermediate.dense`, h, f);
+      this.addLinear(`${l}.output.dense`, f, h);
+      this.addLayerNorm(`${l}.output.LayerNorm`);
     }
-    linearParams('cls.predictions.transform.dense', h, h);
-    layerNormParams('cls.predictions.transform.LayerNorm');
-    p.add({ name: 'cls.predictions.bias', shape: [v], init: zeros });
-    this.inference = new BertInference(this.config, this.get);
   }
 
-  override dispose(): void {
-    this.inference.release();
-    super.dispose();
+  /** Declares a Linear layer's weight [in, out] (Hugging Face [out, in]) and bias, initialised as transformers does. */
+  protected addLinear(prefix: string, inDim: number, outDim: number): void {
+    const std = this.config.initializerRange;
+    this.params.add({
+      name: `${prefix}.weight`,
+      shape: [inDim, outDim],
+      init: { kind: 'normal', std },
+      transposed: true,
+    });
+    this.params.add({ name: `${prefix}.bias`, shape: [outDim], init: { kind: 'zeros' } });
   }
 
-  private denseAt(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+  /** Declares a LayerNorm's weight (ones) and bias (zeros). */
+  protected addLayerNorm(prefix: string): void {
+    const h = this.config.hiddenSize;
+    this.params.add({ name: `${prefix}.weight`, shape: [h], init: { kind: 'ones' } });
+    this.params.add({ name: `${prefix}.bias`, shape: [h], init: { kind: 'zeros' } });
+  }
+
+  protected denseAt(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
     return denseBias(x, weight(this.get, `${prefix}.weight`), bias(this.get, `${prefix}.bias`));
   }
 
-  private norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+  protected norm(x: tf.Tensor2D, prefix: string): tf.Tensor2D {
     return normAt(this.get, this.config, x, prefix);
   }
 
-  protected targetLogits(batch: TargetBatch, training: boolean): tf.Tensor2D {
-    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows } = batch;
+  /** Throws naming the first input id outside the vocabulary. */
+  protected checkIds(inputIds: Int32Array): void {
     const v = this.config.vocabSize;
-    for (let i = 0; i < batchSize * seqLen; i++) {
+    for (let i = 0; i < inputIds.length; i++) {
       if (inputIds[i] < 0 || inputIds[i] >= v) {
         throw new Error(`input id ${inputIds[i]} at ${i} is outside the vocabulary [0, ${v})`);
       }
     }
-    const input: BertInput = {
-      inputIds,
-      batchSize,
-      seqLen,
-      maskBias: attentionMaskBias(attentionMask, batchSize, seqLen),
-      rows,
-    };
-    if (!training && !tf.engine().isTapeOn()) return this.inference.logits(input);
-    this.inference.release(); // the weights are about to change: free the cached copies
-    return this.head(this.encode(input, training));
-  }
-
-  /**
-   * The reference forward at inference (for tests: BertInference must give the same): logits
-   * [maskedPositions.length, vocab] of a validated batch.
-   */
-  referenceLogits(batch: TargetBatch): tf.Tensor2D {
-    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows } = batch;
-    return tf.tidy(() => {
-      const maskBias = attentionMaskBias(attentionMask, batchSize, seqLen);
-      return this.head(this.encode({ inputIds, batchSize, seqLen, maskBias, rows }, false));
-    });
   }
 
   /**
@@ -136,7 +115,7 @@ export class BertMlm extends ParamModel implements MlmModel {
    * after the last layer's attention, so its output dense, FFN and LayerNorms run on them alone (row-wise
    * ops: the same values as computing every row), unless hidden dropout is on (its masks cover every row).
    */
-  private encode(input: BertInput, training: boolean): tf.Tensor2D {
+  protected encode(input: BertInput, training: boolean): tf.Tensor2D {
     const { batchSize, seqLen, maskBias, rows } = input;
     const c = this.config;
     const pHidden = training ? c.hiddenDropoutProb : 0;
@@ -173,6 +152,51 @@ export class BertMlm extends ParamModel implements MlmModel {
       x = this.norm(tf.add(out, x), `${l}.output.LayerNorm`);
     }
     return selected ? x : tf.gather(x, rowIds);
+  }
+}
+
+export class BertMlm extends BertEncoder implements MlmModel {
+  /** The inference path (no gradient recorded): fused kernels, cached Q|K|V projections. */
+  private readonly inference: BertInference;
+
+  constructor(config: BertConfig, seed: number) {
+    super(config, seed);
+    this.addLinear('cls.predictions.transform.dense', config.hiddenSize, config.hiddenSize);
+    this.addLayerNorm('cls.predictions.transform.LayerNorm');
+    this.params.add({ name: 'cls.predictions.bias', shape: [config.vocabSize], init: { kind: 'zeros' } });
+    this.inference = new BertInference(this.config, this.get);
+  }
+
+  override dispose(): void {
+    this.inference.release();
+    super.dispose();
+  }
+
+  protected targetLogits(batch: TargetBatch, training: boolean): tf.Tensor2D {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows } = batch;
+    this.checkIds(inputIds);
+    const input: BertInput = {
+      inputIds,
+      batchSize,
+      seqLen,
+      maskBias: attentionMaskBias(attentionMask, batchSize, seqLen),
+      rows,
+    };
+    if (!training && !tf.engine().isTapeOn()) return this.inference.logits(input);
+    this.inference.release(); // the weights are about to change: free the cached copies
+    return this.head(this.encode(input, training));
+  }
+
+  /**
+   * The reference forward at inference (for tests: BertInference must give the same): logits
+   * [maskedPositions.length, vocab] of a validated batch.
+   */
+  referenceLogits(batch: TargetBatch): tf.Tensor2D {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows } = batch;
+    return tf.tidy(() => {
+      const maskBias = attentionMaskBias(attentionMask, batchSize, seqLen);
+      return this.head(this.encode({ inputIds, batchSize, seqLen, maskBias, rows }, false));
+    });
   }
 
   /** MLM head on selected rows: hidden [m, h] → logits [m, vocab] (decoder tied to the word embeddings). */

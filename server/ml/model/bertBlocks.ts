@@ -16,6 +16,8 @@ export interface BertInput {
   maskBias: tf.Tensor2D | undefined;
   /** Flat positions b · seqLen + t whose logits are asked for. */
   rows: Int32Array;
+  /** [batch·seqLen] segment ids (1 for the second text of a pair; task models); absent = all 0. */
+  tokenTypeIds?: Int32Array;
 }
 
 /** A model's parameter by its Hugging Face name. */
@@ -34,16 +36,29 @@ export function denseBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Te
   return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
 }
 
-/** word[ids] + position[t] + tokenType[0], before the embeddings' LayerNorm → [batch·seqLen, h]. */
+/**
+ * word[ids] + position[t] + tokenType[segment id] (segment 0 without tokenTypeIds), before the embeddings'
+ * LayerNorm → [batch·seqLen, h].
+ */
 export function embeddingSum(get: ParamGetter, c: BertConfig, input: BertInput): tf.Tensor2D {
-  const { inputIds, batchSize, seqLen } = input;
+  const { inputIds, batchSize, seqLen, tokenTypeIds } = input;
   const h = c.hiddenSize;
   const words = tf.gather(
     weight(get, 'bert.embeddings.word_embeddings.weight'),
     tf.tensor1d(inputIds, 'int32'),
   );
   const positions = tf.slice(weight(get, 'bert.embeddings.position_embeddings.weight'), [0, 0], [seqLen, h]);
-  const tokenType = tf.slice(weight(get, 'bert.embeddings.token_type_embeddings.weight'), [0, 0], [1, h]);
+  const typeTable = weight(get, 'bert.embeddings.token_type_embeddings.weight');
+  if (tokenTypeIds?.some((t) => t !== 0)) {
+    for (let i = 0; i < tokenTypeIds.length; i++) {
+      if (tokenTypeIds[i] < 0 || tokenTypeIds[i] >= c.typeVocabSize) {
+        throw new Error(`token type id ${tokenTypeIds[i]} at ${i} is outside [0, ${c.typeVocabSize})`);
+      }
+    }
+    const typed = tf.add(words, tf.gather(typeTable, tf.tensor1d(tokenTypeIds, 'int32'))); // [n, h]
+    return tf.reshape(tf.add(tf.reshape(typed, [batchSize, seqLen, h]), positions), [batchSize * seqLen, h]);
+  }
+  const tokenType = tf.slice(typeTable, [0, 0], [1, h]);
   const summed = tf.add(tf.reshape(words, [batchSize, seqLen, h]), tf.add(positions, tokenType));
   return tf.reshape(summed, [batchSize * seqLen, h]);
 }

@@ -62,6 +62,8 @@ export interface ReplicaContext {
   /** Work of one micro-batch's forward and backward pass (FLOPs), for training.dataParallel "auto". */
   stepFlops: number;
   onLog?: TrainCallbacks['onLog'];
+  /** At most this many replicas (the memory plan's: train/memory.ts). */
+  maxReplicas?: number;
 }
 
 export interface Objective<B> extends LossSource<B> {
@@ -84,6 +86,8 @@ export interface Objective<B> extends LossSource<B> {
    * it); default: the eval loss. A task selecting by a metric returns e.g. -macroF1.
    */
   selectionScore?(m: EvalMetrics): number;
+  /** What selectionScore measures, for messages (default "eval loss"). */
+  readonly selectionName?: string;
   /** Columns for every training row from the state (MLM: the realised masking rates). */
   trainColumns?(state: CheckpointState): MetricColumns;
   /** Files written beside the weights in every checkpoint (file name → text), e.g. config.json. */

@@ -4,10 +4,11 @@
  * callbacks and never throws: failures come back as { stoppedBy: 'error', error }.
  */
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import { runOutcome } from '../../../protocol/shared/runState';
-import { writeRunStatus } from '../checkpoint';
+import { finishRunStatus } from '../checkpoint';
 import { emptyMaskCounts, maskingRates } from '../data/masking';
+import { wasmAborted } from '../backend/wasmHeap';
 import { trainLoop } from './loop';
+import { computeFailureOf, describeComputeFailure, type OutOfMemoryError } from './memory';
 import {
   folderExists,
   openRunFolder,
@@ -58,35 +59,31 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       }),
     );
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    wasmAborted(err); // marks the module dead when the error is its abort
+    const message = describeComputeFailure(err, run?.memory.estimate ?? (err as OutOfMemoryError).estimate);
     cb.onLog?.('error', message);
     return finish(
       summary({
         stoppedBy: 'error',
         error: message,
+        failure: computeFailureOf(err),
         steps: folder?.status.steps ?? 0,
         epochs: folder?.status.epochs ?? 0,
       }),
     );
   } finally {
-    run?.optimizer.dispose();
-    run?.model.dispose();
+    // After a wasm abort nothing may call into the module (a threaded one's locks may never be released).
+    if (!wasmAborted()) {
+      run?.optimizer.dispose();
+      run?.model.dispose();
+    }
   }
 
   function finish(s: RunSummary): RunSummary {
     if (folderExists(folder)) {
-      const status = folder.status;
-      status.status = runOutcome(s.stoppedBy);
-      status.updatedAt = new Date().toISOString();
-      status.stoppedBy = s.stoppedBy;
-      status.bestEval = s.bestEval;
-      status.lastTrain = s.lastTrain;
-      status.error = s.error;
-      try {
-        writeRunStatus(folder.runDir, status);
-      } catch (err) {
-        cb.onLog?.('warn', `could not update ${folder.runDir}/run.json: ${(err as Error).message}`);
-      }
+      const { stoppedBy, bestEval, lastTrain, error } = s;
+      const failed = finishRunStatus(folder.runDir, folder.status, { stoppedBy, bestEval, lastTrain, error });
+      if (failed) cb.onLog?.('warn', failed);
     }
     cb.onPhase?.('done', s.stoppedBy);
     return s;

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
 import { registerActivationTests } from './activation.suite';
+import { registerHubTests } from './hub.suite';
+import { registerRemoteTests } from './remote.suite';
 import { registerResilienceTests } from './resilience.suite';
 import { registerTrainingTests } from './training.suite';
 
@@ -21,7 +23,9 @@ export function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'exthost', mocha);
   registerActivationTests();
   registerTrainingTests();
+  registerHubTests();
   registerResilienceTests();
+  registerRemoteTests();
 
   const results: TestResult[] = [];
   return new Promise<void>((resolve, reject) => {
