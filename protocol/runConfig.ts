@@ -6,7 +6,14 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from './runConfig.schema.json';
-import type { BackendChoice, ExampleMode, LrSchedule, ModelArch, ModelPreset } from './shared/choices';
+import type {
+  BackendChoice,
+  ExampleMode,
+  LrSchedule,
+  ModelArch,
+  ModelPreset,
+  TaskKindChoice,
+} from './shared/choices';
 
 export interface ModelOverrides {
   hiddenSize?: number;
@@ -24,6 +31,36 @@ export interface MaskingConfig {
   randomFraction: number;
   wholeWord: boolean;
 }
+
+/**
+ * A fine-tune run's `task` section as written: `train` and `init` are required, every other field is optional and
+ * takes fine-tuning's default (server/ml/finetune/config.ts resolves it; docs/finetune.md lists them).
+ */
+export interface RunConfigTask {
+  kind?: TaskKindChoice;
+  train: string;
+  eval?: string | null;
+  validationSplit?: number;
+  textColumn?: string | null;
+  textPairColumn?: string | null;
+  labelColumn?: string | null;
+  labelSeparator?: string;
+  maxLength?: number;
+  init: string;
+  fromScratch?: boolean;
+  classWeights?: 'none' | 'balanced' | number[];
+  freezeEncoder?: boolean;
+  freezeLayers?: number;
+  layerDecay?: number;
+  dropout?: number | null;
+  classifierDropout?: number | null;
+  metric?: string | null;
+  threshold?: number;
+  evalEvery?: number | null;
+}
+
+/** Sections a fine-tune run does not use (the model, its tokenizer and its length come from task.init). */
+export const PRETRAINING_SECTIONS = ['corpus', 'tokenizer', 'model', 'data'] as const;
 
 /** The run config with every default filled in; this is what a run saves as config.json. */
 export interface ResolvedRunConfig {
@@ -70,6 +107,8 @@ export interface ResolvedRunConfig {
   backend: BackendChoice;
   threads: number | null;
   output: { dir: string | null };
+  /** Present: a fine-tune run (see RunConfigTask); null: pretraining. */
+  task: RunConfigTask | null;
 }
 
 /** A partial run config as written by a user (every field optional, nested). */
@@ -107,7 +146,7 @@ export function parseRunConfig(raw: unknown): ParseRunConfigResult {
     return { ok: false, errors: dedupe(collapseAnyOf(v.errors ?? []).map((e) => formatAjvError(e, raw))) };
   }
   const config = copy as ResolvedRunConfig;
-  const errors = crossFieldErrors(config);
+  const errors = [...crossFieldErrors(config), ...taskSectionErrors(raw as Record<string, unknown>)];
   return errors.length ? { ok: false, errors } : { ok: true, config };
 }
 
@@ -168,6 +207,15 @@ function crossFieldErrors(c: ResolvedRunConfig): string[] {
   return errors;
 }
 
+/** A fine-tune config (with `task`) that also sets pretraining-only sections: say they would be ignored. */
+function taskSectionErrors(raw: Record<string, unknown>): string[] {
+  if (!isPlainObject(raw.task)) return [];
+  return PRETRAINING_SECTIONS.filter((k) => raw[k] !== undefined).map(
+    (k) =>
+      `${k} is not used by a fine-tune run (the model, tokenizer and length come from task.init): remove "${k}" or remove "task" to pretrain`,
+  );
+}
+
 /** A failed anyOf reports once, naming its alternatives, instead of once per alternative. */
 function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
   const anyOf = errors.filter((e) => e.keyword === 'anyOf');
@@ -179,7 +227,9 @@ function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
 /** "auto", "an integer from 1 to 32": one alternative of an anyOf, in words. */
 function describeAlternative(s: Record<string, unknown>): string {
   if ('const' in s) return JSON.stringify(s.const);
-  const type = s.type === 'integer' ? 'an integer' : s.type === 'number' ? 'a number' : `a ${String(s.type)}`;
+  if (Array.isArray(s.enum)) return `one of ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  const name = String(s.type);
+  const type = `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
   if (typeof s.minimum === 'number' && typeof s.maximum === 'number')
     return `${type} from ${s.minimum} to ${s.maximum}`;
   if (typeof s.minimum === 'number') return `${type} >= ${s.minimum}`;

@@ -5,6 +5,7 @@
  */
 import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
 import type { ServerState, TrainPhase } from './shared/runState';
+import type { TaskModelInfo } from './shared/taskPrediction';
 
 /** The model hovers and mlm/fillMask use right now. */
 export interface LoadedModelInfo {
@@ -38,6 +39,8 @@ export interface ServerStatus {
   /** One line for the user: progress detail, or the error and what to do. */
   message?: string;
   model?: LoadedModelInfo;
+  /** The task model mlm/predict, Classify Selection and the selection hover use (a fine-tune run's checkpoint). */
+  taskModel?: TaskModelInfo;
 }
 
 /** Backend → client, whenever any field of the status changes (throttled to a few per second). */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
-import type { ResolvedRunConfig } from '../../protocol/runConfig';
+import type { ResolvedRunConfig, RunConfigTask } from '../../protocol/runConfig';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../protocol/settings';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
@@ -20,6 +20,9 @@ import { NvidiaSmiPoller } from '../telemetry/nvidiaSmiPoller';
 import { TelemetryLoop } from '../telemetry/telemetry';
 import { InferenceHost } from '../worker/inferenceHost';
 import { FillMaskModel } from './fillMaskModel';
+import { finetuneConfigOf } from './finetuneConfig';
+import { TaskModel } from './taskModel';
+import { isTaskModelFolder } from '../ml/finetune';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
 import { RunManager } from './runManager';
@@ -50,6 +53,8 @@ export class AppState {
   readonly inference: InferenceHost;
   /** The fill-mask model (hovers, mlm/fillMask, mlm/loadCheckpoint). */
   readonly model: FillMaskModel;
+  /** The task model (mlm/predict, mlm/loadTaskModel): a fine-tune run's checkpoints load here. */
+  readonly tasks: TaskModel;
   private readonly listeners = new Set<AppListener>();
   private readonly metrics: MetricsBatcher;
   private readonly telemetry: TelemetryLoop;
@@ -77,18 +82,26 @@ export class AppState {
       maskToken: () => this.settings.hover.maskToken,
       trace,
     });
+    this.tasks = new TaskModel(this.inference, {
+      status: (patch) => this.status.update(patch),
+      log: (level, message) => this.log(level, message),
+      root: () => this.root,
+    });
     this.runs = new RunManager(
       {
         status: (patch) => this.status.update(patch),
         backend: (b) => this.onWorkerBackend(b),
         metrics: (runId, r) => this.metrics.add(runId, r),
-        checkpoint: (_runId, _runDir, info) => this.model.request(info.dir, 'published'),
+        checkpoint: (_runId, _runDir, info, task) =>
+          task ? this.tasks.request(info.dir) : this.model.request(info.dir, 'published'),
         progress: (p) => this.emit((l) => l.progress('run', p)),
         log: (level, message) => this.log(level, message),
         finished: (p) => {
           this.metrics.flush();
           this.emit((l) => l.runFinished(p));
-          if (p.lastCheckpoint) this.model.request(p.lastCheckpoint, 'published');
+          // A fine-tune run ends with its best checkpoint as the task model (the run folder resolves to it).
+          if (p.task) this.tasks.request(p.runDir);
+          else if (p.lastCheckpoint) this.model.request(p.lastCheckpoint, 'published');
         },
       },
       () => workerBackend,
@@ -222,7 +235,17 @@ export class AppState {
       );
     }
     this.runs.assertIdle();
-    const config = this.resolveConfig(params);
+    const { raw, config, source } = this.resolveConfig(params);
+    const resumeFrom = params.resumeFrom ? path.resolve(this.root, params.resumeFrom) : undefined;
+    if (config.task) {
+      const finetune = finetuneConfigOf(
+        raw,
+        config as ResolvedRunConfig & { task: RunConfigTask },
+        this.root,
+        source,
+      );
+      return this.runs.start({ config, root: this.root, corpusFiles: [], resumeFrom, finetune });
+    }
     await this.corpus.index.scanned();
     const files = this.corpus.index.filesFor(config.corpus.include, config.corpus.exclude);
     if (!files.length) {
@@ -237,29 +260,43 @@ export class AppState {
       config,
       root: this.root,
       corpusFiles: files,
-      resumeFrom: params.resumeFrom ? path.resolve(this.root, params.resumeFrom) : undefined,
+      resumeFrom,
     });
   }
 
-  private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
+  private resolveConfig(params: TrainRequest.Params): {
+    raw: unknown;
+    config: ResolvedRunConfig;
+    source: string;
+  } {
     if ((params.config === undefined) === (params.configPath === undefined)) {
       throw new MlmError(
         MlmErrorCodes.InvalidParams,
         'mlm/train needs exactly one of "config" (an object) or "configPath"',
       );
     }
-    if (params.configPath === undefined) return resolveRunConfig(params.config, 'the request');
+    if (params.configPath === undefined) {
+      const source = 'the request';
+      return { raw: params.config, config: resolveRunConfig(params.config, source), source };
+    }
     const file = path.resolve(this.root ?? '.', params.configPath);
-    return resolveRunConfig(loadRunConfigFile(file), file);
+    const raw = loadRunConfigFile(file);
+    return { raw, config: resolveRunConfig(raw, file), source: file };
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** Loads the newest run's best/newest checkpoint at start, so hovers work before any training. */
+  /**
+   * Loads the newest pretraining run's best/newest checkpoint at start, so hovers work before any training, and the
+   * newest fine-tune run as the task model (Classify Selection, mlm/predict).
+   */
   private loadNewestRun(): void {
     if (!this.root || !this.trusted) return;
-    const run = listRuns(defaultRunsRoot(this.root)).find((r) => r.checkpoints.length > 0);
-    if (run) this.model.request(run.dir, 'latest-run');
+    const runs = listRuns(defaultRunsRoot(this.root)).filter((r) => r.checkpoints.length > 0);
+    const mlm = runs.find((r) => !isTaskModelFolder(r.dir));
+    const task = runs.find((r) => isTaskModelFolder(r.dir));
+    if (mlm) this.model.request(mlm.dir, 'latest-run');
+    if (task) this.tasks.request(task.dir);
   }
 
   private onWorkerBackend(b: WorkerBackend): void {

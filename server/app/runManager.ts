@@ -10,6 +10,7 @@ import type { RunFinishedNotification, RunOutcome } from '../../protocol/trainin
 import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
 import { defaultTrainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
+import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
@@ -18,7 +19,8 @@ export interface RunEvents {
   status(patch: Partial<ServerStatus>): void;
   backend(b: WorkerBackend): void;
   metrics(runId: string, record: MetricRecord): void;
-  checkpoint(runId: string, runDir: string, info: CheckpointInfo): void;
+  /** A checkpoint was saved; `task` is set for a fine-tune run (its checkpoints are task models). */
+  checkpoint(runId: string, runDir: string, info: CheckpointInfo, task: boolean): void;
   /** Preparation progress; undefined = preparation over. */
   progress(p: { message: string; fraction?: number } | undefined): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -30,6 +32,8 @@ export interface StartRun {
   root: string;
   corpusFiles: string[];
   resumeFrom?: string;
+  /** A fine-tune run (the config's task section, resolved); resumeFrom is then the run folder it continues in. */
+  finetune?: FinetuneConfig;
 }
 
 /** How long a stopped trainer may take to save its last checkpoint before it is terminated. */
@@ -45,6 +49,8 @@ interface ActiveRun {
   stopRequested: boolean;
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
+  /** A fine-tune run's task kind. */
+  task?: string;
   ended: boolean;
   backendReady: boolean;
   /** Resolves when the run has finished and its worker is gone. */
@@ -84,7 +90,11 @@ export class RunManager {
     const runsRoot = req.config.output.dir
       ? path.resolve(req.root, req.config.output.dir)
       : defaultRunsRoot(req.root);
-    const { runId, runDir } = createRunDir(runsRoot, newRunId(req.config));
+    // A fine-tune run resumes in its own folder (runFinetune continues there); pretraining resumes into a new one.
+    const { runId, runDir } =
+      req.finetune && req.resumeFrom
+        ? { runId: path.basename(req.resumeFrom), runDir: req.resumeFrom }
+        : createRunDir(runsRoot, newRunId(req.config));
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
     const opts = this.workerOptions();
@@ -92,7 +102,8 @@ export class RunManager {
       runId,
       runDir,
       startedAt: Date.now(),
-      maxSteps: req.config.training.maxSteps ?? undefined,
+      maxSteps: (req.finetune ?? req.config).training.maxSteps ?? undefined,
+      task: req.finetune?.task.kind,
       step: 0,
       stopRequested: false,
       ended: false,
@@ -128,6 +139,7 @@ export class RunManager {
       runDir,
       corpusFiles: req.corpusFiles,
       resumeFrom: req.resumeFrom,
+      finetune: req.finetune,
     });
     this.events.status({
       state: 'preparing',
@@ -139,7 +151,9 @@ export class RunManager {
       loss: undefined,
       evalLoss: undefined,
       etaSeconds: undefined,
-      message: `starting run ${runId} on ${req.corpusFiles.length} files`,
+      message: req.finetune
+        ? `starting fine-tune run ${runId}: ${req.finetune.task.kind} on ${path.basename(req.finetune.task.train)}`
+        : `starting run ${runId} on ${req.corpusFiles.length} files`,
     });
     return { runId, runDir };
   }
@@ -243,7 +257,7 @@ export class RunManager {
       }
       case 'checkpoint':
         run.lastCheckpoint = m.info.dir;
-        this.events.checkpoint(run.runId, run.runDir, m.info);
+        this.events.checkpoint(run.runId, run.runDir, m.info, run.task !== undefined);
         return;
       case 'log':
         this.events.log(m.level, `[${run.runId}] ${m.message}`);
@@ -268,6 +282,7 @@ export class RunManager {
     if (this.active === run) this.active = undefined;
     this.events.progress(undefined);
     const bestEval = summary?.bestEval ?? run.bestEval;
+    const task = summary?.task ?? run.task;
     this.events.finished({
       runId: run.runId,
       runDir: run.runDir,
@@ -277,6 +292,8 @@ export class RunManager {
       bestEvalLoss: bestEval?.loss,
       bestEvalAccuracy: bestEval?.accuracy,
       lastCheckpoint: summary?.lastCheckpoint ?? run.lastCheckpoint,
+      bestCheckpoint: summary?.bestCheckpoint,
+      ...(task ? { task, bestMetrics: bestEval && numericFields(bestEval) } : {}),
       summary: summary?.raw,
     });
     this.events.status({
@@ -286,6 +303,14 @@ export class RunManager {
       message: `run ${run.runId}: ${message}`,
     });
   }
+}
+
+/** The numeric metrics of an eval row (step, epoch, time and bookkeeping left out). */
+function numericFields(r: MetricRecord): Record<string, number> {
+  const skip = new Set(['step', 'epoch', 'time', 'numTensors', 'rssBytes']);
+  return Object.fromEntries(
+    Object.entries(r).filter((e): e is [string, number] => typeof e[1] === 'number' && !skip.has(e[0])),
+  );
 }
 
 function outcomeOf(s: TrainerSummary): RunOutcome {
@@ -298,7 +323,7 @@ const REASONS: Record<string, string> = {
   'max-steps': 'max steps reached',
   epochs: 'all epochs done',
   'time-budget': 'time budget used up',
-  'early-stopping': 'stopped early: eval loss stopped improving',
+  'early-stopping': 'stopped early: the eval metric stopped improving',
   stopped: 'stopped by user',
 };
 

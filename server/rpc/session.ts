@@ -7,6 +7,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FatalNotification, GpuNotification, ServerStatusNotification } from '../../protocol/status';
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
 import type { AppListener, AppState, LogLevel } from '../app/appState';
+import { registerFinetune } from './finetune';
 import { registerHover } from './hover';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -106,6 +107,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerTraining(connection, app);
   registerInference(connection, documents, app);
   registerHover(connection, documents, app);
+  registerFinetune(connection, app);
   documents.listen(connection);
   connection.listen();
   return session;

@@ -6,6 +6,8 @@
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { MaskResult } from '../../protocol/inference';
 import type { TfMemory } from '../../protocol/status';
+import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
+import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
 
 export type WorkerRole = 'train' | 'infer';
@@ -39,6 +41,8 @@ export type ToTrainer =
       runDir: string;
       corpusFiles: string[];
       resumeFrom?: string;
+      /** A fine-tune run (the config's task section, resolved): runFinetune into runDir instead of runTraining. */
+      finetune?: FinetuneConfig;
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -69,6 +73,8 @@ export interface TrainerSummary {
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
   bestCheckpoint?: string;
+  /** A fine-tune run's task (classification, multilabel, regression, token); absent for pretraining. */
+  task?: string;
   raw: unknown;
 }
 
@@ -88,6 +94,10 @@ export type InferenceRequest =
   | ({ type: 'fill' } & FillParams)
   /** Several fills in one message (hovers that queued while the worker was busy): each answered on its own. */
   | { type: 'fillBatch'; items: FillParams[] }
+  /** Load a task model (a fine-tune run, checkpoint or HF task folder) beside the fill-mask model. */
+  | { type: 'loadTask'; dir: string }
+  /** The task model's predictions for these inputs (in order). */
+  | { type: 'predict'; inputs: Array<{ text: string; textPair?: string }> }
   | { type: 'memory' };
 
 /** One fill-mask request; maskToken is the user's notation (mapped onto the tokenizer's own in the worker). */
@@ -111,6 +121,8 @@ export type InferenceResult =
   | { type: 'load'; model: LoadedModel }
   | ({ type: 'fill' } & FillAnswer)
   | { type: 'fillBatch'; results: FillOutcome[] }
+  | { type: 'loadTask'; model: TaskModelInfo }
+  | { type: 'predict'; predictions: TaskPrediction[]; model: TaskModelInfo }
   | { type: 'memory'; memory: TfMemory };
 
 export type ToInference = { id: number; request: InferenceRequest };
