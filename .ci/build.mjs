@@ -12,8 +12,8 @@ const watch = process.argv.includes('--watch');
 const nodeEntries = [
   { in: 'extension/main.ts', out: 'extension' },
   { in: 'server/main.ts', out: 'server' },
-  { in: 'server/worker/trainerWorker.ts', out: 'trainer-worker' },
-  { in: 'server/ml/train/parallel/replicaWorker.ts', out: 'replica-worker' },
+  { in: 'server/worker/mlmWorker.ts', out: 'mlm-worker' },
+  { in: 'server/worker/replicaWorker.ts', out: 'replica-worker' },
   { in: 'server/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
   { in: 'test/e2e/exthost/index.ts', out: 'test/index' },
 ];

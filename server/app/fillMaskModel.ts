@@ -4,10 +4,10 @@
  * errors mapped to MlmErrorCodes, answered from a cache per model generation when the same input comes again.
  */
 import path from 'node:path';
-import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import type { LoadedModelInfo, ServerStatus } from '../../protocol/status';
-import { InferenceError, type InferenceHost } from '../worker/inferenceHost';
+import type { InferenceHost } from '../worker/inferenceHost';
 import type { LoadedModel } from '../worker/messages';
 import { FillMaskCache, fillCacheKey, type FillCacheKey, type FillCacheStats } from './fillMaskCache';
 
@@ -94,15 +94,11 @@ export class FillMaskModel {
 
   /** Loads now (mlm/loadCheckpoint); CheckpointNotFound when the folder holds no usable checkpoint. */
   async load(dir: string, source: LoadedModelInfo['source']): Promise<LoadCheckpointRequest.Result> {
-    try {
-      const m = await this.inference.load(path.resolve(this.hooks.root() ?? '.', dir));
-      this.hooks.status({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
-      this.hooks.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
-      return m;
-    } catch (err) {
-      if (err instanceof InferenceError) throw new MlmError(MlmErrorCodes.CheckpointNotFound, err.message);
-      throw err;
-    }
+    // A failed load arrives as an MlmError with CheckpointNotFound (server/worker/messages.ts inferenceFailure).
+    const m = await this.inference.load(path.resolve(this.hooks.root() ?? '.', dir));
+    this.hooks.status({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
+    this.hooks.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
+    return m;
   }
 
   /** Forgets the cached answers of a document (it changed or closed). */
@@ -170,27 +166,18 @@ export class FillMaskModel {
     key: FillCacheKey,
     isCancelled: () => boolean,
   ): Promise<{ result: FillMaskRequest.Result; generation: number }> {
-    try {
-      const r = await this.inference.fill(
-        { text: key.text, topK: key.topK, targets: key.targets, maskToken: key.maskToken },
-        isCancelled,
-      );
-      return {
-        result: {
-          masks: r.masks,
-          model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
-          elapsedMs: r.elapsedMs,
-        },
-        generation: r.generation,
-      };
-    } catch (err) {
-      if (err instanceof InferenceError) {
-        throw new MlmError(
-          (err.code as MlmErrorCode | undefined) ?? MlmErrorCodes.InvalidParams,
-          err.message,
-        );
-      }
-      throw err;
-    }
+    // Failures arrive as MlmErrors (server/worker/messages.ts inferenceFailure): NoModel, InvalidParams.
+    const r = await this.inference.fill(
+      { text: key.text, topK: key.topK, targets: key.targets, maskToken: key.maskToken },
+      isCancelled,
+    );
+    return {
+      result: {
+        masks: r.masks,
+        model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
+        elapsedMs: r.elapsedMs,
+      },
+      generation: r.generation,
+    };
   }
 }

@@ -7,8 +7,8 @@ import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
-import { createRunDir, defaultRunsRoot, newRunId } from '../ml/checkpoint/runDir';
-import { defaultTrainingThreads } from '../ml/train/parallel/threads';
+import { newRunFolder } from '../ml/checkpoint/runDir';
+import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo } from '../ml/types';
@@ -87,14 +87,11 @@ export class RunManager {
 
   start(req: StartRun): { runId: string; runDir: string } {
     this.assertIdle();
-    const runsRoot = req.config.output.dir
-      ? path.resolve(req.root, req.config.output.dir)
-      : defaultRunsRoot(req.root);
     // A fine-tune run resumes in its own folder (runFinetune continues there); pretraining resumes into a new one.
     const { runId, runDir } =
       req.finetune && req.resumeFrom
         ? { runId: path.basename(req.resumeFrom), runDir: req.resumeFrom }
-        : createRunDir(runsRoot, newRunId(req.config));
+        : newRunFolder(req.config, req.root);
     let finish!: () => void;
     const done = new Promise<void>((r) => (finish = r));
     const opts = this.workerOptions();
@@ -112,7 +109,7 @@ export class RunManager {
       host: new TrainerHost(
         {
           backend: req.config.backend === 'auto' ? opts.backend : req.config.backend,
-          threads: req.config.threads ?? opts.threads ?? defaultTrainingThreads(req.config.training),
+          threads: trainingThreads(req.config, opts.threads),
         },
         {
           message: (m) => this.onMessage(run, m),

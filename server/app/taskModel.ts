@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { PredictRequest } from '../../protocol/finetune';
 import type { ServerStatus } from '../../protocol/status';
-import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
+import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
 import { parsePredictInputs } from '../ml/finetune';
-import { InferenceCancelled, InferenceError, type InferenceHost } from '../worker/inferenceHost';
+import { InferenceCancelled, type InferenceHost } from '../worker/inferenceHost';
 
 /** Inputs per message to the worker while predicting a file (hovers get the worker between batches). */
 export const PREDICT_FILE_BATCH = 32;
@@ -50,15 +50,10 @@ export class TaskModel {
 
   /** Loads now; CheckpointNotFound (with the loader's reason) when the folder is not a usable task model. */
   async load(dir: string): Promise<TaskModelInfo> {
-    try {
-      const m = await this.inference.loadTask(this.resolve(dir));
-      this.hooks.status({ taskModel: m });
-      this.hooks.log('info', `task model: ${m.dir} (${m.task}: ${m.labels.join(', ')})`);
-      return m;
-    } catch (err) {
-      if (err instanceof InferenceError) throw new MlmError(MlmErrorCodes.CheckpointNotFound, err.message);
-      throw err;
-    }
+    const m = await this.inference.loadTask(this.resolve(dir));
+    this.hooks.status({ taskModel: m });
+    this.hooks.log('info', `task model: ${m.dir} (${m.task}: ${m.labels.join(', ')})`);
+    return m;
   }
 
   /** Loads in the background (a run's new checkpoint, the newest fine-tune run at start); failures are logged. */
@@ -83,23 +78,6 @@ export class TaskModel {
     }
   }
 
-  private async batch(
-    inputs: Array<{ text: string; textPair?: string }>,
-    isCancelled: () => boolean,
-  ): Promise<{ predictions: TaskPrediction[]; model: TaskModelInfo }> {
-    try {
-      return await this.inference.predict(inputs, isCancelled);
-    } catch (err) {
-      if (err instanceof InferenceError) {
-        throw new MlmError(
-          (err.code as MlmErrorCode | undefined) ?? MlmErrorCodes.InvalidParams,
-          err.message,
-        );
-      }
-      throw err;
-    }
-  }
-
   async predictTexts(
     texts: Array<{ text: string; textPair?: string }>,
     model: string | undefined,
@@ -107,7 +85,7 @@ export class TaskModel {
   ): Promise<PredictRequest.Result> {
     const t0 = Date.now();
     await this.ensure(model);
-    const r = await this.batch(texts, isCancelled);
+    const r = await this.inference.predict(texts, isCancelled);
     return { model: r.model, predictions: r.predictions, elapsedMs: Date.now() - t0 };
   }
 
@@ -148,7 +126,7 @@ export class TaskModel {
       for (let i = 0; i < inputs.length; i += PREDICT_FILE_BATCH) {
         if (isCancelled()) throw new InferenceCancelled('cancelled');
         const chunk = inputs.slice(i, i + PREDICT_FILE_BATCH);
-        const r = await this.batch(
+        const r = await this.inference.predict(
           chunk.map(({ text, textPair }) => (textPair === undefined ? { text } : { text, textPair })),
           isCancelled,
         );

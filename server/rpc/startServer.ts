@@ -44,7 +44,7 @@ export function startServer(
 ): RunningServer {
   const app = new AppState();
   const sessions = new Set<Session>();
-  const fatal = workerScriptProblem();
+  const fatal = workerScriptProblem('mlm-worker');
   let exiting = false;
   const exitProcess = (code: number): void => {
     if (exiting) return;

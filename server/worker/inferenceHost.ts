@@ -5,7 +5,7 @@
  * caller gets its own answer. If the worker dies it is restarted on the next request and the last model is loaded
  * again. `generation` counts model changes (every load, every worker restart), so answers can be cached per model.
  */
-import { Worker } from 'node:worker_threads';
+import { MlmError } from '../../protocol/errors';
 import type { TfMemory } from '../../protocol/status';
 import type {
   FillAnswer,
@@ -18,17 +18,11 @@ import type {
   WorkerBackend,
   WorkerData,
 } from './messages';
-import { workerScript } from './workerScript';
+import { inferenceFailure } from './messages';
+import { startWorker } from './workerScript';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 
-export class InferenceError extends Error {
-  constructor(
-    message: string,
-    readonly code?: number,
-  ) {
-    super(message);
-  }
-}
+const SHUTTING_DOWN = 'the backend is shutting down';
 
 /** Thrown for a request whose caller cancelled it before the worker started on it. */
 export class InferenceCancelled extends Error {}
@@ -88,7 +82,7 @@ export class InferenceHost {
     private readonly data: () => Omit<WorkerData, 'role'>,
     private readonly events: InferenceHostEvents,
     private readonly createWorker: (data: WorkerData) => InferenceWorker = (workerData) =>
-      new Worker(workerScript(), { workerData }),
+      startWorker('mlm-worker', { workerData }),
   ) {}
 
   get model(): LoadedModel | undefined {
@@ -166,7 +160,7 @@ export class InferenceHost {
     request: InferenceRequest,
     isCancelled: () => boolean,
   ): Promise<{ result: InferenceResult; generation: number }> {
-    if (this.disposed) return Promise.reject(new InferenceError('the backend is shutting down'));
+    if (this.disposed) return Promise.reject(inferenceFailure(request.type, new Error(SHUTTING_DOWN)));
     return new Promise((resolve, reject) => {
       const pending = { request, isCancelled, resolve, reject };
       // Fills (hovers) go ahead of queued loads and memory queries: a user is waiting on them.
@@ -180,7 +174,8 @@ export class InferenceHost {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const p of this.queue.splice(0)) p.reject(new InferenceError('the backend is shutting down'));
+    for (const p of this.queue.splice(0))
+      p.reject(inferenceFailure(p.request.type, new Error(SHUTTING_DOWN)));
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
@@ -231,7 +226,7 @@ export class InferenceHost {
 
   private settle(f: InFlight, m: Extract<FromInference, { type: 'reply' }>): void {
     if (!m.ok) {
-      for (const p of f.items) p.reject(new InferenceError(m.message, m.code));
+      for (const p of f.items) p.reject(new MlmError(m.code, m.message));
       return;
     }
     const generation = f.generation;
@@ -245,7 +240,7 @@ export class InferenceHost {
       if (!r)
         p.reject(new Error(`inference worker answered ${m.result.type} to a batch of ${f.items.length}`));
       else if (r.ok) p.resolve({ result: { type: 'fill', ...r.result }, generation });
-      else p.reject(new InferenceError(r.message, r.code));
+      else p.reject(new MlmError(r.code, r.message));
     });
   }
 
@@ -274,10 +269,8 @@ export class InferenceHost {
       for (const r of this.readyWaiters?.splice(0) ?? []) r();
       const f = this.inFlight;
       this.inFlight = undefined;
-      const err = new InferenceError(
-        `the inference worker exited (code ${code}); it restarts on the next request`,
-      );
-      for (const p of f?.items ?? []) p.reject(err);
+      const err = new Error(`the inference worker exited (code ${code}); it restarts on the next request`);
+      for (const p of f?.items ?? []) p.reject(inferenceFailure(p.request.type, err));
       if (this.disposed) return;
       const task = this.lastTask;
       if (task) {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { MlmErrorCodes } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { loadRunForInference, readState } from '../ml/checkpoint';
@@ -24,18 +24,10 @@ import type {
   ToInference,
   WorkerData,
 } from './messages';
+import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
 type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
-
-class CodedError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
@@ -67,31 +59,23 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
-        post({
-          type: 'reply',
-          id: m.id,
-          ok: false,
-          message: err instanceof Error ? err.message : String(err),
-          code: err instanceof CodedError ? err.code : undefined,
-        });
+        const e = inferenceFailure(m.request.type, err);
+        post({ type: 'reply', id: m.id, ok: false, message: e.message, code: e.code });
       }
     });
   });
 
   function fill(r: FillParams): FillAnswer {
     if (!current) {
-      throw new CodedError(
-        'no model is loaded: train a run or load a checkpoint first',
-        MlmErrorCodes.NoModel,
-      );
+      throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
     }
     const t0 = performance.now();
     const { model, tokenizer } = current.loaded;
     const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
     if (!sub.masks.length) {
-      throw new CodedError(
-        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
+      throw new MlmError(
         MlmErrorCodes.InvalidParams,
+        `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
     const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
@@ -121,11 +105,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             try {
               return { ok: true, result: fill(item) };
             } catch (err) {
-              return {
-                ok: false,
-                message: err instanceof Error ? err.message : String(err),
-                code: err instanceof CodedError ? err.code : undefined,
-              };
+              const e = inferenceFailure('fill', err);
+              return { ok: false, message: e.message, code: e.code };
             }
           }),
         };
@@ -138,9 +119,9 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
       }
       case 'predict':
         if (!task) {
-          throw new CodedError(
-            'no task model is loaded: fine-tune one (MLM: Fine-tune…) or load one (MLM: Load Task Model)',
+          throw new MlmError(
             MlmErrorCodes.NoModel,
+            'no task model is loaded: fine-tune one (MLM: Fine-tune…) or load one (MLM: Load Task Model)',
           );
         }
         return { type: 'predict', predictions: predictTexts(task.loaded, r.inputs), model: task.info };

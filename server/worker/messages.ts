@@ -1,8 +1,9 @@
 /**
- * Messages between the backend's main thread and its two kinds of worker (both run dist/trainer-worker.js;
+ * Messages between the backend's main thread and its two kinds of worker (both run dist/mlm-worker.js;
  * `workerData.role` picks one): the trainer (one per run) and the inference worker (one per backend, serves
  * fill-mask and hovers). Plain structured-clone data only.
  */
+import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { MaskResult } from '../../protocol/inference';
 import type { TfMemory } from '../../protocol/status';
@@ -115,7 +116,8 @@ export interface FillAnswer {
 }
 
 /** The outcome of one item of a fillBatch, in item order (one failing item does not fail the others). */
-export type FillOutcome = { ok: true; result: FillAnswer } | { ok: false; message: string; code?: number };
+export type FillOutcome =
+  { ok: true; result: FillAnswer } | { ok: false; message: string; code: MlmErrorCode };
 
 export type InferenceResult =
   | { type: 'load'; model: LoadedModel }
@@ -130,5 +132,22 @@ export type ToInference = { id: number; request: InferenceRequest };
 export type FromInference =
   | { type: 'ready'; backend: WorkerBackend }
   | { type: 'reply'; id: number; ok: true; result: InferenceResult }
-  /** code: an MlmErrorCodes value when the failure is the user's to fix (no model, bad checkpoint). */
-  | { type: 'reply'; id: number; ok: false; message: string; code?: number };
+  /** code: see inferenceFailure. */
+  | { type: 'reply'; id: number; ok: false; message: string; code: MlmErrorCode };
+
+/**
+ * The MlmError an inference request fails with: the thrown MlmError itself (no model, a text without a mask), else
+ * one coded by the request: a load (or loadTask) that fails found no usable checkpoint; any other request had bad
+ * parameters.
+ * Used on both sides of the worker boundary (the worker's failures, the host's "worker exited" / "shutting down").
+ */
+export function inferenceFailure(request: InferenceRequest['type'] | 'fillBatch', err: unknown): MlmError {
+  if (err instanceof MlmError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new MlmError(
+    request === 'load' || request === 'loadTask'
+      ? MlmErrorCodes.CheckpointNotFound
+      : MlmErrorCodes.InvalidParams,
+    message,
+  );
+}

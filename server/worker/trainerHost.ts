@@ -1,8 +1,8 @@
 /** Main-thread handle of one training worker: start, steer, observe, terminate. */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { TfMemory } from '../../protocol/status';
 import type { FromTrainer, ToTrainer, WorkerData } from './messages';
-import { workerScript } from './workerScript';
+import { startWorker } from './workerScript';
 
 export interface TrainerHostEvents {
   message(m: FromTrainer): void;
@@ -17,7 +17,7 @@ export class TrainerHost {
   private readonly exitPromise: Promise<void>;
 
   constructor(data: Omit<WorkerData, 'role'>, events: TrainerHostEvents) {
-    this.worker = new Worker(workerScript(), { workerData: { ...data, role: 'train' } satisfies WorkerData });
+    this.worker = startWorker('mlm-worker', { workerData: { ...data, role: 'train' } satisfies WorkerData });
     let crash: Error | undefined;
     this.worker.on('message', (m: FromTrainer) => {
       if (m.type === 'memory') this.lastMemory = m.memory;

@@ -8,6 +8,7 @@ import { initBackend, type BackendChoice } from '../ml/backend';
 import { runFinetune } from '../ml/finetune';
 import { runTraining } from '../ml/train/run';
 import type { TrainCallbacks, TrainControl } from '../ml/types';
+import { spawnReplica } from './replicas';
 import type { FromTrainer, ToTrainer, WorkerData } from './messages';
 import { PauseGate } from './pauseGate';
 import { lowerThreadPriority } from './threadPriority';
@@ -79,7 +80,8 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
       }
       const summary = await runTraining(m.config, {
         cwd: m.cwd,
-        runId: m.runId,
+        runDir: m.runDir,
+        spawnReplica,
         corpusFiles: m.corpusFiles,
         resumeFrom: m.resumeFrom,
         control,

@@ -12,6 +12,7 @@ import { bertPreset, createModel } from '../../server/ml/model';
 import { AdamW } from '../../server/ml/train/adamw';
 import { ReplicaPool } from '../../server/ml/train/parallel';
 import { trainStep } from '../../server/ml/train/step';
+import { spawnReplica } from '../../server/worker/replicas';
 import type { BertConfig } from '../../server/ml/types';
 import { median } from './stats';
 import { w1Batches } from './w1Batches';
@@ -76,7 +77,12 @@ async function child(mode: Mode, tiny: boolean): Promise<void> {
   const opt = new AdamW(model.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
   const pool =
     mode.replicas > 1
-      ? await ReplicaPool.start(model, { replicas: mode.replicas, backend: 'wasm', seed: 1234 })
+      ? await ReplicaPool.start(model, {
+          replicas: mode.replicas,
+          backend: 'wasm',
+          seed: 1234,
+          spawn: spawnReplica,
+        })
       : undefined;
   let i = 0;
   process.send!({ ready: backend.device });

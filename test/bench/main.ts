@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
-import { defaultTrainingThreads } from '../../server/ml/train/parallel/threads';
+import { trainingThreads } from '../../server/ml/train/parallel/threads';
 import { HOVER_DEFAULTS, runHover } from './hover';
 import { runProfile } from './profile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
@@ -118,7 +118,9 @@ async function main(argv: string[]): Promise<number> {
   const backend = await initBackend({
     backend: (flags.get('--backend') as BackendChoice | undefined) ?? 'auto',
     // As the product: 1 thread when data parallel may be used (default "auto"), else all cores.
-    threads: flags.has('--threads') ? num(flags, '--threads', 1) : defaultTrainingThreads({ dataParallel }),
+    threads: flags.has('--threads')
+      ? num(flags, '--threads', 1)
+      : trainingThreads({ training: { dataParallel } }),
   });
   out.info('backend', {
     ...backend,

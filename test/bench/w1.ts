@@ -13,6 +13,7 @@ import { AdamW } from '../../server/ml/train/adamw';
 import { trainFlopsPerToken } from '../../server/ml/train/flops';
 import { startDataParallel, type ReplicaPool } from '../../server/ml/train/parallel';
 import { trainStep, type StepResult } from '../../server/ml/train/step';
+import { spawnReplica } from '../../server/worker/replicas';
 import type { BertConfig, MlmBatch } from '../../server/ml/types';
 import { fmt, type Reporter } from './report';
 import { median } from './stats';
@@ -87,8 +88,11 @@ class OursW1 {
     const stepFlops =
       trainFlopsPerToken(this.model.config, { seqLen, targetFraction: 0.15 }) * batchSize * seqLen;
     this.pool =
-      (await startDataParallel(this.model, { dataParallel: setting, seed: 1, batchSize }, stepFlops)) ??
-      undefined;
+      (await startDataParallel(
+        this.model,
+        { dataParallel: setting, seed: 1, batchSize },
+        { spawn: spawnReplica, stepFlops },
+      )) ?? undefined;
     return this.pool?.replicas ?? 1;
   }
 

@@ -34,7 +34,7 @@ function newestSource(): number {
 
 /** Builds dist/ (node .ci/build.mjs) when the server bundles are missing or older than their sources. */
 export function ensureBuilt(): void {
-  const built = [SERVER, path.join(ROOT, 'dist/trainer-worker.js')];
+  const built = [SERVER, path.join(ROOT, 'dist/mlm-worker.js')];
   if (built.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newestSource())) return;
   const r = spawnSync(process.execPath, ['.ci/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
   if (r.status !== 0) throw new Error(`node .ci/build.mjs failed: ${String(r.stderr)}`);

@@ -127,10 +127,13 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
   });
 
   void test('a broken install is reported as mlm/fatal before exit', async () => {
-    const s: Spawned = spawnServer({ env: { MLM_TRAINER_WORKER: '/nonexistent/trainer-worker.js' } });
+    const s: Spawned = spawnServer({ env: { MLM_WORKER_DIR: '/nonexistent' } });
     await initialize(s, ws);
     const fatal = await s.notes.next<FatalNotification.Params>('mlm/fatal');
-    assert.match(fatal.message, /trainer-worker\.js is missing: rebuild with `npm run build` or reinstall/);
+    assert.match(
+      fatal.message,
+      /mlm-worker\.js is missing \(MLM_WORKER_DIR is set\): rebuild with `npm run build` or reinstall/,
+    );
     const { code } = await s.exited;
     assert.equal(code, fatal.exitCode);
     assert.equal(code, 3);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import { runTraining, type RunSummary } from '../../ml/train/run';
+import { spawnReplica } from '../../worker/replicas';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { cliCallbacks, printSummary } from './trainReport';
 
@@ -89,6 +90,7 @@ export async function trainAndReport(
       cwd: opts.cwd,
       corpusFiles: opts.corpus,
       resumeFrom: opts.resumeFrom,
+      spawnReplica,
       callbacks: cliCallbacks(config, { quiet: opts.quiet }),
       control: { signal: abort.signal },
     });

@@ -131,20 +131,33 @@ export function readResolvedRunConfig(runDir: string): ResolvedRunConfig {
   return parsed.config;
 }
 
-/** The model config saved in a checkpoint, or the one the run config implies. */
+/**
+ * The model config saved in a checkpoint (its config.json, read by the strict parser); a checkpoint from before
+ * config.json was saved has the shape the run config implies. A config.json that is there but unreadable or
+ * invalid is an error naming the file (never silently replaced by the run config's shape).
+ */
 export function checkpointModelConfig(
   checkpointDir: string,
   config: ResolvedRunConfig,
   vocabSize: number,
 ): ModelConfig {
+  const file = path.join(checkpointDir, CHECKPOINT_MODEL_CONFIG);
+  let text: string;
   try {
-    const hf = JSON.parse(
-      fs.readFileSync(path.join(checkpointDir, CHECKPOINT_MODEL_CONFIG), 'utf8'),
-    ) as Record<string, unknown>;
-    return fromHfConfig(hf);
-  } catch {
-    return modelConfigFor(config, vocabSize);
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return modelConfigFor(config, vocabSize);
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
   }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(
+      `${file} is not valid JSON (${(err as Error).message}): the checkpoint is damaged; use another checkpoint of the run`,
+    );
+  }
+  return fromHfConfig(json, file);
 }
 
 /**

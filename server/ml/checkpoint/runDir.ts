@@ -79,8 +79,32 @@ export function newRunId(config: ResolvedRunConfig, now = new Date()): string {
   return [stamp, model, slugOf(config.name ?? '')].filter(Boolean).join('-');
 }
 
+/** The folder a config's runs go to: output.dir (relative to the workspace) or <cwd>/.mlm/runs. */
+export function runsRootFor(config: ResolvedRunConfig, cwd: string): string {
+  return config.output.dir ? path.resolve(cwd, config.output.dir) : defaultRunsRoot(cwd);
+}
+
+/**
+ * The one place a new run's folder is made (the server, the CLI and runTraining all come here): <runs root>/<id>,
+ * where id is the caller's (the folder must not hold a run yet) or newRunId(config) made unique with -2, -3….
+ */
+export function newRunFolder(
+  config: ResolvedRunConfig,
+  cwd: string,
+  id?: string,
+): { runId: string; runDir: string } {
+  const root = runsRootFor(config, cwd);
+  if (!id) return createRunDir(root, newRunId(config));
+  const runDir = path.join(root, id);
+  if (fs.existsSync(path.join(runDir, RUN_CONFIG_FILE))) {
+    throw new Error(`run ${id} already exists in ${root}: pick another run id or resume it`);
+  }
+  fs.mkdirSync(runDir, { recursive: true });
+  return { runId: id, runDir };
+}
+
 /** Creates <root>/<id>[-2…]/ and returns its path. */
-export function createRunDir(root: string, id: string): { runId: string; runDir: string } {
+function createRunDir(root: string, id: string): { runId: string; runDir: string } {
   fs.mkdirSync(root, { recursive: true });
   for (let i = 1; ; i++) {
     const runId = i === 1 ? id : `${id}-${i}`;

@@ -21,7 +21,11 @@ export interface CheckpointState {
   maskCounts: MaskCounts;
   skippedSteps: number;
   nonFiniteInRow: number;
-  /** Best eval loss so far, its step, and evaluations since it improved (early stopping). */
+  /**
+   * Best eval loss so far, its step, and evaluations since it improved (early stopping). With an objective that
+   * selects by another metric (fine-tuning's --metric), the best value of that metric, lower is better (negated
+   * when higher is better: −accuracy).
+   */
   bestEvalLoss: number | null;
   bestStep: number | null;
   evalsWithoutImprovement: number;

@@ -1,53 +1,42 @@
 /**
  * runFinetune: one fine-tune run, top to bottom — run folder, labelled data, label set and held-out split, the
- * task model started from a pretrained checkpoint (or from scratch), the majority baseline, then pretraining's
- * trainer pieces (server/ml/train: plan and LR schedule, trainStep with clipping and the NaN guard, AdamW) in a loop
- * with evaluation, the best checkpoint on a chosen metric, early stopping, a time budget and exact resume.
+ * task model started from a pretrained checkpoint (or from scratch), the majority baseline, then pretraining's own
+ * loop (server/ml/train/loop.ts) over a TaskObjective: plan and LR schedule, the gradient step with clipping and the
+ * NaN guard, AdamW, evaluation, the best checkpoint on a chosen metric, early stopping, a time budget, exact resume.
  * Reports through callbacks and never throws: failures come back as { stoppedBy: 'error', error }.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { initBackend } from '../backend';
 import {
-  MetricsLog,
   newestUsableCheckpoint,
   readMetrics,
   readOptimizer,
   readRunStatus,
   readWeights,
-  rotateCheckpoints,
-  saveCheckpoint,
-  writeBest,
+  writeFileAtomic,
   writeRunStatus,
   METRICS_FILE,
   emptyCheckpointState,
   type CheckpointState,
   type RunStatusRecord,
 } from '../checkpoint';
-import { writeFileAtomic } from '../checkpoint/atomic';
-import { mixSeed, permutation, SeededRng } from '../data/rng';
 import { loadInitCheckpoint } from '../hf/importHf';
 import { loadTokenizer, type WordPieceTokenizer } from '../tokenizer';
 import { AdamW } from '../train/adamw';
-import { limitReached, makePlan, progressOf } from '../train/plan';
-import { learningRate } from '../train/schedule';
-import { trainStep } from '../train/step';
+import { runCompute } from '../train/flops';
+import { trainLoop, type LoopRun } from '../train/loop';
+import { makePlan } from '../train/plan';
 import type { StopReason } from '../train/summary';
 import type { BertConfig, MetricRecord, NamedTensor, TrainCallbacks, TrainControl } from '../types';
 import type { FinetuneConfig } from './config';
-import {
-  DEFAULT_METRIC,
-  evaluateTask,
-  lowerIsBetter,
-  majorityBaseline,
-  perClassOf,
-  TASK_METRICS,
-  type TaskEvaluation,
-} from './evaluate';
-import { encodeExamples, makeBatch, type EncodedSet, type Feature } from './features';
+import { DEFAULT_METRIC, majorityBaseline, TASK_METRICS } from './evaluate';
+import { encodeExamples, type EncodedSet, type Feature } from './features';
 import { checkLabels, labelSet, stratifiedSplit } from './labels';
-import { BertTaskModel, isHeadParameter, POOLER, type TaskHead } from './model';
+import { LayerwiseAdamW } from './layerwise';
+import { BertTaskModel, isHeadParameter, POOLER, type TaskBatch, type TaskHead } from './model';
+import { TaskObjective } from './objective';
 import { readLabelledData, type LabelledData } from './reader';
 import {
   FINETUNE_FILE,
@@ -55,7 +44,6 @@ import {
   loadTaskModelFolder,
   parseTaskHfConfig,
   readNamedTensors,
-  taskHfConfig,
 } from './taskFolder';
 import { isTokenExample, type BadRow, type LabelledExample } from './types';
 
@@ -96,18 +84,6 @@ export interface RunFinetuneOptions {
   resume?: boolean;
   callbacks?: TrainCallbacks;
   control?: TrainControl;
-}
-
-/** State saved beside CheckpointState in each checkpoint (the chosen metric's best value). */
-const TASK_STATE_FILE = 'finetune-state.json';
-interface TaskState {
-  metric: string;
-  bestValue: number | null;
-}
-
-/** The order of the training examples in an epoch (seeded; a resume recomputes it). */
-export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
-  return permutation(n, new SeededRng(mixSeed(seed, epoch)));
 }
 
 export function readFinetuneRecord(runDir: string): FinetuneRecord {
@@ -233,35 +209,6 @@ function freeze(model: BertTaskModel, config: FinetuneConfig): number {
     }
   }
   return frozen;
-}
-
-/** Flat eval metrics → a metrics.jsonl row (numeric columns plus the per-class detail). */
-function evalRecord(
-  step: number,
-  epoch: number,
-  time: number,
-  e: TaskEvaluation,
-  labels: readonly string[],
-): MetricRecord {
-  const rec: MetricRecord = {
-    split: 'eval',
-    step,
-    epoch,
-    time,
-    loss: e.metrics.loss,
-    numTensors: tf.memory().numTensors,
-  };
-  const r = rec as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(e.metrics)) if (k !== 'loss') r[k] = v;
-  const per = perClassOf(e.detail);
-  if (per.length) {
-    rec.classes = per.map((p) => p.label);
-    rec.classF1 = per.map((p) => p.f1);
-  } else {
-    rec.classes = [...labels];
-  }
-  if (e.detail.task === 'classification') rec.confusion = e.detail.metrics.confusion;
-  return rec;
 }
 
 export async function runFinetune(
@@ -462,278 +409,92 @@ export async function runFinetune(
         'info',
         `frozen: ${frozen} encoder tensors (${tc.freezeEncoder ? 'the whole encoder' : `embeddings + the lowest ${tc.freezeLayers} layers`})`,
       );
-    optimizer = new AdamW(model.variables, {
+    const adamw = {
       beta1: t.adamBeta1,
       beta2: t.adamBeta2,
       epsilon: t.adamEpsilon,
       weightDecay: t.weightDecay,
-    });
-    if (tc.layerDecay !== 1)
+    };
+    optimizer =
+      tc.layerDecay !== 1
+        ? new LayerwiseAdamW(model.variables, adamw, modelConfig.numHiddenLayers, tc.layerDecay)
+        : new AdamW(model.variables, adamw);
+    if (tc.layerDecay !== 1) {
+      const low = tc.layerDecay ** (modelConfig.numHiddenLayers + 1);
       cb.onLog?.(
-        'warn',
-        'layer-wise learning-rate decay is not applied by this version; every layer uses --lr',
+        'info',
+        `layer-wise lr decay ${tc.layerDecay}: the embeddings train at ${low.toPrecision(3)} × lr, the head at 1 × lr`,
       );
+    }
 
     const metric = tc.metric ?? DEFAULT_METRIC[tc.kind];
     if (!TASK_METRICS[tc.kind].includes(metric)) {
       throw new Error(`metric "${metric}" is not one of ${tc.kind}'s: ${TASK_METRICS[tc.kind].join(', ')}`);
     }
-    const lower = lowerIsBetter(metric);
-    const better = (a: number, b: number | null) =>
-      Number.isFinite(a) && (b === null || (lower ? a < b : a > b));
 
-    // ── Resume state ──────────────────────────────────────────────────────────────────────────────
-    const n = trainSet.features.length;
-    const batchesPerEpoch = Math.ceil(n / t.batchSize);
-    const plan = makePlan({ ...t, gradAccumulation: 1 }, batchesPerEpoch);
-    const evalEvery = tc.evalEvery ?? plan.stepsPerEpoch;
+    // ── Loop state: new, or the newest checkpoint's on resume ──────────────────────────────────────
     let state: CheckpointState = emptyCheckpointState();
-    let bestValue: number | null = null;
-    let resumedStep: number | undefined;
+    let resumed: LoopRun<TaskBatch>['resumed'];
     if (opts.resume) {
       const ck = newestUsableCheckpoint(runDir, { clean: true })!;
       model.loadHfState(readWeights(ck.dir));
       optimizer.setState({ step: ck.state.step, tensors: readOptimizer(ck.dir) });
       state = ck.state;
       if (state.modelRng !== null) model.setRngState(state.modelRng);
-      const ts = JSON.parse(fs.readFileSync(path.join(ck.dir, TASK_STATE_FILE), 'utf8')) as TaskState;
-      bestValue = ts.metric === metric ? ts.bestValue : null;
-      resumedStep = state.step;
+      // Metrics logged after this checkpoint by the interrupted process are replayed again.
       const kept = readMetrics(runDir).filter((m) => m.step <= state.step);
       writeFileAtomic(path.join(runDir, METRICS_FILE), kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      resumed = {
+        step: state.step,
+        bestEval: kept.find((m) => m.split === 'eval' && m.step === state.bestStep),
+      };
       cb.onLog?.('info', `resumed from ${ck.dir} (step ${state.step}, epoch ${state.epoch.toFixed(2)})`);
     }
-    let step = state.step;
-    let epoch = state.position.epoch;
-    let index = state.position.index;
-    let bestStep = state.bestStep;
-    let bestEvalLoss = state.bestEvalLoss;
-    let evalsWithoutImprovement = state.evalsWithoutImprovement;
-    let order = epochOrder(n, t.seed, epoch);
-    const metricsLog = new MetricsLog(runDir);
-    const emit = (m: MetricRecord) => {
-      metricsLog.append(m);
-      cb.onMetrics?.(m);
-    };
+    const objective = new TaskObjective(
+      model,
+      trainSet.features,
+      evalSet.features,
+      { batchSize: t.batchSize, seed: t.seed, padId: tokenizer.special.pad, threshold: tc.threshold, metric },
+      state.position,
+    );
+    const stepsPerEpoch = makePlan(t, objective.batchesPerEpoch).stepsPerEpoch;
+    const runConfig = loopConfig(config, maxLength, tc.evalEvery ?? stepsPerEpoch);
+    const plan = makePlan(runConfig.training, objective.batchesPerEpoch);
+    const compute = runCompute(model.config, { seqLen: maxLength, targetFraction: 0 }, cb.onLog);
     cb.onLog?.(
       'info',
       `plan: ${plan.totalSteps ?? '∞'} steps (${plan.stepsPerEpoch} per epoch)` +
         (plan.budgetMs !== undefined ? `, time budget ${Math.round(plan.budgetMs / 1000)}s` : '') +
-        `, batch ${t.batchSize}, lr ${t.lr} linear with ${Math.round(t.warmupRatio * 100)} % warmup, eval every ${evalEvery} steps, best by ${metric}`,
+        `, batch ${t.batchSize}, lr ${t.lr} linear with ${Math.round(t.warmupRatio * 100)} % warmup, ` +
+        `eval every ${runConfig.training.evalEvery} steps, best by ${metric}`,
     );
 
-    // ── The loop ──────────────────────────────────────────────────────────────────────────────────
-    const elapsedBefore = state.elapsedMs;
-    const loopStart = Date.now();
-    let pausedMs = 0;
-    const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
-    let lastSavedStep = resumedStep ?? -1;
-    let lastEvalStep = -1;
-    let lastEval: TaskEvaluation | undefined;
-    let bestEval: Record<string, number> | undefined;
-    let lastCheckpoint: string | undefined;
-    let bestCheckpoint: string | undefined;
-    let nonFiniteInRow = state.nonFiniteInRow;
-    let skippedSteps = state.skippedSteps;
-    let trainTokens = state.trainTokens;
-    let stoppedBy: StopReason | undefined;
-    let error: string | undefined;
-    const window = { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
-    const epochs = () => epoch + index / n;
-    const evalOpts = {
-      batchSize: Math.max(8, t.batchSize * 2),
-      padId: tokenizer.special.pad,
-      threshold: tc.threshold,
-    };
-
-    const evaluate = (): void => {
-      if (!evalSet.features.length || !model) return;
-      cb.onPhase?.('evaluating');
-      const e = evaluateTask(model, evalSet.features, evalOpts);
-      lastEvalStep = step;
-      lastEval = e;
-      emit(evalRecord(step, epochs(), elapsed(), e, labels));
-      if (better(e.metrics[metric], bestValue)) {
-        bestValue = e.metrics[metric];
-        bestStep = step;
-        bestEvalLoss = e.metrics.loss;
-        bestEval = e.metrics;
-        evalsWithoutImprovement = 0;
-      } else {
-        evalsWithoutImprovement++;
-      }
-      cb.onPhase?.('training');
-    };
-
-    const checkpoint = (): void => {
-      if (!model || !optimizer || step === lastSavedStep) return;
-      cb.onPhase?.('checkpointing');
-      const s: CheckpointState = {
-        ...emptyCheckpointState(),
-        step,
-        epoch: epochs(),
-        position: { epoch, index },
-        modelRng: model.getRngState(),
-        elapsedMs: elapsed(),
-        trainTokens,
-        skippedSteps,
-        nonFiniteInRow,
-        bestEvalLoss,
-        bestStep,
-        evalsWithoutImprovement,
-        evalLoss: lastEvalStep === step && lastEval ? lastEval.metrics.loss : null,
-        evalAccuracy: lastEvalStep === step && lastEval ? (lastEval.metrics.accuracy ?? null) : null,
-      };
-      try {
-        const saved = saveCheckpoint(runDir, {
-          state: s,
-          weights: model.toHfState(),
-          optimizer: optimizer.getState().tensors,
-          extraFiles: new Map([
-            [
-              'config.json',
-              `${JSON.stringify(taskHfConfig(model.config, head, tokenizer.special.pad), null, 2)}\n`,
-            ],
-            [TASK_STATE_FILE, `${JSON.stringify({ metric, bestValue } satisfies TaskState)}\n`],
-          ]),
-        });
-        lastSavedStep = step;
-        lastCheckpoint = saved.dir;
-        if (bestStep === step && bestEvalLoss !== null) {
-          writeBest(runDir, step, bestEvalLoss);
-          bestCheckpoint = saved.dir;
-        }
-        rotateCheckpoints(runDir, {
-          keepLast: config.checkpoint.keepLast,
-          keepBest: true,
-          protect: resumedStep !== undefined ? [resumedStep] : [],
-        });
-        cb.onCheckpoint?.({ step, dir: saved.dir, best: bestStep === step });
-      } catch (err) {
-        cb.onLog?.('error', `checkpoint at step ${step} not saved: ${(err as Error).message}`);
-      }
-      cb.onPhase?.('training');
-    };
-
-    cb.onPhase?.('training');
-    for (;;) {
-      await new Promise<void>((r) => setImmediate(r));
-      if (opts.control?.waitIfPaused) {
-        const p0 = Date.now();
-        const paused = opts.control.isPaused?.() === true;
-        if (paused) cb.onPhase?.('paused');
-        await opts.control.waitIfPaused();
-        pausedMs += Date.now() - p0;
-        if (paused && !signal?.aborted) cb.onPhase?.('training');
-      }
-      if (signal?.aborted) {
-        stoppedBy = 'stopped';
-        break;
-      }
-      const limit = limitReached(plan, step, elapsed());
-      if (limit) {
-        stoppedBy = limit;
-        break;
-      }
-      if (index >= n) {
-        epoch++;
-        index = 0;
-        order = epochOrder(n, t.seed, epoch);
-      }
-      const rows: Feature[] = [];
-      for (let i = index; i < Math.min(n, index + t.batchSize); i++) rows.push(trainSet.features[order[i]]);
-      const batch = makeBatch(rows, tc.kind, labels.length, tokenizer.special.pad);
-      const lr = learningRate({ step, progress: progressOf(plan, step, elapsed()) }, plan.schedule);
-      const r = trainStep(model, optimizer, [batch], { lr, clipNorm: t.clipNorm });
-      index += rows.length;
-      const tokens = rows.reduce((s, f) => s + f.ids.length, 0);
-      trainTokens += tokens;
-      if (!r.applied) {
-        skippedSteps++;
-        nonFiniteInRow++;
-        cb.onLog?.(
-          'warn',
-          `step ${step + 1} skipped: non-finite loss or gradient (loss ${r.loss}); ${nonFiniteInRow} in a row`,
-        );
-        if (nonFiniteInRow >= t.maxNonFinite) {
-          stoppedBy = 'error';
-          error = `training stopped at step ${step}: ${nonFiniteInRow} steps in a row had a non-finite loss or gradient; lower --lr (now ${t.lr})`;
-          break;
-        }
-        continue;
-      }
-      nonFiniteInRow = 0;
-      step++;
-      window.loss += r.loss;
-      window.acc += r.accuracy;
-      window.norm += r.gradNorm;
-      window.n++;
-      window.tokens += tokens;
-      if (step % t.logEvery === 0 || limitReached(plan, step, elapsed())) {
-        const secs = (Date.now() - window.start) / 1000;
-        const rec: MetricRecord = {
-          split: 'train',
-          step,
-          epoch: epochs(),
-          time: elapsed(),
-          loss: window.loss / window.n,
-          lr,
-          gradNorm: window.norm / window.n,
-          tokensPerSec: secs > 0 ? window.tokens / secs : undefined,
-          numTensors: tf.memory().numTensors,
-          rssBytes: process.memoryUsage().rss,
-          skippedSteps,
-        };
-        // Training accuracy is the step's argmax accuracy: meaningful for single-label classes and tags only.
-        if (tc.kind === 'classification' || tc.kind === 'token') rec.accuracy = window.acc / window.n;
-        emit(rec);
-        Object.assign(window, { loss: 0, acc: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
-      }
-      if (step % evalEvery === 0) {
-        evaluate();
-        checkpoint();
-        if (t.earlyStoppingPatience !== null && evalsWithoutImprovement >= t.earlyStoppingPatience) {
-          stoppedBy = 'early-stopping';
-          cb.onLog?.(
-            'info',
-            `early stopping at step ${step}: ${metric} did not improve for ${evalsWithoutImprovement} evaluations (best ${bestValue?.toFixed(4)} at step ${bestStep})`,
-          );
-        }
-      } else if (step % config.checkpoint.every === 0) {
-        checkpoint();
-      }
-      status.steps = step;
-      status.epochs = epochs();
-      if (stoppedBy) break;
-    }
-    if (stoppedBy !== 'error' && step > 0) {
-      if (lastEvalStep !== step) evaluate();
-      checkpoint();
-    }
-    status.steps = step;
-    status.epochs = epochs();
-    // After a resume, the best evaluation may predate this process: read it back from metrics.jsonl.
-    if (!bestEval && bestStep !== null) {
-      const row = readMetrics(runDir).find((m) => m.split === 'eval' && m.step === bestStep);
-      if (row)
-        bestEval = Object.fromEntries(
-          TASK_METRICS[tc.kind].map((k) => [k, (row as unknown as Record<string, number>)[k]]),
-        );
-    }
+    // ── The trainer's loop ────────────────────────────────────────────────────────────────────────
+    const outcome = await trainLoop(
+      { runDir, config: runConfig, status, optimizer, objective, plan, compute, state, resumed },
+      { callbacks: cb, control: opts.control, t0 },
+    );
+    const evals = readMetrics(runDir).filter((m) => m.split === 'eval');
+    const pick = (row: MetricRecord | undefined) =>
+      row
+        ? Object.fromEntries(
+            TASK_METRICS[tc.kind].map((k) => [k, (row as unknown as Record<string, number>)[k]]),
+          )
+        : undefined;
     return finish({
       runDir,
-      steps: step,
-      epochs: epochs(),
-      stoppedBy: stoppedBy ?? 'stopped',
-      error,
+      steps: state.step,
+      epochs: objective.epochs,
+      stoppedBy: outcome.stoppedBy,
+      error: outcome.error,
       task: head,
       metric,
-      bestStep,
-      best: bestEval,
-      last: lastEval?.metrics,
+      bestStep: state.bestStep,
+      best: pick(evals.find((m) => m.step === state.bestStep)),
+      last: pick(evals.at(-1)),
       baseline: record.baseline,
-      bestCheckpoint,
-      lastCheckpoint,
+      bestCheckpoint: outcome.bestCheckpoint,
+      lastCheckpoint: outcome.lastCheckpoint,
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -760,6 +521,23 @@ export async function runFinetune(
     cb.onPhase?.('done', s.stoppedBy);
     return s;
   }
+}
+
+/**
+ * The run config the trainer's loop reads: the fine-tune run's training and checkpoint sections, evaluation every
+ * `evalEvery` steps, the best checkpoint always kept, and the max length as the sequence length (for FLOPs).
+ */
+function loopConfig(c: FinetuneConfig, maxLength: number, evalEvery: number): ResolvedRunConfig {
+  const base = parseRunConfig({});
+  if (!base.ok) throw new Error(`the default run config is invalid: ${base.errors.join('; ')}`);
+  return {
+    ...base.config,
+    data: { ...base.config.data, seqLen: maxLength },
+    training: { ...c.training, gradAccumulation: 1, evalEvery },
+    checkpoint: { ...c.checkpoint, keepBest: true },
+    backend: c.backend,
+    threads: c.threads,
+  };
 }
 
 /** "accuracy 81.2 %, macroF1 0.790" — ratios as percentages where that is how they are read. */

@@ -16,6 +16,7 @@ import {
   resolveCheckpoint,
   checkpointModelConfig,
 } from '../checkpoint';
+import { writeFileAtomicAsync } from '../atomicWrite';
 import { toHfConfig } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { BertConfig, MetricRecord, NamedTensor, Tokenizer } from '../types';
@@ -47,12 +48,6 @@ export interface HfFolderContent {
   tokenizer: Tokenizer;
   /** README.md text. */
   card: string;
-}
-
-async function writeText(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, text, 'utf8');
-  await fs.rename(tmp, file);
 }
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
@@ -152,10 +147,10 @@ export async function writeHfModelFolder(
     cls_token: tokenizer.idToToken(tokenizer.special.cls),
     mask_token: tokenizer.maskToken,
   };
-  await writeText(path.join(outDir, 'config.json'), json(content.hfConfig));
+  await writeFileAtomicAsync(path.join(outDir, 'config.json'), json(content.hfConfig));
   await writeSafetensorsFile(path.join(outDir, 'model.safetensors'), weights, { format: 'pt' });
   await tokenizer.save(outDir);
-  await writeText(
+  await writeFileAtomicAsync(
     path.join(outDir, 'tokenizer_config.json'),
     json({
       tokenizer_class: 'BertTokenizer',
@@ -167,8 +162,8 @@ export async function writeHfModelFolder(
       ...special,
     }),
   );
-  await writeText(path.join(outDir, 'special_tokens_map.json'), json(special));
-  await writeText(path.join(outDir, 'README.md'), content.card);
+  await writeFileAtomicAsync(path.join(outDir, 'special_tokens_map.json'), json(special));
+  await writeFileAtomicAsync(path.join(outDir, 'README.md'), content.card);
   return EXPORTED_FILES.map((f) => path.join(outDir, f));
 }
 

@@ -12,6 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
+import { writeFileAtomicAsync } from '../atomicWrite';
 import type { NamedTensor } from '../types';
 
 /** The reference implementation refuses headers above 100 MB (a corrupted length would otherwise allocate GBs). */
@@ -374,13 +375,11 @@ export function serializeSafetensors(
   return out;
 }
 
-/** Writes float32 tensors to a .safetensors file (through a temporary file renamed into place). */
+/** Writes float32 tensors to a .safetensors file atomically (writeFileAtomicAsync). */
 export async function writeSafetensorsFile(
   file: string,
   tensors: ReadonlyMap<string, NamedTensor>,
   metadata?: Record<string, string>,
 ): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, serializeSafetensors(tensors, metadata));
-  await fs.rename(tmp, file);
+  await writeFileAtomicAsync(file, serializeSafetensors(tensors, metadata));
 }

@@ -2,7 +2,8 @@
  * Model configs ↔ Hugging Face config.json (snake_case). BERT maps onto transformers' BertConfig /
  * BertForMaskedLM; the BiGRU has no transformers class and is written with model_type "mlm-studio-bigru".
  */
-import type { BertConfig, BigruConfig, ModelConfig } from '../types';
+import { HfConfigError, parseHfBertConfig } from '../hf/hfConfig';
+import type { BigruConfig, ModelConfig } from '../types';
 
 export function toHfConfig(config: ModelConfig): Record<string, unknown> {
   if (config.arch === 'bert') {
@@ -38,46 +39,31 @@ export function toHfConfig(config: ModelConfig): Record<string, unknown> {
   };
 }
 
-export function fromHfConfig(json: Record<string, unknown>): ModelConfig {
+/**
+ * Reads a config.json back into a model config: BERT through the one strict Hugging Face parser
+ * (hf/hfConfig.ts parseHfBertConfig, which also reads imported checkpoints), our BiGRU by its own model_type.
+ * Throws naming `source`, the field and what is wrong.
+ */
+export function fromHfConfig(json: unknown, source = 'config.json'): ModelConfig {
+  const obj =
+    typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : {};
+  if (obj.model_type !== 'mlm-studio-bigru') return parseHfBertConfig(json, source).config;
   const num = (key: string, fallback?: number): number => {
-    const v = json[key] ?? fallback;
+    const v = obj[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new Error(`config.json: "${key}" must be a number, got ${JSON.stringify(json[key])}`);
+      throw new HfConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(obj[key])}`);
     }
     return v;
   };
-  if (json.model_type === 'mlm-studio-bigru') {
-    const c: BigruConfig = {
-      arch: 'bigru',
-      vocabSize: num('vocab_size'),
-      embeddingDim: num('embedding_dim'),
-      gruUnits: num('gru_units'),
-      maxPositionEmbeddings: num('max_position_embeddings'),
-      dropout: num('dropout', 0.1),
-      initializerRange: num('initializer_range', 0.02),
-    };
-    return c;
-  }
-  if (json.model_type !== undefined && json.model_type !== 'bert') {
-    throw new Error(
-      `config.json: model_type "${String(json.model_type)}" is not supported; use a BERT checkpoint`,
-    );
-  }
-  const act = json.hidden_act ?? 'gelu';
-  if (act !== 'gelu')
-    throw new Error(`config.json: hidden_act "${String(act)}" is not supported (only exact "gelu")`);
-  const c: BertConfig = {
-    arch: 'bert',
+  const c: BigruConfig = {
+    arch: 'bigru',
     vocabSize: num('vocab_size'),
-    hiddenSize: num('hidden_size'),
-    numHiddenLayers: num('num_hidden_layers'),
-    numAttentionHeads: num('num_attention_heads'),
-    intermediateSize: num('intermediate_size'),
-    maxPositionEmbeddings: num('max_position_embeddings', 512),
-    typeVocabSize: num('type_vocab_size', 2),
-    hiddenDropoutProb: num('hidden_dropout_prob', 0.1),
-    attentionProbsDropoutProb: num('attention_probs_dropout_prob', 0.1),
-    layerNormEps: num('layer_norm_eps', 1e-12),
+    embeddingDim: num('embedding_dim'),
+    gruUnits: num('gru_units'),
+    maxPositionEmbeddings: num('max_position_embeddings'),
+    dropout: num('dropout', 0.1),
     initializerRange: num('initializer_range', 0.02),
   };
   return c;

@@ -1,23 +1,24 @@
 /**
- * One optimizer step: gradients of the mean masked-LM loss over `gradAccumulation` micro-batches,
- * global-norm clipping, the NaN/Inf guard, then AdamW. Leak-free: every tensor is created in a tidy or
- * disposed here.
+ * One optimizer step on this thread: gradients of the mean loss over `gradAccumulation` micro-batches and their
+ * global norm, then applyUpdate (NaN/Inf guard, clipping, AdamW). The loss comes from a LossSource, so the
+ * same step trains the MLM (mlmLoss) and a task head. Leak-free: every tensor is created in a tidy or disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
+import { applyUpdate, type StepResult, type UpdateOptions } from './update';
 
-export interface StepResult {
-  /** Mean loss over the micro-batches (NaN/Infinity when not finite). */
-  loss: number;
-  /** Masked-token accuracy over all targets of the step. */
-  accuracy: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-  /** False when the loss or the gradients were not finite: the update was skipped. */
-  applied: boolean;
-  targets: number;
+export type { StepResult } from './update';
+
+/** What a gradient step needs of the thing being trained: its variables and one batch's loss. */
+export interface LossSource<B> {
+  /** Trainable variables by parameter name (the optimizer's keys). */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  /** Mean loss (scalar) and correct predictions (int32 scalar) of one batch. Pure: runs inside variableGrads. */
+  batchLoss(batch: B, training: boolean): { loss: tf.Scalar; correct: tf.Scalar };
+  /** Prediction targets of one batch (the accuracy's denominator). */
+  batchTargets(batch: B): number;
 }
 
 /** Number of correct argmax predictions: logits [n, vocab], labels [n] → scalar int32. */
@@ -25,33 +26,46 @@ export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')));
 }
 
+/** The masked-LM loss of a model: cross-entropy at the masked positions, accuracy of their argmax. */
+export function mlmLoss(model: MlmModel): LossSource<MlmBatch> {
+  return {
+    variables: model.variables,
+    batchLoss(batch, training) {
+      const { loss, logits } = model.loss(batch, training);
+      const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
+      const correct = countCorrect(logits, labels);
+      labels.dispose();
+      return { loss, correct };
+    },
+    batchTargets: (batch) => batch.labels.length,
+  };
+}
+
 /**
  * One micro-batch: its mean loss (scalar), the gradients of `vars` (keyed by variable name) and the number of
  * correctly predicted targets (int32 scalar). The caller owns (disposes) every returned tensor.
  */
-export function microBatchGradients(
-  model: MlmModel,
-  batch: MlmBatch,
+export function microBatchGradients<B>(
+  source: LossSource<B>,
+  batch: B,
   vars: tf.Variable[],
 ): { value: tf.Scalar; grads: tf.NamedTensorMap; correct: tf.Scalar } {
-  const labels = tf.tensor1d(batch.labels, 'int32'); // [numTargets]
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const { loss, logits } = model.loss(batch, true);
-    correct = tf.keep(countCorrect(logits, labels));
-    return loss;
+    const out = source.batchLoss(batch, true);
+    correct = tf.keep(out.correct);
+    return out.loss;
   }, vars);
-  labels.dispose();
   return { value, grads, correct: correct! };
 }
 
 /** Computes gradients (summed over micro-batches, divided by their number) and the global norm. */
-function gradients(
-  model: MlmModel,
-  batches: readonly MlmBatch[],
+function gradients<B>(
+  source: LossSource<B>,
+  batches: readonly B[],
 ): { grads: Map<string, tf.Tensor>; loss: tf.Scalar; correct: tf.Scalar; norm: tf.Scalar } {
-  const names = [...model.variables.keys()];
-  const vars = names.map((n) => model.variables.get(n)!).filter((v) => v.trainable);
+  const names = [...source.variables.keys()];
+  const vars = names.map((n) => source.variables.get(n)!).filter((v) => v.trainable);
   // Tensors are tracked by hand (not tf.tidy) because the result holds a Map of gradients.
   const acc = new Map<string, tf.Tensor>();
   let lossSum: tf.Scalar = tf.scalar(0);
@@ -61,13 +75,13 @@ function gradients(
     return next;
   };
   for (const batch of batches) {
-    const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
+    const { value, grads, correct: c } = microBatchGradients(source, batch, vars);
     lossSum = swap(lossSum, tf.add(lossSum, value));
     value.dispose();
     correct = swap(correct, tf.add(correct, c));
     c.dispose();
     for (const n of names) {
-      const g = grads[model.variables.get(n)!.name];
+      const g = grads[source.variables.get(n)!.name];
       if (!g) continue;
       const prev = acc.get(n);
       if (prev) {
@@ -92,28 +106,35 @@ function gradients(
   return { grads: acc, loss, correct, norm };
 }
 
-export function trainStep(
-  model: MlmModel,
+/** One optimizer step of any LossSource on this thread. */
+export function gradientStep<B>(
+  source: LossSource<B>,
   optimizer: AdamW,
-  batches: readonly MlmBatch[],
-  opts: { lr: number; clipNorm: number | null },
+  batches: readonly B[],
+  opts: UpdateOptions,
 ): StepResult {
-  const targets = batches.reduce((s, b) => s + b.labels.length, 0);
-  const { grads, loss, correct, norm } = gradients(model, batches);
+  const targets = batches.reduce((s, b) => s + source.batchTargets(b), 0);
+  const { grads, loss, correct, norm } = gradients(source, batches);
   try {
-    const lossValue = loss.dataSync()[0];
-    const gradNorm = norm.dataSync()[0];
-    const accuracy = targets ? correct.dataSync()[0] / targets : 0;
-    if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
-      return { loss: lossValue, accuracy, gradNorm, applied: false, targets };
-    }
-    // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is < 1.
-    // The scale is applied inside the optimizer's update (one kernel less per gradient).
-    const scale = opts.clipNorm !== null ? Math.min(1, opts.clipNorm / (gradNorm + 1e-6)) : 1;
-    optimizer.apply(grads, opts.lr, scale);
-    return { loss: lossValue, accuracy, gradNorm, applied: true, targets };
+    const measured = {
+      loss: loss.dataSync()[0],
+      gradNorm: norm.dataSync()[0],
+      correct: targets ? correct.dataSync()[0] : 0,
+      targets,
+    };
+    return applyUpdate(optimizer, grads, measured, opts);
   } finally {
     for (const g of grads.values()) g.dispose();
     tf.dispose([loss, correct, norm]);
   }
+}
+
+/** One masked-LM optimizer step on this thread. */
+export function trainStep(
+  model: MlmModel,
+  optimizer: AdamW,
+  batches: readonly MlmBatch[],
+  opts: UpdateOptions,
+): StepResult {
+  return gradientStep(mlmLoss(model), optimizer, batches, opts);
 }

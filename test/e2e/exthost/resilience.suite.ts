@@ -61,9 +61,9 @@ export function registerResilienceTests(): void {
     });
 
     it('does not restart after the backend reports a fatal error, and names the cause', async () => {
-      // The backend checks its trainer worker script at start and exits with mlm/fatal when it is missing; the
+      // The backend checks its worker bundle at start and exits with mlm/fatal when it is missing; the
       // extension host's environment reaches the backend process.
-      process.env.MLM_TRAINER_WORKER = '/nonexistent/trainer-worker.js';
+      process.env.MLM_WORKER_DIR = '/nonexistent';
       try {
         const stopped = until(
           () => api.ctx.connection === 'stopped',
@@ -73,14 +73,11 @@ export function registerResilienceTests(): void {
         );
         await vscode.commands.executeCommand('mlm.restartServer');
         await stopped;
-        assert.match(
-          api.ctx.stopMessage ?? '',
-          /trainer worker \/nonexistent\/trainer-worker\.js is missing/,
-        );
+        assert.match(api.ctx.stopMessage ?? '', /MLM worker \/nonexistent\/mlm-worker\.js is missing/);
         assert.match(api.statusText(), /MLM stopped/);
         assert.equal(api.ctx.running, false);
       } finally {
-        delete process.env.MLM_TRAINER_WORKER;
+        delete process.env.MLM_WORKER_DIR;
       }
       const started = nextEvent(api.ctx.onServerStarted, () => true, 30_000, 'the backend to start again');
       await vscode.commands.executeCommand('mlm.restartServer');

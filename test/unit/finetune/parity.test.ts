@@ -25,7 +25,8 @@ import {
   type TaskHead,
 } from '../../../server/ml/finetune/model';
 import { readLabelledData } from '../../../server/ml/finetune/reader';
-import { epochOrder, runFinetune } from '../../../server/ml/finetune/run';
+import { epochOrder } from '../../../server/ml/finetune/objective';
+import { runFinetune } from '../../../server/ml/finetune/run';
 import {
   createTaskModel,
   loadTaskModelFolder,

@@ -7,6 +7,7 @@ import { trainFlopsPerToken } from '../../../server/ml/train/flops';
 import { resolveDataParallel, type DataParallelContext } from '../../../server/ml/train/parallel';
 import { ReplicaPool } from '../../../server/ml/train/parallel/pool';
 import { runTraining } from '../../../server/ml/train/run';
+import { spawnReplica } from '../../../server/worker/replicas';
 import { syntheticWorkspace, tinyConfig } from './fixtures';
 
 const W1: DataParallelContext = { backend: 'wasm', threads: 1, cores: 2, batchSize: 32, stepFlops: 80e9 };
@@ -114,6 +115,7 @@ void describe('training.dataParallel "auto"', () => {
       }),
       {
         cwd: syntheticWorkspace(2, 30),
+        spawnReplica,
         callbacks: {
           onLog: (_level, message) => logs.push(message),
           onMetrics: () => (threads = Math.max(threads, ReplicaPool.liveThreads)),

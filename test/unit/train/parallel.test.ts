@@ -8,6 +8,7 @@ import { ReplicaPool } from '../../../server/ml/train/parallel/pool';
 import { splitStep } from '../../../server/ml/train/parallel/split';
 import { runTraining } from '../../../server/ml/train/run';
 import { trainStep } from '../../../server/ml/train/step';
+import { spawnReplica } from '../../../server/worker/replicas';
 import type { MlmBatch, MlmModel } from '../../../server/ml/types';
 import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from './fixtures';
 
@@ -75,7 +76,12 @@ void describe('data-parallel training', () => {
       const singleOpt = adamw(single);
       const dp = tinyModel();
       const dpOpt = adamw(dp);
-      const pool = await ReplicaPool.start(dp, { replicas: 2, backend: 'wasm', seed: 3 });
+      const pool = await ReplicaPool.start(dp, {
+        replicas: 2,
+        backend: 'wasm',
+        seed: 3,
+        spawn: spawnReplica,
+      });
       try {
         const data = batches(3 * c.accumulation);
         let tensors = -1;
@@ -117,14 +123,14 @@ void describe('data-parallel training', () => {
     // Reference: 3 steps in one go.
     const a = tinyModel(0.1);
     const aOpt = adamw(a);
-    const poolA = await ReplicaPool.start(a, { replicas: 2, backend: 'wasm', seed: 3 });
+    const poolA = await ReplicaPool.start(a, { replicas: 2, backend: 'wasm', seed: 3, spawn: spawnReplica });
     const lossesA: number[] = [];
     for (const b of data) lossesA.push((await poolA.step(a, aOpt, [b], opts)).loss);
     await poolA.close();
     // 1 step, then a "resume" into a fresh model, optimizer and pool (what a checkpoint carries), 2 more.
     const b = tinyModel(0.1);
     const bOpt = adamw(b);
-    const poolB = await ReplicaPool.start(b, { replicas: 2, backend: 'wasm', seed: 3 });
+    const poolB = await ReplicaPool.start(b, { replicas: 2, backend: 'wasm', seed: 3, spawn: spawnReplica });
     const lossesB = [(await poolB.step(b, bOpt, [data[0]], opts)).loss];
     await poolB.close();
     const c = tinyModel(0.1);
@@ -132,7 +138,7 @@ void describe('data-parallel training', () => {
     c.setRngState!(b.getRngState!());
     const cOpt = adamw(c);
     cOpt.setState(bOpt.getState());
-    const poolC = await ReplicaPool.start(c, { replicas: 2, backend: 'wasm', seed: 3 });
+    const poolC = await ReplicaPool.start(c, { replicas: 2, backend: 'wasm', seed: 3, spawn: spawnReplica });
     for (const x of data.slice(1)) lossesB.push((await poolC.step(c, cOpt, [x], opts)).loss);
     await poolC.close();
     assert.deepEqual(lossesB, lossesA);
@@ -148,7 +154,12 @@ void describe('data-parallel training', () => {
   void test('closing the pool mid-step fails the step and ends the threads', async () => {
     const model = tinyModel();
     const opt = adamw(model);
-    const pool = await ReplicaPool.start(model, { replicas: 3, backend: 'wasm', seed: 3 });
+    const pool = await ReplicaPool.start(model, {
+      replicas: 3,
+      backend: 'wasm',
+      seed: 3,
+      spawn: spawnReplica,
+    });
     assert.equal(ReplicaPool.liveThreads, 2);
     // The leader's share runs before step() returns its promise; the workers' replies are still pending.
     const failed = assert.rejects(pool.step(model, opt, batches(1), { lr: 0.01, clipNorm: 1 }), /stopped/);
@@ -168,6 +179,7 @@ void describe('data-parallel training', () => {
       tinyConfig({ training: { dataParallel: 2, maxSteps: 50, evalEvery: 100 } }),
       {
         cwd,
+        spawnReplica,
         control: { signal: control.signal },
         callbacks: {
           onMetrics: (m) => {

@@ -1,15 +1,18 @@
 /**
  * Data-parallel training (training.dataParallel): resolveDataParallel turns the setting ("auto" or N) into a
  * replica count for this run; startDataParallel starts the replica pool, or returns null when it is off or
- * the backend cannot use it. See pool.ts for how a step works.
+ * the backend cannot use it. See pool.ts for how a step works. The replica threads come from the caller's
+ * SpawnReplica (server/worker/replicas.ts): the ML core starts no threads and knows no bundle paths.
  */
 import os from 'node:os';
 import { getBackendInfo } from '../../backend';
 import type { MlmModel, TrainCallbacks } from '../../types';
+import type { SpawnReplica } from './messages';
 import { ReplicaPool } from './pool';
 
 export { ReplicaPool } from './pool';
-export { defaultTrainingThreads } from './threads';
+export type { ReplicaThread, SpawnReplica } from './messages';
+export { trainingThreads } from './threads';
 
 /** "auto" uses at most this many replicas (measured: 2 on our 2-core machines; more is untested). */
 export const AUTO_MAX_REPLICAS = 4;
@@ -55,10 +58,15 @@ export function resolveDataParallel(
 export async function startDataParallel(
   model: MlmModel,
   training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
-  /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
-  stepFlops: number,
-  onLog?: TrainCallbacks['onLog'],
+  ctx: {
+    /** Starts one replica thread; without it data parallel is off ("auto") or an error (N > 1). */
+    spawn?: SpawnReplica;
+    /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
+    stepFlops: number;
+    onLog?: TrainCallbacks['onLog'];
+  },
 ): Promise<ReplicaPool | null> {
+  const { spawn, stepFlops, onLog } = ctx;
   const backend = getBackendInfo();
   const { replicas, why } = resolveDataParallel(training.dataParallel ?? 1, {
     backend: backend?.name ?? 'none',
@@ -82,9 +90,17 @@ export async function startDataParallel(
       `data parallel with ${backend.threads} wasm threads on the leader oversubscribes the cores: set threads to 1`,
     );
   }
+  if (!spawn) {
+    const why = 'this caller cannot start replica threads (no replica factory was given)';
+    if (training.dataParallel === 'auto') {
+      onLog?.('info', `training.dataParallel "auto": one thread (${why})`);
+      return null;
+    }
+    throw new Error(`training.dataParallel ${replicas}: ${why}; set training.dataParallel to 1`);
+  }
   let pool: ReplicaPool;
   try {
-    pool = await ReplicaPool.start(model, { replicas, backend: backend.name, seed: training.seed });
+    pool = await ReplicaPool.start(model, { replicas, backend: backend.name, seed: training.seed, spawn });
   } catch (err) {
     if (training.dataParallel !== 'auto') throw err;
     // "auto" was not asked for explicitly: train on this thread rather than fail the run.

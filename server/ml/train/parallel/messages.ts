@@ -23,3 +23,21 @@ export type FromReplica =
   | { type: 'ready' }
   | { type: 'done'; lossSum: number; correct: number; numTensors: number }
   | { type: 'error'; message: string };
+
+/**
+ * A started replica thread, as the pool uses it (node:worker_threads' Worker fits). The ML core never starts
+ * threads itself: its caller (server/worker, the CLI, a test) hands it a SpawnReplica, as it hands it callbacks.
+ */
+export interface ReplicaThread {
+  postMessage(m: ToReplica): void;
+  on(event: 'message', listener: (m: FromReplica) => void): unknown;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  /** Keep the process alive while a step waits on this thread (ref) or not (unref). */
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/** Starts one replica thread running the replica entry (server/worker/replicaWorker.ts). */
+export type SpawnReplica = () => ReplicaThread;

@@ -5,8 +5,9 @@
  *      micro-batch (and its dropout stream position);
  *   2. every replica, the leader included, computes Σ weight · ∇loss of its share (shareGradients) into
  *      its own slot of shared memory — the weights make the sum equal the full batch's mean gradient;
- *   3. the leader sums the slots in a fixed order (all-reduce), then does exactly what trainStep does:
+ *   3. the leader sums the slots in a fixed order (all-reduce), then applyUpdate as trainStep does:
  *      the NaN/Inf guard, global-norm clipping of the summed gradient, AdamW.
+ * The replica threads come from the caller's SpawnReplica (this folder starts no threads itself).
  * Only the leader holds optimizer state and is checkpointed: the replicas are stateless gradient
  * calculators that re-read the weights each step (one memcpy of the parameters, cheaper in memory than
  * n copies of AdamW's moments and exact across resume, model.init and skipped steps by construction).
@@ -14,15 +15,13 @@
  * (its masks differ from a single-thread run's; with dropout 0 the steps match it within float error).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Worker } from 'node:worker_threads';
 import type { MlmBatch, MlmModel } from '../../types';
 import type { AdamW } from '../adamw';
-import type { StepResult } from '../step';
+import { applyUpdate, type StepResult, type UpdateOptions } from '../update';
 import { paramLayout, readWeights, type ParamLayout } from './layout';
-import type { FromReplica, ReplicaBackend, ToReplica } from './messages';
+import type { FromReplica, ReplicaBackend, ReplicaThread, SpawnReplica, ToReplica } from './messages';
 import { shareGradients } from './shareGradients';
 import { splitStep } from './split';
-import { replicaWorkerScript } from './workerScript';
 
 /** Dropout stream offset between replicas (mixSeed works modulo 2³², so up to 32 replicas stay disjoint). */
 export const REPLICA_RNG_STRIDE = 2 ** 27;
@@ -33,6 +32,8 @@ export interface ReplicaPoolOptions {
   /** The leader's backend; replicas run the same one, single-threaded. */
   backend: ReplicaBackend;
   seed: number;
+  /** Starts one replica thread (server/worker/replicas.ts spawnReplica in the product). */
+  spawn: SpawnReplica;
 }
 
 /** Where the leader's time went in the last step (ms): for profiling and the bench. */
@@ -67,7 +68,7 @@ export class ReplicaPool {
   private closed = false;
 
   private constructor(
-    private readonly workers: Worker[],
+    private readonly workers: ReplicaThread[],
     private readonly layout: ParamLayout,
     weights: SharedArrayBuffer,
     grads: SharedArrayBuffer[],
@@ -99,8 +100,7 @@ export class ReplicaPool {
     const bytes = layout.size * Float32Array.BYTES_PER_ELEMENT;
     const weights = new SharedArrayBuffer(bytes);
     const grads = Array.from({ length: opts.replicas - 1 }, () => new SharedArrayBuffer(bytes));
-    const script = replicaWorkerScript();
-    const workers = grads.map(() => new Worker(script.file, { eval: script.eval }));
+    const workers = grads.map(() => opts.spawn());
     const pool = new ReplicaPool(workers, layout, weights, grads);
     try {
       await Promise.all(
@@ -134,7 +134,7 @@ export class ReplicaPool {
     model: MlmModel,
     optimizer: AdamW,
     batches: readonly MlmBatch[],
-    opts: { lr: number; clipNorm: number | null },
+    opts: UpdateOptions,
   ): Promise<StepResult> {
     if (this.closed) throw new Error('the data-parallel replicas were stopped: start a new pool');
     const targets = batches.reduce((s, b) => s + b.labels.length, 0);
@@ -176,27 +176,19 @@ export class ReplicaPool {
     for (const slot of this.slots) for (let j = 0; j < g.length; j++) g[j] += slot[j];
     let sq = 0;
     for (let j = 0; j < g.length; j++) sq += g[j] * g[j];
-    const gradNorm = Math.sqrt(sq);
-    const accuracy = targets ? correct / targets : 0;
+    const measured = { loss: lossSum, gradNorm: Math.sqrt(sq), correct, targets };
     const t4 = performance.now();
     this.lastTimings = { broadcast: t1 - t0, share: t2 - t1, wait: t3 - t2, reduce: t4 - t3, update: 0 };
-    if (!Number.isFinite(lossSum) || !Number.isFinite(gradNorm)) {
-      return { loss: lossSum, accuracy, gradNorm, applied: false, targets };
-    }
-    // torch.nn.utils.clip_grad_norm_ on the summed gradient, as trainStep.
-    const scale = opts.clipNorm !== null ? Math.min(1, opts.clipNorm / (gradNorm + 1e-6)) : 1;
-    if (scale < 1) for (let j = 0; j < g.length; j++) g[j] *= scale;
     const grads = new Map<string, tf.Tensor>();
     try {
       for (const s of this.layout.slots) {
         grads.set(s.name, tf.tensor(g.subarray(s.offset, s.offset + s.size), s.shape, 'float32'));
       }
-      optimizer.apply(grads, opts.lr);
+      return applyUpdate(optimizer, grads, measured, opts);
     } finally {
       for (const t of grads.values()) t.dispose();
+      this.lastTimings.update = performance.now() - t4;
     }
-    this.lastTimings.update = performance.now() - t4;
-    return { loss: lossSum, accuracy, gradNorm, applied: true, targets };
   }
 
   /** Stops every replica thread (idempotent); pending steps fail with a "stopped" error. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { MlmModel } from '../../types';
-import { microBatchGradients } from '../step';
+import { microBatchGradients, mlmLoss } from '../step';
 import type { ParamLayout } from './layout';
 import type { SharePart } from './split';
 
@@ -22,12 +22,13 @@ export function shareGradients(
   out: Float32Array,
 ): ShareResult {
   const vars = layout.slots.map((s) => model.variables.get(s.name)!);
+  const source = mlmLoss(model);
   const acc = new Map<string, tf.Tensor>();
   let lossSum = 0;
   let correct = 0;
   try {
     for (const { batch, weight } of parts) {
-      const { value, grads, correct: c } = microBatchGradients(model, batch, vars);
+      const { value, grads, correct: c } = microBatchGradients(source, batch, vars);
       lossSum += value.dataSync()[0] * weight;
       correct += c.dataSync()[0];
       tf.dispose([value, c]);

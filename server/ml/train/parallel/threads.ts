@@ -1,9 +1,16 @@
 // No imports: the server's main thread uses this without loading the training code.
 
 /**
- * The wasm threads a run's backend starts with when the config does not say: 1 when data parallel may be used
- * ("auto" or N > 1; measured faster than the threaded binary), else undefined (all cores).
+ * The one place a run's wasm thread count is chosen: the run config's `threads`, else the server's own setting,
+ * else 1 when data parallel may be used ("auto" or N > 1; measured faster than the threaded binary), else
+ * undefined (all cores).
  */
-export function defaultTrainingThreads(training: { dataParallel: number | 'auto' }): number | undefined {
-  return training.dataParallel === 'auto' || training.dataParallel > 1 ? 1 : undefined;
+export function trainingThreads(
+  config: { threads?: number | null; training: { dataParallel: number | 'auto' } },
+  serverThreads?: number,
+): number | undefined {
+  if (config.threads !== undefined && config.threads !== null) return config.threads;
+  if (serverThreads !== undefined) return serverThreads;
+  const dp = config.training.dataParallel;
+  return dp === 'auto' || dp > 1 ? 1 : undefined;
 }

@@ -1,6 +1,6 @@
 /**
- * Entry of dist/trainer-worker.js, a worker_threads worker with its own TensorFlow.js instance.
- * workerData.role: 'train' runs one training run; 'infer' serves fill-mask for hovers and mlm/fillMask.
+ * Entry of dist/mlm-worker.js, a worker_threads worker with its own TensorFlow.js instance and two roles
+ * (workerData.role): 'train' runs one training run; 'infer' serves fill-mask for hovers and mlm/fillMask.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runInferenceRole } from './inferenceRole';
@@ -8,8 +8,7 @@ import type { WorkerData } from './messages';
 import { runTrainerRole } from './trainerRole';
 
 const data = workerData as WorkerData;
-if (!parentPort)
-  throw new Error('trainer-worker.js must run as a worker thread (started by the MLM backend)');
+if (!parentPort) throw new Error('mlm-worker.js must run as a worker thread (started by the MLM backend)');
 if (data.role === 'train') runTrainerRole(parentPort, data);
 else if (data.role === 'infer') runInferenceRole(parentPort, data);
 else throw new Error(`unknown worker role "${String(data.role)}"`);

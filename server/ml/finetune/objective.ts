@@ -1,0 +1,136 @@
+/**
+ * Fine-tuning as an Objective of the training loop (server/ml/train/objective.ts): batches of encoded examples in a
+ * seeded order per epoch (resumable from a DataPosition), the task model's loss (finetune/model.ts), held-out
+ * evaluation with the task's metrics, the best checkpoint chosen by one of them, and the Hugging Face task config in
+ * every checkpoint.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DataPosition } from '../data/stream';
+import { mixSeed, permutation, SeededRng } from '../data/rng';
+import { countCorrect } from '../train/step';
+import type { EvalMetrics, Objective, TrainBatch } from '../train/objective';
+import type { MetricRecord } from '../types';
+import { evaluateTask, lowerIsBetter, perClassOf } from './evaluate';
+import { makeBatch, type Feature } from './features';
+import type { BertTaskModel, TaskBatch } from './model';
+import { taskHfConfig } from './taskFolder';
+
+/** The order of the training examples in an epoch (seeded; a resume recomputes it). */
+export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
+  return permutation(n, new SeededRng(mixSeed(seed, epoch)));
+}
+
+export interface TaskObjectiveOptions {
+  batchSize: number;
+  seed: number;
+  padId: number;
+  /** Multilabel decision threshold. */
+  threshold: number;
+  /** The held-out metric that picks the best checkpoint (TASK_METRICS). */
+  metric: string;
+}
+
+export class TaskObjective implements Objective<TaskBatch> {
+  readonly variables: BertTaskModel['variables'];
+  private epoch: number;
+  private index: number;
+  private order: Int32Array;
+
+  constructor(
+    readonly model: BertTaskModel,
+    private readonly train: readonly Feature[],
+    private readonly heldOut: readonly Feature[],
+    private readonly opts: TaskObjectiveOptions,
+    position: DataPosition = { epoch: 0, index: 0 },
+  ) {
+    if (!train.length) throw new Error('fine-tuning needs at least one training example');
+    this.variables = model.variables;
+    this.epoch = position.epoch;
+    this.index = position.index;
+    this.order = epochOrder(train.length, opts.seed, this.epoch);
+  }
+
+  get batchesPerEpoch(): number {
+    return Math.ceil(this.train.length / this.opts.batchSize);
+  }
+  get position(): DataPosition {
+    return { epoch: this.epoch, index: this.index };
+  }
+  get epochs(): number {
+    return this.epoch + this.index / this.train.length;
+  }
+
+  next(): TrainBatch<TaskBatch> {
+    const n = this.train.length;
+    if (this.index >= n) {
+      this.epoch++;
+      this.index = 0;
+      this.order = epochOrder(n, this.opts.seed, this.epoch);
+    }
+    const rows: Feature[] = [];
+    for (let i = this.index; i < Math.min(n, this.index + this.opts.batchSize); i++)
+      rows.push(this.train[this.order[i]]);
+    this.index += rows.length;
+    const { task, labels } = this.model.head;
+    return {
+      batch: makeBatch(rows, task, labels.length, this.opts.padId),
+      tokens: rows.reduce((s, f) => s + f.ids.length, 0),
+    };
+  }
+
+  batchLoss(batch: TaskBatch, training: boolean): { loss: tf.Scalar; correct: tf.Scalar } {
+    const { loss, logits } = this.model.loss(batch, training);
+    const task = this.model.head.task;
+    if (task !== 'classification' && task !== 'token') return { loss, correct: tf.scalar(0, 'int32') };
+    const labels = tf.tensor1d(batch.labels, 'int32');
+    const correct = countCorrect(logits, labels);
+    labels.dispose();
+    return { loss, correct };
+  }
+
+  /** Argmax accuracy is a training metric of single-label classes and tags only (0 targets: no accuracy). */
+  batchTargets(batch: TaskBatch): number {
+    const task = this.model.head.task;
+    return task === 'classification' || task === 'token' ? batch.labels.length : 0;
+  }
+
+  get hasHeldOut(): boolean {
+    return this.heldOut.length > 0;
+  }
+
+  /** The eval row's columns: loss, the task's metrics, the label set with each one's F1, the confusion matrix. */
+  evaluate(): EvalMetrics {
+    const e = evaluateTask(this.model, this.heldOut, {
+      batchSize: Math.max(8, this.opts.batchSize * 2),
+      padId: this.opts.padId,
+      threshold: this.opts.threshold,
+    });
+    const rec: EvalMetrics = { ...(e.metrics as Partial<MetricRecord>), loss: e.metrics.loss };
+    const per = perClassOf(e.detail);
+    rec.classes = per.length ? per.map((p) => p.label) : [...this.model.head.labels];
+    if (per.length) rec.classF1 = per.map((p) => p.f1);
+    if (e.detail.task === 'classification') rec.confusion = e.detail.metrics.confusion;
+    return rec;
+  }
+
+  /** Lower is better: the chosen metric, negated when higher is better. */
+  selectionValue(r: EvalMetrics): number {
+    const v = (r as Record<string, unknown>)[this.opts.metric];
+    if (typeof v !== 'number') return NaN;
+    return lowerIsBetter(this.opts.metric) ? v : -v;
+  }
+
+  get selectionName(): string {
+    return this.opts.metric;
+  }
+
+  checkpointFiles(): Map<string, string> {
+    const { model } = this;
+    return new Map([
+      [
+        'config.json',
+        `${JSON.stringify(taskHfConfig(model.config, model.head, this.opts.padId), null, 2)}\n`,
+      ],
+    ]);
+  }
+}

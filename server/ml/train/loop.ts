@@ -1,0 +1,247 @@
+/**
+ * The training loop, nanoGPT-style: one `state` object (a CheckpointState: step, data position, counters, early
+ * stopping) is everything a run carries from step to step, what every checkpoint saves and what a resume loads;
+ * a new run starts from emptyCheckpointState(). Each iteration: honour stop/pause, check the plan's limits, take
+ * gradAccumulation micro-batches from the objective, one optimizer step (this thread, or data-parallel replicas),
+ * log, evaluate, checkpoint.
+ *
+ * What is trained for is the Objective (train/objective.ts): MLM pretraining today (train/mlmObjective.ts), a
+ * fine-tuning task head next — same loop, another batch type B. prepareRun (train/prepareRun.ts) builds one.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedRunConfig } from '../../../protocol/runConfig';
+import type { CheckpointState, RunStatusRecord } from '../checkpoint';
+import { addMaskCounts, maskingRates } from '../data/masking';
+import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
+import type { AdamW } from './adamw';
+import { utilisation, type RunCompute } from './flops';
+import type { Objective, ReplicaGroup } from './objective';
+import { CheckpointWriter } from './checkpointWriter';
+import type { SpawnReplica } from './parallel/messages';
+import { limitReached, progressOf, type TrainPlan } from './plan';
+import { learningRate } from './schedule';
+import { gradientStep } from './step';
+import type { StopReason } from './summary';
+
+/** What the loop needs of a prepared run (prepareRun's PreparedRun for MLM). */
+export interface LoopRun<B> {
+  runDir: string;
+  config: ResolvedRunConfig;
+  status: RunStatusRecord;
+  optimizer: AdamW;
+  objective: Objective<B>;
+  plan: TrainPlan;
+  compute: RunCompute;
+  state: CheckpointState;
+  resumed?: { step: number; bestEval?: MetricRecord };
+}
+
+export interface LoopIo {
+  callbacks: TrainCallbacks;
+  control?: TrainControl;
+  spawnReplica?: SpawnReplica;
+  /** When the run started (Date.now()): metric times count from it, continuing a resumed run's. */
+  t0: number;
+}
+
+export interface LoopOutcome {
+  stoppedBy: StopReason;
+  error?: string;
+  bestEval?: MetricRecord;
+  lastTrain?: MetricRecord;
+  lastCheckpoint?: string;
+  bestCheckpoint?: string;
+}
+
+export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOutcome> {
+  const { config, objective, optimizer, plan, compute, state, status } = run;
+  const t = config.training;
+  const cb = io.callbacks;
+  const signal = io.control?.signal;
+  // Clocks: metric times include preparation and pauses; the budget and the schedule count training time only.
+  const elapsedBefore = state.elapsedMs;
+  const loopStart = Date.now();
+  let pausedMs = 0;
+  const timeOf = () => elapsedBefore + (Date.now() - io.t0);
+  const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
+
+  const out: Omit<LoopOutcome, 'stoppedBy'> & { lastEval?: MetricRecord } = {
+    bestEval: run.resumed?.bestEval,
+  };
+  const saver = new CheckpointWriter(run, cb);
+  const window = { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
+  let replicas: ReplicaGroup<B> | null | undefined; // started at the first step (training.dataParallel)
+
+  /** Held-out evaluation at the current step; updates early stopping. True when it is a new best. */
+  const evaluate = (): boolean => {
+    if (!objective.hasHeldOut) return false;
+    cb.onPhase?.('evaluating');
+    const r = objective.evaluate();
+    const rec: MetricRecord = {
+      split: 'eval',
+      step: state.step,
+      epoch: objective.epochs,
+      time: timeOf(),
+      ...r,
+      numTensors: tf.memory().numTensors,
+    };
+    saver.emit(rec);
+    out.lastEval = rec;
+    const value = objective.selectionValue?.(r) ?? r.loss;
+    const improved = Number.isFinite(value) && (state.bestEvalLoss === null || value < state.bestEvalLoss);
+    if (improved) {
+      state.bestEvalLoss = value;
+      state.bestStep = state.step;
+      out.bestEval = rec;
+      state.evalsWithoutImprovement = 0;
+    } else {
+      state.evalsWithoutImprovement++;
+    }
+    cb.onPhase?.('training');
+    return improved;
+  };
+  const checkpoint = (isBest: boolean) =>
+    saver.save(isBest, {
+      epoch: objective.epochs,
+      position: objective.position,
+      modelRng: objective.model.getRngState?.() ?? null,
+      elapsedMs: elapsed(),
+      evalLoss: out.lastEval?.step === state.step ? out.lastEval.loss : null,
+      evalAccuracy: out.lastEval?.step === state.step ? (out.lastEval.accuracy ?? null) : null,
+    });
+
+  let stoppedBy: StopReason | undefined;
+  try {
+    cb.onPhase?.('training');
+    for (;;) {
+      // Let the worker's message handlers (stop, pause) run between steps.
+      await new Promise<void>((r) => setImmediate(r));
+      if (io.control?.waitIfPaused) {
+        const p0 = Date.now();
+        // Report the pause only when the caller says it is paused (waitIfPaused resolves at once otherwise).
+        const paused = io.control.isPaused?.() === true;
+        if (paused) cb.onPhase?.('paused');
+        await io.control.waitIfPaused();
+        pausedMs += Date.now() - p0;
+        if (paused && !signal?.aborted) cb.onPhase?.('training');
+      }
+      stoppedBy = signal?.aborted ? 'stopped' : limitReached(plan, state.step, elapsed());
+      if (stoppedBy) break;
+
+      // ── One optimizer step ─────────────────────────────────────────────────────────────────────────
+      const micro: B[] = [];
+      let stepTokens = 0;
+      for (let i = 0; i < t.gradAccumulation; i++) {
+        const b = objective.next();
+        micro.push(b.batch);
+        if (b.counts) state.maskCounts = addMaskCounts(state.maskCounts, b.counts);
+        stepTokens += b.tokens;
+      }
+      const lr = learningRate(
+        { step: state.step, progress: progressOf(plan, state.step, elapsed()) },
+        plan.schedule,
+      );
+      if (replicas === undefined) {
+        const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+        replicas =
+          (await objective.startReplicas?.({ spawn: io.spawnReplica, stepFlops, onLog: cb.onLog })) ?? null;
+      }
+      const update = { lr, clipNorm: t.clipNorm };
+      const r = replicas
+        ? await replicas.step(optimizer, micro, update)
+        : gradientStep(objective, optimizer, micro, update);
+      state.trainTokens += stepTokens;
+      if (!r.applied) {
+        state.skippedSteps++;
+        state.nonFiniteInRow++;
+        cb.onLog?.(
+          'warn',
+          `step ${state.step + 1} skipped: non-finite ${Number.isFinite(r.loss) ? 'gradient' : 'loss'} (loss ${r.loss}, grad norm ${r.gradNorm}); ${state.nonFiniteInRow} in a row`,
+        );
+        if (state.nonFiniteInRow >= t.maxNonFinite) {
+          stoppedBy = 'error';
+          out.error =
+            `training stopped at step ${state.step}: ${state.nonFiniteInRow} steps in a row had a non-finite loss or gradient ` +
+            `(training.maxNonFinite = ${t.maxNonFinite}); lower training.lr (now ${t.lr}), keep training.clipNorm on, ` +
+            'or check the corpus. The last good checkpoint is kept.';
+          break;
+        }
+        continue;
+      }
+      state.nonFiniteInRow = 0;
+      state.step++;
+      const step = state.step;
+      window.loss += r.loss;
+      window.acc += r.accuracy;
+      window.targets += r.targets;
+      window.norm += r.gradNorm;
+      window.n++;
+      window.tokens += stepTokens;
+
+      // ── Log, evaluate, checkpoint ──────────────────────────────────────────────────────────────────
+      if (step % t.logEvery === 0 || limitReached(plan, step, elapsed())) {
+        const secs = (Date.now() - window.start) / 1000;
+        const tokensPerSec = secs > 0 ? window.tokens / secs : undefined;
+        // Masking rates exist for MLM objectives only; accuracy only when the steps had prediction targets.
+        const masking = state.maskCounts.candidates > 0 ? maskingRates(state.maskCounts) : undefined;
+        out.lastTrain = {
+          split: 'train',
+          step,
+          epoch: objective.epochs,
+          time: timeOf(),
+          loss: window.loss / window.n,
+          ...(window.targets > 0 ? { accuracy: window.acc / window.n } : {}),
+          lr,
+          gradNorm: window.norm / window.n,
+          tokensPerSec,
+          // Data-parallel: each replica thread has the leader's (single-thread) peak.
+          ...utilisation(tokensPerSec, compute.flopsPerToken, compute.peakGflops, replicas?.replicas ?? 1),
+          numTensors: tf.memory().numTensors,
+          rssBytes: process.memoryUsage().rss,
+          skippedSteps: state.skippedSteps,
+          ...(masking
+            ? {
+                targetRate: masking.targetRate,
+                maskRate: masking.maskRate,
+                randomRate: masking.randomRate,
+                keepRate: masking.keepRate,
+              }
+            : {}),
+        };
+        saver.emit(out.lastTrain);
+        Object.assign(window, { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
+      }
+      const evalNow = step % t.evalEvery === 0;
+      const improvedNow = evalNow && evaluate();
+      if (
+        evalNow &&
+        t.earlyStoppingPatience !== null &&
+        state.evalsWithoutImprovement >= t.earlyStoppingPatience
+      ) {
+        stoppedBy = 'early-stopping';
+        cb.onLog?.(
+          'info',
+          `early stopping at step ${step}: ${objective.selectionName ?? 'eval loss'} did not improve for ${state.evalsWithoutImprovement} evaluations (best at step ${state.bestStep})`,
+        );
+      }
+      // Every eval publishes its weights (the server's fill-mask follows the newest evaluated checkpoint);
+      // rotation keeps keepLast of them plus the best and the one a resume started from.
+      if (step % config.checkpoint.every === 0 || (evalNow && out.lastEval?.step === step))
+        checkpoint(improvedNow);
+      status.steps = step;
+      status.epochs = objective.epochs;
+      if (stoppedBy) break;
+    }
+
+    // ── End: final eval and checkpoint ──────────────────────────────────────────────────────────────
+    if (stoppedBy !== 'error' && state.step > 0) {
+      if (out.lastEval?.step !== state.step) checkpoint(evaluate());
+      else checkpoint(state.bestStep === state.step);
+    }
+    status.steps = state.step;
+    status.epochs = objective.epochs;
+    return { ...out, stoppedBy: stoppedBy ?? 'stopped', ...saver.saved };
+  } finally {
+    await replicas?.close();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * applyUpdate: the tail of every optimizer step, single-thread (train/step.ts) or data-parallel
+ * (train/parallel/pool.ts): the NaN/Inf guard, global-norm clipping (as a gradient scale) and AdamW.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { AdamW } from './adamw';
+
+export interface StepResult {
+  /** Mean loss over the micro-batches (NaN/Infinity when not finite). */
+  loss: number;
+  /** Prediction accuracy over all targets of the step. */
+  accuracy: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** False when the loss or the gradients were not finite: the update was skipped. */
+  applied: boolean;
+  /** Prediction targets of the step (masked tokens for MLM). */
+  targets: number;
+}
+
+export interface UpdateOptions {
+  lr: number;
+  /** Clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_), or null for no clipping. */
+  clipNorm: number | null;
+}
+
+/**
+ * Applies the step's gradients (the full batch's mean gradient, keyed by parameter name) unless the loss or the
+ * gradient norm is not finite; clipping scales them by clipNorm / (norm + 1e-6) when that is < 1, inside the
+ * optimizer's update (one kernel less per gradient). Does not dispose the gradients.
+ */
+export function applyUpdate(
+  optimizer: AdamW,
+  grads: ReadonlyMap<string, tf.Tensor>,
+  measured: { loss: number; gradNorm: number; correct: number; targets: number },
+  opts: UpdateOptions,
+): StepResult {
+  const { loss, gradNorm, targets } = measured;
+  const accuracy = targets ? measured.correct / targets : 0;
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    return { loss, accuracy, gradNorm, applied: false, targets };
+  }
+  const scale = opts.clipNorm !== null ? Math.min(1, opts.clipNorm / (gradNorm + 1e-6)) : 1;
+  optimizer.apply(grads, opts.lr, scale);
+  return { loss, accuracy, gradNorm, applied: true, targets };
+}
