@@ -8,6 +8,7 @@ export function readClientSettings(): ParsedClientSettings {
   return parseClientSettings({
     server: { runtime: c.get('server.runtime') },
     dashboard: { smoothing: c.get('dashboard.smoothing') },
+    classify: { hover: c.get('classify.hover') },
   });
 }
 

@@ -1,6 +1,7 @@
 /** MLM Studio extension entry: builds the context, the status item, the dashboard and the commands. */
 import type * as vscode from 'vscode';
 import { commandTable, registerCommands } from './commands/table';
+import { registerClassifyHover } from './commands/finetune';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished } from './runNotifications';
@@ -15,7 +16,14 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
   const dashboard = new Dashboard(c);
   const statusBar = new StatusBar(c);
   const commands = commandTable(c, dashboard);
-  context.subscriptions.push(c, dashboard, statusBar, notifyRunFinished(c), ...registerCommands(c, commands));
+  context.subscriptions.push(
+    c,
+    dashboard,
+    statusBar,
+    notifyRunFinished(c),
+    registerClassifyHover(c),
+    ...registerCommands(c, commands),
+  );
   void c.restart(); // the first start (restart of nothing), serialised with later restarts
   return {
     commandIds: commands.map((s) => s.id),

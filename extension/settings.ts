@@ -9,9 +9,15 @@ export interface ClientSettings {
   runtime: string | undefined;
   /** EMA smoothing of dashboard curves, 0..0.99. */
   smoothing: number;
+  /** Hovering a selection in plaintext/markdown shows the task model's label and probabilities. */
+  classifyHover: boolean;
 }
 
-export const DEFAULT_CLIENT_SETTINGS: ClientSettings = { runtime: undefined, smoothing: 0.6 };
+export const DEFAULT_CLIENT_SETTINGS: ClientSettings = {
+  runtime: undefined,
+  smoothing: 0.6,
+  classifyHover: true,
+};
 
 export interface ParsedClientSettings {
   settings: ClientSettings;
@@ -22,12 +28,13 @@ export interface ParsedClientSettings {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `raw` is the `mlm` section as an object: `{ server: { runtime }, dashboard: { smoothing } }`. */
+/** `raw` is the `mlm` section as an object: `{ server: { runtime }, dashboard: { smoothing }, classify: { hover } }`. */
 export function parseClientSettings(raw: unknown): ParsedClientSettings {
   const errors: string[] = [];
   const root = isRecord(raw) ? raw : {};
   const server = isRecord(root.server) ? root.server : {};
   const dashboard = isRecord(root.dashboard) ? root.dashboard : {};
+  const classify = isRecord(root.classify) ? root.classify : {};
   const d = DEFAULT_CLIENT_SETTINGS;
 
   let runtime = d.runtime;
@@ -53,5 +60,12 @@ export function parseClientSettings(raw: unknown): ParsedClientSettings {
         `mlm.dashboard.smoothing must be a number in 0..0.99, got ${JSON.stringify(s)}; using ${d.smoothing}`,
       );
   }
-  return { settings: { runtime, smoothing }, errors };
+  let classifyHover = d.classifyHover;
+  const h = classify.hover;
+  if (typeof h === 'boolean') classifyHover = h;
+  else if (h !== undefined && h !== null)
+    errors.push(
+      `mlm.classify.hover must be true or false, got ${JSON.stringify(h)}; using ${d.classifyHover}`,
+    );
+  return { settings: { runtime, smoothing, classifyHover }, errors };
 }

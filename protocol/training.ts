@@ -81,6 +81,8 @@ export interface RunInfo {
   checkpoints: number[];
   /** True for the run currently training in this backend. */
   active: boolean;
+  /** A fine-tune run: its task (classification, multilabel, regression, token); absent for pretraining. */
+  task?: string;
 }
 
 /** Client → backend (dashboard, Load Checkpoint picker): the runs under <workspace>/.mlm/runs, newest first. */

@@ -19,6 +19,7 @@ import { RunList } from './runList';
 import { RunPanel } from './runPanel';
 import { MetricStore } from './metricStore';
 import { MAX_SAMPLES, SystemPanel } from './systemPanel';
+import { TaskPanel } from './taskPanel';
 import { TrainingCharts } from './trainingCharts';
 
 interface VsCodeApi {
@@ -60,6 +61,7 @@ const runList = new RunList((runIds) => {
   renderCharts();
 });
 const charts = new TrainingCharts();
+const taskPanel = new TaskPanel();
 const system = new SystemPanel();
 const playground = new Playground(
   model.playgroundText,
@@ -96,6 +98,7 @@ document
       h('label', {}, ['Smoothing ', smoothingInput, smoothingValue]),
     ]),
     charts.root,
+    taskPanel.root,
     h('div', { class: 'columns' }, [playground.root, runList.root]),
     system.root,
   );
@@ -128,6 +131,7 @@ function drawnRuns(): string[] {
 
 function renderCharts(): void {
   charts.render(model.store, drawnRuns(), model.smoothing);
+  taskPanel.render(model.store, drawnRuns());
 }
 
 function renderRun(): void {
@@ -200,6 +204,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 // Theme switches change the --vscode-* colours: rebuild charts with the new palette.
 new MutationObserver(() => {
   charts.invalidate();
+  taskPanel.invalidate();
   system.invalidate();
   renderCharts();
   system.render(model.status, model.samples);

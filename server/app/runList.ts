@@ -3,6 +3,19 @@ import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { RunInfo, RunsRequest } from '../../protocol/training';
 import { listRuns, readMetrics, readRunConfigFile } from '../ml/checkpoint';
 import { defaultRunsRoot } from '../ml/checkpoint/runDir';
+import { FINETUNE_FILE, readFinetuneRecord } from '../ml/finetune';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** A fine-tune run's task kind, from its finetune.json; undefined for a pretraining run (or an unreadable record). */
+function taskOf(dir: string): string | undefined {
+  if (!fs.existsSync(path.join(dir, FINETUNE_FILE))) return undefined;
+  try {
+    return readFinetuneRecord(dir).head.task;
+  } catch {
+    return undefined;
+  }
+}
 
 export function listRunInfos(
   root: string,
@@ -38,6 +51,7 @@ export function listRunInfos(
       bestEvalAccuracy: r.bestEval?.accuracy,
       checkpoints: r.checkpoints,
       active: r.id === activeRunId,
+      task: taskOf(r.dir),
     };
   });
   return p.includeMetrics ? { runs, metrics } : { runs };

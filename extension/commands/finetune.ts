@@ -1,0 +1,367 @@
+/**
+ * Fine-tuning in VS Code: Fine-tune… (pick a pretrained run or Hugging Face folder, a labelled file and the task;
+ * writes a `*.mlm.json` with a `task` section and starts it like any run, with progress), Classify Selection, the
+ * selection hover, Predict File (JSONL next to it, with progress and cancel) and Load Task Model. The backend does
+ * the work (mlm/train, mlm/predict, mlm/loadTaskModel); this side only asks, shows and applies.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { WorkDoneProgress, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import { LoadTaskModelRequest, PredictRequest } from '../../protocol/finetune';
+import { TASK_KINDS, type TaskKindChoice } from '../../protocol/shared/choices';
+import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
+import { RunsRequest, type TrainRequest } from '../../protocol/training';
+import { readClientSettings } from '../config';
+import type { Ctx } from '../context';
+import { uriFromArg } from '../runConfig/files';
+import { describePrediction, predictionMarkdown } from './predictionText';
+import { control, train } from './training';
+
+/** Labelled data the Fine-tune… picker offers (a DIR/<label>/*.txt folder comes through Browse). */
+const LABELLED_GLOB = '**/*.{csv,tsv,jsonl,ndjson,conll}';
+const EXCLUDE = '{**/node_modules/**,**/.mlm/**,**/.git/**}';
+
+export interface FinetuneArgs {
+  /** The pretrained start: a run, checkpoint or Hugging Face folder (asked for when absent). */
+  init?: string;
+  /** The labelled file or DIR/<label>/ folder (asked for when absent). */
+  train?: string;
+  /** Default: asked for (token for .conll files). */
+  kind?: TaskKindChoice;
+  /** Extra `training` fields for the run config (tests: a few steps). */
+  training?: Record<string, unknown>;
+  /** Extra `task` fields (e.g. evalEvery, validationSplit). */
+  task?: Record<string, unknown>;
+  /** Open the dashboard once the run started (default true). */
+  openDashboard?: boolean;
+}
+
+export interface FinetuneResult extends TrainRequest.Result {
+  /** The run config written for this fine-tune. */
+  config: string;
+}
+
+const workspaceRoot = (): vscode.Uri => {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder)
+    throw new Error('Open a folder first: fine-tune runs and their data live in the workspace folder.');
+  return folder.uri;
+};
+
+/** A path as the run config stores it: relative to the workspace root when inside it, else absolute. */
+function configPath(root: string, p: string): string {
+  const rel = path.relative(root, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pickInit(ctx: Ctx): Promise<string | undefined> {
+  const { runs } = await ctx.requireClient().sendRequest(RunsRequest.type, {});
+  type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
+  const items: Item[] = runs
+    .filter((r) => !r.task && r.checkpoints.length > 0)
+    .map((r) => ({
+      label: `$(database) ${r.runId}`,
+      description: [r.arch, r.preset].filter(Boolean).join(' '),
+      detail:
+        r.bestEvalLoss !== undefined
+          ? `pretrained ${r.step ?? '?'} steps, best validation loss ${r.bestEvalLoss.toFixed(3)}`
+          : undefined,
+      dir: r.dir,
+    }));
+  items.push({ label: '$(folder-opened) Browse for a Hugging Face BERT or run folder…', browse: true });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'Fine-tune (1/3): the pretrained model',
+    placeHolder:
+      items.length > 1 ? 'Start from a pretraining run' : 'No pretraining run yet: browse for a folder',
+  });
+  if (!choice) return undefined;
+  if (!choice.browse) return choice.dir;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    openLabel: 'Fine-tune from this model',
+    defaultUri: workspaceRoot(),
+  });
+  return picked?.[0]?.fsPath;
+}
+
+async function pickTrain(): Promise<string | undefined> {
+  const found = await vscode.workspace.findFiles(LABELLED_GLOB, EXCLUDE, 200);
+  type Item = vscode.QuickPickItem & { file?: string; browse?: boolean };
+  const items: Item[] = found
+    .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
+    .map((u) => ({ label: `$(file) ${vscode.workspace.asRelativePath(u)}`, file: u.fsPath }));
+  items.push({ label: '$(folder-opened) Browse for a file or a DIR/<label>/*.txt folder…', browse: true });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'Fine-tune (2/3): the labelled data',
+    placeHolder: 'CSV / TSV / JSONL with text and label columns, or CoNLL word<TAB>tag',
+  });
+  if (!choice) return undefined;
+  if (!choice.browse) return choice.file;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: true,
+    openLabel: 'Fine-tune on this data',
+    defaultUri: workspaceRoot(),
+  });
+  return picked?.[0]?.fsPath;
+}
+
+const KIND_DETAIL: Record<TaskKindChoice, string> = {
+  classification: 'one label per text (sentiment, topic, intent, urgency …)',
+  multilabel: 'any number of labels per text (a "labels" column, comma-separated)',
+  regression: 'one or more numbers per text (a score)',
+  token: 'one tag per word, BIO for named entities (CoNLL word<TAB>tag files)',
+};
+
+async function pickKind(train: string): Promise<TaskKindChoice | undefined> {
+  const order = train.toLowerCase().endsWith('.conll')
+    ? ['token', ...TASK_KINDS.filter((k) => k !== 'token')]
+    : [...TASK_KINDS];
+  const choice = await vscode.window.showQuickPick(
+    order.map((k) => ({ label: k, detail: KIND_DETAIL[k as TaskKindChoice], task: k as TaskKindChoice })),
+    { title: 'Fine-tune (3/3): the task' },
+  );
+  return choice?.task;
+}
+
+/**
+ * MLM: Fine-tune…: writes `<data>.finetune.mlm.json` (next free name) in the workspace folder and starts it. Resolves
+ * with the run once the backend accepted it; undefined when cancelled or refused (the user was told why).
+ */
+export async function finetune(
+  ctx: Ctx,
+  openDashboard: () => Promise<void>,
+  arg?: unknown,
+): Promise<FinetuneResult | undefined> {
+  const a = (arg ?? {}) as FinetuneArgs;
+  const root = workspaceRoot();
+  const init = a.init ?? (await pickInit(ctx));
+  if (!init) return undefined;
+  const trainFile = a.train ?? (await pickTrain());
+  if (!trainFile) return undefined;
+  const kind = a.kind ?? (await pickKind(trainFile));
+  if (!kind) return undefined;
+  const abs = (p: string): string => (path.isAbsolute(p) ? p : path.join(root.fsPath, p));
+  const base = path.basename(trainFile).replace(/\.[^.]+$/, '') || 'data';
+  let target = vscode.Uri.joinPath(root, `${base}.finetune.mlm.json`);
+  for (let i = 2; await exists(target); i++)
+    target = vscode.Uri.joinPath(root, `${base}-${i}.finetune.mlm.json`);
+  const config = {
+    name: base,
+    task: {
+      kind,
+      train: configPath(root.fsPath, abs(trainFile)),
+      init: configPath(root.fsPath, abs(init)),
+      ...a.task,
+    },
+    ...(a.training && Object.keys(a.training).length ? { training: a.training } : {}),
+  };
+  await vscode.workspace.fs.writeFile(
+    target,
+    new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
+  );
+  ctx.log.info(`fine-tune config written: ${target.fsPath}`);
+  const run = await train(ctx, openDashboard, { uri: target, openDashboard: a.openDashboard });
+  if (!run) return undefined;
+  void showRunProgress(ctx, run.runId);
+  return { ...run, config: target.fsPath };
+}
+
+/** A cancellable notification that follows a run's steps until it finishes (cancel = stop the run). */
+function showRunProgress(ctx: Ctx, runId: string): Thenable<void> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MLM: fine-tuning ${runId}`, cancellable: true },
+    (progress, token) =>
+      new Promise<void>((resolve) => {
+        let last = 0;
+        const subs: vscode.Disposable[] = [];
+        const done = (): void => {
+          for (const s of subs) s.dispose();
+          resolve();
+        };
+        subs.push(
+          ctx.onDidChange(() => {
+            const s = ctx.status;
+            if (!s || s.runId !== runId) return;
+            const pct = s.maxSteps && s.step !== undefined ? (100 * s.step) / s.maxSteps : undefined;
+            const increment = pct !== undefined ? Math.max(0, pct - last) : undefined;
+            if (pct !== undefined) last = pct;
+            const loss = s.evalLoss !== undefined ? `, eval loss ${s.evalLoss.toFixed(3)}` : '';
+            progress.report({
+              increment,
+              message: `${s.phase ?? s.state}${s.step !== undefined ? `, step ${s.step}${s.maxSteps ? ` / ${s.maxSteps}` : ''}` : ''}${loss}`,
+            });
+          }),
+          ctx.onRunFinished((r) => r.runId === runId && done()),
+          token.onCancellationRequested(() => {
+            void control(ctx, 'stop');
+          }),
+        );
+      }),
+  );
+}
+
+/** The selected text of the active editor, else its current line. */
+function selectedText(editor: vscode.TextEditor): string {
+  const sel = editor.selection;
+  return sel.isEmpty ? editor.document.lineAt(sel.active.line).text : editor.document.getText(sel);
+}
+
+export interface ClassifyArgs {
+  /** Classify this text instead of the selection (tests, keybindings). */
+  text?: string;
+  /** Do not show a message (the caller shows the result). */
+  quiet?: boolean;
+}
+
+/** MLM: Classify Selection. Resolves with the prediction (the message shows the label and the probabilities). */
+export async function classifySelection(
+  ctx: Ctx,
+  arg?: unknown,
+): Promise<{ prediction: TaskPrediction; model: TaskModelInfo } | undefined> {
+  const a = (arg ?? {}) as ClassifyArgs;
+  const editor = vscode.window.activeTextEditor;
+  const text = a.text ?? (editor ? selectedText(editor) : undefined);
+  if (text === undefined) throw new Error('Classify Selection needs an editor: select the text to classify.');
+  if (!text.trim())
+    throw new Error('Select some text (or put the cursor on a non-empty line) to classify it.');
+  const r = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'MLM: classifying…' },
+    () => ctx.requireClient().sendRequest(PredictRequest.type, { texts: [text] }),
+  );
+  const prediction = r.predictions![0];
+  if (!a.quiet) void vscode.window.showInformationMessage(`MLM: ${describePrediction(prediction)}`);
+  ctx.log.info(
+    `classified ${JSON.stringify(text.slice(0, 60))} with ${r.model.dir}: ${describePrediction(prediction)}`,
+  );
+  return { prediction, model: r.model };
+}
+
+/** Hover on a selection in plaintext/markdown → the task model's answer for the selected text. */
+export function registerClassifyHover(ctx: Ctx): vscode.Disposable {
+  return vscode.languages.registerHoverProvider([{ language: 'plaintext' }, { language: 'markdown' }], {
+    async provideHover(doc, position, token) {
+      if (!ctx.running || !ctx.status?.taskModel || !readClientSettings().settings.classifyHover)
+        return undefined;
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+      const sel = editor?.selections.find((s) => !s.isEmpty && s.contains(position));
+      if (!sel) return undefined;
+      const text = doc.getText(sel);
+      if (!text.trim()) return undefined;
+      try {
+        const r = await ctx.requireClient().sendRequest(PredictRequest.type, { texts: [text] }, token);
+        const md = new vscode.MarkdownString(predictionMarkdown(r.predictions![0], r.model));
+        return new vscode.Hover(md, sel);
+      } catch (err) {
+        ctx.log.debug(`selection hover: ${(err as Error).message}`);
+        return undefined;
+      }
+    },
+  });
+}
+
+/**
+ * MLM: Predict File: the task model's predictions for every line of a file (the argument, else the active editor's),
+ * written by the backend to `<name>.predictions.jsonl` next to it; progress in a cancellable notification.
+ */
+export async function predictFile(ctx: Ctx, arg?: unknown): Promise<PredictRequest.Result | undefined> {
+  const uri = uriFromArg(arg) ?? vscode.window.activeTextEditor?.document.uri;
+  if (!uri || uri.scheme !== 'file') {
+    throw new Error(
+      'Predict File needs a file: open it, or run the command from its context menu in the Explorer.',
+    );
+  }
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (open?.isDirty) await open.save();
+  const client = ctx.requireClient();
+  const workDoneToken = `mlm-predict-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const result = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `MLM: predicting ${vscode.workspace.asRelativePath(uri)}`,
+      cancellable: true,
+    },
+    async (progress, cancel) => {
+      let last = 0;
+      const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+        if (v.kind === 'end') return;
+        const pct = (v as WorkDoneProgressReport).percentage;
+        progress.report({
+          message: v.message,
+          increment: pct !== undefined ? Math.max(0, pct - last) : undefined,
+        });
+        if (pct !== undefined) last = pct;
+      });
+      try {
+        return await client.sendRequest(PredictRequest.type, { file: uri.fsPath, workDoneToken }, cancel);
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  const f = result.file!;
+  const counts = Object.entries(f.labelCounts)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 5)
+    .map(([l, n]) => `${l} ${n}`)
+    .join(', ');
+  const out = vscode.Uri.file(f.output);
+  ctx.log.info(`predicted ${f.count} inputs of ${f.input} → ${f.output} (${counts})`);
+  void vscode.window
+    .showInformationMessage(
+      `MLM: ${f.count} predictions written to ${vscode.workspace.asRelativePath(out)}${counts ? ` (${counts})` : ''}.`,
+      'Open',
+    )
+    .then((c) => c && vscode.window.showTextDocument(out));
+  return result;
+}
+
+/** MLM: Load Task Model: a fine-tune run (picked) or a folder (browsed) for Classify Selection and Predict File. */
+export async function loadTaskModel(ctx: Ctx, arg?: unknown): Promise<TaskModelInfo | undefined> {
+  const client = ctx.requireClient();
+  let target = uriFromArg(arg)?.fsPath;
+  if (!target) {
+    const { runs } = await client.sendRequest(RunsRequest.type, {});
+    type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
+    const items: Item[] = runs
+      .filter((r) => r.task && r.checkpoints.length > 0)
+      .map((r) => ({
+        label: `$(symbol-class) ${r.runId}`,
+        description: r.task,
+        detail:
+          r.bestEvalAccuracy !== undefined
+            ? `accuracy ${(r.bestEvalAccuracy * 100).toFixed(1)} %`
+            : undefined,
+        dir: r.dir,
+      }));
+    items.push({ label: '$(folder-opened) Browse for a Hugging Face task model folder…', browse: true });
+    const choice = await vscode.window.showQuickPick(items, { title: 'Load Task Model' });
+    if (!choice) return undefined;
+    target = choice.browse
+      ? (
+          await vscode.window.showOpenDialog({
+            canSelectFolders: true,
+            canSelectFiles: false,
+            openLabel: 'Load Task Model',
+          })
+        )?.[0]?.fsPath
+      : choice.dir;
+    if (!target) return undefined;
+  }
+  const m = await client.sendRequest(LoadTaskModelRequest.type, { path: target });
+  void vscode.window.showInformationMessage(
+    `MLM: Classify Selection and Predict File now use ${m.runId ?? path.basename(m.dir)} (${m.task}: ${m.labels.slice(0, 6).join(', ')}${m.labels.length > 6 ? ', …' : ''}).`,
+  );
+  await ctx.refreshStatus();
+  return m;
+}
