@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
 import { registerActivationTests } from './activation.suite';
+import { registerFinetuneTests } from './finetune.suite';
 import { registerResilienceTests } from './resilience.suite';
 import { registerTrainingTests } from './training.suite';
 
@@ -21,6 +22,7 @@ export function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'exthost', mocha);
   registerActivationTests();
   registerTrainingTests();
+  registerFinetuneTests();
   registerResilienceTests();
 
   const results: TestResult[] = [];
