@@ -47,7 +47,8 @@ export interface TrainBatch<B> {
  * accuracy and perplexity for MLM, the task metrics for fine-tuning). The loss drives early stopping and the "best"
  * checkpoint unless the objective names another selection value.
  */
-export type EvalMetrics = Pick<MetricRecord, 'loss'> & Partial<Omit<MetricRecord, 'split' | 'step' | 'epoch' | 'time'>>;
+export type EvalMetrics = Pick<MetricRecord, 'loss'> &
+  Partial<Omit<MetricRecord, 'split' | 'step' | 'epoch' | 'time'>>;
 
 /** Several replicas computing one step's gradient together (data parallel); null = this thread only. */
 export interface ReplicaGroup<B> {
