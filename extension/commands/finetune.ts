@@ -13,7 +13,7 @@ import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPr
 import { RunsRequest, type TrainRequest } from '../../protocol/training';
 import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
-import { uriFromArg } from '../runConfig/files';
+import { exists, uriFromArg } from '../runConfig/files';
 import { describePrediction, predictionMarkdown } from './predictionText';
 import { control, train } from './training';
 
@@ -54,13 +54,15 @@ function configPath(root: string, p: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
+/** An open dialog for one file or folder, starting in the workspace folder; its path, or undefined. */
+async function browse(openLabel: string, canSelectFiles: boolean): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles,
+    openLabel,
+    defaultUri: workspaceRoot(),
+  });
+  return picked?.[0]?.fsPath;
 }
 
 async function pickInit(ctx: Ctx): Promise<string | undefined> {
@@ -84,14 +86,7 @@ async function pickInit(ctx: Ctx): Promise<string | undefined> {
       items.length > 1 ? 'Start from a pretraining run' : 'No pretraining run yet: browse for a folder',
   });
   if (!choice) return undefined;
-  if (!choice.browse) return choice.dir;
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFolders: true,
-    canSelectFiles: false,
-    openLabel: 'Fine-tune from this model',
-    defaultUri: workspaceRoot(),
-  });
-  return picked?.[0]?.fsPath;
+  return choice.browse ? browse('Fine-tune from this model', false) : choice.dir;
 }
 
 async function pickTrain(): Promise<string | undefined> {
@@ -106,14 +101,7 @@ async function pickTrain(): Promise<string | undefined> {
     placeHolder: 'CSV / TSV / JSONL with text and label columns, or CoNLL word<TAB>tag',
   });
   if (!choice) return undefined;
-  if (!choice.browse) return choice.file;
-  const picked = await vscode.window.showOpenDialog({
-    canSelectFolders: true,
-    canSelectFiles: true,
-    openLabel: 'Fine-tune on this data',
-    defaultUri: workspaceRoot(),
-  });
-  return picked?.[0]?.fsPath;
+  return choice.browse ? browse('Fine-tune on this data', true) : choice.file;
 }
 
 const KIND_DETAIL: Record<TaskKindChoice, string> = {
@@ -347,15 +335,7 @@ export async function loadTaskModel(ctx: Ctx, arg?: unknown): Promise<TaskModelI
     items.push({ label: '$(folder-opened) Browse for a Hugging Face task model folder…', browse: true });
     const choice = await vscode.window.showQuickPick(items, { title: 'Load Task Model' });
     if (!choice) return undefined;
-    target = choice.browse
-      ? (
-          await vscode.window.showOpenDialog({
-            canSelectFolders: true,
-            canSelectFiles: false,
-            openLabel: 'Load Task Model',
-          })
-        )?.[0]?.fsPath
-      : choice.dir;
+    target = choice.browse ? await browse('Load Task Model', false) : choice.dir;
     if (!target) return undefined;
   }
   const m = await client.sendRequest(LoadTaskModelRequest.type, { path: target });

@@ -112,7 +112,8 @@ async function askTarget(preset: RunConfigPreset): Promise<vscode.Uri | undefine
   return name ? vscode.Uri.joinPath(folder.uri, name) : undefined;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+/** True when the file or folder exists (any file system VS Code knows). */
+export async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
     return true;

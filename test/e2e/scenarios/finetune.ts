@@ -6,7 +6,7 @@ import {
   closeAllEditors,
   editorLines,
   hoverWidget,
-  hoverWord,
+  hoverUntilShown,
   openFile,
   quickPickRows,
   runCommand,
@@ -91,17 +91,7 @@ export const finetuneFromPalette: Scenario = {
 
     // Hovering inside the selection shows the label and every probability.
     const hover = hoverWidget(page).filter({ hasText: f.hoverHeader });
-    await until(
-      async () => {
-        await hoverWord(page, f.hoverWord);
-        await hover.first().waitFor({ timeout: 3_000 });
-        return true;
-      },
-      (ok) => ok,
-      30_000,
-      'the selection hover',
-      { intervalMs: 500 },
-    );
+    await hoverUntilShown(page, f.hoverWord, hover, 30_000, 'the selection hover');
     note(`hover: ${await textOf(hover.first())}`);
     await shot('selection hover');
     await closeAllEditors(page);
