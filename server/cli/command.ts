@@ -33,3 +33,31 @@ export function parseCliArgs<T extends ParseArgsConfig>(
     throw new CliError(`${(err as Error).message}\n\n${usage}`, 2);
   }
 }
+
+/** A number flag (range checks are the caller's); "abc" fails naming the flag, followed by the usage text. */
+export function numberFlag(v: string | undefined, flag: string, usage: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n))
+    throw new CliError(`--${flag} must be a number, got "${v}"\n\n${usage}`, 2);
+  return n;
+}
+
+/**
+ * Runs a long job whose signal the first Ctrl+C aborts (the job stops gracefully: evaluates, checkpoints); a second
+ * Ctrl+C quits at once.
+ */
+export async function stopOnSigint<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this step (Ctrl+C again to quit at once)…\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await job(abort.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

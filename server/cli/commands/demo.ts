@@ -180,7 +180,7 @@ export function demoFinetuneConfig(o: {
 }
 
 /** Measured (docs/finetune.md, "The demo's numbers"). */
-export const DEMO_FINETUNE = { epochs: 4, batchSize: 32, lr: 1e-3, warmupRatio: 0.1 } as const;
+export const DEMO_FINETUNE = { epochs: 3, batchSize: 32, lr: 1e-3, warmupRatio: 0.1 } as const;
 
 async function demoFinetune(runDir: string, o: { backend?: BackendChoice; seed?: number }): Promise<number> {
   const rows: Array<{ name: string; m?: Record<string, number> }> = [];

@@ -2,6 +2,7 @@
  * `mlm finetune`: fine-tunes a pretrained model (an MLM Studio run, a Hugging Face BERT folder or a task model) on
  * labelled data, with a progress bar, and prints the held-out metrics beside the majority baseline.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../../../protocol/runConfig';
 import type { BackendChoice } from '../../ml/backend';
@@ -18,9 +19,9 @@ import {
   type TaskKind,
 } from '../../ml/finetune';
 import type { MetricRecord, TrainCallbacks } from '../../ml/types';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
 import { ProgressBar } from '../progress';
-import { formatDuration } from './trainReport';
+import { formatDuration, stopReasonText } from './trainReport';
 
 const USAGE = `usage: mlm finetune --init RUN_OR_HF_DIR --train FILE [--eval FILE] --out DIR [options]
 
@@ -111,12 +112,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
 } as const;
 
-function num(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`--${flag} must be a number, got "${v}"`, 2);
-  return n;
-}
+const num = (v: string | undefined, flag: string) => numberFlag(v, flag, USAGE);
 
 function classWeights(v: string | undefined): ClassWeights | undefined {
   if (v === undefined) return undefined;
@@ -145,6 +141,13 @@ export function finetuneInput(argv: string[]): {
   if (!resume && !v.init)
     throw new CliError(`missing --init RUN_OR_HF_DIR (the pretrained model)\n\n${USAGE}`, 2);
   if (!resume && !v.train) throw new CliError(`missing --train FILE (the labelled data)\n\n${USAGE}`, 2);
+  for (const [flag, p] of [
+    ['init', v.init],
+    ['train', v.train],
+    ['eval', v.eval],
+  ] as const) {
+    if (p !== undefined && !fs.existsSync(p)) throw new CliError(`--${flag} ${p} does not exist`, 2);
+  }
   if (v.task !== undefined && !(TASK_KINDS as readonly string[]).includes(v.task)) {
     throw new CliError(`--task must be one of ${TASK_KINDS.join(', ')}, got "${v.task}"`, 2);
   }
@@ -269,15 +272,9 @@ export function printFinetuneSummary(s: FinetuneSummary, cwd = process.cwd()): v
     process.stdout.write(`${out.join('\n')}\n`);
     return;
   }
-  const why: Record<string, string> = {
-    'max-steps': 'reached the maximum steps',
-    epochs: 'finished the epochs',
-    'time-budget': 'used the time budget',
-    'early-stopping': `stopped early (${s.metric} stopped improving)`,
-    stopped: 'stopped on request',
-  };
+
   out.push(
-    `Fine-tune ${path.basename(s.runDir)} (${s.task?.task}): ${s.steps} steps, ${s.epochs.toFixed(2)} epochs — ${why[s.stoppedBy] ?? s.stoppedBy}.`,
+    `Fine-tune ${path.basename(s.runDir)} (${s.task?.task}): ${s.steps} steps, ${s.epochs.toFixed(2)} epochs — ${stopReasonText(s.stoppedBy, s.metric)}.`,
   );
   out.push(`  folder:     ${shown}`);
   if (s.best) out.push(`  best:       ${formatMetrics(s.best)} (step ${s.bestStep}, by ${s.metric})`);
@@ -298,26 +295,17 @@ export async function finetuneAndReport(
   config: FinetuneConfig,
   opts: { out: string; resume?: boolean; quiet?: boolean; json?: boolean },
 ): Promise<{ code: number; summary: FinetuneSummary }> {
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after this step (Ctrl+C again to quit at once)…\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return stopOnSigint(async (signal) => {
     const summary = await runFinetune(config, {
       out: opts.out,
       resume: opts.resume,
       callbacks: finetuneCallbacks(config, { quiet: opts.quiet }),
-      control: { signal: abort.signal },
+      control: { signal },
     });
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else printFinetuneSummary(summary);
     return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 export const finetuneCommand: Command = {

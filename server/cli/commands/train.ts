@@ -5,7 +5,7 @@ import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runCon
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import { runTraining, type RunSummary } from '../../ml/train/run';
 import { spawnReplica } from '../../worker/replicas';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
 import { cliCallbacks, printSummary } from './trainReport';
 
 const USAGE = `usage: mlm train [--config FILE] [options]
@@ -65,40 +65,25 @@ const OPTIONS = {
 } as const;
 
 /** A number flag, left for the schema to range-check; "abc" fails here naming the flag. */
-function num(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n))
-    throw new CliError(`--${flag} must be a number, got "${v}"\n\n${USAGE}`, 2);
-  return n;
-}
+const num = (v: string | undefined, flag: string) => numberFlag(v, flag, USAGE);
 
 /** Trains and prints the summary; SIGINT stops gracefully. Exit code 0 unless the run failed. */
 export async function trainAndReport(
   config: ResolvedRunConfig,
   opts: { cwd: string; corpus?: string[]; resumeFrom?: string; quiet?: boolean },
 ): Promise<{ code: number; summary: RunSummary }> {
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after this step (Ctrl+C again to quit at once)…\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return stopOnSigint(async (signal) => {
     const summary = await runTraining(config, {
       cwd: opts.cwd,
       corpusFiles: opts.corpus,
       resumeFrom: opts.resumeFrom,
       spawnReplica,
       callbacks: cliCallbacks(config, { quiet: opts.quiet }),
-      control: { signal: abort.signal },
+      control: { signal },
     });
     printSummary(summary, opts.cwd);
     return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 export const trainCommand: Command = {

@@ -100,6 +100,18 @@ export function cliCallbacks(config: ResolvedRunConfig, opts: { quiet?: boolean 
   };
 }
 
+/** Why a run ended, in words; `selection` is what early stopping watched. */
+export function stopReasonText(reason: string, selection = 'eval loss'): string {
+  const why: Record<string, string> = {
+    'max-steps': 'reached the maximum steps',
+    epochs: 'finished the epochs',
+    'time-budget': 'used the time budget',
+    'early-stopping': `stopped early (${selection} stopped improving)`,
+    stopped: 'stopped on request',
+  };
+  return why[reason] ?? reason;
+}
+
 /** The closing summary on stdout. */
 export function printSummary(s: RunSummary, cwd = process.cwd()): void {
   const rel = s.runDir ? path.relative(cwd, s.runDir) || '.' : '';
@@ -111,15 +123,8 @@ export function printSummary(s: RunSummary, cwd = process.cwd()): void {
     process.stdout.write(`${out.join('\n')}\n`);
     return;
   }
-  const why: Record<string, string> = {
-    'max-steps': 'reached the maximum steps',
-    epochs: 'finished the epochs',
-    'time-budget': 'used the time budget',
-    'early-stopping': 'stopped early (eval loss stopped improving)',
-    stopped: 'stopped on request',
-  };
   out.push(
-    `Run ${s.runId}: ${s.steps} steps, ${s.epochs.toFixed(2)} epochs — ${why[s.stoppedBy] ?? s.stoppedBy}.`,
+    `Run ${s.runId}: ${s.steps} steps, ${s.epochs.toFixed(2)} epochs — ${stopReasonText(s.stoppedBy)}.`,
   );
   out.push(`  folder:        ${shown}`);
   if (s.bestEval) {

@@ -130,6 +130,43 @@ export function writeRunStatus(runDir: string, status: RunStatusRecord): void {
   writeFileAtomic(path.join(runDir, RUN_STATUS_FILE), `${JSON.stringify(status, null, 2)}\n`);
 }
 
+/** Writes a "running" run.json for a new run, or a resumed one (which keeps its createdAt), and returns it. */
+export function startRunStatus(runDir: string, id: string, t0: number, resuming: boolean): RunStatusRecord {
+  const previous = resuming ? readRunStatus(runDir) : undefined;
+  const status: RunStatusRecord = {
+    id,
+    createdAt: previous?.createdAt ?? new Date(t0).toISOString(),
+    updatedAt: new Date().toISOString(),
+    status: 'running',
+    pid: process.pid,
+    steps: 0,
+    epochs: 0,
+  };
+  writeRunStatus(runDir, status);
+  return status;
+}
+
+/**
+ * Closes run.json with how the run ended (failed / stopped / completed). A failed write does not change the run's
+ * result: it comes back as a message for the log.
+ */
+export function finishRunStatus(
+  runDir: string,
+  status: RunStatusRecord,
+  end: Pick<RunStatusRecord, 'stoppedBy' | 'error' | 'bestEval' | 'lastTrain'>,
+): string | undefined {
+  status.status =
+    end.stoppedBy === 'error' ? 'failed' : end.stoppedBy === 'stopped' ? 'stopped' : 'completed';
+  status.updatedAt = new Date().toISOString();
+  Object.assign(status, end);
+  try {
+    writeRunStatus(runDir, status);
+    return undefined;
+  } catch (err) {
+    return `could not update ${runDir}/run.json: ${(err as Error).message}`;
+  }
+}
+
 export function readRunStatus(runDir: string): RunStatusRecord | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(runDir, RUN_STATUS_FILE), 'utf8')) as RunStatusRecord;

@@ -13,10 +13,10 @@ import {
   newestUsableCheckpoint,
   readMetrics,
   readOptimizer,
-  readRunStatus,
   readWeights,
   writeFileAtomic,
-  writeRunStatus,
+  startRunStatus,
+  finishRunStatus,
   METRICS_FILE,
   emptyCheckpointState,
   type CheckpointState,
@@ -261,17 +261,7 @@ export async function runFinetune(
         );
     }
     fs.mkdirSync(runDir, { recursive: true });
-    const previous = opts.resume ? readRunStatus(runDir) : undefined;
-    status = {
-      id: path.basename(runDir),
-      createdAt: previous?.createdAt ?? new Date(t0).toISOString(),
-      updatedAt: new Date().toISOString(),
-      status: 'running',
-      pid: process.pid,
-      steps: 0,
-      epochs: 0,
-    };
-    writeRunStatus(runDir, status);
+    status = startRunStatus(runDir, path.basename(runDir), t0, !!opts.resume);
     const threads = config.threads ?? 1;
     const backend = await initBackend({ backend: config.backend, threads });
     status.backend = backend.device ? `${backend.name} (${backend.device})` : backend.name;
@@ -507,16 +497,8 @@ export async function runFinetune(
 
   function finish(s: FinetuneSummary): FinetuneSummary {
     if (status && fs.existsSync(runDir)) {
-      status.status =
-        s.stoppedBy === 'error' ? 'failed' : s.stoppedBy === 'stopped' ? 'stopped' : 'completed';
-      status.updatedAt = new Date().toISOString();
-      status.stoppedBy = s.stoppedBy;
-      status.error = s.error;
-      try {
-        writeRunStatus(runDir, status);
-      } catch (err) {
-        cb.onLog?.('warn', `could not update ${runDir}/run.json: ${(err as Error).message}`);
-      }
+      const failed = finishRunStatus(runDir, status, { stoppedBy: s.stoppedBy, error: s.error });
+      if (failed) cb.onLog?.('warn', failed);
     }
     cb.onPhase?.('done', s.stoppedBy);
     return s;

@@ -17,11 +17,10 @@ import {
   readMetrics,
   readOptimizer,
   readResolvedRunConfig,
-  readRunStatus,
   readWeights,
   writeFileAtomic,
   writeRunConfig,
-  writeRunStatus,
+  startRunStatus,
   type CheckpointState,
   type RunStatusRecord,
 } from '../checkpoint';
@@ -122,17 +121,7 @@ export function openRunFolder(config: ResolvedRunConfig, opts: RunTrainingOption
     ({ runId, runDir } = newRunFolder(config, opts.cwd, opts.runId));
   }
   writeRunConfig(runDir, config);
-  const previous = opts.resumeFrom ? readRunStatus(runDir) : undefined;
-  const status: RunStatusRecord = {
-    id: runId,
-    createdAt: previous?.createdAt ?? new Date(t0).toISOString(),
-    updatedAt: new Date().toISOString(),
-    status: 'running',
-    pid: process.pid,
-    steps: 0,
-    epochs: 0,
-  };
-  writeRunStatus(runDir, status);
+  const status = startRunStatus(runDir, runId, t0, !!opts.resumeFrom);
   opts.callbacks?.onLog?.('info', `${opts.resumeFrom ? 'resuming' : 'starting'} run ${runId} in ${runDir}`);
   return { runId, runDir, config, status, resuming: !!opts.resumeFrom };
 }

@@ -3,7 +3,7 @@
  * the loop state, restored on resume), trainLoop, then the run's summary in run.json. It reports only through
  * callbacks and never throws: failures come back as { stoppedBy: 'error', error }.
  */
-import { writeRunStatus } from '../checkpoint';
+import { finishRunStatus } from '../checkpoint';
 import { emptyMaskCounts, maskingRates } from '../data/masking';
 import { trainLoop } from './loop';
 import { folderExists, openRunFolder, prepareRun, type PreparedRun, type RunFolder } from './prepareRun';
@@ -68,19 +68,9 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
 
   function finish(s: RunSummary): RunSummary {
     if (folderExists(folder)) {
-      const status = folder.status;
-      status.status =
-        s.stoppedBy === 'error' ? 'failed' : s.stoppedBy === 'stopped' ? 'stopped' : 'completed';
-      status.updatedAt = new Date().toISOString();
-      status.stoppedBy = s.stoppedBy;
-      status.bestEval = s.bestEval;
-      status.lastTrain = s.lastTrain;
-      status.error = s.error;
-      try {
-        writeRunStatus(folder.runDir, status);
-      } catch (err) {
-        cb.onLog?.('warn', `could not update ${folder.runDir}/run.json: ${(err as Error).message}`);
-      }
+      const { stoppedBy, bestEval, lastTrain, error } = s;
+      const failed = finishRunStatus(folder.runDir, folder.status, { stoppedBy, bestEval, lastTrain, error });
+      if (failed) cb.onLog?.('warn', failed);
     }
     cb.onPhase?.('done', s.stoppedBy);
     return s;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { demoRunConfig } from '../../../server/cli/commands/demo';
+import { demoFinetuneConfig, demoRunConfig } from '../../../server/cli/commands/demo';
+import { labelSet, readLabelledData } from '../../../server/ml/finetune';
 import { readCorpus } from '../../../server/ml/train/prepare';
 
 const SAMPLE = path.resolve(__dirname, '../../fixtures/sample-corpus');
@@ -23,5 +24,30 @@ void describe('mlm demo', () => {
     const config = demoRunConfig({ corpus: '/tmp/notes', sample: false });
     assert.ok(!config.corpus.exclude.includes('**/SOURCES.md'));
     assert.ok(config.corpus.exclude.includes('**/.mlm/**'));
+  });
+
+  void test('the fine-tuning step reads the bundled labelled sample: 5 balanced genres, no bad row', async () => {
+    const c = demoFinetuneConfig({ init: '/nowhere', fromScratch: false });
+    const train = await readLabelledData(c.task.train, { task: 'classification' });
+    const held = await readLabelledData(c.task.eval!, { task: 'classification' });
+    assert.deepEqual([train.bad, held.bad], [[], []]);
+    assert.deepEqual(labelSet('classification', train.examples, held.examples), [
+      'epistles',
+      'gospels-acts',
+      'law-history',
+      'prophets',
+      'wisdom-poetry',
+    ]);
+    const count = (rows: typeof train.examples, label: string) =>
+      rows.filter((e) => 'labels' in e && e.labels[0] === label).length;
+    for (const l of ['epistles', 'law-history']) {
+      assert.equal(count(train.examples, l), 240);
+      assert.equal(count(held.examples, l), 60);
+    }
+    const texts = new Set(train.examples.map((e) => ('text' in e ? e.text : '')));
+    assert.ok(
+      held.examples.every((e) => 'text' in e && !texts.has(e.text)),
+      'held-out verses are not in training',
+    );
   });
 });

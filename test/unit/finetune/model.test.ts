@@ -19,6 +19,7 @@ import {
   type TaskBatch,
   type TaskHead,
 } from '../../../server/ml/finetune/model';
+import { predictTexts } from '../../../server/ml/finetune/infer';
 import { runFinetune } from '../../../server/ml/finetune/run';
 import type { LabelledExample, TaskKind } from '../../../server/ml/finetune/types';
 import { loadInitCheckpoint, type HfCheckpoint } from '../../../server/ml/hf/importHf';
@@ -136,6 +137,53 @@ void describe('task models', () => {
       m.dispose();
     });
   }
+});
+
+void describe('predictions', () => {
+  void test('every task answers with its shape; entities are spans of the input text', () => {
+    const text = 'Paris is the capital of France, and London is the capital of England.';
+    const cases: Array<{ task: TaskKind; labels: string[] }> = [
+      { task: 'classification', labels: ['x', 'y', 'z'] },
+      { task: 'multilabel', labels: ['x', 'y'] },
+      { task: 'regression', labels: ['LABEL_0'] },
+      { task: 'token', labels: ['O', 'B-LOC', 'I-LOC'] },
+    ];
+    for (const c of cases) {
+      const m = model(c.task, c.labels);
+      // A large head so that the random model predicts entities too.
+      const state = m.toHfState();
+      const w = state.get('classifier.weight')!;
+      m.loadHfState(new Map([...state, ['classifier.weight', { ...w, data: w.data.map((v) => v * 200) }]]));
+      const loaded = { model: m, tokenizer: ckpt.tokenizer, maxLength: 64, threshold: 0.5 };
+      predictTexts(loaded, [{ text }]); // builds the encoder's inference caches (fused Q|K|V per layer)
+      const before = tf.memory().numTensors;
+      const [p] = predictTexts(loaded, [{ text }]);
+      assert.equal(tf.memory().numTensors, before);
+      if (c.task === 'classification') {
+        assert.equal(p.scores.length, 3);
+        assert.ok(Math.abs(p.scores.reduce((s, x) => s + x.score, 0) - 1) < 1e-6);
+        assert.deepEqual(p.labels, [p.scores[0].label]);
+      } else if (c.task === 'multilabel') {
+        assert.deepEqual(
+          p.labels,
+          p.scores
+            .filter((s) => s.score >= 0.5)
+            .map((s) => s.label)
+            .sort((a, b) => c.labels.indexOf(a) - c.labels.indexOf(b)),
+        );
+      } else if (c.task === 'regression') {
+        assert.equal(p.values!.length, 1);
+      } else {
+        assert.ok(p.entities!.length > 0, 'some entity');
+        for (const e of p.entities!) {
+          assert.equal(e.type, 'LOC');
+          assert.equal(e.text, text.slice(e.start, e.end));
+          assert.ok(e.score > 0 && e.score <= 1);
+        }
+      }
+      m.dispose();
+    }
+  });
 });
 
 void describe('features', () => {
