@@ -1,7 +1,7 @@
 /** MLM Studio extension entry: builds the context, the status item, the dashboard and the commands. */
 import type * as vscode from 'vscode';
 import { commandTable, registerCommands } from './commands/table';
-import { registerClassifyHover } from './commands/finetune';
+import { registerClassifyHover } from './commands/classify';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished } from './runNotifications';

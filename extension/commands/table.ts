@@ -11,7 +11,8 @@ import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
-import { classifySelection, finetune, loadTaskModel, predictFile } from './finetune';
+import { classifySelection, loadTaskModel, predictFile } from './classify';
+import { finetune } from './finetune';
 import { control, train } from './training';
 
 /** What must hold before the handler runs. */
