@@ -124,6 +124,22 @@ void describe('fine-tuning over JSON-RPC', { timeout: 120_000 }, () => {
     assert.deepEqual(st.taskModel!.labels, LABELS);
   });
 
+  void test('mlm/loadCheckpoint on the fine-tune run says to load it as a task model', async () => {
+    await assert.rejects(
+      s.conn.sendRequest('mlm/loadCheckpoint', { path: run.runDir }),
+      (e: { code: number; message: string }) => {
+        assert.equal(e.code, MlmErrorCodes.CheckpointNotFound);
+        assert.match(e.message, /fine-tuned task model.*Load Task Model/);
+        return true;
+      },
+    );
+    const m = await s.conn.sendRequest<{ runId: string; task: string }>('mlm/loadTaskModel', {
+      path: run.runDir,
+    });
+    assert.equal(m.runId, run.runId);
+    assert.equal(m.task, 'classification');
+  });
+
   void test('mlm/predict answers texts with a label and every probability', async () => {
     const r = await s.conn.sendRequest<PredictRequest.Result>('mlm/predict', {
       texts: ['the staff were kind', { text: 'cold soup' }],
