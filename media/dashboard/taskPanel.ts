@@ -121,11 +121,15 @@ export class TaskPanel {
       );
       return;
     }
-    this.matrixTitle.textContent = `Confusion matrix (step ${r.step}; rows: true, columns: predicted)`;
+    this.matrixTitle.textContent = `Confusion matrix (step ${r.step})`;
     const shares = rowShares(r.confusion);
     const heat = themeColor('--vscode-charts-blue', '#3794ff');
     const head = h('tr', {}, [
-      h('th', { class: 'corner', text: 'true \\ predicted' }),
+      h('th', {
+        class: 'corner',
+        text: 'true ↓ predicted →',
+        title: 'rows: the true label; columns: the prediction',
+      }),
       ...classes.map((c) => h('th', { class: 'pred', text: c, title: `predicted ${c}` })),
       h('th', { class: 'f1', text: 'F1' }),
     ]);
