@@ -1,5 +1,7 @@
-// Bundles every entry point with esbuild into dist/. Entries whose source does not exist yet are skipped,
-// so the build works at every stage of the project. Usage: node .ci/build.mjs [--watch]
+// Bundles every entry point with esbuild into dist/; a missing entry point fails the build. Files in dist/ that
+// this build did not write are removed (stale bundles of renamed entries). When dist/ is newer than every input
+// of the last build (sources, node_modules files, this script), the build is skipped: `npm ci` builds through
+// `prepare` and `npm test` does not build again. Usage: node .ci/build.mjs [--watch | --force]
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +9,9 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
+const force = process.argv.includes('--force');
+/** What the last build read and wrote (paths relative to the root), for the up-to-date check. */
+const stampFile = path.join(dist, '.build.json');
 
 /** Node bundles: CommonJS, everything bundled except VS Code and the optional native tfjs backends. */
 const nodeEntries = [
@@ -20,7 +25,6 @@ const nodeEntries = [
 /** Browser bundles for the webview. */
 const webEntries = [{ in: 'media/dashboard/main.ts', out: 'media/dashboard' }];
 
-const exists = (e) => fs.existsSync(path.join(root, e.in));
 const nodeExternal = [
   'vscode',
   '@tensorflow/tfjs-node',
@@ -31,11 +35,22 @@ const nodeExternal = [
 ];
 
 async function main() {
+  const missing = [...nodeEntries, ...webEntries].filter((e) => !fs.existsSync(path.join(root, e.in)));
+  if (missing.length) {
+    for (const e of missing)
+      console.error(`build: entry point ${e.in} (bundle dist/${e.out}.js) does not exist`);
+    console.error('Fix the entry list in .ci/build.mjs or restore the file.');
+    process.exit(1);
+  }
+  if (!watch && !force && upToDate()) {
+    console.log('dist/ is up to date (nothing changed since the last build; --force rebuilds)');
+    return;
+  }
   fs.mkdirSync(dist, { recursive: true });
-  copyWasm();
-  const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+  const wasmFiles = copyWasm();
+  const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: root, metafile: true };
   const contexts = [];
-  for (const e of nodeEntries.filter(exists)) {
+  for (const e of nodeEntries) {
     contexts.push(
       await esbuild.context({
         ...common,
@@ -51,7 +66,7 @@ async function main() {
       }),
     );
   }
-  for (const e of webEntries.filter(exists)) {
+  for (const e of webEntries) {
     contexts.push(
       await esbuild.context({
         ...common,
@@ -69,22 +84,81 @@ async function main() {
     console.log(`watching ${contexts.length} bundles`);
     return;
   }
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
-  const cli = path.join(dist, 'cli.js');
-  if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
-  console.log(`built ${contexts.length} bundles into dist/`);
+  fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
+  const inputs = new Set([path.relative(root, import.meta.filename), 'package-lock.json']);
+  const outputs = new Set(wasmFiles);
+  for (const r of results) {
+    for (const f of Object.keys(r.metafile.inputs)) if (!f.includes(':')) inputs.add(f); // not virtual
+    for (const f of Object.keys(r.metafile.outputs)) outputs.add(f);
+  }
+  const stale = removeStale(new Set([...outputs].map((f) => path.resolve(root, f))));
+  fs.writeFileSync(
+    stampFile,
+    JSON.stringify({ entries: entryKey(), inputs: [...inputs], outputs: [...outputs] }),
+  );
+  console.log(
+    `built ${contexts.length} bundles into dist/${stale ? `; removed ${stale} stale file(s)` : ''}`,
+  );
 }
 
-/** The wasm backend loads its .wasm binaries (and the pthread worker script) from dist/wasm at run time. */
+/** The entry list, so that a changed list rebuilds. */
+const entryKey = () => JSON.stringify([nodeEntries, webEntries]);
+
+/** True when the last build's outputs all exist and none of its inputs is newer than its stamp. */
+function upToDate() {
+  let stamp;
+  try {
+    stamp = JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (stamp.entries !== entryKey()) return false;
+  const built = fs.statSync(stampFile).mtimeMs;
+  try {
+    if (!stamp.outputs.every((f) => fs.existsSync(path.resolve(root, f)))) return false;
+    return stamp.inputs.every((f) => fs.statSync(path.resolve(root, f)).mtimeMs < built);
+  } catch {
+    return false; // an input is gone
+  }
+}
+
+/** Deletes every file under dist/ that is not one of `keep` (absolute paths), and then empty folders. */
+function removeStale(keep) {
+  let removed = 0;
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+        if (!fs.readdirSync(p).length) fs.rmdirSync(p);
+      } else if (p !== stampFile && !keep.has(p)) {
+        fs.rmSync(p);
+        removed++;
+      }
+    }
+  };
+  walk(dist);
+  return removed;
+}
+
+/**
+ * The wasm backend loads its .wasm binaries (and the pthread worker script) from dist/wasm at run time. Returns
+ * the copies' paths relative to the root.
+ */
 function copyWasm() {
   const src = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   const out = path.join(dist, 'wasm');
   fs.mkdirSync(out, { recursive: true });
+  const copied = [];
   for (const f of fs.readdirSync(src)) {
-    if (f.endsWith('.wasm') || f.endsWith('.worker.js'))
+    if (f.endsWith('.wasm') || f.endsWith('.worker.js')) {
       fs.copyFileSync(path.join(src, f), path.join(out, f));
+      copied.push(path.relative(root, path.join(out, f)));
+    }
   }
+  return copied;
 }
 
 main().catch((err) => {

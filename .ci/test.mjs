@@ -39,7 +39,9 @@ function testFiles(dir) {
 function nodeTests(tier) {
   const files = testFiles(`test/${tier}`);
   if (!files.length) {
-    lines.push(`${tier}: no test files`);
+    // A tier that finds nothing to run must not pass: a moved folder would otherwise skip it silently.
+    totals.failed += 1;
+    lines.push(`${tier}: FAILED — no *.test.ts files under test/${tier}/`);
     return;
   }
   const tap = path.join(os.tmpdir(), `mlm-${tier}-${process.pid}.tap`);
@@ -80,7 +82,9 @@ for (const tier of tiers) {
       step('build', process.execPath, ['.ci/build.mjs']);
       break;
     case 'static':
-      step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+      // One TypeScript project per environment: Node code, the webview (browser), the tests.
+      for (const project of ['tsconfig.json', 'media/tsconfig.json', 'test/tsconfig.json'])
+        step(`typecheck ${project}`, bin('tsc'), ['-p', project]);
       step('lint', bin('eslint'), ['.', '--max-warnings=0']);
       step('format', bin('prettier'), ['--check', '.', '--log-level=warn']);
       break;
@@ -91,7 +95,8 @@ for (const tier of tiers) {
     case 'e2e': {
       const runner = 'test/e2e/run.ts';
       if (!fs.existsSync(path.join(root, runner))) {
-        lines.push('e2e: skipped — no e2e runner yet');
+        totals.failed += 1;
+        lines.push(`e2e: FAILED — the e2e runner ${runner} does not exist`);
         break;
       }
       const summary = path.join(os.tmpdir(), `mlm-e2e-${process.pid}.json`);

@@ -4,12 +4,7 @@ import { parseServerSettings, type ServerSettings } from '../protocol/settings';
 import { parseClientSettings, type ParsedClientSettings } from './settings';
 
 export function readClientSettings(): ParsedClientSettings {
-  const c = vscode.workspace.getConfiguration('mlm');
-  return parseClientSettings({
-    server: { runtime: c.get('server.runtime') },
-    dashboard: { smoothing: c.get('dashboard.smoothing') },
-    classify: { hover: c.get('classify.hover') },
-  });
+  return parseClientSettings(vscode.workspace.getConfiguration().get('mlm'));
 }
 
 /** The backend's settings as the backend will see them (mask token, hover languages, top-k). */

@@ -6,14 +6,10 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from './runConfig.schema.json';
-import type {
-  BackendChoice,
-  ExampleMode,
-  LrSchedule,
-  ModelArch,
-  ModelPreset,
-  TaskKindChoice,
-} from './shared/choices';
+import type { BackendChoice, ExampleMode, LrSchedule, ModelArch, ModelPreset } from './shared/choices';
+import { taskSectionErrors, type RunConfigTask } from './runConfigTask';
+
+export type { RunConfigTask } from './runConfigTask';
 
 export interface ModelOverrides {
   hiddenSize?: number;
@@ -31,36 +27,6 @@ export interface MaskingConfig {
   randomFraction: number;
   wholeWord: boolean;
 }
-
-/**
- * A fine-tune run's `task` section as written: `train` and `init` are required, every other field is optional and
- * takes fine-tuning's default (server/ml/finetune/config.ts resolves it; docs/finetune.md lists them).
- */
-export interface RunConfigTask {
-  kind?: TaskKindChoice;
-  train: string;
-  eval?: string | null;
-  validationSplit?: number;
-  textColumn?: string | null;
-  textPairColumn?: string | null;
-  labelColumn?: string | null;
-  labelSeparator?: string;
-  maxLength?: number;
-  init: string;
-  fromScratch?: boolean;
-  classWeights?: 'none' | 'balanced' | number[];
-  freezeEncoder?: boolean;
-  freezeLayers?: number;
-  layerDecay?: number;
-  dropout?: number | null;
-  classifierDropout?: number | null;
-  metric?: string | null;
-  threshold?: number;
-  evalEvery?: number | null;
-}
-
-/** Sections a fine-tune run does not use (the model, its tokenizer and its length come from task.init). */
-export const PRETRAINING_SECTIONS = ['corpus', 'tokenizer', 'model', 'data'] as const;
 
 /** The run config with every default filled in; this is what a run saves as config.json. */
 export interface ResolvedRunConfig {
@@ -205,15 +171,6 @@ function crossFieldErrors(c: ResolvedRunConfig): string[] {
     );
   }
   return errors;
-}
-
-/** A fine-tune config (with `task`) that also sets pretraining-only sections: say they would be ignored. */
-function taskSectionErrors(raw: Record<string, unknown>): string[] {
-  if (!isPlainObject(raw.task)) return [];
-  return PRETRAINING_SECTIONS.filter((k) => raw[k] !== undefined).map(
-    (k) =>
-      `${k} is not used by a fine-tune run (the model, tokenizer and length come from task.init): remove "${k}" or remove "task" to pretrain`,
-  );
 }
 
 /** A failed anyOf reports once, naming its alternatives, instead of once per alternative. */

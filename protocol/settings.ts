@@ -1,9 +1,9 @@
 /**
  * The backend's settings: one typed object, parsed once at the edge. The client passes the raw `mlm` settings
  * section in `initializationOptions.settings` and again in `workspace/didChangeConfiguration`
- * (`{ settings: { mlm: {...} } }`). Setting keys in package.json: `mlm.hover.maskToken`, `mlm.hover.languages`,
- * `mlm.hover.topK`, `mlm.telemetry.gpuPollSeconds`, `mlm.corpus.include`,
- * `mlm.corpus.exclude`.
+ * (`{ settings: { mlm: {...} } }`). Every key read here is declared in package.json (a manifest test checks both
+ * directions): `mlm.hover.maskToken`, `mlm.hover.languages`, `mlm.hover.topK`, `mlm.telemetry.gpuPollSeconds`,
+ * `mlm.corpus.include`, `mlm.corpus.exclude`.
  */
 
 export interface ServerSettings {

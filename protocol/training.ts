@@ -6,7 +6,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { MetricRecord } from './shared/metrics';
-import type { RunStatus } from './shared/runState';
+import type { RunOutcome, RunStatus } from './shared/runState';
 
 /**
  * Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`.
@@ -112,7 +112,7 @@ export namespace MetricsNotification {
   export const type = new NotificationType<Params>(method);
 }
 
-export type RunOutcome = 'completed' | 'stopped' | 'failed';
+export type { RunOutcome } from './shared/runState';
 
 /** Backend → client, once per run, after the trainer has ended (completed, stopped by the user, or failed). */
 export namespace RunFinishedNotification {

@@ -2,6 +2,8 @@
  * The Training Dashboard webview panel: one at a time, restored after a reload by a WebviewPanelSerializer.
  * Relays status, metrics and telemetry to the webview; validates every message from it; replays history from
  * the runs' metrics.jsonl whenever the webview (re)loads, so nothing is queued while it is hidden.
+ *
+ * Over 300 lines: the panel's message relay and its history replay share the panel's state.
  */
 import * as vscode from 'vscode';
 import { FillMaskRequest } from '../../protocol/inference';

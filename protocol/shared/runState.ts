@@ -23,5 +23,16 @@ export type TrainPhase =
   | 'paused'
   | 'done';
 
+/** Why a training run stopped (the trainer's RunSummary.stoppedBy). */
+export type StopReason = 'max-steps' | 'epochs' | 'time-budget' | 'early-stopping' | 'stopped' | 'error';
+
+/** How a run ended (mlm/runFinished's outcome; run.json's final status). */
+export type RunOutcome = 'completed' | 'stopped' | 'failed';
+
+/** How a run ended, from why it stopped: an error failed it, a stop request stopped it, a limit completed it. */
+export function runOutcome(stoppedBy: StopReason): RunOutcome {
+  return stoppedBy === 'error' ? 'failed' : stoppedBy === 'stopped' ? 'stopped' : 'completed';
+}
+
 /** A run folder's status on disk (run.json); 'interrupted' = a process died mid-run. */
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';

@@ -26,7 +26,7 @@ import { isTaskModelFolder } from '../ml/finetune';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
 import { RunManager } from './runManager';
-import { loadRunConfigFile, resolveRunConfig } from './runConfigFile';
+import { trainConfigOf } from './runConfigFile';
 import { StatusStore } from './statusStore';
 import { serverEnv, type ServerEnv } from './serverEnv';
 
@@ -235,7 +235,7 @@ export class AppState {
       );
     }
     this.runs.assertIdle();
-    const { raw, config, source } = this.resolveConfig(params);
+    const { raw, config, source } = trainConfigOf(params, this.root);
     const resumeFrom = params.resumeFrom ? path.resolve(this.root, params.resumeFrom) : undefined;
     if (config.task) {
       const finetune = finetuneConfigOf(
@@ -262,26 +262,6 @@ export class AppState {
       corpusFiles: files,
       resumeFrom,
     });
-  }
-
-  private resolveConfig(params: TrainRequest.Params): {
-    raw: unknown;
-    config: ResolvedRunConfig;
-    source: string;
-  } {
-    if ((params.config === undefined) === (params.configPath === undefined)) {
-      throw new MlmError(
-        MlmErrorCodes.InvalidParams,
-        'mlm/train needs exactly one of "config" (an object) or "configPath"',
-      );
-    }
-    if (params.configPath === undefined) {
-      const source = 'the request';
-      return { raw: params.config, config: resolveRunConfig(params.config, source), source };
-    }
-    const file = path.resolve(this.root ?? '.', params.configPath);
-    const raw = loadRunConfigFile(file);
-    return { raw, config: resolveRunConfig(raw, file), source: file };
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────

@@ -1,12 +1,15 @@
 /**
  * The one active training run: starts its worker, forwards the worker's reports as events, steers it
  * (pause/resume/stop) and ends it. A second start while a run is active is rejected (RunInProgress).
+ *
+ * Over 300 lines: one run's whole lifecycle (start, steer, end) around its one worker.
  */
 import path from 'node:path';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
-import type { RunFinishedNotification, RunOutcome } from '../../protocol/training';
+import { runOutcome, type RunOutcome } from '../../protocol/shared/runState';
+import type { RunFinishedNotification } from '../../protocol/training';
 import { newRunFolder } from '../ml/checkpoint/runDir';
 import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
@@ -262,7 +265,7 @@ export class RunManager {
       case 'memory':
         return;
       case 'done':
-        this.end(run, outcomeOf(m.summary), messageOf(m.summary), m.summary);
+        this.end(run, runOutcome(m.summary.stoppedBy), messageOf(m.summary), m.summary);
         void run.host.terminate();
         return;
       case 'failed':
@@ -308,12 +311,6 @@ function numericFields(r: MetricRecord): Record<string, number> {
   return Object.fromEntries(
     Object.entries(r).filter((e): e is [string, number] => typeof e[1] === 'number' && !skip.has(e[0])),
   );
-}
-
-function outcomeOf(s: TrainerSummary): RunOutcome {
-  if (s.stoppedBy === 'error') return 'failed';
-  if (s.stoppedBy === 'stopped') return 'stopped';
-  return 'completed';
 }
 
 const REASONS: Record<string, string> = {

@@ -5,6 +5,7 @@
  */
 import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
+import type { StopReason } from '../../protocol/shared/runState';
 import type { MaskResult } from '../../protocol/inference';
 import type { TfMemory } from '../../protocol/status';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
@@ -69,7 +70,7 @@ export interface TrainerSummary {
   runId: string;
   runDir: string;
   steps: number;
-  stoppedBy: string;
+  stoppedBy: StopReason;
   error?: string;
   bestEval?: MetricRecord;
   lastCheckpoint?: string;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- w1|w2|w3|all|profile|soak [--json] [options]` — the benchmarks of
- * ../shared/docs/benchmarks.md. Prints one JSON line per figure as it is measured, then (without --json)
+ * docs/benchmarks.md. Prints one JSON line per figure as it is measured, then (without --json)
  * a table. Ours and the PyTorch reference are measured in this one invocation, in interleaved windows.
  * Benchmarks, not tests: nothing here passes or fails on a number.
  */
@@ -9,14 +9,14 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
 import { trainingThreads } from '../../server/ml/train/parallel/threads';
-import { HOVER_DEFAULTS, runHover } from './hover';
-import { runProfile } from './profile';
+import { HOVER_DEFAULTS, runHover } from './hoverLatency';
+import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
-import { runSoak, SOAK_DEFAULTS } from './soak';
+import { runSoak, SOAK_DEFAULTS } from './memorySoak';
 import { TorchReference } from './torchRef';
-import { runW1, W1_DEFAULTS } from './w1';
-import { runW2, W2_DEFAULTS } from './w2';
-import { runW3 } from './w3';
+import { runW1, W1_DEFAULTS } from './trainingThroughput';
+import { runW2, W2_DEFAULTS } from './fillMaskLatency';
+import { runW3 } from './tokenizerSpeed';
 
 const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
@@ -68,7 +68,7 @@ function num(flags: Map<string, string | true>, name: string, fallback: number):
   return n;
 }
 
-/** W3 (test/bench/w3.ts, the tokenizer side): its records, plus one table row each. */
+/** W3 (test/bench/tokenizerSpeed.ts, the tokenizer side): its records, plus one table row each. */
 async function w3(json: boolean, out: Reporter): Promise<void> {
   for (const r of await runW3({ json })) {
     out.record(r);

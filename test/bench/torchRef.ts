@@ -1,7 +1,7 @@
 /**
  * The PyTorch CPU reference (torch_ref.py) as a child process the bench drives command by command, so
  * that its timed windows interleave with ours in the same invocation. Installs PyTorch with apt when it
- * is missing and we run as root. Thread settings follow ../shared/docs/benchmarks.md: 1 torch thread,
+ * is missing and we run as root. Thread settings follow docs/benchmarks.md: 1 torch thread,
  * OpenBLAS on all cores, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for this command only.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';

@@ -1,4 +1,4 @@
-"""PyTorch CPU reference for the W1/W2 benchmarks (../shared/docs/benchmarks.md), in plain PyTorch.
+"""PyTorch CPU reference for the W1/W2 benchmarks (docs/benchmarks.md), in plain PyTorch.
 
 The model is the W1 BERT written out by hand in the Hugging Face `BertForMaskedLM` layout and parameter
 names (post-LN, exact GELU, learned positions, LayerNorm eps 1e-12, MLM head computed only at the masked

@@ -18,24 +18,8 @@ import {
 export const ROOT = path.resolve(__dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
 
-/** Newest modification time of the sources the server bundles are built from. */
-function newestSource(): number {
-  let newest = 0;
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|json)$/.test(e.name)) newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ['server', 'protocol']) walk(path.join(ROOT, d));
-  return newest;
-}
-
-/** Builds dist/ (node .ci/build.mjs) when the server bundles are missing or older than their sources. */
+/** Builds dist/ (node .ci/build.mjs, which does nothing when no input of its last build changed). */
 export function ensureBuilt(): void {
-  const built = [SERVER, path.join(ROOT, 'dist/mlm-worker.js')];
-  if (built.every((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newestSource())) return;
   const r = spawnSync(process.execPath, ['.ci/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
   if (r.status !== 0) throw new Error(`node .ci/build.mjs failed: ${String(r.stderr)}`);
 }

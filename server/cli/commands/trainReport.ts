@@ -8,7 +8,7 @@ import type { RunSummary } from '../../ml/train/run';
 import type { MetricRecord, TrainCallbacks } from '../../ml/types';
 import { ProgressBar } from '../progress';
 
-const pct = (x: number | undefined) =>
+export const pct = (x: number | undefined) =>
   x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(1)}%`;
 
 export function formatDuration(ms: number): string {

@@ -11,7 +11,8 @@ import { loadTokenizer } from '../tokenizer';
 import { modelConfigFor } from '../train/modelConfig';
 import type { MetricRecord, MlmModel, ModelConfig, Tokenizer } from '../types';
 import { isComplete } from './atomic';
-import { readRunConfigFile, readRunStatus, type RunStatus } from './runDir';
+import type { RunStatus } from '../../../protocol/shared/runState';
+import { readRunConfigFile, readRunStatus } from './runDir';
 import {
   listCheckpoints,
   newestUsableCheckpoint,

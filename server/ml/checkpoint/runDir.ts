@@ -5,14 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
+import { runOutcome, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 import { writeFileAtomic } from './atomic';
 
 export const RUN_CONFIG_FILE = 'config.json';
 export const RUN_STATUS_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
-
-export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
 
 export interface RunStatusRecord {
   id: string;
@@ -153,10 +152,9 @@ export function startRunStatus(runDir: string, id: string, t0: number, resuming:
 export function finishRunStatus(
   runDir: string,
   status: RunStatusRecord,
-  end: Pick<RunStatusRecord, 'stoppedBy' | 'error' | 'bestEval' | 'lastTrain'>,
+  end: Pick<RunStatusRecord, 'error' | 'bestEval' | 'lastTrain'> & { stoppedBy: StopReason },
 ): string | undefined {
-  status.status =
-    end.stoppedBy === 'error' ? 'failed' : end.stoppedBy === 'stopped' ? 'stopped' : 'completed';
+  status.status = runOutcome(end.stoppedBy);
   status.updatedAt = new Date().toISOString();
   Object.assign(status, end);
   try {

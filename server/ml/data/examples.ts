@@ -5,9 +5,8 @@
  * - `line`: one example per non-empty line, [CLS] … [SEP] then padding; a line longer than seqLen - 2
  *   tokens continues in further examples instead of being truncated.
  */
+import type { ExampleMode } from '../../../protocol/shared/choices';
 import type { Tokenizer } from '../types';
-
-export type ExampleMode = 'chunk' | 'line';
 
 export interface Example {
   /** [seqLen] token ids, padded with [PAD]. */

@@ -228,3 +228,15 @@ export function perClassOf(detail: TaskDetail): ClassScores[] {
   if (detail.task === 'token') return detail.metrics.perType;
   return [];
 }
+
+/** "accuracy 81.2 %, macroF1 0.790" — ratios as percentages where that is how they are read. */
+export function formatMetrics(m: Record<string, number>): string {
+  const pctKeys = new Set(['accuracy', 'subsetAccuracy', 'tokenAccuracy']);
+  return Object.entries(m)
+    .map(([k, v]) =>
+      pctKeys.has(k)
+        ? `${k} ${(v * 100).toFixed(1)} %`
+        : `${k} ${Number.isFinite(v) ? v.toFixed(4) : String(v)}`,
+    )
+    .join(', ');
+}

@@ -16,7 +16,6 @@ export {
 export {
   runFinetune,
   readFinetuneRecord,
-  formatMetrics,
   type FinetuneSummary,
   type FinetuneRecord,
   type RunFinetuneOptions,
@@ -36,6 +35,7 @@ export {
   DEFAULT_METRIC,
   TASK_METRICS,
   lowerIsBetter,
+  formatMetrics,
   type TaskEvaluation,
   type TaskDetail,
 } from './evaluate';

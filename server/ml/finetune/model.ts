@@ -9,6 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BertEncoder } from '../model/bert';
+import { attentionMaskBias } from '../model/bertBlocks';
+import type { TargetBatch } from '../model/paramModel';
 import { checkBatchShape, sparseCrossEntropy } from '../model/ops';
 import type { BertConfig, MlmBatch, MlmModel } from '../types';
 import type { TaskKind } from './types';
@@ -73,29 +75,28 @@ export class BertTaskModel extends BertEncoder implements MlmModel {
 
   /** Hidden rows [m, h] → logits [m, labels] through the head (pooler first for sequence tasks). */
   private headLogits(hidden: tf.Tensor2D, training: boolean): tf.Tensor2D {
-    const c = this.config;
-    const p = training ? (this.head.classifierDropout ?? c.hiddenDropoutProb) : 0;
+    const p = training ? (this.head.classifierDropout ?? this.config.hiddenDropoutProb) : 0;
     let x = hidden;
-    if (this.head.task !== 'token') x = tf.tanh(this.denseAt(x, POOLER, false));
+    if (this.head.task !== 'token') x = tf.tanh(this.denseAt(x, POOLER));
     x = this.dropout.apply(x, p);
-    return this.denseAt(x, CLASSIFIER, false);
+    return this.denseAt(x, CLASSIFIER);
   }
 
+  /** Logits [maskedPositions.length, labels] of a validated batch (token types when it is a TaskBatch). */
   protected targetLogits(
-    inputIds: Int32Array,
-    attentionMask: Int32Array,
-    batchSize: number,
-    seqLen: number,
-    positions: Int32Array,
+    batch: TargetBatch & Pick<TaskBatch, 'tokenTypeIds'>,
     training: boolean,
   ): tf.Tensor2D {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions: rows, tokenTypeIds } = batch;
+    this.checkIds(inputIds);
+    const maskBias = attentionMaskBias(attentionMask, batchSize, seqLen);
     return this.headLogits(
-      this.encode(inputIds, attentionMask, batchSize, seqLen, positions, training),
+      this.encode({ inputIds, batchSize, seqLen, maskBias, rows, tokenTypeIds }, training),
       training,
     );
   }
 
-  /** Logits [rows, labels] of a batch (token types included). Call inside a tidy. */
+  /** Logits [rows, labels] of a batch (the reference forward, with dropout when training). Call inside a tidy. */
   logits(batch: TaskBatch, training: boolean): tf.Tensor2D {
     const { inputIds, attentionMask, batchSize, seqLen, maskedPositions } = batch;
     checkBatchShape(
@@ -106,16 +107,7 @@ export class BertTaskModel extends BertEncoder implements MlmModel {
       maskedPositions,
       this.config.maxPositionEmbeddings,
     );
-    const hidden = this.encode(
-      inputIds,
-      attentionMask,
-      batchSize,
-      seqLen,
-      maskedPositions,
-      training,
-      batch.tokenTypeIds,
-    );
-    return this.headLogits(hidden, training);
+    return this.targetLogits(batch, training);
   }
 
   /** Inference logits [rows, labels] (no dropout), as plain numbers. */

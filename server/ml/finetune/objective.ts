@@ -114,7 +114,7 @@ export class TaskObjective implements Objective<TaskBatch> {
   }
 
   /** Lower is better: the chosen metric, negated when higher is better. */
-  selectionValue(r: EvalMetrics): number {
+  selectionScore(r: EvalMetrics): number {
     const v = (r as Record<string, unknown>)[this.opts.metric];
     if (typeof v !== 'number') return NaN;
     return lowerIsBetter(this.opts.metric) ? v : -v;

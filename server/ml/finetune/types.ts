@@ -42,3 +42,33 @@ export interface BadRow {
   where: string;
   reason: string;
 }
+
+export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'folder' | 'conll';
+
+export interface ReadOptions {
+  task: TaskKind;
+  /** Column of the text (default "text"). */
+  textColumn?: string;
+  /** Column of the optional second text (default "text_pair"; absent column = single texts). */
+  textPairColumn?: string;
+  /** Column of the label(s) (default "label", else "labels"). */
+  labelColumn?: string;
+  /** Separator of several labels / values in one CSV or TSV cell (default ","). JSON arrays work everywhere. */
+  labelSeparator?: string;
+  /** Forces a format instead of guessing it from the extension. */
+  format?: DataFormat;
+}
+
+export interface LabelledData {
+  file: string;
+  format: DataFormat;
+  examples: LabelledExample[];
+  bad: BadRow[];
+}
+
+export class FinetuneDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FinetuneDataError';
+  }
+}

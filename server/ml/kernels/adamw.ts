@@ -1,18 +1,16 @@
 /**
- * Fused AdamW update and global gradient norm for the wasm and cpu backends (on the heap / the backend's arrays).
- * One AdamW kernel per parameter tensor replaces ~14 elementwise tf ops and gives the same bits: on wasm a
- * 4-lane SIMD loop in a tiny WebAssembly module on tfjs's memory, elsewhere (cpu, tails) a JavaScript loop.
- * One norm kernel over all gradients replaces a Square and a Sum per gradient. Backends without them (the
- * native ones) use the tf ops in train/adamw.ts and train/step.ts.
- *   MlmAdamW:       p, m, v, g (same shape)   → p', m', v' (same shape)
- *   MlmSquaredNorm: g0, g1, … (any shapes)    → Σ g² (scalar, accumulated in float64)
+ * Fused AdamW update for the wasm and cpu backends (on the heap / the backend's arrays). One kernel per
+ * parameter tensor replaces ~14 elementwise tf ops and gives the same bits: on wasm a 4-lane SIMD loop in a
+ * tiny WebAssembly module on tfjs's memory, elsewhere (cpu, tails) a JavaScript loop. Backends without it
+ * (the native ones) use the tf ops in train/adamw.ts. (The gradient norm's kernel is squaredNorm.ts.)
+ *   MlmAdamW: p, m, v, g (same shape) → p', m', v' (same shape)
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
-import { F32, F64, get, I32, memoryModule, onBackendMemory, set, simd, vec } from './wasmModule';
+import { defineFusedKernel, hasKernel, type KernelArgs as Args, type Store } from './fusedKernel';
+import { memoryModule, onBackendMemory } from './wasmModule';
+import { at, f32x4, F32, get, I32, set, V128, v128, vectorLoop } from './wasmOps';
 
 export const ADAMW = 'MlmAdamW';
-export const SQUARED_NORM = 'MlmSquaredNorm';
 
 /** Scalars of one AdamW update (the caller derives them from the options and the step). */
 export interface AdamWAttrs {
@@ -79,8 +77,6 @@ function scalars(a: AdamWAttrs): number[] {
 interface Simd {
   /** (p, m, v, g, pOut, mOut, vOut as byte offsets, n, the 9 scalars of scalars()): writes pOut, mOut, vOut. */
   adamw: (...args: number[]) => void;
-  /** (byte offset, n): Σ x² in float64. */
-  sumSquares: (ptr: number, n: number) => number;
 }
 
 /**
@@ -88,131 +84,63 @@ interface Simd {
  * (byte offsets as pointers; n a multiple of 4). Same operations in the same order, so the same bits; ~3×
  * faster than the tf ops on one thread and than the JavaScript loop (W1's 5.4 M parameters: ~10 ms vs ~31 ms).
  */
-function simdModule(shared: boolean): WebAssembly.Module {
-  const load = [...simd(0x00), 0x00, 0x00];
-  const store = [...simd(0x0b), 0x00, 0x00];
-  const [SPLAT, SQRT, ADD, SUB, MUL, DIV] = [0x13, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7].map(simd);
+function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
+  const { splat, sqrt, add, sub, mul, div } = f32x4;
+  const [load, store] = [v128.load(), v128.store()];
   // Params 0–6 pointers (p m v g pOut mOut vOut), 7 n, 8–16 f32 scalars; locals 17 i, 18 end, 19–27 splats,
   // 28 g, 29 m', 30 v'.
-  const I = 17;
-  const at = (ptr: number) => [...get(ptr), ...get(I), 0x6a];
+  const [P, M, V, G, P_OUT, M_OUT, V_OUT, N] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [I, END, G1, M1, V1] = [17, 18, 28, 29, 30];
+  const ptr = (p: number) => at(p, I);
   const sc = (k: number) => get(19 + k); // b1 c1 b2 c2 eps decay step bc2 scale
+  const [B1, C1, B2, C2, EPS, DECAY, STEP, BC2, SCALE] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map(sc);
   // prettier-ignore
-  const body = [
-    ...vec([[2, 0x7f], [12, 0x7b]]),
-    ...[0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((k) => [...get(8 + k), ...SPLAT, ...set(19 + k)]),
-    ...get(7), 0x41, 2, 0x74, ...set(18), // end = n << 2
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(I), ...get(18), 0x4f, 0x0d, 1, // if i >= end: break
-    ...at(3), ...load, ...sc(8), ...MUL, ...set(28), // g ← g · scale
-    ...at(1), ...load, ...sc(0), ...MUL, ...get(28), ...sc(1), ...MUL, ...ADD, ...set(29), // m' ← m·β1 + g·(1−β1)
-    ...at(2), ...load, ...sc(2), ...MUL, ...get(28), ...get(28), ...MUL, ...sc(3), ...MUL, ...ADD, ...set(30), // v'
-    ...at(5), ...get(29), ...store, // mOut ← m'
-    ...at(6), ...get(30), ...store, // vOut ← v'
-    ...at(4), ...at(0), ...load, ...sc(5), ...MUL, // pOut ← p · decay
-    ...get(29), ...get(30), ...SQRT, ...sc(7), ...DIV, ...sc(4), ...ADD, ...DIV, // m' / (√v' / bc2 + ε)
-    ...sc(6), ...MUL, ...SUB, ...store, //   · stepSize, subtracted
-    ...get(I), 0x41, 16, 0x6a, ...set(I), // i += 16 bytes
-    0x0c, 0, 0x0b, 0x0b, 0x0b, // br loop; end loop; end block; end function
-  ];
-  // sumSquares(ptr, n) → f64: Σ x² over n floats (a multiple of 4), in two f64x2 accumulators. Params 0 ptr, 1 n;
-  // locals 2 i, 3 end, 4–5 accumulators, 6 the 4 floats, 7 two of them as f64.
-  const PROMOTE = simd(0x5f);
-  const [F64ADD, F64MUL] = [0xf0, 0xf2].map(simd);
-  const swapHalves = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]; // i8x16.shuffle
-  const lane = (k: number) => [...simd(0x21), k]; // f64x2.extract_lane
-  const sq = (acc: number, half: number[]) => [
-    ...get(acc),
-    ...half,
-    ...PROMOTE,
-    0x22,
-    7,
-    ...get(7),
-    ...F64MUL,
-    ...F64ADD,
-    ...set(acc),
-  ];
-  // prettier-ignore
-  const sumSquares = [
-    ...vec([[2, 0x7f], [4, 0x7b]]),
-    ...get(1), 0x41, 2, 0x74, ...set(3), // end = n << 2
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(2), ...get(3), 0x4f, 0x0d, 1, // if i >= end: break
-    ...get(0), ...get(2), 0x6a, ...load, ...set(6),
-    ...sq(4, get(6)), // acc0 += (x0, x1)²
-    ...sq(5, [...get(6), ...get(6), ...swapHalves]), // acc1 += (x2, x3)²
-    ...get(2), 0x41, 16, 0x6a, ...set(2), // i += 16 bytes
-    0x0c, 0, 0x0b, 0x0b, // br loop; end loop; end block
-    ...get(4), ...get(5), ...F64ADD, ...set(4),
-    ...get(4), ...lane(0), ...get(4), ...lane(1), 0xa0, // f64.add
-    0x0b,
+  const adamw = [
+    ...[0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((k) => [...get(8 + k), ...splat, ...set(19 + k)]),
+    ...vectorLoop(N, I, END, [
+      ...ptr(G), ...load, ...SCALE, ...mul, ...set(G1), // g ← g · scale
+      ...ptr(M), ...load, ...B1, ...mul, ...get(G1), ...C1, ...mul, ...add, ...set(M1), // m' ← m·β1 + g·(1−β1)
+      ...ptr(V), ...load, ...B2, ...mul, ...get(G1), ...get(G1), ...mul, ...C2, ...mul, ...add, ...set(V1), // v'
+      ...ptr(M_OUT), ...get(M1), ...store, // mOut ← m'
+      ...ptr(V_OUT), ...get(V1), ...store, // vOut ← v'
+      ...ptr(P_OUT), ...ptr(P), ...load, ...DECAY, ...mul, // pOut ← p · decay
+      ...get(M1), ...get(V1), ...sqrt, ...BC2, ...div, ...EPS, ...add, ...div, // m' / (√v' / bc2 + ε)
+      ...STEP, ...mul, ...sub, ...store, //   · stepSize, subtracted
+    ]),
   ];
   return memoryModule(shared, [
     {
       name: 'adamw',
       params: [...Array<number>(8).fill(I32), ...Array<number>(9).fill(F32)],
       results: [],
-      body,
+      locals: [
+        [2, I32],
+        [12, V128],
+      ],
+      body: adamw,
     },
-    { name: 'sumSquares', params: [I32, I32], results: [F64], body: sumSquares },
   ]);
 }
 
 /** The SIMD update bound to a wasm backend's memory, or null where it cannot be built (then JavaScript). */
-const simdFor = onBackendMemory<Simd>(simdModule);
+const simdFor = onBackendMemory<Simd>('adamw', simdModule);
 
-function adamwKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo[] => {
-    const s = store(args.backend);
-    const { p, m, v, g } = args.inputs as Record<string, tf.TensorInfo>;
-    const pOut = s.out([...p.shape]);
-    const mOut = s.out([...p.shape]);
-    const vOut = s.out([...p.shape]);
-    const attrs = args.attrs as unknown as AdamWAttrs;
-    const views = [p, m, v, g, pOut, mOut, vOut].map((t) => s.read(t));
-    const fast = simd ? simdFor(args.backend) : null;
-    const bulk = fast ? views[0].length & ~3 : 0;
-    if (fast && bulk) fast.adamw(...views.map((a) => a.byteOffset), bulk, ...scalars(attrs));
-    const [vp, vm, vv, vg, op, om, ov] = views;
-    adamwUpdate(vp, vm, vv, vg, attrs, op, om, ov, bulk);
-    return [pOut, mOut, vOut];
-  };
+function adamwKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo[] {
+  const { p, m, v, g } = args.inputs as Record<string, tf.TensorInfo>;
+  const pOut = s.out([...p.shape]);
+  const mOut = s.out([...p.shape]);
+  const vOut = s.out([...p.shape]);
+  const attrs = args.attrs as unknown as AdamWAttrs;
+  const views = [p, m, v, g, pOut, mOut, vOut].map((t) => s.read(t));
+  const fast = simd ? simdFor(args.backend) : null;
+  const bulk = fast ? views[0].length & ~3 : 0;
+  if (fast && bulk) fast.adamw(...views.map((a) => a.byteOffset), bulk, ...scalars(attrs));
+  const [vp, vm, vv, vg, op, om, ov] = views;
+  adamwUpdate(vp, vm, vv, vg, attrs, op, om, ov, bulk);
+  return [pOut, mOut, vOut];
 }
 
-function squaredNormKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo => {
-    const s = store(args.backend);
-    const out = s.out([]);
-    const fast = simd ? simdFor(args.backend) : null;
-    let sq = 0;
-    for (const t of Object.values(args.inputs)) {
-      const d = s.read(t as tf.TensorInfo);
-      const bulk = fast ? d.length & ~3 : 0;
-      if (fast && bulk) sq += fast.sumSquares(d.byteOffset, bulk);
-      for (let i = bulk; i < d.length; i++) sq += d[i] * d[i];
-    }
-    s.target(out)[0] = sq;
-    return out;
-  };
-}
-
-export const optimizerKernels: tf.KernelConfig[] = (
-  [
-    ['wasm', wasmStore],
-    ['cpu', cpuStore],
-  ] as const
-).flatMap(([backendName, store]) => [
-  {
-    kernelName: ADAMW,
-    backendName,
-    kernelFunc: adamwKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: SQUARED_NORM,
-    backendName,
-    kernelFunc: squaredNormKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-]);
+export const adamwKernels: tf.KernelConfig[] = defineFusedKernel(ADAMW, adamwKernel);
 
 /** True when the active backend is wasm and the SIMD update runs on its memory (for tests and doctor). */
 export function hasSimdAdamW(): boolean {
@@ -221,7 +149,7 @@ export function hasSimdAdamW(): boolean {
 
 /** True when the active backend has the fused AdamW kernel. */
 export function hasFusedAdamW(): boolean {
-  return tf.getKernel(ADAMW, tf.getBackend()) !== undefined;
+  return hasKernel(ADAMW);
 }
 
 /** p, m, v, g (same shape, float32) → [p', m', v'] (new tensors, owned by the caller). */
@@ -233,16 +161,4 @@ export function fusedAdamW(
   attrs: AdamWAttrs,
 ): tf.Tensor[] {
   return tf.engine().runKernel(ADAMW, { p, m, v, g }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-}
-
-/** True when the active backend has the fused squared-norm kernel. */
-export function hasFusedSquaredNorm(): boolean {
-  return tf.getKernel(SQUARED_NORM, tf.getBackend()) !== undefined;
-}
-
-/** Σ over all tensors of Σ x² (float64 accumulation) → scalar []. */
-export function fusedSquaredNorm(ts: readonly tf.Tensor[]): tf.Scalar {
-  const inputs: tf.NamedTensorMap = {};
-  ts.forEach((t, i) => (inputs[`g${i}`] = t));
-  return tf.engine().runKernel(SQUARED_NORM, inputs, {}) as tf.Scalar;
 }

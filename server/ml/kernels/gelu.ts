@@ -17,10 +17,14 @@
  * in a young model) take a 3× cheaper path: Φ(x) = ½ + x · R(x²) and φ(x) = Q(x²), Taylor polynomials. The
  * forward saves Φ(x), so the backward computes only φ(x). Measured against float64 over [−10, 10]: GELU within 2.4e-7
  * absolute (float32 rounding of y) and 5.0e-7 relative, GELU' within 1.5e-7 absolute (kernels/gelu.test.ts).
+ *
+ * Over 300 lines: the JavaScript loops and the SIMD module must do the same float32 operations in the same
+ * order, so they sit side by side for review.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
-import { get, I32, memoryModule, onBackendMemory, set, simd, vec } from './wasmModule';
+import { defineFusedKernel, hasKernel, type KernelArgs as Args, type Store } from './fusedKernel';
+import { memoryModule, onBackendMemory, type WasmFunction } from './wasmModule';
+import { at, f32x4, get, I32, i32, i32x4, ifElse, set, V128, v128, vectorLoop, type Code } from './wasmOps';
 
 export const GELU = 'MlmGelu';
 export const GELU_GRAD = 'MlmGeluGrad';
@@ -158,57 +162,72 @@ interface Simd {
 }
 
 /** The two loops above as 4-lane f32 SIMD functions in a module that imports tfjs's memory. */
-function simdModule(shared: boolean): WebAssembly.Module {
-  const load = [...simd(0x00), 0x00, 0x00];
-  const store = [...simd(0x0b), 0x00, 0x00];
+function simdModule(shared: boolean): Uint8Array<ArrayBuffer> {
+  const [load, store] = [v128.load(), v128.store()];
   // Constants live in v128 locals set before the loop (rematerialising a v128.const in the loop costs more
   // than reloading a spilled local): slot per distinct value, numbered from cbase in the function being built.
   let consts = new Map<string, number>();
   let cbase = 0;
-  const constant = (bytes: Uint8Array): number[] => {
+  const constant = (bytes: Uint8Array): Code => {
     const key = bytes.join();
     if (!consts.has(key)) consts.set(key, consts.size);
     return get(cbase + (consts.get(key) ?? 0));
   };
   const splat = (v: number) => constant(new Uint8Array(new Float32Array([v, v, v, v]).buffer));
   const splatI = (v: number) => constant(new Uint8Array(new Int32Array([v, v, v, v]).buffer));
+  /** An instruction applied to operands: the operands' code, then the instruction. */
   const op =
-    (code: number) =>
-    (...args: number[][]) => [...args.flat(), ...simd(code)];
-  const [ge, bitselect, abs, add, sub, mul, div, min, max] = [
-    0x46, 0x52, 0xe0, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9,
+    (code: Code) =>
+    (...args: Code[]): Code => [...args.flat(), ...code];
+  const [ge, lt, abs, add, sub, mul, div, min, max] = [
+    f32x4.ge,
+    f32x4.lt,
+    f32x4.abs,
+    f32x4.add,
+    f32x4.sub,
+    f32x4.mul,
+    f32x4.div,
+    f32x4.min,
+    f32x4.max,
   ].map(op);
-  const [shl, addI, truncI, allTrue, lt] = [0xab, 0xae, 0xf8, 0xa3, 0x43].map(op);
+  const [bitselect, shl, addI, truncI, allTrue] = [
+    v128.bitselect,
+    i32x4.shl,
+    i32x4.add,
+    i32x4.trunc_sat_f32x4_s,
+    i32x4.all_true,
+  ].map(op);
   // Locals: i32 0..P-1 params, then i, end; TEMPS v128 temporaries from V, then the constants.
   const TEMPS = 14;
-  const loop = (params: number, perVector: (V: number, at: (p: number) => number[]) => number[]) => {
+  const fn = (
+    name: string,
+    params: number,
+    perVector: (V: number, at: (p: number) => Code) => Code,
+  ): WasmFunction => {
     const I = params;
     const END = params + 1;
     const V = params + 2;
-    const at = (p: number) => [...get(p), ...get(I), 0x6a];
     consts = new Map();
     cbase = V + TEMPS;
-    const body = perVector(V, at);
+    const body = perVector(V, (p) => at(p, I));
     const init = [...consts].flatMap(([key, slot]) => [
-      ...simd(0x0c),
-      ...key.split(',').map(Number),
+      ...v128.const(key.split(',').map(Number)),
       ...set(cbase + slot),
     ]);
-    // prettier-ignore
-    return [
-      ...vec([[2, 0x7f], [TEMPS + consts.size, 0x7b]]),
-      ...init,
-      ...get(params - 1), 0x41, 2, 0x74, ...set(END), // end = n << 2
-      0x02, 0x40, 0x03, 0x40, // block, loop
-      ...get(I), ...get(END), 0x4f, 0x0d, 1, // if i >= end: break
-      ...body,
-      ...get(I), 0x41, 16, 0x6a, ...set(I), // i += 16 bytes
-      0x0c, 0, 0x0b, 0x0b, 0x0b, // br loop; end loop; end block; end function
-    ];
+    return {
+      name,
+      params: Array<number>(params).fill(I32),
+      results: [],
+      locals: [
+        [2, I32],
+        [TEMPS + consts.size, V128],
+      ],
+      body: [...init, ...vectorLoop(params - 1, I, END, body)],
+    };
   };
   // v128 locals relative to V: 0 x, 1 x clamped to ±CLAMP, 2 a = |x clamped|, 3 t, 4 y, 5 s/hi, 6 lo, 7 aa, 8 b,
   // 9 w (u on the fast path), 10 n, 11 r, 12 h, 13 cdf.
-  const exp32 = (V: number, aa: number, w: number): number[] => {
+  const exp32 = (V: number, aa: number, w: number): Code => {
     const n = V + 10;
     const r = V + 11;
     let p = splat(EXP_COEF[0]);
@@ -219,12 +238,12 @@ function simdModule(shared: boolean): WebAssembly.Module {
       ...add(sub(sub(get(aa), mul(get(n), splat(LN2_HI))), mul(get(n), splat(LN2_LO))), get(w)), ...set(r),
       ...mul(
         add(add(mul(p, mul(get(r), get(r))), get(r)), splat(1)),
-        shl(addI(truncI(get(n)), splatI(127)), [0x41, 23]), // 2ⁿ as bits
+        shl(addI(truncI(get(n)), splatI(127)), i32.const(23)), // 2ⁿ as bits
       ),
     ];
   };
   // X x, XC x clamped to ±CLAMP, A |XC|, then −a²/2 as AA + B.
-  const load3 = (V: number, x: number[]): number[] => [
+  const load3 = (V: number, x: Code): Code => [
     ...x,
     ...set(V),
     ...min(max(get(V), splat(-CLAMP)), splat(CLAMP)),
@@ -232,7 +251,7 @@ function simdModule(shared: boolean): WebAssembly.Module {
     ...abs(get(V + 1)),
     ...set(V + 2),
   ];
-  const halfSquare = (V: number): number[] => {
+  const halfSquare = (V: number): Code => {
     const [A, HI, LO, AA, B] = [2, 5, 6, 7, 8].map((k) => V + k);
     // prettier-ignore
     return [
@@ -243,7 +262,7 @@ function simdModule(shared: boolean): WebAssembly.Module {
       ...mul(mul(add(get(HI), get(A)), get(LO)), splat(-0.5)), ...set(B),
     ];
   };
-  const forward = loop(4, (V, at) => {
+  const forward = fn('gelu', 4, (V, at) => {
     const [X, A, T, Y, W, H, C] = [0, 2, 3, 4, 9, 12, 13].map((k) => V + k);
     let p = splat(P_COEF[9]);
     for (let k = 8; k >= 0; k--) p = add(mul(p, get(T)), splat(P_COEF[k]));
@@ -252,105 +271,85 @@ function simdModule(shared: boolean): WebAssembly.Module {
     // prettier-ignore
     return [
       ...at(0), ...load, ...set(X),
-      ...allTrue(lt(abs(get(X)), splat(SMALL))), 0x04, 0x40, // if every |x| < SMALL
-      ...mul(get(X), get(X)), ...set(W), // u
-      ...add(splat(0.5), mul(get(X), r)), ...set(C),
-      ...mul(get(X), get(C)), ...set(Y),
-      0x05, // else
-      ...load3(V, get(X)),
-      ...div(splat(1), add(splat(1), mul(get(A), splat(T_SCALE)))), ...set(T),
-      ...halfSquare(V),
-      ...add(get(V + 8), p), ...set(W), // w = b + P(t)
-      ...mul(mul(get(T), exp32(V, V + 7, W)), splat(0.5)), ...set(H), // h = Φ(−|x|)
-      ...sub(max(get(X), splat(0)), mul(get(A), get(H))), ...set(Y),
-      ...bitselect(sub(splat(1), get(H)), get(H), ge(get(X), splat(0))), ...set(C),
-      0x0b, // end if
+      ...allTrue(lt(abs(get(X)), splat(SMALL))), // every |x| < SMALL?
+      ...ifElse([
+        ...mul(get(X), get(X)), ...set(W), // u
+        ...add(splat(0.5), mul(get(X), r)), ...set(C),
+        ...mul(get(X), get(C)), ...set(Y),
+      ], [
+        ...load3(V, get(X)),
+        ...div(splat(1), add(splat(1), mul(get(A), splat(T_SCALE)))), ...set(T),
+        ...halfSquare(V),
+        ...add(get(V + 8), p), ...set(W), // w = b + P(t)
+        ...mul(mul(get(T), exp32(V, V + 7, W)), splat(0.5)), ...set(H), // h = Φ(−|x|)
+        ...sub(max(get(X), splat(0)), mul(get(A), get(H))), ...set(Y),
+        ...bitselect(sub(splat(1), get(H)), get(H), ge(get(X), splat(0))), ...set(C),
+      ]),
       ...at(1), ...get(Y), ...store,
       ...at(2), ...get(C), ...store,
     ];
   });
-  const backward = loop(5, (V, at) => {
+  const backward = fn('geluGrad', 5, (V, at) => {
     const [X, G, U] = [0, 4, 9].map((k) => V + k);
     let e = splat(PHI_COEF[9]);
     for (let k = 8; k >= 0; k--) e = add(mul(e, get(U)), splat(PHI_COEF[k]));
     // prettier-ignore
     return [
       ...at(1), ...load, ...set(X),
-      ...allTrue(lt(abs(get(X)), splat(SMALL))), 0x04, 0x40, // if every |x| < SMALL
-      ...mul(get(X), get(X)), ...set(U),
-      ...mul(get(X), e), ...set(G), // x φ(x)
-      0x05, // else
-      ...load3(V, get(X)),
-      ...halfSquare(V),
-      ...mul(mul(get(V + 1), exp32(V, V + 7, V + 8)), splat(RSQRT_2PI)), ...set(G),
-      0x0b, // end if
+      ...allTrue(lt(abs(get(X)), splat(SMALL))), // every |x| < SMALL?
+      ...ifElse([
+        ...mul(get(X), get(X)), ...set(U),
+        ...mul(get(X), e), ...set(G), // x φ(x)
+      ], [
+        ...load3(V, get(X)),
+        ...halfSquare(V),
+        ...mul(mul(get(V + 1), exp32(V, V + 7, V + 8)), splat(RSQRT_2PI)), ...set(G),
+      ]),
       ...at(3), ...mul([...at(0), ...load], add([...at(2), ...load], get(G))), ...store,
     ];
   });
-  return memoryModule(shared, [
-    { name: 'gelu', params: [I32, I32, I32, I32], results: [], body: forward },
-    { name: 'geluGrad', params: [I32, I32, I32, I32, I32], results: [], body: backward },
-  ]);
+  return memoryModule(shared, [forward, backward]);
 }
 
 /** Elements the SIMD loops have processed (tests check the SIMD path is taken). */
 export const geluSimdStats = { elements: 0 };
 
 /** The SIMD loops bound to a wasm backend's memory, or null where they cannot be built (then JavaScript). */
-const simdFor = onBackendMemory<Simd>(simdModule);
+const simdFor = onBackendMemory<Simd>('gelu', simdModule);
 
-function forwardKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo[] => {
-    const s = store(args.backend);
-    const { x } = args.inputs as Record<string, tf.TensorInfo>;
-    const y = s.out([...x.shape]);
-    const cdf = s.out([...x.shape]);
-    const [vx, vy, vc] = [s.read(x), s.target(y), s.target(cdf)];
-    const fast = simd ? simdFor(args.backend) : null;
-    const bulk = fast ? vx.length & ~3 : 0;
-    if (fast && bulk) {
-      fast.gelu(vx.byteOffset, vy.byteOffset, vc.byteOffset, bulk);
-      geluSimdStats.elements += bulk;
-    }
-    geluForward(vx, vy, vc, bulk);
-    return [y, cdf];
-  };
+function forwardKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo[] {
+  const { x } = args.inputs as Record<string, tf.TensorInfo>;
+  const y = s.out([...x.shape]);
+  const cdf = s.out([...x.shape]);
+  const [vx, vy, vc] = [s.read(x), s.target(y), s.target(cdf)];
+  const fast = simd ? simdFor(args.backend) : null;
+  const bulk = fast ? vx.length & ~3 : 0;
+  if (fast && bulk) {
+    fast.gelu(vx.byteOffset, vy.byteOffset, vc.byteOffset, bulk);
+    geluSimdStats.elements += bulk;
+  }
+  geluForward(vx, vy, vc, bulk);
+  return [y, cdf];
 }
 
-function backwardKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo => {
-    const s = store(args.backend);
-    const { dy, x, cdf } = args.inputs as Record<string, tf.TensorInfo>;
-    const dx = s.out([...x.shape]);
-    const [vdy, vx, vc, vdx] = [s.read(dy), s.read(x), s.read(cdf), s.target(dx)];
-    const fast = simd ? simdFor(args.backend) : null;
-    const bulk = fast ? vx.length & ~3 : 0;
-    if (fast && bulk) {
-      fast.geluGrad(vdy.byteOffset, vx.byteOffset, vc.byteOffset, vdx.byteOffset, bulk);
-      geluSimdStats.elements += bulk;
-    }
-    geluBackward(vdy, vx, vc, vdx, bulk);
-    return dx;
-  };
+function backwardKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo {
+  const { dy, x, cdf } = args.inputs as Record<string, tf.TensorInfo>;
+  const dx = s.out([...x.shape]);
+  const [vdy, vx, vc, vdx] = [s.read(dy), s.read(x), s.read(cdf), s.target(dx)];
+  const fast = simd ? simdFor(args.backend) : null;
+  const bulk = fast ? vx.length & ~3 : 0;
+  if (fast && bulk) {
+    fast.geluGrad(vdy.byteOffset, vx.byteOffset, vc.byteOffset, vdx.byteOffset, bulk);
+    geluSimdStats.elements += bulk;
+  }
+  geluBackward(vdy, vx, vc, vdx, bulk);
+  return dx;
 }
 
-export const geluKernels: tf.KernelConfig[] = (
-  [
-    ['wasm', wasmStore],
-    ['cpu', cpuStore],
-  ] as const
-).flatMap(([backendName, store]) => [
-  {
-    kernelName: GELU,
-    backendName,
-    kernelFunc: forwardKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-  {
-    kernelName: GELU_GRAD,
-    backendName,
-    kernelFunc: backwardKernel(store, backendName === 'wasm') as unknown as tf.KernelFunc,
-  },
-]);
+export const geluKernels: tf.KernelConfig[] = [
+  ...defineFusedKernel(GELU, forwardKernel),
+  ...defineFusedKernel(GELU_GRAD, backwardKernel),
+];
 
 /** True when the active backend is wasm and the SIMD loops run on its memory (for tests and doctor). */
 export function hasSimdGelu(): boolean {
@@ -359,7 +358,7 @@ export function hasSimdGelu(): boolean {
 
 /** True when the active backend has the fused GELU kernels. */
 export function hasFusedGelu(): boolean {
-  return tf.getKernel(GELU, tf.getBackend()) !== undefined;
+  return hasKernel(GELU);
 }
 
 /** Fused GELU with its gradient (the forward saves x and Φ(x); the backward adds x φ(x)): x → same shape. */

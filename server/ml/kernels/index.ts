@@ -3,7 +3,7 @@
  * faster replacements of slow stock ones. Each is unit-tested against the cpu backend (forward and gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { optimizerKernels } from './adamw';
+import { adamwKernels } from './adamw';
 import { SELF_ATTENTION, selfAttentionConfig } from './attention';
 import { batchMatMulConfig } from './batchMatMul';
 import { DENSE, denseConfig } from './dense';
@@ -11,6 +11,7 @@ import { geluKernels } from './gelu';
 import { identityConfig } from './identity';
 import { layerNormKernels } from './layerNorm';
 import { makeGatherConfig, makeSliceConfig, makeUnpackConfig } from './sliceGather';
+import { squaredNormKernels } from './squaredNorm';
 import { makeSumConfig } from './sum';
 import { transposeConfig } from './transpose';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
@@ -66,7 +67,7 @@ let fusedRegistered = false;
 export function registerFusedKernels(): void {
   if (fusedRegistered) return;
   fusedRegistered = true;
-  for (const k of [...layerNormKernels, ...geluKernels, ...optimizerKernels]) {
+  for (const k of [...layerNormKernels, ...geluKernels, ...adamwKernels, ...squaredNormKernels]) {
     if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
     tf.registerKernel(k);
   }

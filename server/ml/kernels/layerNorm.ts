@@ -9,10 +9,13 @@
  * sum, as tf.add) in one launch, for inference (addLayerNormKernel; training keeps tf.add + fusedLayerNorm).
  *   MlmEmbedLayerNorm: ids int32 [n], word [v, h], position [p, h], tokenType [types, h], gamma, beta
  *                      → LayerNorm(word[id] + (position[r mod seqLen] + tokenType[0])) [n, h], inference only.
+ *
+ * Over 300 lines: the forward, backward, residual and embedding kernels share the row loops and their SIMD
+ * binding.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNormSimdFor, type LayerNormSimd } from './layerNormSimd';
-import { cpuStore, wasmStore, type KernelArgs as Args, type Store } from './store';
+import { defineFusedKernel, hasKernel, type KernelArgs as Args, type Store } from './fusedKernel';
 
 export const LAYER_NORM = 'MlmLayerNorm';
 export const LAYER_NORM_GRAD = 'MlmLayerNormGrad';
@@ -155,123 +158,105 @@ export function layerNormBackward(
   dbeta.set(db);
 }
 
-function forwardKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo[] => {
-    const s = store(args.backend);
-    const { x, gamma, beta, residual } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    if (!x || !gamma || !beta) throw new Error('LayerNorm needs x, gamma and beta');
-    const eps = (args.attrs as { eps: number }).eps;
-    const h = gamma.shape[0];
-    const rows = tf.util.sizeFromShape(x.shape) / h;
-    const f = simdRows(args.backend, simd, h);
-    if (!residual) {
-      const y = s.out([...x.shape]);
-      const rstd = s.out([rows]);
-      forward(f, s.read(x), s.read(gamma), s.read(beta), eps, s.target(y), s.target(rstd));
-      return [y, rstd];
-    }
-    // Inference: y only (no statistics kept for a backward pass).
-    if (!tf.util.arraysEqual(residual.shape, x.shape)) {
-      throw new Error(
-        `LayerNorm residual [${residual.shape.join(', ')}] differs from x [${x.shape.join(', ')}]`,
-      );
-    }
+function forwardKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo[] {
+  const { x, gamma, beta, residual } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!x || !gamma || !beta) throw new Error('LayerNorm needs x, gamma and beta');
+  const eps = (args.attrs as { eps: number }).eps;
+  const h = gamma.shape[0];
+  const rows = tf.util.sizeFromShape(x.shape) / h;
+  const f = simdRows(args.backend, simd, h);
+  if (!residual) {
     const y = s.out([...x.shape]);
-    const sum = s.target(y);
-    const a = s.read(x);
-    const r = s.read(residual);
-    if (f) f.add(a.byteOffset, r.byteOffset, sum.byteOffset, sum.length);
-    else for (let i = 0; i < sum.length; i++) sum[i] = a[i] + r[i]; // rounded to float32 on store, as tf.add
-    forward(f, sum, s.read(gamma), s.read(beta), eps, sum, new Float32Array(rows)); // in place, by row
-    return [y];
-  };
-}
-
-function embedKernel(store: (b: unknown) => Store, simd: boolean) {
-  return (args: Args): tf.TensorInfo => {
-    const s = store(args.backend);
-    const { ids, word, position, tokenType, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
-    const { seqLen, eps } = args.attrs as { seqLen: number; eps: number };
-    const [vocab, h] = word.shape;
-    const n = ids.shape[0];
-    if (ids.dtype !== 'int32' || n % seqLen !== 0 || seqLen > position.shape[0] || position.shape[1] !== h) {
-      throw new Error(
-        `embedding needs int32 ids [batch·seqLen] and seqLen ${seqLen} ≤ ${position.shape[0]} positions of width ${h}`,
-      );
-    }
-    const int = (): Int32Array => {
-      const raw = s.read(ids);
-      return new Int32Array(raw.buffer, raw.byteOffset, n);
-    };
-    let idx = int();
-    for (let r = 0; r < n; r++) {
-      const id = idx[r];
-      if (!(id >= 0 && id < vocab))
-        throw new Error(`input id ${id} at ${r} is outside the vocabulary [0, ${vocab})`);
-    }
-    const y = s.out([n, h]); // views taken before this allocation may be detached: take them again
-    const out = s.target(y);
-    idx = int();
-    const w = s.read(word);
-    const p = s.read(position);
-    const t = s.read(tokenType);
-    // position + token type 0 per position, float32 (as tf.add), then added to each word row.
-    const pt = new Float32Array(seqLen * h);
-    for (let i = 0; i < seqLen * h; i++) pt[i] = p[i] + t[i % h];
-    for (let r = 0; r < n; r++) {
-      const src = idx[r] * h;
-      const pos = (r % seqLen) * h;
-      const dst = r * h;
-      for (let j = 0; j < h; j++) out[dst + j] = w[src + j] + pt[pos + j];
-    }
-    forward(simdRows(args.backend, simd, h), out, s.read(gamma), s.read(beta), eps, out, new Float32Array(n));
-    return y;
-  };
-}
-
-function backwardKernel(store: (b: unknown) => Store) {
-  return (args: Args): tf.TensorInfo[] => {
-    const s = store(args.backend);
-    const { dy, x, gamma, rstd } = args.inputs as Record<string, tf.TensorInfo>;
-    const dx = s.out([...x.shape]);
-    const dgamma = s.out([...gamma.shape]);
-    const dbeta = s.out([...gamma.shape]);
-    layerNormBackward(
-      s.read(dy),
-      s.read(x),
-      s.read(gamma),
-      s.read(rstd),
-      s.target(dx),
-      s.target(dgamma),
-      s.target(dbeta),
+    const rstd = s.out([rows]);
+    forward(f, s.read(x), s.read(gamma), s.read(beta), eps, s.target(y), s.target(rstd));
+    return [y, rstd];
+  }
+  // Inference: y only (no statistics kept for a backward pass).
+  if (!tf.util.arraysEqual(residual.shape, x.shape)) {
+    throw new Error(
+      `LayerNorm residual [${residual.shape.join(', ')}] differs from x [${x.shape.join(', ')}]`,
     );
-    return [dx, dgamma, dbeta];
-  };
+  }
+  const y = s.out([...x.shape]);
+  const sum = s.target(y);
+  const a = s.read(x);
+  const r = s.read(residual);
+  if (f) f.add(a.byteOffset, r.byteOffset, sum.byteOffset, sum.length);
+  else for (let i = 0; i < sum.length; i++) sum[i] = a[i] + r[i]; // rounded to float32 on store, as tf.add
+  forward(f, sum, s.read(gamma), s.read(beta), eps, sum, new Float32Array(rows)); // in place, by row
+  return [y];
 }
 
-export const layerNormKernels: tf.KernelConfig[] = (
-  [
-    ['wasm', wasmStore, true],
-    ['cpu', cpuStore, false],
-  ] as const
-).flatMap(([backendName, store, simd]) => [
-  { kernelName: LAYER_NORM, backendName, kernelFunc: forwardKernel(store, simd) as unknown as tf.KernelFunc },
-  { kernelName: LAYER_NORM_GRAD, backendName, kernelFunc: backwardKernel(store) as unknown as tf.KernelFunc },
-  {
-    kernelName: EMBED_LAYER_NORM,
-    backendName,
-    kernelFunc: embedKernel(store, simd) as unknown as tf.KernelFunc,
-  },
-]);
+function embedKernel(s: Store, args: Args, simd: boolean): tf.TensorInfo {
+  const { ids, word, position, tokenType, gamma, beta } = args.inputs as Record<string, tf.TensorInfo>;
+  const { seqLen, eps } = args.attrs as { seqLen: number; eps: number };
+  const [vocab, h] = word.shape;
+  const n = ids.shape[0];
+  if (ids.dtype !== 'int32' || n % seqLen !== 0 || seqLen > position.shape[0] || position.shape[1] !== h) {
+    throw new Error(
+      `embedding needs int32 ids [batch·seqLen] and seqLen ${seqLen} ≤ ${position.shape[0]} positions of width ${h}`,
+    );
+  }
+  const int = (): Int32Array => {
+    const raw = s.read(ids);
+    return new Int32Array(raw.buffer, raw.byteOffset, n);
+  };
+  let idx = int();
+  for (let r = 0; r < n; r++) {
+    const id = idx[r];
+    if (!(id >= 0 && id < vocab))
+      throw new Error(`input id ${id} at ${r} is outside the vocabulary [0, ${vocab})`);
+  }
+  const y = s.out([n, h]); // views taken before this allocation may be detached: take them again
+  const out = s.target(y);
+  idx = int();
+  const w = s.read(word);
+  const p = s.read(position);
+  const t = s.read(tokenType);
+  // position + token type 0 per position, float32 (as tf.add), then added to each word row.
+  const pt = new Float32Array(seqLen * h);
+  for (let i = 0; i < seqLen * h; i++) pt[i] = p[i] + t[i % h];
+  for (let r = 0; r < n; r++) {
+    const src = idx[r] * h;
+    const pos = (r % seqLen) * h;
+    const dst = r * h;
+    for (let j = 0; j < h; j++) out[dst + j] = w[src + j] + pt[pos + j];
+  }
+  forward(simdRows(args.backend, simd, h), out, s.read(gamma), s.read(beta), eps, out, new Float32Array(n));
+  return y;
+}
+
+function backwardKernel(s: Store, args: Args): tf.TensorInfo[] {
+  const { dy, x, gamma, rstd } = args.inputs as Record<string, tf.TensorInfo>;
+  const dx = s.out([...x.shape]);
+  const dgamma = s.out([...gamma.shape]);
+  const dbeta = s.out([...gamma.shape]);
+  layerNormBackward(
+    s.read(dy),
+    s.read(x),
+    s.read(gamma),
+    s.read(rstd),
+    s.target(dx),
+    s.target(dgamma),
+    s.target(dbeta),
+  );
+  return [dx, dgamma, dbeta];
+}
+
+export const layerNormKernels: tf.KernelConfig[] = [
+  ...defineFusedKernel(LAYER_NORM, forwardKernel),
+  ...defineFusedKernel(LAYER_NORM_GRAD, backwardKernel),
+  ...defineFusedKernel(EMBED_LAYER_NORM, embedKernel),
+];
 
 /** True when the active backend has the fused kernels. */
 export function hasFusedLayerNorm(): boolean {
-  return tf.getKernel(LAYER_NORM, tf.getBackend()) !== undefined;
+  return hasKernel(LAYER_NORM);
 }
 
 /** True when the active backend has the inference kernels (embeddings, LayerNorm with a residual). */
 export function hasInferenceLayerNorm(): boolean {
-  return tf.getKernel(EMBED_LAYER_NORM, tf.getBackend()) !== undefined;
+  return hasKernel(EMBED_LAYER_NORM);
 }
 
 /** Fused LayerNorm with its gradient: x [n, h], gamma [h], beta [h] → [n, h]. */

@@ -9,7 +9,23 @@
  * k in order in float32 (XNNPACK's order differs only by rounding).
  */
 import { syncHeap, type WasmBackend } from './wasmHeap';
-import { get, I32, memoryModule, onBackendMemory, set, simd, u32, vec } from './wasmModule';
+import { memoryModule, onBackendMemory } from './wasmModule';
+import {
+  brIf,
+  f32,
+  f32x4,
+  get,
+  I32,
+  i32,
+  ifElse,
+  loop,
+  set,
+  tee,
+  V128,
+  v128,
+  whileNot,
+  type Code,
+} from './wasmOps';
 
 /** One product set, all offsets and strides in float32 elements. */
 export interface GemmArgs {
@@ -63,11 +79,16 @@ interface Module {
 }
 
 /** The tile loop as a WebAssembly module importing the memory (all arguments bytes, m4 and n8 rows/columns). */
-function tileModule(shared: boolean): WebAssembly.Module {
-  const vload = (offset: number): number[] => [...simd(0x00), 0x00, ...u32(offset)];
-  const vstore = (offset: number): number[] => [...simd(0x0b), 0x00, ...u32(offset)];
-  const add = [0x6a];
-  const mul = [0x6c];
+function tileModule(shared: boolean): Uint8Array<ArrayBuffer> {
+  const { add, mul } = i32;
+  /** x += the value `by` leaves on the stack. */
+  const addTo = (x: number, by: Code): Code => [...get(x), ...by, ...add, ...set(x)];
+  /** loop { body; br_if 0 while --p > 0 }: body runs p ≥ 1 times. */
+  const countDown = (p: number, ...body: Code[]): Code =>
+    loop(...body, get(p), i32.const(1), i32.sub, tee(p), brIf(0));
+  /** Runs body for x from its current value while x < limit (signed). */
+  const below = (x: number, limit: number, ...body: Code[]): Code =>
+    whileNot([...get(x), ...get(limit), ...i32.ge_s], ...body);
   // Params 0..14 as in Tiles; then i32 locals and v128 locals.
   const [A, B, C, M4, N8, K, AR, AC, BR, CR, COUNT, SA, SB, SC, ACC] = Array.from(
     { length: 15 },
@@ -76,93 +97,90 @@ function tileModule(shared: boolean): WebAssembly.Module {
   const [BI, I, J, P, AP, BP, CP, AR2, AR3, CR2, CR3] = Array.from({ length: 11 }, (_, i) => 15 + i);
   const ACCV = 26; // 8 accumulators: row r, half h at ACCV + 2r + h
   const [B0, B1, AV] = [34, 35, 36];
-  const rowOff = (r: number, one: number, two: number, three: number): number[] =>
+  const rowOff = (r: number, one: number, two: number, three: number): Code =>
     r === 0 ? [] : [...get([0, one, two, three][r]), ...add];
   const init: number[] = [];
   const fin: number[] = [];
   for (let r = 0; r < 4; r++) {
     for (let h = 0; h < 2; h++) {
-      init.push(...get(CP), ...rowOff(r, CR, CR2, CR3), ...vload(16 * h), ...set(ACCV + 2 * r + h));
-      fin.push(...get(CP), ...rowOff(r, CR, CR2, CR3), ...get(ACCV + 2 * r + h), ...vstore(16 * h));
+      init.push(...get(CP), ...rowOff(r, CR, CR2, CR3), ...v128.load(16 * h), ...set(ACCV + 2 * r + h));
+      fin.push(...get(CP), ...rowOff(r, CR, CR2, CR3), ...get(ACCV + 2 * r + h), ...v128.store(16 * h));
     }
   }
   const zero: number[] = [];
-  for (let v = 0; v < 8; v++) zero.push(...simd(0x0c), ...new Array<number>(16).fill(0), ...set(ACCV + v));
-  const step: number[] = [...get(BP), ...vload(0), ...set(B0), ...get(BP), ...vload(16), ...set(B1)];
+  for (let v = 0; v < 8; v++) zero.push(...v128.const(Array<number>(16).fill(0)), ...set(ACCV + v));
+  const step: number[] = [...get(BP), ...v128.load(0), ...set(B0), ...get(BP), ...v128.load(16), ...set(B1)];
   for (let r = 0; r < 4; r++) {
-    step.push(...get(AP), ...rowOff(r, AR, AR2, AR3), 0x2a, 0x02, 0x00, ...simd(0x13), ...set(AV));
+    step.push(...get(AP), ...rowOff(r, AR, AR2, AR3), ...f32.load(), ...f32x4.splat, ...set(AV));
     for (let h = 0; h < 2; h++) {
       const acc = ACCV + 2 * r + h;
-      step.push(...get(acc), ...get(AV), ...get(h ? B1 : B0), ...simd(0xe6), ...simd(0xe4), ...set(acc));
+      step.push(...get(acc), ...get(AV), ...get(h ? B1 : B0), ...f32x4.mul, ...f32x4.add, ...set(acc));
     }
   }
+  const twice = (x: number): Code => [...get(x), ...i32.const(1), ...i32.shl];
+  const times4 = (x: number): Code => [...get(x), ...i32.const(2), ...i32.shl];
   // prettier-ignore
   const body = [
-    ...vec([[11, 0x7f], [11, 0x7b]]),
-    ...get(AR), 0x41, 1, 0x74, ...set(AR2),
+    ...twice(AR), ...set(AR2),
     ...get(AR2), ...get(AR), ...add, ...set(AR3),
-    ...get(CR), 0x41, 1, 0x74, ...set(CR2),
+    ...twice(CR), ...set(CR2),
     ...get(CR2), ...get(CR), ...add, ...set(CR3),
-    0x02, 0x40, 0x03, 0x40, // batch loop
-    ...get(BI), ...get(COUNT), 0x4e, 0x0d, 1,
-    0x41, 0, ...set(I),
-    0x02, 0x40, 0x03, 0x40, // row-tile loop
-    ...get(I), ...get(M4), 0x4e, 0x0d, 1,
-    0x41, 0, ...set(J),
-    0x02, 0x40, 0x03, 0x40, // column-tile loop
-    ...get(J), ...get(N8), 0x4e, 0x0d, 1,
-    ...get(C), ...get(I), ...get(CR), ...mul, ...add, ...get(J), 0x41, 2, 0x74, ...add, ...set(CP),
-    ...get(ACC), 0x04, 0x40, ...init, 0x05, ...zero, 0x0b,
-    ...get(A), ...get(I), ...get(AR), ...mul, ...add, ...set(AP),
-    ...get(B), ...get(J), 0x41, 2, 0x74, ...add, ...set(BP),
-    ...get(K), ...set(P),
-    0x03, 0x40, // k loop (k ≥ 1)
-    ...step,
-    ...get(AP), ...get(AC), ...add, ...set(AP),
-    ...get(BP), ...get(BR), ...add, ...set(BP),
-    ...get(P), 0x41, 1, 0x6b, 0x22, P, 0x0d, 0,
-    0x0b,
-    ...fin,
-    ...get(J), 0x41, 8, ...add, ...set(J),
-    0x0c, 0, 0x0b, 0x0b,
-    ...get(I), 0x41, 4, ...add, ...set(I),
-    0x0c, 0, 0x0b, 0x0b,
-    ...get(A), ...get(SA), ...add, ...set(A),
-    ...get(B), ...get(SB), ...add, ...set(B),
-    ...get(C), ...get(SC), ...add, ...set(C),
-    ...get(BI), 0x41, 1, ...add, ...set(BI),
-    0x0c, 0, 0x0b, 0x0b,
-    0x0b,
+    ...below(BI, COUNT, [ // batch loop
+      ...i32.const(0), ...set(I),
+      ...below(I, M4, [ // row-tile loop
+        ...i32.const(0), ...set(J),
+        ...below(J, N8, [ // column-tile loop
+          ...get(C), ...get(I), ...get(CR), ...mul, ...add, ...times4(J), ...add, ...set(CP),
+          ...get(ACC), ...ifElse(init, zero),
+          ...get(A), ...get(I), ...get(AR), ...mul, ...add, ...set(AP),
+          ...get(B), ...times4(J), ...add, ...set(BP),
+          ...get(K), ...set(P),
+          ...countDown(P, step, addTo(AP, get(AC)), addTo(BP, get(BR))), // k loop (k ≥ 1)
+          ...fin,
+          ...addTo(J, i32.const(8)),
+        ]),
+        ...addTo(I, i32.const(4)),
+      ]),
+      ...addTo(A, get(SA)),
+      ...addTo(B, get(SB)),
+      ...addTo(C, get(SC)),
+      ...addTo(BI, i32.const(1)),
+    ]),
   ];
   const [S, D, PN, PK, PR, PC, PJ, SP, DP, DSTEP, PP] = Array.from({ length: 11 }, (_, i) => i);
   // Row p of dst from column p of src: contiguous stores, strided loads.
   // prettier-ignore
   const packBody = [
-    ...vec([[5, 0x7f]]),
-    ...get(PN), 0x41, 2, 0x74, ...set(DSTEP),
-    0x02, 0x40, 0x03, 0x40, // p loop
-    ...get(PJ), ...get(PK), 0x4e, 0x0d, 1,
-    ...get(S), ...get(PJ), ...get(PR), ...mul, ...add, ...set(SP),
-    ...get(D), ...get(PJ), ...get(DSTEP), ...mul, ...add, ...set(DP),
-    ...get(PN), ...set(PP),
-    0x03, 0x40, // j loop (n ≥ 1)
-    ...get(DP), ...get(SP), 0x2a, 0x02, 0x00, 0x38, 0x02, 0x00,
-    ...get(SP), ...get(PC), ...add, ...set(SP),
-    ...get(DP), 0x41, 4, ...add, ...set(DP),
-    ...get(PP), 0x41, 1, 0x6b, 0x22, PP, 0x0d, 0,
-    0x0b,
-    ...get(PJ), 0x41, 1, ...add, ...set(PJ),
-    0x0c, 0, 0x0b, 0x0b,
-    0x0b,
+    ...times4(PN), ...set(DSTEP),
+    ...below(PJ, PK, [ // p loop
+      ...get(S), ...get(PJ), ...get(PR), ...mul, ...add, ...set(SP),
+      ...get(D), ...get(PJ), ...get(DSTEP), ...mul, ...add, ...set(DP),
+      ...get(PN), ...set(PP),
+      ...countDown(PP, // j loop (n ≥ 1)
+        [...get(DP), ...get(SP), ...f32.load(), ...f32.store()],
+        addTo(SP, get(PC)),
+        addTo(DP, i32.const(4)),
+      ),
+      ...addTo(PJ, i32.const(1)),
+    ]),
   ];
   return memoryModule(shared, [
-    { name: 'tiles', params: Array<number>(15).fill(I32), results: [], body },
-    { name: 'pack', params: Array<number>(6).fill(I32), results: [], body: packBody },
+    {
+      name: 'tiles',
+      params: Array<number>(15).fill(I32),
+      results: [],
+      locals: [
+        [11, I32],
+        [11, V128],
+      ],
+      body,
+    },
+    { name: 'pack', params: Array<number>(6).fill(I32), results: [], locals: [[5, I32]], body: packBody },
   ]);
 }
 
 /** The tile and pack loops bound to a wasm backend's memory, or null where they cannot be built. */
-const tilesFor = onBackendMemory<Module>(tileModule);
+const tilesFor = onBackendMemory<Module>('smallGemm', tileModule);
 
 /** True when the SIMD tile loop runs on this backend's memory. */
 export function hasSmallGemm(backend: WasmBackend): boolean {

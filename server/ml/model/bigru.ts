@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BigruConfig, MlmModel } from '../types';
-import { ParamModel } from './paramModel';
+import { ParamModel, type TargetBatch } from './paramModel';
 
 export class BigruMlm extends ParamModel implements MlmModel {
   readonly config: BigruConfig;
@@ -111,14 +111,8 @@ export class BigruMlm extends ParamModel implements MlmModel {
     return tf.add(tf.matMul(features, this.t<tf.Tensor2D>('cls.decoder.weight')), this.t('cls.decoder.bias'));
   }
 
-  protected targetLogits(
-    inputIds: Int32Array,
-    attentionMask: Int32Array,
-    batchSize: number,
-    seqLen: number,
-    positions: Int32Array,
-    training: boolean,
-  ): tf.Tensor2D {
-    return this.decode(this.features(inputIds, attentionMask, batchSize, seqLen, positions, training));
+  protected targetLogits(batch: TargetBatch, training: boolean): tf.Tensor2D {
+    const { inputIds, attentionMask, batchSize, seqLen, maskedPositions } = batch;
+    return this.decode(this.features(inputIds, attentionMask, batchSize, seqLen, maskedPositions, training));
   }
 }

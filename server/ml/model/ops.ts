@@ -14,14 +14,17 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tenso
 
 /**
  * LayerNorm over the last axis: x [n, h] → [n, h]. One fused kernel (forward and backward) on wasm and cpu,
- * the composite of tf ops elsewhere.
+ * layerNormTfOps elsewhere.
+ *
+ * Naming: `fusedX` is our kernel (kernels/), `xTfOps` the same function from tf ops for the native backends,
+ * `xAutodiff` tf ops differentiated by autodiff, kept as the tests' reference.
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
-  return hasFusedLayerNorm() ? fusedLayerNorm(x, gamma, beta, eps) : layerNormComposite(x, gamma, beta, eps);
+  return hasFusedLayerNorm() ? fusedLayerNorm(x, gamma, beta, eps) : layerNormTfOps(x, gamma, beta, eps);
 }
 
-/** LayerNorm from tf ops (moments, rsqrt, scale, shift): x [n, h] → [n, h]. */
-export function layerNormComposite(
+/** LayerNorm from tf ops (moments, rsqrt, scale, shift), the native backends' path: x [n, h] → [n, h]. */
+export function layerNormTfOps(
   x: tf.Tensor2D,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
@@ -34,18 +37,18 @@ export function layerNormComposite(
 
 /**
  * Exact GELU: 0.5 x (1 + erf(x / √2)), as BERT's "gelu" activation. On wasm and cpu one fused kernel forward
- * and one backward (kernels/gelu.ts: SIMD on wasm); elsewhere (native backends) geluOps.
+ * and one backward (kernels/gelu.ts: SIMD on wasm); elsewhere (native backends) geluTfOps.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return hasFusedGelu() ? fusedGelu(x) : geluOps(x);
+  return hasFusedGelu() ? fusedGelu(x) : geluTfOps(x);
 }
 
 /**
- * GELU from tf ops with a hand-written gradient: the forward keeps x / √2 and 0.5 (1 + erf(x / √2)), and the
+ * GELU from tf ops with a hand-written gradient, the native backends' path: the forward keeps x / √2 and 0.5 (1 + erf(x / √2)), and the
  * backward is dy · (0.5 (1 + erf(x / √2)) + x φ(x)) with x φ(x) = (x / √2) · exp(−x² / 2) / √π — 7 kernels
  * instead of autodiff's 10 through Erf's gradient.
  */
-export function geluOps<T extends tf.Tensor>(x: T): T {
+export function geluTfOps<T extends tf.Tensor>(x: T): T {
   const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
     const xs = tf.mul(xi, Math.SQRT1_2); // shape of x
     const half = tf.mul(tf.add(tf.erf(xs), 1), 0.5); // shape of x
@@ -65,7 +68,7 @@ export function geluOps<T extends tf.Tensor>(x: T): T {
 const RSQRT_PI = 1 / Math.sqrt(Math.PI);
 
 /** GELU from tf ops, differentiated by autodiff (the reference for the tests): x → same shape. */
-export function geluComposite<T extends tf.Tensor>(x: T): T {
+export function geluAutodiff<T extends tf.Tensor>(x: T): T {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 

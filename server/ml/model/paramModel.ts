@@ -8,6 +8,9 @@ import { checkBatchShape, DropoutStream, sparseCrossEntropy } from './ops';
 import { ParamStore } from './params';
 import { mixSeed } from './random';
 
+/** A batch without its labels: what a forward pass reads. */
+export type TargetBatch = Omit<MlmBatch, 'labels'>;
+
 export abstract class ParamModel {
   abstract readonly config: ModelConfig;
   protected readonly params: ParamStore;
@@ -19,17 +22,10 @@ export abstract class ParamModel {
   }
 
   /**
-   * Logits [positions.length, vocabSize] at flat positions b * seqLen + t of an already validated batch;
+   * Logits [maskedPositions.length, vocabSize] at flat positions b * seqLen + t of an already validated batch;
    * `training` turns dropout on. What each architecture defines; loss and inference are shared below.
    */
-  protected abstract targetLogits(
-    inputIds: Int32Array,
-    attentionMask: Int32Array,
-    batchSize: number,
-    seqLen: number,
-    positions: Int32Array,
-    training: boolean,
-  ): tf.Tensor2D;
+  protected abstract targetLogits(batch: TargetBatch, training: boolean): tf.Tensor2D;
 
   logitsAt(
     inputIds: Int32Array,
@@ -39,7 +35,8 @@ export abstract class ParamModel {
     positions: Int32Array,
   ): tf.Tensor2D {
     checkBatchShape(inputIds, attentionMask, batchSize, seqLen, positions, this.config.maxPositionEmbeddings);
-    return tf.tidy(() => this.targetLogits(inputIds, attentionMask, batchSize, seqLen, positions, false));
+    const batch = { inputIds, attentionMask, batchSize, seqLen, maskedPositions: positions };
+    return tf.tidy(() => this.targetLogits(batch, false));
   }
 
   loss(batch: MlmBatch, training: boolean): { loss: tf.Scalar; logits: tf.Tensor2D } {
@@ -55,7 +52,7 @@ export abstract class ParamModel {
     if (labels.length !== maskedPositions.length) {
       throw new Error(`the batch has ${labels.length} labels for ${maskedPositions.length} masked positions`);
     }
-    const logits = this.targetLogits(inputIds, attentionMask, batchSize, seqLen, maskedPositions, training);
+    const logits = this.targetLogits(batch, training);
     return { loss: sparseCrossEntropy(logits, labels), logits };
   }
 

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import type { CheckpointState, RunStatusRecord } from '../checkpoint';
-import { addMaskCounts, maskingRates } from '../data/masking';
+import { addMaskCounts } from '../data/masking';
 import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
 import type { AdamW } from './adamw';
 import { utilisation, type RunCompute } from './flops';
@@ -87,10 +87,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     };
     saver.emit(rec);
     out.lastEval = rec;
-    const value = objective.selectionValue?.(r) ?? r.loss;
-    const improved = Number.isFinite(value) && (state.bestEvalLoss === null || value < state.bestEvalLoss);
+    const score = objective.selectionScore?.(r) ?? r.loss;
+    const improved = Number.isFinite(score) && (state.bestEvalLoss === null || score < state.bestEvalLoss);
     if (improved) {
-      state.bestEvalLoss = value;
+      state.bestEvalLoss = score;
       state.bestStep = state.step;
       out.bestEval = rec;
       state.evalsWithoutImprovement = 0;
@@ -182,8 +182,6 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       if (step % t.logEvery === 0 || limitReached(plan, step, elapsed())) {
         const secs = (Date.now() - window.start) / 1000;
         const tokensPerSec = secs > 0 ? window.tokens / secs : undefined;
-        // Masking rates exist for MLM objectives only; accuracy only when the steps had prediction targets.
-        const masking = state.maskCounts.candidates > 0 ? maskingRates(state.maskCounts) : undefined;
         out.lastTrain = {
           split: 'train',
           step,
@@ -199,14 +197,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps: state.skippedSteps,
-          ...(masking
-            ? {
-                targetRate: masking.targetRate,
-                maskRate: masking.maskRate,
-                randomRate: masking.randomRate,
-                keepRate: masking.keepRate,
-              }
-            : {}),
+          ...objective.trainColumns?.(state),
         };
         saver.emit(out.lastTrain);
         Object.assign(window, { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });

@@ -5,7 +5,9 @@
  */
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import { CHECKPOINT_MODEL_CONFIG } from '../checkpoint';
+import type { CheckpointState } from '../checkpoint/state';
 import type { Example } from '../data/examples';
+import { maskingRates } from '../data/masking';
 import { TrainStream, evalBatches, type DataPosition } from '../data/stream';
 import { evaluateBatches } from '../evaluate';
 import { toHfConfig } from '../model';
@@ -59,6 +61,11 @@ export class MlmObjective implements Objective<MlmBatch> {
   evaluate() {
     const r = evaluateBatches(this.model, this.evalSet);
     return { loss: r.loss, accuracy: r.accuracy, perplexity: r.perplexity };
+  }
+
+  trainColumns(state: CheckpointState) {
+    const { targetRate, maskRate, randomRate, keepRate } = maskingRates(state.maskCounts);
+    return { targetRate, maskRate, randomRate, keepRate };
   }
 
   checkpointFiles(): Map<string, string> {

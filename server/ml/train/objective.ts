@@ -12,6 +12,7 @@
  * optional (startReplicas); without them the objective trains on one thread.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointState } from '../checkpoint/state';
 import type { DataPosition } from '../data/stream';
 import type { MaskCounts } from '../data/masking';
 import type { MetricRecord, NamedTensor, TrainCallbacks } from '../types';
@@ -42,13 +43,11 @@ export interface TrainBatch<B> {
   counts?: MaskCounts;
 }
 
-/**
- * Held-out results of one evaluation: the eval row's columns (the loss, and whatever else the objective measures:
- * accuracy and perplexity for MLM, the task metrics for fine-tuning). The loss drives early stopping and the "best"
- * checkpoint unless the objective names another selection value.
- */
-export type EvalMetrics = Pick<MetricRecord, 'loss'> &
-  Partial<Omit<MetricRecord, 'split' | 'step' | 'epoch' | 'time'>>;
+/** Metric columns (protocol/shared/metrics.ts METRIC_COLUMNS) an objective adds to a row. */
+export type MetricColumns = Partial<Omit<MetricRecord, 'split' | 'step' | 'epoch' | 'time' | 'loss'>>;
+
+/** Held-out results of one evaluation: its loss and any metric columns (accuracy, perplexity, F1 …). */
+export type EvalMetrics = Pick<MetricRecord, 'loss'> & MetricColumns;
 
 /** Several replicas computing one step's gradient together (data parallel); null = this thread only. */
 export interface ReplicaGroup<B> {
@@ -81,12 +80,14 @@ export interface Objective<B> extends LossSource<B> {
   /** Held-out evaluation without dropout (called only when hasHeldOut). */
   evaluate(): EvalMetrics;
   /**
-   * What "better" means for early stopping and the best checkpoint, lower is better (state.bestEvalLoss holds it):
-   * default the eval loss; fine-tuning selects by a chosen metric (negated when higher is better).
+   * The number early stopping and the "best" checkpoint follow, lower is better (the state's bestEvalLoss holds
+   * it); default: the eval loss. A task selecting by a metric returns e.g. -macroF1.
    */
-  selectionValue?(r: EvalMetrics): number;
-  /** The name of the selection value in messages (default "eval loss"). */
+  selectionScore?(m: EvalMetrics): number;
+  /** What selectionScore measures, for messages (default "eval loss"). */
   readonly selectionName?: string;
+  /** Columns for every training row from the state (MLM: the realised masking rates). */
+  trainColumns?(state: CheckpointState): MetricColumns;
   /** Files written beside the weights in every checkpoint (file name → text), e.g. config.json. */
   checkpointFiles(): Map<string, string>;
   /** Starts data-parallel replicas when the run asks for them and this objective supports them. */

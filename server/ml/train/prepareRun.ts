@@ -32,6 +32,7 @@ import type { MetricRecord, MlmModel, TrainCallbacks, TrainControl } from '../ty
 import { AdamW } from './adamw';
 import { runCompute, type RunCompute } from './flops';
 import { MlmObjective } from './mlmObjective';
+import type { TrainableModel } from './objective';
 import { modelConfigFor } from './modelConfig';
 import type { SpawnReplica } from './parallel/messages';
 import { trainingThreads } from './parallel/threads';
@@ -182,28 +183,12 @@ export async function prepareRun(
     weightDecay: t.weightDecay,
   });
   try {
-    let state = emptyCheckpointState();
-    let resumed: PreparedRun['resumed'];
-    if (resuming) {
-      const ck = newestUsableCheckpoint(runDir, { clean: true });
-      if (!ck)
-        throw new Error(`${runDir} has no complete checkpoint to resume from: start a new run instead`);
-      model.loadHfState(readWeights(ck.dir));
-      optimizer.setState({ step: ck.state.step, tensors: readOptimizer(ck.dir) });
-      state = ck.state;
-      if (state.modelRng !== null) model.setRngState?.(state.modelRng);
-      // Metrics logged after this checkpoint by the interrupted process are replayed again.
-      const kept = readMetrics(runDir).filter((m) => m.step <= state.step);
-      writeFileAtomic(path.join(runDir, METRICS_FILE), kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
-      resumed = {
-        step: state.step,
-        bestEval: kept.find((m) => m.split === 'eval' && m.step === state.bestStep),
-      };
-      cb.onLog?.('info', `resumed from ${ck.dir} (step ${state.step}, epoch ${state.epoch.toFixed(2)})`);
-    } else if (!init) {
-      // A fresh model starts from the unigram prior (model.init keeps its own).
-      initOutputBiasToPrior(model, data.train, tokenizer.special);
-    }
+    // The loop's state: the checkpoint's on resume (with its weights, moments and dropout stream), else the empty one.
+    const { state, resumed }: Restored = resuming
+      ? restoreCheckpoint(runDir, model, optimizer, cb)
+      : { state: emptyCheckpointState() };
+    // A fresh model starts from the unigram prior (model.init keeps its own).
+    if (!resuming && !init) initOutputBiasToPrior(model, data.train, tokenizer.special);
 
     const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
     const objective = new MlmObjective(model, config, data, vocab, state.position);
@@ -241,6 +226,41 @@ export async function prepareRun(
     model.dispose();
     throw err;
   }
+}
+
+interface Restored {
+  state: CheckpointState;
+  resumed?: PreparedRun['resumed'];
+}
+
+/**
+ * Loads a run's newest complete checkpoint into `model` and `optimizer` (weights, moments, dropout stream) and
+ * returns its state, the loop's state to continue from; metrics logged after it are dropped (they are replayed).
+ * Any objective's prepare calls this on resume.
+ */
+export function restoreCheckpoint(
+  runDir: string,
+  model: TrainableModel,
+  optimizer: AdamW,
+  cb: TrainCallbacks,
+): Restored {
+  const ck = newestUsableCheckpoint(runDir, { clean: true });
+  if (!ck) throw new Error(`${runDir} has no complete checkpoint to resume from: start a new run instead`);
+  model.loadHfState(readWeights(ck.dir));
+  optimizer.setState({ step: ck.state.step, tensors: readOptimizer(ck.dir) });
+  const state = ck.state;
+  if (state.modelRng !== null) model.setRngState?.(state.modelRng);
+  // Metrics logged after this checkpoint by the interrupted process are replayed again.
+  const kept = readMetrics(runDir).filter((m) => m.step <= state.step);
+  writeFileAtomic(path.join(runDir, METRICS_FILE), kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  cb.onLog?.('info', `resumed from ${ck.dir} (step ${state.step}, epoch ${state.epoch.toFixed(2)})`);
+  return {
+    state,
+    resumed: {
+      step: state.step,
+      bestEval: kept.find((m) => m.split === 'eval' && m.step === state.bestStep),
+    },
+  };
 }
 
 /** True when the folder exists (a run that failed before its folder was made has nothing to update). */

@@ -3,12 +3,18 @@
  * the loop state, restored on resume), trainLoop, then the run's summary in run.json. It reports only through
  * callbacks and never throws: failures come back as { stoppedBy: 'error', error }.
  */
+import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import { finishRunStatus } from '../checkpoint';
 import { emptyMaskCounts, maskingRates } from '../data/masking';
 import { trainLoop } from './loop';
-import { folderExists, openRunFolder, prepareRun, type PreparedRun, type RunFolder } from './prepareRun';
-import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import type { RunTrainingOptions } from './prepareRun';
+import {
+  folderExists,
+  openRunFolder,
+  prepareRun,
+  type PreparedRun,
+  type RunFolder,
+  type RunTrainingOptions,
+} from './prepareRun';
 import type { RunSummary, StopReason } from './summary';
 
 export type { RunSummary, StopReason, MaskingRates } from './summary';

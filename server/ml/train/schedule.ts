@@ -6,7 +6,7 @@
  *   time budget: p = elapsed / budget (or step / maxSteps when that is further), warmup ends at p = ratio,
  *                or after warmupSteps steps when those are given.
  */
-export type LrSchedule = 'linear' | 'cosine' | 'constant';
+import type { LrSchedule } from '../../../protocol/shared/choices';
 
 export interface SchedulePoint {
   /** Optimizer steps done before this one (0 for the first step). */

@@ -4,7 +4,7 @@
  * same step trains the MLM (mlmLoss) and a task head. Leak-free: every tensor is created in a tidy or disposed here.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/adamw';
+import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/squaredNorm';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
 import { applyUpdate, type StepResult, type UpdateOptions } from './update';

@@ -1,7 +1,8 @@
 /** What a finished (or failed) training run reports back to its caller. */
+import type { StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 
-export type StopReason = 'max-steps' | 'epochs' | 'time-budget' | 'early-stopping' | 'stopped' | 'error';
+export type { StopReason };
 
 /** Realised masking rates over every training target so far (fractions). */
 export interface MaskingRates {

@@ -1,5 +1,6 @@
-// Debian chromium driven by playwright-core (never `npx playwright install`), with the flags from
-// ../shared/docs/e2e-harness.md and a fresh profile folder per launch.
+// Debian chromium driven by playwright-core (never `npx playwright install`), headless with the flags below
+// (no sandbox, GPU, QUIC, first-run, background networking, component updates or sync: nothing reaches out)
+// and a fresh profile folder per launch.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // Starts code-server in its own session (setsid) on 127.0.0.1 with a temp config, user data, extensions
 // folder and a copy of the fixture workspace; stops it by killing the whole process group and removes
-// every temp folder. One instance per start; see ../shared/docs/e2e-harness.md for the flags.
+// every temp folder. One instance per start; see docs/e2e.md for the flags.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

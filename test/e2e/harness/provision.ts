@@ -1,6 +1,6 @@
 // Provisions the e2e tier's tools: Debian chromium (+ libkrb5-dev and ripgrep that code-server's install
 // needs) through apt when running as root, code-server 4.100.3 into a cache folder outside the project's
-// node_modules, and playwright-core (a devDependency). See docs/e2e.md and ../shared/docs/e2e-harness.md.
+// node_modules, and playwright-core (a devDependency). See docs/e2e.md.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

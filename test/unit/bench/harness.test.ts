@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchText, benchTokenizer, syntheticWord } from '../../bench/benchTokenizer';
+import { benchText, benchTokenizer, syntheticWord } from '../../bench/syntheticVocab';
 import { formatTable } from '../../bench/report';
 import { quantile } from '../../bench/stats';
-import { BENCH_SPECIAL, w1Batches } from '../../bench/w1Batches';
+import { BENCH_SPECIAL, w1Batches } from '../../bench/trainingBatches';
 
 void describe('bench harness', () => {
   for (const { samples, q, want } of [

@@ -2,13 +2,37 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { parseServerSettings } from '../../../protocol/settings';
-import { parseClientSettings } from '../../../extension/settings';
+import { DEFAULT_SETTINGS, parseServerSettings } from '../../../protocol/settings';
+import { DEFAULT_CLIENT_SETTINGS, parseClientSettings } from '../../../extension/settings';
 
 const root = path.resolve(__dirname, '../../..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const commands: Array<{ command: string; title: string; category: string }> = pkg.contributes.commands;
 const declared = new Set(commands.map((c) => c.command));
+
+/**
+ * The `mlm.*` keys a parser reads: it is handed an object that records every property read and answers each
+ * with another such object; a read path that nothing was read below is a setting.
+ */
+function keysRead(parse: (raw: unknown) => unknown): string[] {
+  const paths = new Set<string>();
+  const node = (at: string): object =>
+    new Proxy(
+      {},
+      {
+        get: (_, key) => {
+          // JSON.stringify (error messages) asks for toJSON; symbols are the runtime's own questions.
+          if (typeof key === 'symbol' || key === 'toJSON') return undefined;
+          const p = at ? `${at}.${key}` : key;
+          paths.add(p);
+          return node(p);
+        },
+      },
+    );
+  parse({ mlm: node('mlm') });
+  const all = [...paths];
+  return all.filter((p) => p.startsWith('mlm.') && !all.some((q) => q.startsWith(`${p}.`))).sort();
+}
 
 void describe('package.json manifest', () => {
   void test('every command is unique, in category MLM, with a title', () => {
@@ -67,11 +91,27 @@ void describe('package.json manifest', () => {
     }
     assert.deepEqual(parseServerSettings(raw).errors, []);
     assert.deepEqual(parseClientSettings(raw).errors, []);
-    const server = parseServerSettings(raw).settings;
-    assert.equal(server.hover.topK, pkg.contributes.configuration.properties['mlm.hover.topK'].default);
-    assert.equal(
-      server.telemetry.gpuPollSeconds,
-      pkg.contributes.configuration.properties['mlm.telemetry.gpuPollSeconds'].default,
+    // package.json's defaults are the parsers' defaults.
+    assert.deepEqual(parseServerSettings(raw).settings, DEFAULT_SETTINGS);
+    assert.deepEqual(parseClientSettings(raw).settings, DEFAULT_CLIENT_SETTINGS);
+  });
+
+  void test('package.json declares exactly the settings the code reads, and the code reads every one declared', () => {
+    const read = [
+      ...keysRead(parseServerSettings),
+      ...keysRead((raw) => parseClientSettings((raw as { mlm: unknown }).mlm)),
+      'mlm.trace.server', // read by vscode-languageclient for the client id 'mlm'
+    ].sort();
+    const declaredKeys = Object.keys(pkg.contributes.configuration.properties).sort();
+    assert.deepEqual(
+      read.filter((k) => !declaredKeys.includes(k)),
+      [],
+      'read but not declared in contributes.configuration',
+    );
+    assert.deepEqual(
+      declaredKeys.filter((k) => !read.includes(k)),
+      [],
+      'declared but read by no parser',
     );
   });
 });
