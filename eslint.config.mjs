@@ -60,7 +60,26 @@ export default tseslint.config(
         ['vscode-languageserver', 'vscode-languageserver/*', '@tensorflow/*'],
         'no backend code in the extension host.',
       ),
+      group(
+        ['fs', 'fs/*', 'node:fs', 'node:fs/*'],
+        'the extension reads nothing from disk itself: runs, metrics, checkpoints and configs come over the protocol (mlm/runs, mlm/runMetrics, mlm/runDetails), since the backend may be on another machine.',
+      ),
     ]),
+  },
+  {
+    // vscode.workspace.fs only for the *.mlm.json run configurations the user edits (extension/runConfig/).
+    files: ['extension/**/*.ts'],
+    ignores: ['extension/runConfig/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='fs'][object.property.name='workspace']",
+          message:
+            'the extension reads no run files: ask the backend (mlm/runs, mlm/runMetrics, mlm/runDetails); workspace.fs is for run configurations (extension/runConfig/).',
+        },
+      ],
+    },
   },
   {
     files: ['server/**/*.ts'],

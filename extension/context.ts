@@ -1,6 +1,9 @@
 /**
  * The extension's context object: owns the backend client (start, stop, restart), the last status the backend
  * reported, the events the UI listens to, the context keys that enable commands, and the disposables.
+ *
+ * Over 300 lines: one connection's whole lifecycle (spawn or attach, crash policy, remote reconnects) around one
+ * client; the pure parts are in client/ (crash policy, back-off, error handlers).
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -16,10 +19,12 @@ import {
 import type { MetricRecord } from '../protocol/shared/metrics';
 import { isRunActive } from '../protocol/shared/runState';
 import { MetricsNotification, RunFinishedNotification } from '../protocol/training';
-import { CLIENT_NAME, createClient } from './client/createClient';
-import { CrashHandler } from './client/errorHandler';
+import { CLIENT_NAME, createClient, type BackendTransport } from './client/createClient';
+import { CrashHandler, RemoteErrorHandler } from './client/errorHandler';
+import { Backoff, isUnauthorized, tokenKey } from './client/remote';
 import { CrashPolicy, type CloseDecision } from './client/crashPolicy';
 import { readClientSettings, readServerSettings } from './config';
+import { formatRemoteAddress, type RemoteAddress } from './settings';
 import type { ConnectionState } from './status/render';
 
 /** Records kept in memory per run for the dashboard (the rest is on disk in metrics.jsonl). */
@@ -43,6 +48,14 @@ export class Ctx implements vscode.Disposable {
   lastFinished: RunFinishedNotification.Params | undefined;
   /** Live metric rows per run received since activation. */
   readonly liveMetrics = new Map<string, MetricRecord[]>();
+  /** The remote backend attached to (mlm.server.mode "remote"), else undefined: the backend is spawned here. */
+  remote: RemoteAddress | undefined;
+  private readonly backoff = new Backoff();
+  /** The settings the current connection was made with (a change event restarts only when they differ). */
+  private connectedWith = '';
+  /** useBackend() is writing the settings: their change events must not restart the connection meanwhile. */
+  private switching = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
 
   private readonly statusEmitter = new vscode.EventEmitter<void>();
   private readonly metricsEmitter = new vscode.EventEmitter<MetricsNotification.Params>();
@@ -71,8 +84,10 @@ export class Ctx implements vscode.Disposable {
         void this.restart();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('mlm.server.runtime') || e.affectsConfiguration('mlm.hover.languages')) {
-          this.log.info('mlm.server.runtime or mlm.hover.languages changed: restarting the backend');
+        const keys = ['mlm.server.runtime', 'mlm.server.mode', 'mlm.server.address', 'mlm.hover.languages'];
+        const changed = keys.filter((k) => e.affectsConfiguration(k));
+        if (changed.length && !this.switching && this.connectionKey() !== this.connectedWith) {
+          this.log.info(`${changed.join(', ')} changed: restarting the backend connection`);
           void this.restart();
         }
       }),
@@ -104,25 +119,61 @@ export class Ctx implements vscode.Disposable {
     return this.client?.serverProcess?.pid;
   }
 
+  /** What a connection depends on: runtime, mode, address, hover languages. */
+  private connectionKey(): string {
+    const { settings } = readClientSettings();
+    const { runtime, mode, address } = settings;
+    return JSON.stringify([runtime, mode, address, readServerSettings().hover.languages]);
+  }
+
   private async start(): Promise<void> {
+    this.connectedWith = this.connectionKey();
     const { settings, errors } = readClientSettings();
     for (const e of errors) this.log.warn(e);
     const languages = readServerSettings().hover.languages;
     this.stopMessage = undefined;
+    this.remote = settings.mode === 'remote' ? settings.address : undefined;
+    if (settings.mode === 'remote' && !settings.address) {
+      return this.remoteStopped('mlm.server.mode is "remote" but mlm.server.address is empty or invalid.');
+    }
+    const transport: BackendTransport = this.remote
+      ? {
+          kind: 'remote',
+          ...this.remote,
+          token: (await this.extension.secrets.get(tokenKey(this.remote))) ?? '',
+        }
+      : { kind: 'local', runtime: settings.runtime };
+    if (transport.kind === 'remote' && !transport.token) {
+      return this.remoteStopped(`No token is stored for ${formatRemoteAddress(this.remote!)}.`);
+    }
     this.setConnection('starting');
-    const handler = new CrashHandler(this.crashPolicy, {
-      fallback: () => this.client!.createDefaultErrorHandler(),
-      onStopped: (decision) => this.onStopped(decision),
-      onRestarting: () => this.setConnection('restarting'),
-      log: (m) => this.log.warn(m),
-    });
+    let unauthorized: string | undefined;
+    const handler = this.remote
+      ? new RemoteErrorHandler(
+          () => this.client!.createDefaultErrorHandler(),
+          () => {
+            // A refused token closes the connection too: that one is not retried.
+            if (this.client === client && !unauthorized) this.scheduleReconnect('the connection dropped');
+          },
+          (m) => this.log.warn(m),
+        )
+      : new CrashHandler(this.crashPolicy, {
+          fallback: () => this.client!.createDefaultErrorHandler(),
+          onStopped: (decision) => this.onStopped(decision),
+          onRestarting: () => this.setConnection('restarting'),
+          log: (m) => this.log.warn(m),
+        });
     const client = createClient({
       extensionPath: this.extension.extensionPath,
-      runtime: settings.runtime,
+      transport,
       trusted: this.trusted,
       log: this.log,
       errorHandler: handler,
       languages,
+      initializationFailed: (err) => {
+        if (isUnauthorized(err)) unauthorized = (err as Error).message;
+        return false;
+      },
     });
     this.client = client;
     this.clientSubscriptions = [
@@ -146,6 +197,7 @@ export class Ctx implements vscode.Disposable {
       }),
       client.onDidChangeState((e) => {
         if (e.newState === State.Running) {
+          this.backoff.reset();
           this.setConnection('running');
           this.serverStartedEmitter.fire(client.serverProcess?.pid);
           void this.refreshStatus();
@@ -157,18 +209,62 @@ export class Ctx implements vscode.Disposable {
       }),
     ];
     this.log.info(
-      `starting backend: ${settings.runtime ?? `${process.execPath} (extension host)`} dist/server.js, trusted=${this.trusted}`,
+      this.remote
+        ? `connecting to the remote backend at ${formatRemoteAddress(this.remote)}`
+        : `starting backend: ${settings.runtime ?? `${process.execPath} (extension host)`} dist/server.js, trusted=${this.trusted}`,
     );
     try {
       await client.start();
     } catch (err) {
       // The crash handler and onDidChangeState decide the connection state (a failed start may be restarted).
       this.log.error(`backend failed to start: ${(err as Error).message}`);
+      if (this.client !== client || !this.remote) return;
+      if (unauthorized) {
+        this.remoteStopped(`${formatRemoteAddress(this.remote)} refused the token: ${unauthorized}`);
+      } else {
+        this.scheduleReconnect((err as Error).message);
+      }
     }
+  }
+
+  /** A remote connection that no retry can make (no address, no token, token refused): say what to do. */
+  private remoteStopped(why: string): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.stopMessage = `${why} Run "MLM: Connect to Remote Backend…" to enter the address and token, or "MLM: Use Local Backend".`;
+    this.log.error(this.stopMessage);
+    this.setConnection('stopped');
+    void vscode.window
+      .showErrorMessage(this.stopMessage, 'Connect to Remote Backend…', 'Use Local Backend')
+      .then((choice) => {
+        if (choice === 'Connect to Remote Backend…') void vscode.commands.executeCommand('mlm.connectRemote');
+        if (choice === 'Use Local Backend') void vscode.commands.executeCommand('mlm.useLocalBackend');
+      });
+  }
+
+  /** The remote connection failed or dropped: try again after the next back-off delay (1 s doubling to 30 s). */
+  private scheduleReconnect(why: string): void {
+    if (this.reconnectTimer || !this.remote) return;
+    const ms = this.backoff.next();
+    const where = formatRemoteAddress(this.remote);
+    this.stopMessage = `Lost the remote backend at ${where} (${why}); reconnecting in ${Math.round(ms / 1000)} s. Runs on the server keep training.`;
+    this.log.warn(this.stopMessage);
+    this.setConnection('restarting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.lifecycle = this.lifecycle
+        .then(async () => {
+          await this.stop();
+          await this.start();
+        })
+        .catch((err) => this.log.error(`reconnect failed: ${(err as Error).message}`));
+    }, ms);
   }
 
   /** Stops the backend and makes sure no process is left behind. */
   async stop(): Promise<void> {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     const client = this.client;
     if (!client) return;
     const pid = client.serverProcess?.pid;
@@ -186,10 +282,31 @@ export class Ctx implements vscode.Disposable {
     this.updateContextKeys();
   }
 
+  /**
+   * Writes mlm.server.mode (and mlm.server.address) to the user settings and reconnects once: to a remote backend
+   * (its token must already be in SecretStorage) or to a local one. Resolves when the new connection is up or failed.
+   */
+  async useBackend(target: { mode: 'local' } | { mode: 'remote'; address: string }): Promise<void> {
+    const cfg = vscode.workspace.getConfiguration('mlm');
+    this.switching = true;
+    try {
+      if (target.mode === 'remote') {
+        await cfg.update('server.address', target.address, vscode.ConfigurationTarget.Global);
+      }
+      await cfg.update('server.mode', target.mode, vscode.ConfigurationTarget.Global);
+    } finally {
+      // Change events arriving after this find the settings the restart below connects with: nothing to redo.
+      this.connectedWith = this.connectionKey();
+      this.switching = false;
+    }
+    await this.restart();
+  }
+
   /** Manual restart: forgets earlier crashes. Restarts asked for while one runs are chained, never interleaved. */
   restart(): Promise<void> {
     const next = this.lifecycle.then(async () => {
       this.crashPolicy.reset();
+      this.backoff.reset();
       await this.stop();
       await this.start();
     });

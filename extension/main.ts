@@ -1,5 +1,6 @@
 /** MLM Studio extension entry: builds the context, the status item, the dashboard and the commands. */
 import type * as vscode from 'vscode';
+import { restoreHubModel } from './commands/hubModel';
 import { commandTable, registerCommands } from './commands/table';
 import { registerClassifyHover } from './commands/classify';
 import { Ctx } from './context';
@@ -22,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
     statusBar,
     notifyRunFinished(c),
     registerClassifyHover(c),
+    restoreHubModel(c),
     ...registerCommands(c, commands),
   );
   void c.restart(); // the first start (restart of nothing), serialised with later restarts

@@ -4,6 +4,12 @@
  */
 import path from 'node:path';
 
+/** Where a remote backend (`mlm serve --socket`) listens. */
+export interface RemoteAddress {
+  host: string;
+  port: number;
+}
+
 export interface ClientSettings {
   /** Node binary that runs the backend; undefined = the extension host's own (process.execPath). */
   runtime: string | undefined;
@@ -11,13 +17,34 @@ export interface ClientSettings {
   smoothing: number;
   /** Hovering a selection in plaintext/markdown shows the task model's label and probabilities. */
   classifyHover: boolean;
+  /** "local": spawn the backend; "remote": attach to `mlm serve --socket` at `address`. */
+  mode: 'local' | 'remote';
+  /** mlm.server.address parsed; undefined when empty or invalid (remote mode then asks for one). */
+  address: RemoteAddress | undefined;
 }
 
 export const DEFAULT_CLIENT_SETTINGS: ClientSettings = {
   runtime: undefined,
   smoothing: 0.6,
   classifyHover: true,
+  mode: 'local',
+  address: undefined,
 };
+
+/** "host:port" or "[ipv6]:port" → the address, or a sentence saying what is wrong. */
+export function parseRemoteAddress(text: string): RemoteAddress | string {
+  const m = /^\s*(?:\[([^\]]+)\]|([^\s:[\]]+)):(\d{1,5})\s*$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    return `"${text}" is not host:port (e.g. 127.0.0.1:7000, gpu-box:7000 or [::1]:7000; port 1..65535)`;
+  }
+  return { host: m[1] ?? m[2], port };
+}
+
+/** The address as the user writes it (IPv6 hosts in brackets). */
+export function formatRemoteAddress(a: RemoteAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
 
 export interface ParsedClientSettings {
   settings: ClientSettings;
@@ -28,7 +55,7 @@ export interface ParsedClientSettings {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `raw` is the `mlm` section as an object: `{ server: { runtime }, dashboard: { smoothing }, classify: { hover } }`. */
+/** `raw` is the `mlm` section as an object: `{ server: { runtime, mode, address }, dashboard: { smoothing }, classify: { hover } }`. */
 export function parseClientSettings(raw: unknown): ParsedClientSettings {
   const errors: string[] = [];
   const root = isRecord(raw) ? raw : {};
@@ -67,5 +94,21 @@ export function parseClientSettings(raw: unknown): ParsedClientSettings {
     errors.push(
       `mlm.classify.hover must be true or false, got ${JSON.stringify(h)}; using ${d.classifyHover}`,
     );
-  return { settings: { runtime, smoothing, classifyHover }, errors };
+  let mode = d.mode;
+  if (server.mode === 'local' || server.mode === 'remote') mode = server.mode;
+  else if (server.mode !== undefined && server.mode !== null)
+    errors.push(
+      `mlm.server.mode must be "local" or "remote", got ${JSON.stringify(server.mode)}; using "local"`,
+    );
+
+  let address = d.address;
+  const a = server.address;
+  if (typeof a === 'string' && a.trim() !== '') {
+    const parsed = parseRemoteAddress(a);
+    if (typeof parsed === 'string') errors.push(`mlm.server.address: ${parsed}`);
+    else address = parsed;
+  } else if (a !== undefined && a !== null && a !== '') {
+    errors.push(`mlm.server.address must be a string "host:port", got ${JSON.stringify(a)}`);
+  }
+  return { settings: { runtime, smoothing, mode, address, classifyHover }, errors };
 }

@@ -20,6 +20,24 @@ export const MlmErrorCodes = {
   InvalidParams: 1007,
   /** The workspace is not trusted: training and corpus watching are off. */
   Untrusted: 1008,
+  /**
+   * The run does not fit in memory even at one row per pass (refused before its first step, or an allocation
+   * failed after every back-off): the message has the estimate and the settings to change.
+   */
+  OutOfMemory: 1009,
+  /** The compute backend's WebAssembly module aborted: the run (or the fill-mask) ended; it names the cause. */
+  ComputeAborted: 1010,
+  /**
+   * `initialize` on a socket backend (`mlm serve --socket`) without the right token: the connection is closed after
+   * this answer. Enter the token printed by `mlm serve` (or its --token-file) in MLM: Connect to Remote Backend….
+   */
+  Unauthorized: 1011,
+  /** A path in a request (config, run, checkpoint, corpus, output) lies outside the roots the backend serves. */
+  PathNotAllowed: 1012,
+  /** Another live process writes this run folder (its lock names the pid); `data` is RunLockedData. */
+  RunLocked: 1013,
+  /** mlm/useHubModel: the Hub model could not be fetched or used (not found, gated, offline, no safetensors…). */
+  HubModel: 1014,
 } as const;
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];
@@ -42,4 +60,12 @@ export class MlmError extends Error {
 /** `data` of an InvalidRunConfig error. */
 export interface InvalidRunConfigData {
   errors: string[];
+}
+
+/** `data` of a RunLocked error: who holds the run folder's lock. */
+export interface RunLockedData {
+  runDir: string;
+  pid: number;
+  host: string;
+  since: string;
 }

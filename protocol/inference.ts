@@ -104,4 +104,6 @@ export interface ReplaceMaskArgs {
 }
 
 /** Text of the hover shown when no model is loaded (the backend returns it, so every client gets the same). */
-export const NO_MODEL_HOVER = 'No model: run **MLM: Train MLM** or **MLM: Load Checkpoint**.';
+export const NO_MODEL_HOVER =
+  'No model: run **MLM: Use a Hugging Face Model…** (e.g. google-bert/bert-base-uncased), **MLM: Train MLM** or ' +
+  '**MLM: Load Checkpoint**.';

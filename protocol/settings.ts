@@ -33,6 +33,12 @@ export interface InitializationOptions {
   settings?: unknown;
   /** Workspace Trust: when false, training and corpus watching are off. Default true. */
   trusted?: boolean;
+  /**
+   * The token of a socket backend (`mlm serve --socket`, printed at its start or read from its --token-file). A socket
+   * backend answers an `initialize` without the right token with MlmErrorCodes.Unauthorized and closes the
+   * connection; stdio and node-ipc backends (spawned by their one client) ignore it.
+   */
+  token?: string;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {

@@ -4,6 +4,7 @@
  * (`mlm/gpu`) and the fatal notification sent before a deliberate exit.
  */
 import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
+import type { MemoryEstimate } from './shared/memory';
 import type { ServerState, TrainPhase } from './shared/runState';
 import type { TaskModelInfo } from './shared/taskPrediction';
 
@@ -14,8 +15,11 @@ export interface LoadedModelInfo {
   runId?: string;
   step?: number;
   arch?: string;
-  /** 'published' = newest checkpoint of the current run; 'loaded' = chosen with mlm/loadCheckpoint. */
-  source: 'published' | 'loaded' | 'latest-run';
+  /**
+   * 'published' = newest checkpoint of the current run; 'loaded' = chosen with mlm/loadCheckpoint; 'hub' = a Hugging
+   * Face model chosen with mlm/useHubModel (runId is then its Hub id).
+   */
+  source: 'published' | 'loaded' | 'latest-run' | 'hub';
 }
 
 export interface ServerStatus {
@@ -41,6 +45,8 @@ export interface ServerStatus {
   model?: LoadedModelInfo;
   /** The task model mlm/predict, Classify Selection and the selection hover use (a fine-tune run's checkpoint). */
   taskModel?: TaskModelInfo;
+  /** The active (or last) run's memory estimate, sent before its first step (server/ml/train/memory.ts). */
+  memory?: MemoryEstimate;
 }
 
 /** Backend → client, whenever any field of the status changes (throttled to a few per second). */

@@ -5,6 +5,8 @@
  * (never queued), so what runs is always what the user last asked for.
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
+import type { MlmErrorCode } from './errors';
+import type { ResolvedRunConfig } from './runConfig';
 import type { MetricRecord } from './shared/metrics';
 import type { RunOutcome, RunStatus } from './shared/runState';
 
@@ -102,6 +104,69 @@ export namespace RunsRequest {
   export const type = new RequestType<Params, Result, void>(method);
 }
 
+/** Most rows one mlm/runMetrics page returns (and its default `limit`). */
+export const RUN_METRICS_PAGE = { default: 5000, max: 20_000 } as const;
+
+/**
+ * Client → backend (dashboard history, any client of a remote backend): a page of a run's metric rows (its
+ * metrics.jsonl, in file order), from any step. Page on with `offset: nextOffset` until `nextOffset` is absent.
+ */
+export namespace RunMetricsRequest {
+  export const method = 'mlm/runMetrics' as const;
+  export interface Params {
+    /** A run id of mlm/runs. */
+    runId: string;
+    /** Only rows with step ≥ fromStep (default 0). */
+    fromStep?: number;
+    /** Rows to skip of those (default 0). */
+    offset?: number;
+    /** Rows to return, 1..RUN_METRICS_PAGE.max (default RUN_METRICS_PAGE.default). */
+    limit?: number;
+  }
+  export interface Result {
+    runId: string;
+    records: MetricRecord[];
+    /** Rows with step ≥ fromStep in the run now. */
+    total: number;
+    /** The offset of the next page, absent on the last one. */
+    nextOffset?: number;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** A complete checkpoint of a run, as the backend sees it (dir is a path on the backend's machine). */
+export interface CheckpointEntry {
+  step: number;
+  dir: string;
+  /** The checkpoint of the best eval loss (checkpoint.keepBest). */
+  best: boolean;
+}
+
+/**
+ * Client → backend (dashboard details, Load Checkpoint picker): one run's saved config, its checkpoints and how it
+ * ended. Everything a client shows about a run comes from here and mlm/runs, mlm/runMetrics, mlm/corpusStats: the
+ * extension reads nothing under the runs folder itself (the backend may be on another machine).
+ */
+export namespace RunDetailsRequest {
+  export const method = 'mlm/runDetails' as const;
+  export interface Params {
+    runId: string;
+  }
+  export interface Result {
+    run: RunInfo;
+    /** The run's config.json (every default filled), or null when it is missing or invalid (see configError). */
+    config: ResolvedRunConfig | null;
+    configError?: string;
+    /** Complete checkpoints, oldest first. */
+    checkpoints: CheckpointEntry[];
+    /** Why the run failed, when it did. */
+    error?: string;
+    /** Held-out accuracy of always predicting the most frequent token, for comparison with the eval accuracy. */
+    baselineAccuracy?: number;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
 /** Backend → client, at most every 250 ms during a run: the metric rows logged since the last batch. */
 export namespace MetricsNotification {
   export const method = 'mlm/metrics' as const;
@@ -125,6 +190,8 @@ export namespace RunFinishedNotification {
     step: number;
     /** Why it ended: "max steps reached", "stopped by user", or the error and what to do. */
     message: string;
+    /** A failed run's MlmErrorCodes code when known: OutOfMemory or ComputeAborted (the compute backend's). */
+    errorCode?: MlmErrorCode;
     bestEvalLoss?: number;
     bestEvalAccuracy?: number;
     /** Newest complete checkpoint directory, if any was written. */

@@ -3,10 +3,11 @@
  * discriminated unions on `type`; every received message goes through the matching guard first, and anything
  * that fails it is ignored and logged (never acted on).
  */
+import type { CorpusStats } from './corpus';
 import type { FillMaskRequest } from './inference';
 import { isMetricRecord, type MetricRecord } from './shared/metrics';
 import type { GpuTelemetry, ServerStatus } from './status';
-import type { RunInfo, RunOutcome } from './training';
+import type { RunDetailsRequest, RunInfo, RunOutcome } from './training';
 
 /** Extension host → webview. */
 export type HostToWebviewMessage =
@@ -23,7 +24,11 @@ export type HostToWebviewMessage =
   /** The runs on disk (from mlm/runs), with the ones selected for comparison. */
   | { type: 'runs'; runs: RunInfo[]; selected: string[] }
   /** The last run that ended (from mlm/runFinished), with its realised masking rates when the trainer reported them. */
-  | { type: 'runFinished'; finished: FinishedRunSummary };
+  | { type: 'runFinished'; finished: FinishedRunSummary }
+  /** One run's config, checkpoints and outcome (from mlm/runDetails), for the details panel. */
+  | { type: 'runDetails'; details: RunDetailsRequest.Result }
+  /** The backend's corpus index (from mlm/corpusStats). */
+  | { type: 'corpus'; corpus: CorpusStats };
 
 /** What the dashboard shows about a run that ended. */
 export interface FinishedRunSummary {
@@ -46,7 +51,9 @@ export type WebviewToHostMessage =
   /** Playground: fill the masks of `text`; answered by a `fillMaskResult` with the same requestId. */
   | { type: 'fillMask'; requestId: number; text: string; topK?: number }
   /** Runs to overlay in the charts. */
-  | { type: 'selectRuns'; runIds: string[] };
+  | { type: 'selectRuns'; runIds: string[] }
+  /** Show this run's details (config, checkpoints). */
+  | { type: 'showRun'; runId: string };
 
 export type HostToWebviewType = HostToWebviewMessage['type'];
 export type WebviewToHostType = WebviewToHostMessage['type'];
@@ -88,6 +95,8 @@ export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
       );
     case 'selectRuns':
       return Array.isArray(v.runIds) && v.runIds.length <= WEBVIEW_LIMITS.maxRuns && v.runIds.every(isId);
+    case 'showRun':
+      return isId(v.runId);
     default:
       return false;
   }
@@ -129,6 +138,22 @@ export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
             ['targetRate', 'maskRate', 'randomRate', 'keepRate'].every((k) =>
               isFiniteNumber((v.finished as { maskingRates: Record<string, unknown> }).maskingRates[k]),
             )))
+      );
+    case 'runDetails':
+      return (
+        isRecord(v.details) &&
+        isRecord(v.details.run) &&
+        isId(v.details.run.runId) &&
+        Array.isArray(v.details.checkpoints) &&
+        v.details.checkpoints.every((c) => isRecord(c) && isFiniteNumber(c.step)) &&
+        (v.details.config === null || isRecord(v.details.config))
+      );
+    case 'corpus':
+      return (
+        isRecord(v.corpus) &&
+        isFiniteNumber(v.corpus.files) &&
+        isFiniteNumber(v.corpus.chars) &&
+        isRecord(v.corpus.skipped)
       );
     case 'runs':
       return (

@@ -62,3 +62,30 @@ export class CrashHandler implements ErrorHandler {
     }
   }
 }
+
+/**
+ * A remote backend's handler: a dropped connection goes to the owner's reconnect loop instead of the library's
+ * restart (a socket backend is not ours to restart: it keeps running, and training, without us).
+ */
+export class RemoteErrorHandler implements ErrorHandler {
+  constructor(
+    private readonly fallback: () => ErrorHandler,
+    /** The connection dropped: the owner reconnects (with back-off). */
+    private readonly dropped: () => void,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  error(
+    error: Error,
+    message: Message | undefined,
+    count: number | undefined,
+  ): ErrorHandlerResult | Promise<ErrorHandlerResult> {
+    this.log(`remote connection error (${count ?? 1}): ${error.message}`);
+    return this.fallback().error(error, message, count);
+  }
+
+  closed(): CloseHandlerResult {
+    this.dropped();
+    return { action: CloseAction.DoNotRestart, handled: true };
+  }
+}

@@ -2,8 +2,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LoadCheckpointRequest } from '../../protocol/inference';
-import { RunsRequest } from '../../protocol/training';
+import { RunDetailsRequest, RunsRequest } from '../../protocol/training';
 import type { Ctx } from '../context';
+import { formatRemoteAddress } from '../settings';
 import { uriFromArg } from '../runConfig/files';
 
 /** Resolves with what the backend loaded, or undefined when cancelled. Argument: a checkpoint or run dir. */
@@ -23,12 +24,19 @@ export async function loadCheckpoint(
 }
 
 async function pickCheckpoint(ctx: Ctx): Promise<string | undefined> {
-  const { runs } = await ctx.requireClient().sendRequest(RunsRequest.type, {});
+  const client = ctx.requireClient();
+  const { runs } = await client.sendRequest(RunsRequest.type, {});
+  // Checkpoint folders as the backend names them (its machine's paths): from mlm/runDetails.
+  const details = await Promise.all(
+    runs
+      .filter((r) => r.checkpoints.length > 0)
+      .map((r) => client.sendRequest(RunDetailsRequest.type, { runId: r.runId })),
+  );
   type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
   const items: Item[] = [];
-  for (const run of runs) {
+  for (const { run, checkpoints } of details) {
     // A fine-tune run's checkpoints are task models (MLM: Load Task Model), not fill-mask models.
-    if (run.checkpoints.length === 0 || run.task) continue;
+    if (checkpoints.length === 0 || run.task) continue;
     items.push({ label: run.runId, kind: vscode.QuickPickItemKind.Separator });
     items.push({
       label: `$(star) ${run.runId}`,
@@ -37,21 +45,34 @@ async function pickCheckpoint(ctx: Ctx): Promise<string | undefined> {
         run.bestEvalLoss !== undefined ? `best validation loss ${run.bestEvalLoss.toFixed(3)}` : undefined,
       dir: run.dir,
     });
-    for (const step of [...run.checkpoints].reverse()) {
+    for (const c of [...checkpoints].reverse()) {
       items.push({
-        label: `step ${step}`,
-        description: run.runId,
-        dir: path.join(run.dir, 'checkpoints', `step-${step}`),
+        label: `step ${c.step}`,
+        description: `${run.runId}${c.best ? ' · best eval' : ''}`,
+        dir: c.dir,
       });
     }
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: '$(folder-opened) Browse for a checkpoint or run folder…', browse: true });
+  items.push(
+    ctx.remote
+      ? { label: `$(remote) Enter a folder path on ${formatRemoteAddress(ctx.remote)}…`, browse: true }
+      : { label: '$(folder-opened) Browse for a checkpoint or run folder…', browse: true },
+  );
   const choice = await vscode.window.showQuickPick(items, {
     title: 'Load Checkpoint',
     placeHolder: runs.length ? 'Checkpoint for hovers and Fill Mask' : 'No runs in this workspace yet',
   });
   if (!choice) return undefined;
+  if (choice.browse && ctx.remote) {
+    // The folder dialog shows this machine: on a remote backend the path is the server's.
+    return vscode.window.showInputBox({
+      title: 'Load Checkpoint',
+      prompt: `A run or checkpoint folder on ${formatRemoteAddress(ctx.remote)} (absolute, or relative to its workspace)`,
+      placeHolder: 'a run folder, or one of its checkpoint folders',
+      ignoreFocusOut: true,
+    });
+  }
   if (choice.browse) {
     const picked = await vscode.window.showOpenDialog({
       canSelectFolders: true,

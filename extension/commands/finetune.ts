@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { TASK_KINDS, type TaskKindChoice } from '../../protocol/shared/choices';
 import { RunsRequest, type TrainRequest } from '../../protocol/training';
 import type { Ctx } from '../context';
-import { exists } from '../runConfig/files';
+import { writeNewRunConfig } from '../runConfig/files';
 import { control, train } from './training';
 
 /** Labelled data the Fine-tune… picker offers (a DIR/<label>/*.txt folder comes through Browse). */
@@ -135,9 +135,6 @@ export async function finetune(
   if (!kind) return undefined;
   const abs = (p: string): string => (path.isAbsolute(p) ? p : path.join(root.fsPath, p));
   const base = path.basename(trainFile).replace(/\.[^.]+$/, '') || 'data';
-  let target = vscode.Uri.joinPath(root, `${base}.finetune.mlm.json`);
-  for (let i = 2; await exists(target); i++)
-    target = vscode.Uri.joinPath(root, `${base}-${i}.finetune.mlm.json`);
   const config = {
     name: base,
     task: {
@@ -148,10 +145,7 @@ export async function finetune(
     },
     ...(a.training && Object.keys(a.training).length ? { training: a.training } : {}),
   };
-  await vscode.workspace.fs.writeFile(
-    target,
-    new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
-  );
+  const target = await writeNewRunConfig(root, `${base}.finetune`, config);
   ctx.log.info(`fine-tune config written: ${target.fsPath}`);
   const run = await train(ctx, openDashboard, { uri: target, openDashboard: a.openDashboard });
   if (!run) return undefined;

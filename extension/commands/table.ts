@@ -13,6 +13,8 @@ import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
+import { useHubModel } from './hubModel';
+import { connectRemote, useLocalBackend } from './remote';
 import { control, train } from './training';
 
 /** What must hold before the handler runs. */
@@ -52,8 +54,11 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
     { id: 'mlm.loadTaskModel', requires: 'backend', run: ([arg]) => loadTaskModel(ctx, arg) },
     { id: 'mlm.fillMask', requires: 'backend', run: ([arg]) => fillMaskAtCursor(ctx, arg) },
     { id: 'mlm.loadCheckpoint', requires: 'backend', run: ([arg]) => loadCheckpoint(ctx, arg) },
+    { id: 'mlm.useHubModel', requires: 'backend', run: ([arg]) => useHubModel(ctx, arg) },
     { id: 'mlm.showLogs', requires: 'none', run: () => ctx.log.show() },
     { id: 'mlm.restartServer', requires: 'none', run: () => ctx.restart() },
+    { id: 'mlm.connectRemote', requires: 'none', run: ([arg]) => connectRemote(ctx, arg) },
+    { id: 'mlm.useLocalBackend', requires: 'none', run: () => useLocalBackend(ctx) },
     { id: 'mlm.doctor', requires: 'none', run: () => runDoctor(ctx) },
     { id: 'mlm.replaceMask', requires: 'none', run: ([arg]) => replaceMask(ctx, arg) },
   ];

@@ -4,6 +4,7 @@ import { ResponseError } from 'vscode-languageclient/node';
 import { MlmErrorCodes } from '../../protocol/errors';
 import { PauseRequest, ResumeRequest, StopRequest, TrainRequest } from '../../protocol/training';
 import type { Ctx } from '../context';
+import { formatRemoteAddress } from '../settings';
 import { pickRunConfig, uriFromArg } from '../runConfig/files';
 import { describeError } from './errors';
 
@@ -36,8 +37,17 @@ export async function train(
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open?.isDirty) await open.save();
   try {
-    const result = await client.sendRequest(TrainRequest.type, { configPath: uri.fsPath });
+    // A remote backend cannot read this machine's files: it gets the config itself, whose paths are its own.
+    const params: TrainRequest.Params = ctx.remote
+      ? { config: parseConfigText(uri, (await vscode.workspace.openTextDocument(uri)).getText()) }
+      : { configPath: uri.fsPath };
+    const result = await client.sendRequest(TrainRequest.type, params);
     ctx.log.info(`run ${result.runId} started from ${uri.fsPath} → ${result.runDir}`);
+    if (ctx.remote) {
+      void vscode.window.showInformationMessage(
+        `Training ${result.runId} on the remote backend ${formatRemoteAddress(ctx.remote)}: its corpus is the server's workspace, and paths in the run config are paths on that machine. The run goes on when VS Code disconnects.`,
+      );
+    }
     const wantsDashboard = (arg as TrainArgs | undefined)?.openDashboard !== false;
     if (wantsDashboard) await openDashboard();
     return result;
@@ -57,6 +67,17 @@ export async function train(
       return undefined;
     }
     throw err;
+  }
+}
+
+/** The JSON of a run config file, or an error naming the file (the backend validates the rest). */
+function parseConfigText(uri: vscode.Uri, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(
+      `${vscode.workspace.asRelativePath(uri)} is not valid JSON (${(err as Error).message}): fix it, VS Code underlines the error`,
+    );
   }
 }
 

@@ -1,9 +1,12 @@
 /**
  * The dashboard's HTML shell. Pure (no `vscode`): URIs and the CSP source are passed in as strings.
  * CSP: nothing by default; scripts only with this render's nonce; styles, images and fonts only from the
- * webview's own resource origin (media/ and dist/ through asWebviewUri).
+ * webview's own resource origin (DASHBOARD_MEDIA through asWebviewUri).
  */
 import { randomBytes } from 'node:crypto';
+
+/** The one folder (under the extension) the webview loads from: the built dashboard script and styles. */
+export const DASHBOARD_MEDIA = ['dist', 'media'] as const;
 
 export interface DashboardHtmlParts {
   /** webview.cspSource */

@@ -1,15 +1,18 @@
 /**
  * The Training Dashboard webview panel: one at a time, restored after a reload by a WebviewPanelSerializer.
- * Relays status, metrics and telemetry to the webview; validates every message from it; replays history from
- * the runs' metrics.jsonl whenever the webview (re)loads, so nothing is queued while it is hidden.
+ * Relays status, metrics and telemetry to the webview; validates every message from it; replays the runs' history
+ * (mlm/runs, mlm/runMetrics), a run's details (mlm/runDetails) and the corpus index (mlm/corpusStats) whenever the
+ * webview (re)loads, so nothing is queued while it is hidden. Everything comes over the protocol: the backend may be
+ * on another machine, and the extension reads nothing under the runs folder.
  *
- * Over 300 lines: the panel's message relay and its history replay share the panel's state.
+ * Over 300 lines: the panel's message relay and its history, details and corpus replay share the panel's state.
  */
 import * as vscode from 'vscode';
 import { FillMaskRequest } from '../../protocol/inference';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import { isRunActive } from '../../protocol/shared/runState';
-import { RunsRequest, type RunInfo } from '../../protocol/training';
+import { CorpusStatsRequest } from '../../protocol/corpus';
+import { RunDetailsRequest, RunMetricsRequest, RunsRequest, type RunInfo } from '../../protocol/training';
 import {
   WEBVIEW_LIMITS,
   isWebviewToHostMessage,
@@ -20,9 +23,9 @@ import { describeError } from '../commands/errors';
 import { control } from '../commands/training';
 import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
-import { listRunDirs, mergeRecords, readRunMetrics } from './history';
+import { fetchRunMetrics, mergeRecords } from './history';
 import { finishedRunSummary } from './finished';
-import { dashboardHtml, makeNonce } from './html';
+import { DASHBOARD_MEDIA, dashboardHtml, makeNonce } from './html';
 
 export const DASHBOARD_VIEW_TYPE = 'mlmDashboard';
 /** Runs overlaid by default: the active one and the newest others. */
@@ -37,6 +40,14 @@ export interface DashboardDebugInfo {
   posted: Record<string, number>;
   /** Messages from the webview that failed validation. */
   rejected: number;
+  /** The folders the webview may load files from (only the built media folder, dist/media). */
+  localResourceRoots: string[];
+  /** Run ids of the last run list posted (from mlm/runs). */
+  runIds: string[];
+  /** Rows of the last history posted, per run (from mlm/runMetrics + live rows). */
+  historyRows: Record<string, number>;
+  /** The run of the last details posted (from mlm/runDetails). */
+  detailsRunId?: string;
 }
 
 export class Dashboard implements vscode.Disposable {
@@ -66,7 +77,18 @@ export class Dashboard implements vscode.Disposable {
   }
 
   debugInfo(): DashboardDebugInfo {
-    return this.panel?.debugInfo() ?? { open: false, visible: false, ready: false, posted: {}, rejected: 0 };
+    return (
+      this.panel?.debugInfo() ?? {
+        open: false,
+        visible: false,
+        ready: false,
+        posted: {},
+        rejected: 0,
+        localResourceRoots: [],
+        runIds: [],
+        historyRows: {},
+      }
+    );
   }
 
   private adopt(panel: vscode.WebviewPanel, selected: string[]): void {
@@ -86,10 +108,8 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscod
     enableScripts: true,
     enableCommandUris: false,
     retainContextWhenHidden: false,
-    localResourceRoots: [
-      vscode.Uri.joinPath(extensionUri, 'media'),
-      vscode.Uri.joinPath(extensionUri, 'dist'),
-    ],
+    // Only the built media folder (script, styles): nothing of the workspace, the runs or the rest of the extension.
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, ...DASHBOARD_MEDIA)],
   };
 }
 
@@ -108,8 +128,12 @@ class DashboardPanel {
   /** The run listing in flight (status changes do not start a second one). */
   private listing: Promise<RunInfo[]> | undefined;
   private ready = false;
+  /** The run whose details the webview shows (picked there); else the first selected one. */
+  private shown: string | undefined;
   private rejected = 0;
   private readonly posted: Record<string, number> = {};
+  private readonly historyRows: Record<string, number> = {};
+  private detailsRunId: string | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -141,6 +165,10 @@ class DashboardPanel {
         this.post({ type: 'runFinished', finished: finishedRunSummary(r) });
         void this.sendRuns();
       }),
+      // A (re)started or newly attached backend: its runs may differ.
+      ctx.onServerStarted(() => {
+        if (this.ready) void this.sendRuns();
+      }),
     );
   }
 
@@ -155,6 +183,10 @@ class DashboardPanel {
       ready: this.ready,
       posted: { ...this.posted },
       rejected: this.rejected,
+      localResourceRoots: (this.panel.webview.options.localResourceRoots ?? []).map((u) => u.toString()),
+      runIds: this.runs.map((r) => r.runId),
+      historyRows: { ...this.historyRows },
+      detailsRunId: this.detailsRunId,
     };
   }
 
@@ -165,8 +197,9 @@ class DashboardPanel {
     return dashboardHtml({
       cspSource: webview.cspSource,
       nonce: makeNonce(),
-      scriptUri: uri('dist', 'media', 'dashboard.js'),
-      styleUris: [uri('dist', 'media', 'dashboard.css'), uri('media', 'dashboard', 'dashboard.css')],
+      scriptUri: uri(...DASHBOARD_MEDIA, 'dashboard.js'),
+      // The bundle's styles: uPlot's, then media/dashboard/dashboard.css (imported by media/dashboard/main.ts).
+      styleUris: [uri(...DASHBOARD_MEDIA, 'dashboard.css')],
       smoothing: readClientSettings().settings.smoothing,
     });
   }
@@ -221,6 +254,10 @@ class DashboardPanel {
         this.selected = m.runIds;
         await this.sendHistory(m.runIds);
         return;
+      case 'showRun':
+        this.shown = m.runId;
+        await this.sendDetails();
+        return;
       default: {
         const never: never = m;
         this.ctx.log.warn(`dashboard: unhandled message ${safeJson(never)}`);
@@ -256,35 +293,62 @@ class DashboardPanel {
     }
     this.post({ type: 'runs', runs: this.runs.slice(0, WEBVIEW_LIMITS.maxRuns), selected: this.selected });
     await this.sendHistory(this.selected);
+    await this.sendDetails();
   }
 
+  /** The backend's runs (mlm/runs); none while no backend runs (they are listed once one is). */
   private async listRuns(): Promise<RunInfo[]> {
-    if (this.ctx.running) {
-      try {
-        return (await this.ctx.requireClient().sendRequest(RunsRequest.type, {})).runs;
-      } catch (err) {
-        this.ctx.log.warn(`dashboard: mlm/runs failed (${describeError(err)}); listing .mlm/runs on disk`);
-      }
+    if (!this.ctx.running) return [];
+    try {
+      return (await this.ctx.requireClient().sendRequest(RunsRequest.type, {})).runs;
+    } catch (err) {
+      this.ctx.log.warn(`dashboard: mlm/runs failed: ${describeError(err)}`);
+      return [];
     }
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    if (!root) return [];
-    return (await listRunDirs(root)).map((r) => ({ ...r, checkpoints: [], active: false }));
   }
 
   private async sendHistory(runIds: readonly string[]): Promise<void> {
     const runs: Array<{ runId: string; records: MetricRecord[] }> = [];
     for (const runId of runIds) {
-      const info = this.runs.find((r) => r.runId === runId);
-      if (!info) continue;
-      const disk = await readRunMetrics(info.dir);
-      if (disk.skipped)
-        this.ctx.log.debug(`dashboard: ${disk.skipped} unreadable lines in ${info.dir}/metrics.jsonl`);
-      const records = mergeRecords(disk.records, this.ctx.liveMetrics.get(runId) ?? []).slice(
+      if (!this.runs.some((r) => r.runId === runId) || !this.ctx.running) continue;
+      const client = this.ctx.requireClient();
+      let fetched: MetricRecord[] = [];
+      try {
+        fetched = await fetchRunMetrics(
+          (p) => client.sendRequest(RunMetricsRequest.type, p),
+          runId,
+          WEBVIEW_LIMITS.maxRecords,
+        );
+      } catch (err) {
+        this.ctx.log.warn(`dashboard: mlm/runMetrics ${runId} failed: ${describeError(err)}`);
+      }
+      const records = mergeRecords(fetched, this.ctx.liveMetrics.get(runId) ?? []).slice(
         -WEBVIEW_LIMITS.maxRecords,
       );
       runs.push({ runId, records });
+      this.historyRows[runId] = records.length;
     }
     this.post({ type: 'history', runs });
+  }
+
+  /** The details of the run shown (picked in the list, else the first selected) and the corpus index. */
+  private async sendDetails(): Promise<void> {
+    if (!this.ctx.running) return;
+    const client = this.ctx.requireClient();
+    try {
+      this.post({ type: 'corpus', corpus: await client.sendRequest(CorpusStatsRequest.type) });
+    } catch (err) {
+      this.ctx.log.warn(`dashboard: mlm/corpusStats failed: ${describeError(err)}`);
+    }
+    const known = (id: string | undefined): id is string => !!id && this.runs.some((r) => r.runId === id);
+    const runId = known(this.shown) ? this.shown : this.selected.find(known);
+    if (!runId) return;
+    try {
+      this.post({ type: 'runDetails', details: await client.sendRequest(RunDetailsRequest.type, { runId }) });
+      this.detailsRunId = runId;
+    } catch (err) {
+      this.ctx.log.warn(`dashboard: mlm/runDetails ${runId} failed: ${describeError(err)}`);
+    }
   }
 
   dispose(): void {

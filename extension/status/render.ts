@@ -3,6 +3,7 @@
  * client's own view of the connection. No `vscode` import: unit-tested in plain Node.
  */
 import { escapeMarkdown } from '../../protocol/shared/markdown';
+import { formatBytes } from '../../protocol/shared/units';
 import { isRunActive } from '../../protocol/shared/runState';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../protocol/status';
 
@@ -15,6 +16,8 @@ export interface StatusInput {
   gpu?: GpuTelemetry;
   /** Why the client stopped (gave up after crashes, fatal message), shown in the tooltip. */
   clientMessage?: string;
+  /** host:port of the remote backend attached to (mlm.server.mode "remote"); the item names it. */
+  remote?: string;
 }
 
 export interface StatusView {
@@ -65,12 +68,6 @@ export function formatEta(seconds: number): string {
   return `${s}s`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
-  return `${Math.round(bytes / 1024)} KB`;
-}
-
 function stepText(s: ServerStatus): string {
   const step = s.step ?? 0;
   const parts = [s.maxSteps ? `step ${step}/${s.maxSteps}` : `step ${step}`];
@@ -87,6 +84,22 @@ function deviceText(status: ServerStatus | undefined, gpu: GpuTelemetry | undefi
 }
 
 function mainText(input: StatusInput): { text: string; severity: StatusView['severity'] } {
+  const { text, severity } = localText(input);
+  const remote = input.remote;
+  if (!remote) return { text, severity };
+  switch (input.connection) {
+    case 'starting':
+      return { text: `$(loading~spin) MLM connecting to ${remote}…`, severity };
+    case 'restarting':
+      return { text: `$(loading~spin) MLM reconnecting to ${remote}…`, severity };
+    case 'stopped':
+      return { text: `$(error) MLM ${remote} disconnected`, severity };
+    default:
+      return { text: `${text} · $(remote) ${remote}`, severity };
+  }
+}
+
+function localText(input: StatusInput): { text: string; severity: StatusView['severity'] } {
   const { connection, status, gpu } = input;
   switch (connection) {
     case 'starting':
@@ -130,6 +143,7 @@ function tooltipLines(input: StatusInput): string[] {
     );
   }
   if (clientMessage) lines.push(escapeMarkdown(clientMessage), '');
+  if (input.remote) row('Remote backend', `${input.remote} (mlm serve --socket)`);
   if (status?.state === 'error' && status.message)
     lines.push(`$(warning) ${escapeMarkdown(status.message)}`, '');
   row('Backend', status?.backend || gpu?.backend);
@@ -166,7 +180,13 @@ export function renderStatus(input: StatusInput): StatusView {
   const active = isRunActive(input.status?.state);
   const links: Array<[string, string]> = [['Open Dashboard', 'mlm.openDashboard']];
   if (active) links.push(['Stop Training', 'mlm.stop']);
-  if (input.connection === 'stopped') links.push(['Restart Backend', 'mlm.restartServer']);
+  if (input.connection === 'stopped') {
+    links.push(
+      input.remote
+        ? ['Connect to Remote Backend…', 'mlm.connectRemote']
+        : ['Restart Backend', 'mlm.restartServer'],
+    );
+  }
   if (input.connection === 'untrusted') links.push(['Manage Workspace Trust', 'workbench.trust.manage']);
   links.push(['Show Logs', 'mlm.showLogs']);
   const lines = tooltipLines(input);

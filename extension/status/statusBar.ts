@@ -1,6 +1,7 @@
 /** The one status item: renders the context's state through renderStatus() whenever it changes. */
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
+import { formatRemoteAddress } from '../settings';
 import { renderStatus } from './render';
 
 /** Item id; VS Code prefixes it with the extension id, so the DOM id is "mlm-studio.mlm-studio.status". */
@@ -31,6 +32,7 @@ export class StatusBar implements vscode.Disposable {
       status: ctx.status,
       gpu: ctx.gpu,
       clientMessage: ctx.stopMessage,
+      remote: ctx.remote && formatRemoteAddress(ctx.remote),
     });
     this.item.text = view.text;
     const tooltip = new vscode.MarkdownString(view.tooltip, true);

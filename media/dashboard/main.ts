@@ -2,9 +2,11 @@
  * Dashboard webview entry (browser IIFE, dist/media/dashboard.js). Receives typed messages from the extension
  * host, validates each with the protocol guard, and renders run progress, charts, the playground and the system
  * panel. UI state (selection, telemetry history, playground text) survives hide/reload through setState; the
- * metrics history is replayed by the host from the runs' metrics.jsonl.
+ * metrics history, run details and corpus statistics are replayed by the host from the backend (mlm/runMetrics,
+ * mlm/runDetails, mlm/corpusStats).
  */
 import 'uplot/dist/uPlot.min.css';
+import './dashboard.css';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { RunInfo } from '../../protocol/training';
 import {
@@ -15,6 +17,7 @@ import {
 } from '../../protocol/webview';
 import { h } from './dom';
 import { Playground } from './playground';
+import { RunDetails } from './runDetails';
 import { RunList } from './runList';
 import { RunPanel } from './runPanel';
 import { MetricStore } from './metricStore';
@@ -54,12 +57,16 @@ const model = {
 
 const send = (m: WebviewToHostMessage): void => vscode.postMessage(m);
 const runPanel = new RunPanel((action) => send({ type: action }));
-const runList = new RunList((runIds) => {
-  model.selected = runIds;
-  persist();
-  send({ type: 'selectRuns', runIds });
-  renderCharts();
-});
+const runList = new RunList(
+  (runIds) => {
+    model.selected = runIds;
+    persist();
+    send({ type: 'selectRuns', runIds });
+    renderCharts();
+  },
+  (runId) => send({ type: 'showRun', runId }),
+);
+const details = new RunDetails();
 const charts = new TrainingCharts();
 const taskPanel = new TaskPanel();
 const system = new SystemPanel();
@@ -100,6 +107,7 @@ document
     charts.root,
     taskPanel.root,
     h('div', { class: 'columns' }, [playground.root, runList.root]),
+    details.root,
     system.root,
   );
 
@@ -185,6 +193,12 @@ function handle(message: HostToWebviewMessage): void {
       persist();
       runList.render(model.runs, model.selected);
       scheduleCharts();
+      break;
+    case 'runDetails':
+      details.render(message.details);
+      break;
+    case 'corpus':
+      details.renderCorpus(message.corpus);
       break;
     default: {
       const never: never = message;

@@ -7,7 +7,10 @@ export class RunList {
   readonly root: HTMLElement;
   private readonly list = h('ul', { class: 'runs' });
 
-  constructor(private readonly onSelect: (runIds: string[]) => void) {
+  constructor(
+    private readonly onSelect: (runIds: string[]) => void,
+    private readonly onShow: (runId: string) => void,
+  ) {
     this.root = h('section', { class: 'run-list' }, [h('h3', { text: 'Runs (tick to compare)' }), this.list]);
   }
 
@@ -38,9 +41,16 @@ export class RunList {
           run.bestEvalLoss !== undefined ? `best val ${run.bestEvalLoss.toFixed(3)}` : undefined,
           run.active ? 'active' : undefined,
         ].filter(Boolean);
+        const details = h('button', {
+          class: 'link',
+          text: 'details',
+          'aria-label': `details of ${run.runId}`,
+        });
+        details.addEventListener('click', () => this.onShow(run.runId));
         return h('li', { class: run.active ? 'active' : undefined }, [
           h('label', {}, [box, swatch, h('span', { class: 'run-id', text: run.runId })]),
           h('span', { class: 'facts', text: facts.join(' · ') }),
+          details,
         ]);
       }),
     );

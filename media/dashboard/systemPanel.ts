@@ -1,4 +1,5 @@
 /** Backend, device, GPU utilisation and memory over time, live tensors and RSS. */
+import { formatBytes } from '../../protocol/shared/memory';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import { Chart } from './chart';
 import { h, setChildren } from './dom';
@@ -47,6 +48,14 @@ export class SystemPanel {
       ]);
       cells.push(['RSS', `${Math.round(mb(last.rssBytes))} MB`]);
       cells.push(['Heap', `${Math.round(mb(last.heapUsedBytes))} MB`]);
+    }
+    if (status?.memory) {
+      const m = status.memory;
+      const heap = m.heapLimitBytes !== null ? ` of ${formatBytes(m.heapLimitBytes)} per heap` : '';
+      cells.push([
+        'Memory estimate',
+        `leader ${formatBytes(m.leaderBytes)}${heap}, ${formatBytes(m.totalBytes)} in all · ${m.replicas} × ${m.rowsPerPass} rows × ${m.chunks} pass${m.chunks > 1 ? 'es' : ''}`,
+      ]);
     }
     if (status?.model)
       cells.push(['Model', `${status.model.runId ?? status.model.dir} (${status.model.source})`]);

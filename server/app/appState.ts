@@ -2,7 +2,11 @@
  * The server's state, shared by every client session of this process: the active run, the inference model,
  * the corpus index, telemetry and the one ServerStatus. It knows nothing of JSON-RPC: the sessions of server/rpc
  * subscribe as listeners and turn the events into notifications, and their handlers call the methods here.
+ *
+ * Over 300 lines: the one state every session shares; each part it wires (runs, model, corpus, telemetry, path
+ * policy) lives in its own module, and this file only routes requests and events between them.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
@@ -26,8 +30,9 @@ import { isTaskModelFolder } from '../ml/finetune';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
 import { RunManager } from './runManager';
-import { trainConfigOf } from './runConfigFile';
+import { loadRunConfigFile, resolveRunConfig } from './runConfigFile';
 import { StatusStore } from './statusStore';
+import { PathPolicy } from './pathPolicy';
 import { serverEnv, type ServerEnv } from './serverEnv';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -42,6 +47,14 @@ export interface AppListener {
   gpu(t: GpuTelemetry): void;
   progress(key: ProgressKey, p: ProgressUpdate): void;
   log(level: LogLevel, message: string): void;
+}
+
+/** How the server was started (a socket backend serves a fixed workspace and confines request paths). */
+export interface AppOptions {
+  /** The workspace this backend serves, whatever clients say in `initialize` (socket mode). */
+  workspace?: string;
+  /** Folders request paths must lie in (socket mode: the workspace and each --root); empty = unconfined. */
+  roots?: string[];
 }
 
 export class AppState {
@@ -62,8 +75,11 @@ export class AppState {
   private lastGpu: GpuTelemetry | undefined;
   private backendName = '';
   private readonly env: ServerEnv = serverEnv();
+  /** Where request paths may point (server/app/pathPolicy.ts). */
+  readonly paths: PathPolicy;
 
-  constructor() {
+  constructor(private readonly options: AppOptions = {}) {
+    this.paths = new PathPolicy(options.roots ?? []);
     this.status = new StatusStore((s) => this.emit((l) => l.status(s)));
     this.metrics = new MetricsBatcher((p) => this.emit((l) => l.metrics(p)));
     const workerBackend = { backend: this.env.backend };
@@ -157,6 +173,11 @@ export class AppState {
 
   /** Called when a client has initialised: workspace root, trust and settings. */
   configure(opts: { root: string | null; trusted: boolean; settings: ServerSettings }): void {
+    if (this.options.workspace !== undefined) {
+      // A socket backend serves the workspace it was started with (the client's folder is on another machine);
+      // whoever started it with that folder trusts it.
+      opts = { ...opts, root: this.options.workspace, trusted: true };
+    }
     const rootChanged = opts.root !== this.root || opts.trusted !== this.trusted;
     this.root = opts.root;
     this.trusted = opts.trusted;
@@ -235,9 +256,11 @@ export class AppState {
       );
     }
     this.runs.assertIdle();
-    const { raw, config, source } = trainConfigOf(params, this.root);
-    const resumeFrom = params.resumeFrom ? path.resolve(this.root, params.resumeFrom) : undefined;
+    const { raw, config, source } = this.resolveConfig(params);
     if (config.task) {
+      // A fine-tune run resumes in its own folder (runFinetune says so when it is not one).
+      const resumeFrom =
+        params.resumeFrom !== undefined ? this.requestPath(params.resumeFrom, 'resumeFrom') : undefined;
       const finetune = finetuneConfigOf(
         raw,
         config as ResolvedRunConfig & { task: RunConfigTask },
@@ -260,8 +283,80 @@ export class AppState {
       config,
       root: this.root,
       corpusFiles: files,
-      resumeFrom,
+      resumeFrom: params.resumeFrom !== undefined ? this.runFolder(params.resumeFrom) : undefined,
     });
+  }
+
+  /** The workspace whose runs clients may read (mlm/runMetrics, mlm/runDetails); NoWorkspace / Untrusted otherwise. */
+  runsWorkspace(): string {
+    if (!this.root) {
+      throw new MlmError(
+        MlmErrorCodes.NoWorkspace,
+        'no workspace folder is open: its runs are listed once one is',
+      );
+    }
+    if (!this.trusted) {
+      throw new MlmError(MlmErrorCodes.Untrusted, 'the workspace is not trusted: trust it to see its runs');
+    }
+    return this.root;
+  }
+
+  /** A path named in a request, absolute (relative = to the workspace root) and inside the served roots. */
+  requestPath(p: string, what: string): string {
+    return this.paths.resolve(p, this.root ?? process.cwd(), what);
+  }
+
+  /** resumeFrom of mlm/train: an existing run folder inside the served roots. */
+  private runFolder(p: string): string {
+    const dir = this.requestPath(p, 'resumeFrom');
+    if (!fs.existsSync(path.join(dir, 'config.json'))) {
+      throw new MlmError(
+        MlmErrorCodes.InvalidParams,
+        `resumeFrom ${JSON.stringify(p)} is not a run folder (no config.json in ${dir}): pass .mlm/runs/<run-id>`,
+      );
+    }
+    return dir;
+  }
+
+  /** Every path a run config names must lie inside the served roots (socket mode). */
+  private checkConfigPaths(config: ResolvedRunConfig): void {
+    if (!this.paths.confined) return;
+    for (const p of config.corpus.paths ?? []) this.requestPath(p, 'corpus.paths entry');
+    if (config.tokenizer.path) this.requestPath(config.tokenizer.path, 'tokenizer.path');
+    if (config.model.init) this.requestPath(config.model.init, 'model.init');
+    for (const [k, p] of Object.entries({
+      train: config.task?.train,
+      init: config.task?.init,
+      eval: config.task?.eval,
+    }))
+      if (p) this.requestPath(p, `task.${k}`);
+    if (config.output.dir) this.requestPath(config.output.dir, 'output.dir');
+  }
+
+  /** mlm/loadCheckpoint: a run or checkpoint folder inside the served roots. */
+  loadCheckpoint(p: string): ReturnType<FillMaskModel['load']> {
+    return this.model.load(this.requestPath(p, 'checkpoint path'), 'loaded');
+  }
+
+  /** The request's run config, validated; `raw` as written (a fine-tune run takes the fields the user set). */
+  private resolveConfig(params: TrainRequest.Params): {
+    raw: unknown;
+    config: ResolvedRunConfig;
+    source: string;
+  } {
+    if ((params.config === undefined) === (params.configPath === undefined)) {
+      throw new MlmError(
+        MlmErrorCodes.InvalidParams,
+        'mlm/train needs exactly one of "config" (an object) or "configPath"',
+      );
+    }
+    const file =
+      params.configPath === undefined ? undefined : this.requestPath(params.configPath, 'configPath');
+    const raw = file === undefined ? params.config : loadRunConfigFile(file);
+    const source = file ?? 'the request';
+    const config = resolveRunConfig(raw, source);
+    this.checkConfigPaths(config);
+    return { raw, config, source };
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────

@@ -94,7 +94,13 @@ export class FillMaskModel {
   }
 
   /** Loads now (mlm/loadCheckpoint); CheckpointNotFound when the folder holds no usable checkpoint. */
-  async load(dir: string, source: LoadedModelInfo['source']): Promise<LoadCheckpointRequest.Result> {
+  async load(
+    dir: string,
+    source: LoadedModelInfo['source'],
+    label?: string,
+  ): Promise<LoadCheckpointRequest.Result> {
+    // An explicit choice outranks a startup or checkpoint load still waiting.
+    if (source === 'loaded' || source === 'hub') this.queued = undefined;
     const abs = path.resolve(this.hooks.root() ?? '.', dir);
     if (isTaskModelFolder(abs)) {
       throw new MlmError(
@@ -103,7 +109,7 @@ export class FillMaskModel {
       );
     }
     // A failed load arrives as an MlmError with CheckpointNotFound (server/worker/messages.ts inferenceFailure).
-    const m = await this.inference.load(abs);
+    const m = await this.inference.load(abs, label);
     this.hooks.status({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
     this.hooks.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
     return m;

@@ -4,7 +4,6 @@
  * MlmError InvalidRunConfig naming the file and the cause, with `data.errors` listing each problem.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { MlmError, MlmErrorCodes, type InvalidRunConfigData } from '../../protocol/errors';
 import { parseRunConfig, type ResolvedRunConfig } from '../../protocol/runConfig';
 
@@ -35,27 +34,4 @@ export function resolveRunConfig(raw: unknown, source: string): ResolvedRunConfi
   const r = parseRunConfig(raw);
   if (!r.ok) throw invalid(`the run config (${source}) is invalid: ${r.errors.join('; ')}`, r.errors);
   return r.config;
-}
-
-/**
- * The run config of an mlm/train request: exactly one of `config` (an object) or `configPath` (relative to `root`),
- * validated. `raw` is the config as written (a fine-tune run takes only the fields the user set from it).
- */
-export function trainConfigOf(
-  params: { config?: unknown; configPath?: string },
-  root: string | null,
-): { raw: unknown; config: ResolvedRunConfig; source: string } {
-  if ((params.config === undefined) === (params.configPath === undefined)) {
-    throw new MlmError(
-      MlmErrorCodes.InvalidParams,
-      'mlm/train needs exactly one of "config" (an object) or "configPath"',
-    );
-  }
-  if (params.configPath === undefined) {
-    const source = 'the request';
-    return { raw: params.config, config: resolveRunConfig(params.config, source), source };
-  }
-  const file = path.resolve(root ?? '.', params.configPath);
-  const raw = loadRunConfigFile(file);
-  return { raw, config: resolveRunConfig(raw, file), source: file };
 }

@@ -10,13 +10,13 @@ import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
 import { runOutcome, type RunOutcome } from '../../protocol/shared/runState';
 import type { RunFinishedNotification } from '../../protocol/training';
-import { newRunFolder } from '../ml/checkpoint/runDir';
 import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
+import { claimRunFolder, type RunLock } from './runLock';
 
 export interface RunEvents {
   status(patch: Partial<ServerStatus>): void;
@@ -56,6 +56,8 @@ interface ActiveRun {
   task?: string;
   ended: boolean;
   backendReady: boolean;
+  /** The run folder's single-writer lock, released when the run ends. */
+  lock: RunLock;
   /** Resolves when the run has finished and its worker is gone. */
   done: Promise<void>;
 }
@@ -90,13 +92,15 @@ export class RunManager {
 
   start(req: StartRun): { runId: string; runDir: string } {
     this.assertIdle();
-    // A fine-tune run resumes in its own folder (runFinetune continues there); pretraining resumes into a new one.
-    const { runId, runDir } =
-      req.finetune && req.resumeFrom
-        ? { runId: path.basename(req.resumeFrom), runDir: req.resumeFrom }
-        : newRunFolder(req.config, req.root);
+    // One writer per run folder: a resume of a run another process still trains is refused (RunLocked).
+    const { runId, runDir, lock } = claimRunFolder(req.config, req.root, req.resumeFrom);
     let finish!: () => void;
-    const done = new Promise<void>((r) => (finish = r));
+    const done = new Promise<void>((r) => {
+      finish = () => {
+        lock.release();
+        r();
+      };
+    });
     const opts = this.workerOptions();
     const run: ActiveRun = {
       runId,
@@ -108,6 +112,7 @@ export class RunManager {
       stopRequested: false,
       ended: false,
       backendReady: false,
+      lock,
       done,
       host: new TrainerHost(
         {
@@ -131,16 +136,22 @@ export class RunManager {
       ),
     };
     this.active = run;
-    run.host.start({
-      type: 'start',
-      config: req.config,
-      cwd: req.root,
-      runId,
-      runDir,
-      corpusFiles: req.corpusFiles,
-      resumeFrom: req.resumeFrom,
-      finetune: req.finetune,
-    });
+    try {
+      run.host.start({
+        type: 'start',
+        config: req.config,
+        cwd: req.root,
+        runId,
+        runDir,
+        corpusFiles: req.corpusFiles,
+        resumeFrom: req.resumeFrom,
+        finetune: req.finetune,
+      });
+    } catch (err) {
+      this.active = undefined;
+      lock.release();
+      throw err;
+    }
     this.events.status({
       state: 'preparing',
       phase: 'preparing',
@@ -264,6 +275,9 @@ export class RunManager {
         return;
       case 'memory':
         return;
+      case 'memoryEstimate':
+        this.events.status({ memory: m.estimate });
+        return;
       case 'done':
         this.end(run, runOutcome(m.summary.stoppedBy), messageOf(m.summary), m.summary);
         void run.host.terminate();
@@ -279,6 +293,8 @@ export class RunManager {
   private end(run: ActiveRun, outcome: RunOutcome, message: string, summary?: TrainerSummary): void {
     if (run.ended) return;
     run.ended = true;
+    // The trainer has written its last file (or is gone): another process may now resume the run.
+    run.lock.release();
     if (this.active === run) this.active = undefined;
     this.events.progress(undefined);
     const bestEval = summary?.bestEval ?? run.bestEval;
@@ -289,6 +305,12 @@ export class RunManager {
       outcome,
       step: summary?.steps ?? run.step,
       message,
+      errorCode:
+        summary?.failure === 'out-of-memory'
+          ? MlmErrorCodes.OutOfMemory
+          : summary?.failure === 'wasm-abort'
+            ? MlmErrorCodes.ComputeAborted
+            : undefined,
       bestEvalLoss: bestEval?.loss,
       bestEvalAccuracy: bestEval?.accuracy,
       lastCheckpoint: summary?.lastCheckpoint ?? run.lastCheckpoint,

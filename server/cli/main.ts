@@ -11,6 +11,7 @@ import { exportCommand } from './commands/export';
 import { fillCommand } from './commands/fill';
 import { finetuneCommand } from './commands/finetune';
 import { importCommand } from './commands/import';
+import { modelsCommand } from './commands/models';
 import { predictCommand } from './commands/predict';
 import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   finetuneCommand,
   predictCommand,
   importCommand,
+  modelsCommand,
   exportCommand,
   demoCommand,
   doctorCommand,

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MaskPrediction } from '../../protocol/shared/fillMask';
+import type { MemoryEstimate } from '../../protocol/shared/memory';
 import type { MetricRecord } from '../../protocol/shared/metrics';
 import type { TrainPhase } from '../../protocol/shared/runState';
 
@@ -151,6 +152,8 @@ export interface TrainCallbacks {
   onMetrics?(m: MetricRecord): void;
   onCheckpoint?(c: CheckpointInfo): void;
   onLog?(level: 'info' | 'warn' | 'error', message: string): void;
+  /** The run's memory estimate, once, before the first step (train/memory.ts). */
+  onMemory?(estimate: MemoryEstimate): void;
 }
 
 /** How the caller steers a running training: stop (abort) and pause/resume. */

@@ -126,7 +126,7 @@ export function registerInference(
       if (typeof params?.path !== 'string' || !params.path) {
         bad('mlm/loadCheckpoint needs { path } (a run or checkpoint folder)');
       }
-      return app.model.load(params.path, 'loaded');
+      return app.loadCheckpoint(params.path);
     }),
   );
 }

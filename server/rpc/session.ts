@@ -9,6 +9,7 @@ import { MetricsNotification, RunFinishedNotification } from '../../protocol/tra
 import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerFinetune } from './finetune';
 import { registerHover } from './hover';
+import { registerHub } from './hub';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
 import { ProgressBridge } from './progress';
@@ -106,6 +107,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerStatus(connection, app);
   registerTraining(connection, app);
   registerInference(connection, documents, app);
+  registerHub(connection, app);
   registerHover(connection, documents, app);
   registerFinetune(connection, app);
   documents.listen(connection);

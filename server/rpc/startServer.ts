@@ -3,13 +3,16 @@
  * disconnected, or its process id gone: checked every second); socket mode listens and serves each client that
  * connects, training on between clients. An uncaught error is reported as an `error` status before exit.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import {
   createConnection,
   createProtocolConnection,
   type InitializeParams,
   type MessageReader,
   type MessageWriter,
+  type ResponseMessage,
   type WatchDog,
 } from 'vscode-languageserver';
 import {
@@ -20,10 +23,13 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver/node';
 import { workerScriptProblem } from '../worker/workerScript';
-import { AppState } from '../app/appState';
+import { MlmErrorCodes } from '../../protocol/errors';
+import { DEFAULT_SETTINGS } from '../../protocol/settings';
+import { AppState, type AppOptions } from '../app/appState';
 import { DEFAULT_MAX_MESSAGE_BYTES, FramedMessageReader } from './framedReader';
 import { startSession, type Session } from './session';
 import type { Transport } from './transport';
+import { socketToken, TOKEN_ENV, TokenGateReader } from './tokenGate';
 
 const PARENT_CHECK_MS = 1000;
 
@@ -38,11 +44,28 @@ export interface RunningServer {
   listening?: Promise<net.AddressInfo>;
 }
 
+/** The folder a socket backend serves and the folders request paths may name (each must exist). */
+function socketRoots(t: Extract<Transport, { kind: 'socket' }>): AppOptions {
+  const workspace = path.resolve(t.workspace ?? process.cwd());
+  const roots = [workspace, ...t.roots.map((r) => path.resolve(r))];
+  for (const r of roots) {
+    if (!fs.statSync(r, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new Error(`${r} is not a folder: --workspace and --root need existing folders`);
+    }
+  }
+  return { workspace, roots };
+}
+
+/** How long a socket client may take to send an admitted `initialize` before it is disconnected. */
+const ADMIT_TIMEOUT_MS = 10_000;
+
 export function startServer(
   transport: Transport,
   log: (line: string) => void = () => undefined,
 ): RunningServer {
-  const app = new AppState();
+  const socketOptions = transport.kind === 'socket' ? socketRoots(transport) : undefined;
+  const auth = transport.kind === 'socket' ? socketToken(transport.tokenFile) : undefined;
+  const app = new AppState(socketOptions);
   const sessions = new Set<Session>();
   const fatal = workerScriptProblem('mlm-worker');
   let exiting = false;
@@ -130,10 +153,25 @@ export function startServer(
       return {};
     }
     case 'socket': {
+      const { token, source } = auth!;
+      const { workspace, roots } = socketOptions!;
+      // The backend indexes its workspace and keeps runs going whether or not a client is attached.
+      app.configure({ root: workspace ?? null, trusted: true, settings: DEFAULT_SETTINGS });
+      log(`serving ${workspace}; request paths must lie in ${roots!.join(', ')}`);
+      if (!['127.0.0.1', '::1', 'localhost'].includes(transport.host)) {
+        log(
+          `warning: --host ${transport.host} accepts connections from other machines and the traffic is not ` +
+            'encrypted (the token travels in clear): prefer the default 127.0.0.1 with an SSH tunnel (docs/scale-out.md)',
+        );
+      }
+      if (source === 'generated') log(`token: ${token} (enter it in MLM: Connect to Remote Backend…)`);
+      else log(`token from ${source === 'file' ? transport.tokenFile : `$${TOKEN_ENV}`}`);
       const server = net.createServer((socket) => {
-        log(`client connected from ${socket.remoteAddress}:${socket.remotePort}`);
+        const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+        log(`client connected from ${peer}`);
         let session: Session | undefined = undefined;
         const close = (): void => {
+          clearTimeout(admitTimer);
           if (session) {
             session.dispose();
             sessions.delete(session);
@@ -141,13 +179,39 @@ export function startServer(
           socket.destroy();
         };
         socket.on('close', () => {
-          log('client disconnected');
+          log(`client ${peer} disconnected`);
           close();
         });
         socket.on('error', () => close());
-        session = serve(
+        const writer = new SocketMessageWriter(socket);
+        const reader = new TokenGateReader(
           new FramedMessageReader(socket, maxMessageBytes()),
-          new SocketMessageWriter(socket),
+          token,
+          (m, why) => {
+            log(`refused ${peer}: ${why}`);
+            const id = (m as { id?: unknown }).id;
+            const answer =
+              (m as { method?: unknown }).method !== undefined &&
+              (typeof id === 'number' || typeof id === 'string')
+                ? writer.write({
+                    jsonrpc: '2.0',
+                    id,
+                    error: { code: MlmErrorCodes.Unauthorized, message: why },
+                  } as ResponseMessage)
+                : Promise.resolve();
+            void answer.catch(() => undefined).finally(() => socket.end());
+            setTimeout(close, 1000).unref();
+          },
+        );
+        const admitTimer = setTimeout(() => {
+          if (reader.admitted) return;
+          log(`refused ${peer}: no initialize with a token within ${ADMIT_TIMEOUT_MS / 1000} s`);
+          close();
+        }, ADMIT_TIMEOUT_MS);
+        admitTimer.unref();
+        session = serve(
+          reader,
+          writer,
           (code) => {
             if (code === 3) exitProcess(code); // fatal: no client can use this backend
             close();

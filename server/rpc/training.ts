@@ -1,10 +1,21 @@
-/** Handlers of mlm/train, mlm/stop, mlm/pause, mlm/resume and mlm/runs (thin: validate, call, map errors). */
+/**
+ * Handlers of mlm/train, mlm/stop, mlm/pause, mlm/resume, mlm/runs, mlm/runMetrics and mlm/runDetails (thin:
+ * validate, call, map errors).
+ */
 import type { Connection } from 'vscode-languageserver';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
-import { PauseRequest, ResumeRequest, RunsRequest, StopRequest, TrainRequest } from '../../protocol/training';
+import {
+  PauseRequest,
+  ResumeRequest,
+  RunDetailsRequest,
+  RunMetricsRequest,
+  RunsRequest,
+  StopRequest,
+  TrainRequest,
+} from '../../protocol/training';
 import type { AppState } from '../app/appState';
 import { guarded } from './guarded';
-import { listRunInfos } from '../app/runList';
+import { listRunInfos, runDetails, runMetricsPage } from '../app/runList';
 
 const runIdOf = (p: unknown): string | undefined => {
   const id = (p as { runId?: unknown } | null | undefined)?.runId;
@@ -50,5 +61,13 @@ export function registerTraining(connection: Connection, app: AppState): void {
       if (!app.root || !app.trusted) return { runs: [] };
       return listRunInfos(app.root, app.runs.activeRun?.runId, p ?? {});
     }),
+  );
+  connection.onRequest(
+    RunMetricsRequest.type,
+    guarded((p) => runMetricsPage(app.runsWorkspace(), p)),
+  );
+  connection.onRequest(
+    RunDetailsRequest.type,
+    guarded((p) => runDetails(app.runsWorkspace(), app.runs.activeRun?.runId, p)),
   );
 }

@@ -5,7 +5,7 @@
  * caller gets its own answer. If the worker dies it is restarted on the next request and the last model is loaded
  * again. `generation` counts model changes (every load, every worker restart), so answers can be cached per model.
  */
-import { MlmError } from '../../protocol/errors';
+import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { TfMemory } from '../../protocol/status';
 import type {
   FillAnswer,
@@ -101,9 +101,12 @@ export class InferenceHost {
     return ready;
   }
   private readyWaiters: Array<() => void> | undefined;
+  /** A worker that answered ComputeAborted and is about to exit: nothing more is sent to it. */
+  private dying: InferenceWorker | undefined;
 
-  async load(dir: string): Promise<LoadedModel> {
-    const r = await this.request({ type: 'load', dir });
+  /** Loads a run, checkpoint or Hugging Face folder; `label` names the model (a Hub id) instead of its folder. */
+  async load(dir: string, label?: string): Promise<LoadedModel> {
+    const r = await this.request({ type: 'load', dir, label });
     if (r.type !== 'load') throw new Error(`inference worker answered ${r.type} to load`);
     this.lastModel = r.model;
     return r.model;
@@ -208,7 +211,7 @@ export class InferenceHost {
   }
 
   private pump(): void {
-    if (this.inFlight) return;
+    if (this.inFlight || (this.dying && this.dying === this.worker)) return;
     const next = this.takeNext();
     if (!next) return;
     const worker = this.ensureWorker();
@@ -259,6 +262,8 @@ export class InferenceHost {
       // A load (or any other request that is not a fill or a memory query) may change the weights later fills see.
       if (m.ok && !READ_ONLY.has(m.result.type)) this.modelGeneration++;
       this.settle(f, m);
+      // The worker's wasm aborted and it is exiting: the next request waits for a fresh one (see 'exit').
+      if (!m.ok && m.code === MlmErrorCodes.ComputeAborted) this.dying = w;
       this.pump();
     });
     w.on('error', (err) => this.events.log('error', `inference worker crashed: ${err.stack ?? err.message}`));
@@ -281,7 +286,7 @@ export class InferenceHost {
       const model = this.lastModel;
       if (model) {
         this.events.log('warn', `inference worker exited (code ${code}); reloading ${model.dir}`);
-        this.load(model.dir).catch((e: unknown) =>
+        this.load(model.dir, model.runId).catch((e: unknown) =>
           this.events.log('error', `reloading ${model.dir} failed: ${String(e)}`),
         );
       }

@@ -9,7 +9,9 @@ import type { MessagePort } from 'node:worker_threads';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
-import { loadRunForInference, readState } from '../ml/checkpoint';
+import { wasmAborted } from '../ml/backend/wasmHeap';
+import { loadForInference, type InferenceModel } from '../ml/hf';
+import { readState } from '../ml/checkpoint';
 import { loadTaskModel, predictTexts, type LoadedTaskModel } from '../ml/finetune';
 import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
 import { fillMask } from '../ml/infer/fillMask';
@@ -27,11 +29,9 @@ import type {
 import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
-type Loaded = Awaited<ReturnType<typeof loadRunForInference>>;
-
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
-  let current: { loaded: Loaded; info: LoadedModel } | undefined;
+  let current: { loaded: InferenceModel; info: LoadedModel } | undefined;
   let task: { loaded: LoadedTaskModel; info: TaskModelInfo } | undefined;
   const backend = initBackend({ backend: data.backend as BackendChoice, threads: data.threads ?? 1 }).then(
     (info) => {
@@ -59,6 +59,19 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         await backend;
         post({ type: 'reply', id: m.id, ok: true, result: await handle(m.request) });
       } catch (err) {
+        if (wasmAborted(err)) {
+          // The module is dead (a call into it could spin for ever): answer, then end this worker; the host
+          // starts a fresh one and reloads the model on the next request.
+          const what = (err instanceof Error ? err.message : String(err)).split('.')[0];
+          post({
+            type: 'reply',
+            id: m.id,
+            ok: false,
+            message: `the WebAssembly backend of the inference worker aborted ("${what}"); it restarts and reloads the model: try again`,
+            code: MlmErrorCodes.ComputeAborted,
+          });
+          process.exit(1);
+        }
         const e = inferenceFailure(m.request.type, err);
         post({ type: 'reply', id: m.id, ok: false, message: e.message, code: e.code });
       }
@@ -89,7 +102,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   async function handle(r: InferenceRequest): Promise<InferenceResult> {
     switch (r.type) {
       case 'load': {
-        const loaded = await loadRunForInference(r.dir);
+        const loaded = await loadForInference(r.dir);
+        if (r.label) loaded.name = r.label;
         const previous = current;
         current = { loaded, info: describe(loaded) };
         previous?.loaded.model.dispose();
@@ -105,6 +119,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             try {
               return { ok: true, result: fill(item) };
             } catch (err) {
+              if (wasmAborted(err)) throw err; // the whole batch fails and the worker restarts
               const e = inferenceFailure('fill', err);
               return { ok: false, message: e.message, code: e.code };
             }
@@ -136,10 +151,10 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   }
 }
 
-function describe(loaded: Loaded): LoadedModel {
+function describe(loaded: InferenceModel): LoadedModel {
   return {
     dir: loaded.checkpointDir,
-    runId: path.basename(loaded.runDir),
+    runId: loaded.name,
     step: loaded.step,
     arch: loaded.model.config.arch,
     vocabSize: loaded.tokenizer.vocabSize,

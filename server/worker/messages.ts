@@ -4,6 +4,7 @@
  * fill-mask and hovers). Plain structured-clone data only.
  */
 import { MlmError, MlmErrorCodes, type MlmErrorCode } from '../../protocol/errors';
+import type { MemoryEstimate } from '../../protocol/shared/memory';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { StopReason } from '../../protocol/shared/runState';
 import type { MaskResult } from '../../protocol/inference';
@@ -60,6 +61,8 @@ export type FromTrainer =
   | { type: 'checkpoint'; info: CheckpointInfo }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'memory'; memory: TfMemory }
+  /** The run's memory estimate, before its first step (server/ml/train/memory.ts). */
+  | { type: 'memoryEstimate'; estimate: MemoryEstimate }
   /** The run ended; `summary` is the trainer's RunSummary. */
   | { type: 'done'; summary: TrainerSummary }
   /** runTraining threw (or the backend failed to start): message says what to do. */
@@ -72,6 +75,8 @@ export interface TrainerSummary {
   steps: number;
   stoppedBy: StopReason;
   error?: string;
+  /** The compute backend's failure (out of memory, wasm abort), when that ended the run. */
+  failure?: 'out-of-memory' | 'wasm-abort';
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
   bestCheckpoint?: string;
@@ -91,8 +96,11 @@ export interface LoadedModel {
 }
 
 export type InferenceRequest =
-  /** Load the model of a checkpoint or run directory (replaces the current one once loaded). */
-  | { type: 'load'; dir: string }
+  /**
+   * Load the model of a checkpoint or run directory, or of a Hugging Face model folder (a Hub snapshot), replacing
+   * the current one once loaded; `label` names it (e.g. the Hub id) instead of the folder's name.
+   */
+  | { type: 'load'; dir: string; label?: string }
   | ({ type: 'fill' } & FillParams)
   /** Several fills in one message (hovers that queued while the worker was busy): each answered on its own. */
   | { type: 'fillBatch'; items: FillParams[] }

@@ -5,4 +5,5 @@ import { serveReplica } from '../ml/train/parallel/replica';
 if (!parentPort) {
   throw new Error('replica-worker.js must run as a worker thread (started by data-parallel training)');
 }
-serveReplica(parentPort);
+// After a wasm abort the replica's module is dead: end the thread (the leader sees it exit).
+serveReplica(parentPort, () => process.exit(1));

@@ -11,6 +11,7 @@ export function toTrainerSummary(s: RunSummary): TrainerSummary {
     steps: s.steps,
     stoppedBy: s.stoppedBy,
     error: s.error,
+    failure: s.failure,
     bestEval: s.bestEval,
     lastCheckpoint: s.lastCheckpoint,
     bestCheckpoint: s.bestCheckpoint,

@@ -67,6 +67,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         onMetrics: (record) => post({ type: 'metrics', record }),
         onCheckpoint: (info) => post({ type: 'checkpoint', info }),
         onLog: (level, message) => post({ type: 'log', level, message }),
+        onMemory: (estimate) => post({ type: 'memoryEstimate', estimate }),
       };
       if (m.finetune) {
         const summary = await runFinetune(m.finetune, {

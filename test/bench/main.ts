@@ -12,6 +12,7 @@ import { trainingThreads } from '../../server/ml/train/parallel/threads';
 import { HOVER_DEFAULTS, runHover } from './hoverLatency';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
+import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
 import { runSoak, SOAK_DEFAULTS } from './memorySoak';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './trainingThroughput';
@@ -20,7 +21,8 @@ import { runW3 } from './tokenizerSpeed';
 
 const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
-           the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps)
+           the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
+           memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
@@ -30,7 +32,9 @@ options:   --json             JSON lines only (no table)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
-           --preset NAME      soak model preset (default ${SOAK_DEFAULTS.preset})`;
+           --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
+           --rows A,B         memory: rows of the measured passes (default ${MEMORY_DEFAULTS.rows.join(',')})
+           --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})`;
 
 interface Args {
   workloads: string[];
@@ -48,6 +52,8 @@ function parseArgs(argv: string[]): Args {
     '--dropout',
     '--steps',
     '--preset',
+    '--rows',
+    '--seq-len',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -104,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -153,6 +159,19 @@ async function main(argv: string[]): Promise<number> {
     if (workloads.has('hover')) await runHover(HOVER_DEFAULTS, out);
     if (workloads.has('w3')) await w3(json, out);
     if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);
+    if (workloads.has('memory')) {
+      const rows = flags.get('--rows');
+      runMemory(
+        {
+          ...MEMORY_DEFAULTS,
+          preset:
+            (flags.get('--preset') as typeof MEMORY_DEFAULTS.preset | undefined) ?? MEMORY_DEFAULTS.preset,
+          rows: typeof rows === 'string' ? rows.split(',').map(Number) : MEMORY_DEFAULTS.rows,
+          seqLen: num(flags, '--seq-len', MEMORY_DEFAULTS.seqLen),
+        },
+        out,
+      );
+    }
     if (workloads.has('soak')) {
       runSoak(
         {

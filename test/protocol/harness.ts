@@ -4,12 +4,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
   createMessageConnection,
   IPCMessageReader,
   IPCMessageWriter,
+  SocketMessageReader,
+  SocketMessageWriter,
   StreamMessageReader,
   StreamMessageWriter,
   type MessageConnection,
@@ -76,6 +79,19 @@ export class Recorder {
   }
 }
 
+/** Starts `conn`, recording every notification (and $/progress) and accepting server → client requests. */
+function listenRecording(conn: MessageConnection): Recorder {
+  const notes = new Recorder();
+  conn.onNotification((method, params) => notes.push({ method, params }));
+  // vscode-jsonrpc routes $/progress to per-token handlers; record them like other notifications.
+  conn.onUnhandledProgress((p) => notes.push({ method: '$/progress', params: p }));
+  // window/workDoneProgress/create and similar server → client requests: accept them.
+  conn.onRequest(() => null);
+  conn.onError(() => undefined);
+  conn.listen();
+  return notes;
+}
+
 export interface Spawned {
   proc: ChildProcess;
   conn: MessageConnection;
@@ -101,14 +117,7 @@ export function spawnServer(
     transport === 'stdio'
       ? createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!))
       : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
-  const notes = new Recorder();
-  conn.onNotification((method, params) => notes.push({ method, params }));
-  // vscode-jsonrpc routes $/progress to per-token handlers; record them like other notifications.
-  conn.onUnhandledProgress((p) => notes.push({ method: '$/progress', params: p }));
-  // window/workDoneProgress/create and similar server → client requests: accept them.
-  conn.onRequest(() => null);
-  conn.onError(() => undefined);
-  conn.listen();
+  const notes = listenRecording(conn);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -177,3 +186,61 @@ export const TINY_RUN = {
   training: { batchSize: 4, maxSteps: 1_000_000, evalEvery: 5, evalBatches: 1, logEvery: 1, warmupSteps: 0 },
   checkpoint: { every: 5, keepLast: 2 },
 };
+
+/** A socket backend (`mlm serve --socket 0`) in its own process, with the port and token it printed. */
+export interface SocketBackend extends Pick<Spawned, 'proc' | 'stderr' | 'exited'> {
+  port: number;
+  token: string;
+}
+
+/** Starts `mlm serve --socket 0` (extra args appended) and resolves once it listens; the token is the generated one. */
+export function spawnSocketBackend(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<SocketBackend> {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'serve', '--socket', '0', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, MLM_SERVE_TOKEN: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    proc.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const port = /listening on [^\s]+:(\d+)/.exec(err);
+      if (port) {
+        const token = / token: (\S+)/.exec(err)?.[1] ?? env.MLM_SERVE_TOKEN ?? '';
+        resolve({ proc, port: Number(port[1]), token, stderr: () => err, exited });
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`mlm serve exited (${code}): ${err}`)));
+  });
+}
+
+/** A JSON-RPC connection to a socket backend; notifications are recorded. `closed` resolves when the socket ends. */
+export async function connectSocket(
+  port: number,
+): Promise<{ conn: MessageConnection; notes: Recorder; socket: net.Socket; closed: Promise<void> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  const closed = new Promise<void>((r) => socket.once('close', () => r()));
+  const conn = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
+  const notes = listenRecording(conn);
+  void closed.then(() => notes.fail(new Error('the backend closed the connection')));
+  return { conn, notes, socket, closed };
+}
+
+/** `initialize` + `initialized` on a socket backend with a token (and no workspace: the backend serves its own). */
+export async function initializeSocket(conn: MessageConnection, token: string | undefined): Promise<unknown> {
+  const result = await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: { window: { workDoneProgress: true } },
+    initializationOptions: token === undefined ? {} : { token },
+  });
+  await conn.sendNotification('initialized', {});
+  return result;
+}

@@ -12,9 +12,12 @@ import { MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest } from '../../protocol/inference';
 import type { CorpusStats } from '../../protocol/corpus';
 import type { ServerStatus } from '../../protocol/status';
+import type { MetricRecord } from '../../protocol/shared/metrics';
 import type {
   MetricsNotification,
+  RunDetailsRequest,
   RunFinishedNotification,
+  RunMetricsRequest,
   RunsRequest,
   TrainRequest,
 } from '../../protocol/training';
@@ -197,6 +200,44 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
     assert.equal(runs.runs[0].runId, run.runId);
     assert.equal(runs.runs[0].active, false);
     assert.ok(runs.metrics![run.runId].length > 0);
+  });
+
+  void test('mlm/runMetrics pages the history from any step; mlm/runDetails has config and checkpoints', async () => {
+    const all = (await s.conn.sendRequest<RunsRequest.Result>('mlm/runs', { includeMetrics: true })).metrics![
+      run.runId
+    ];
+    const paged: MetricRecord[] = [];
+    let offset: number | undefined = 0;
+    let pages = 0;
+    while (offset !== undefined) {
+      const page: RunMetricsRequest.Result = await s.conn.sendRequest('mlm/runMetrics', {
+        runId: run.runId,
+        offset,
+        limit: 7,
+      });
+      paged.push(...page.records);
+      offset = page.nextOffset;
+      pages++;
+    }
+    assert.deepEqual(paged, all);
+    assert.equal(pages, Math.ceil(all.length / 7));
+    const from = all[Math.floor(all.length / 2)].step;
+    const tail = await s.conn.sendRequest<RunMetricsRequest.Result>('mlm/runMetrics', {
+      runId: run.runId,
+      fromStep: from,
+    });
+    assert.deepEqual(
+      tail.records,
+      all.filter((m) => m.step >= from),
+    );
+    const d = await s.conn.sendRequest<RunDetailsRequest.Result>('mlm/runDetails', { runId: run.runId });
+    assert.equal(d.run.runId, run.runId);
+    assert.equal(d.config?.model.overrides.hiddenSize, TINY_RUN.model.overrides.hiddenSize);
+    assert.ok(d.checkpoints.length > 0, 'the stopped run saved checkpoints');
+    assert.ok(d.checkpoints.every((c) => c.dir.startsWith(run.runDir)));
+    await assert.rejects(s.conn.sendRequest('mlm/runDetails', { runId: '../../etc' }), {
+      code: MlmErrorCodes.InvalidParams,
+    });
   });
 
   void test('mlm/corpusStats follows file changes', async () => {

@@ -3,6 +3,13 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../ml/backend';
 import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
 import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
 import { utilisation } from '../../ml/train/flops';
+import { planRunMemory } from '../../ml/train/memory';
+import { trainingThreads } from '../../ml/train/parallel';
+import { modelConfigFor } from '../../ml/train/modelConfig';
+import { BERT_PRESET_NAMES } from '../../ml/model/presets';
+import { formatBytes, type MemoryEstimate } from '../../../protocol/shared/memory';
+import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
+import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import {
   measureTrainThroughput,
   THROUGHPUT_MODELS,
@@ -13,11 +20,15 @@ import {
 import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|cuda|tensorflow|wasm|cpu] [--threads N]
-                  [--bench-model w1|tiny] [--bench-batch N] [--bench-steps N]
+                  [--bench-model w1|tiny] [--bench-batch N] [--bench-steps N] [--config FILE]
 
 Starts the compute backend as training would and reports which one runs, why each faster one is not
 available (package not installed, CUDA/cuDNN/driver not found) with what to install, the WebAssembly
 SIMD/threads state, CPU cores and memory. --json prints one JSON object.
+
+memory: the training memory estimate of each BERT preset with the default run settings (or of the run
+--config FILE describes) on this backend: the leader's and each replica's peak against the heap, the rows
+per pass and passes that make it fit, or that it cannot fit and what to change (docs/compute.md, Memory).
 
 --bench also measures the backend's matMul peak (GFLOP/s) and the W1 roofline it implies, then trains a
 few steps of a model with the product's training step on random tokens and reports the achieved tokens/s,
@@ -36,6 +47,8 @@ export interface DoctorOptions {
   /** Default: the bench model's own (8 for w1, 2 for tiny). */
   benchBatch?: number;
   benchSteps: number;
+  /** A run config (*.mlm.json) whose memory estimate to show instead of the presets'. */
+  config?: string;
 }
 
 /** Parses doctor's options; a bad value is a usage error (exit 2). */
@@ -53,6 +66,7 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
         'bench-model': { type: 'string' },
         'bench-batch': { type: 'string' },
         'bench-steps': { type: 'string' },
+        config: { type: 'string' },
       },
     },
     USAGE,
@@ -85,6 +99,7 @@ export function parseDoctorArgs(argv: string[]): DoctorOptions {
     backend: backend as BackendChoice,
     threads: positive('threads', v.threads),
     benchModel: model as ThroughputModel | undefined,
+    config: v.config,
     benchBatch: positive('bench-batch', v['bench-batch']),
     benchSteps: positive('bench-steps', v['bench-steps']) ?? 3,
   };
@@ -99,8 +114,50 @@ export interface TrainBench extends ThroughputResult {
   mfu?: number;
 }
 
-/** Diagnosis plus, with --bench, the training measurement. */
-export type DoctorReport = Diagnosis & { train?: TrainBench };
+/** One memory plan doctor shows: a preset with the default settings, or the --config run. */
+export interface DoctorMemory {
+  label: string;
+  estimate: MemoryEstimate;
+  /** What the trainer would change to fit. */
+  adjusted?: string;
+}
+
+/** Diagnosis plus, with --bench, the training measurement, and the memory plans. */
+export type DoctorReport = Diagnosis & { train?: TrainBench; memory?: DoctorMemory[] };
+
+/** The memory plans of every BERT preset with the default run settings, or of the run config at `file`. */
+export function doctorMemory(file?: string): DoctorMemory[] {
+  const plan = (label: string, config: ResolvedRunConfig): DoctorMemory => {
+    // As a run would start: its threads (1 with data parallel), not doctor's.
+    const threads = trainingThreads(config);
+    const p = planRunMemory(config, modelConfigFor(config, config.tokenizer.vocabSize), threads);
+    return { label, estimate: p.estimate, adjusted: p.adjusted };
+  };
+  if (file) return [plan(file, resolveRunConfig(loadRunConfigFile(file), file))];
+  return BERT_PRESET_NAMES.map((preset) =>
+    plan(preset, resolveRunConfig(mergeRunConfig({}, { model: { preset } }), 'defaults')),
+  );
+}
+
+export function formatMemory(list: readonly DoctorMemory[]): string[] {
+  const first = list[0]?.estimate;
+  if (!first) return [];
+  const heap =
+    first.heapLimitBytes !== null ? `, ${formatBytes(first.heapLimitBytes)} usable per wasm heap` : '';
+  return [
+    `memory:      training estimate (${list.length > 1 ? 'vocab 8192, seqLen 128, batch 16' : 'this run config'}${heap}):`,
+    ...list.map(({ label, estimate: e }) => {
+      const how = `${e.replicas} replica${e.replicas > 1 ? 's' : ''} × ${e.rowsPerPass} row${e.rowsPerPass > 1 ? 's' : ''} × ${e.chunks} pass${e.chunks > 1 ? 'es' : ''}`;
+      return (
+        `  ${label.padEnd(8)} ${(e.parameters / 1e6).toFixed(1).padStart(6)} M params: leader ${formatBytes(e.leaderBytes)}, ` +
+        `${formatBytes(e.totalBytes)} in all (${how})` +
+        (e.fits
+          ? ''
+          : ' — does NOT fit: lower data.seqLen, tokenizer.vocabSize or the preset, or use a native backend')
+      );
+    }),
+  ];
+}
 
 const gb = (n: number): string => `${(n / 2 ** 30).toFixed(1)} GB`;
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -146,6 +203,7 @@ export function formatDiagnosis(d: DoctorReport): string {
         ]
       : []),
     ...(d.train ? formatTrainBench(d.train) : []),
+    ...(d.memory ? ['', ...formatMemory(d.memory)] : []),
     '',
     `machine:     ${d.machine.cpuModel}, ${d.machine.cores} cores; memory ${gb(d.machine.freeMemoryBytes)} free of ${gb(d.machine.totalMemoryBytes)}`,
     `             ${d.machine.platform}, Node ${d.machine.node}, tfjs ${d.machine.tfjs}`,
@@ -181,6 +239,7 @@ export const doctorCommand: Command = {
     try {
       d = await diagnose({ backend: opts.backend, threads: opts.threads, bench: opts.bench });
       if (opts.bench) d = { ...d, train: benchTraining(d, opts) };
+      d = { ...d, memory: doctorMemory(opts.config) };
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }

@@ -1,15 +1,17 @@
-/** `mlm fill`: the most likely tokens for each [MASK] of a text, from a trained run. */
+/** `mlm fill`: the most likely tokens for each [MASK] of a text, from a trained run or a Hugging Face model. */
 import { fillMask } from '../../ml/infer/fillMask';
 import type { FillMaskResult, Tokenizer } from '../../ml/types';
 import { CliError, type Command, parseCliArgs } from '../command';
-import { loadRunForCli } from '../loadRun';
+import { loadModelForCli, loadRunForCli } from '../loadRun';
 
-const USAGE = `usage: mlm fill --run DIR "text with [MASK]"... [--top-k 5] [--json] [--backend B]
+const USAGE = `usage: mlm fill (--run DIR | --model ID|DIR) "text with [MASK]"... [--top-k 5] [--json] [--backend B]
 
 Prints, for every [MASK] of each text, the top-k tokens with their probabilities, using the run's best
-(else newest) checkpoint. Several texts and several masks per text are fine.
+(else newest) checkpoint, or a Hugging Face model. Several texts and several masks per text are fine.
 
   --run DIR      a run folder (.mlm/runs/<run-id>) or one of its checkpoints/step-N folders
+  --model ID     a Hugging Face Hub id (ORG/NAME[@REVISION]; from the Hugging Face cache, downloaded into it when
+                 missing) or a Hugging Face model folder, e.g. --model google-bert/bert-base-uncased
   --top-k N      candidates per mask (default 5)
   --backend B    auto | cuda | tensorflow | wasm | cpu
   --json         one JSON object per text: {"text", "masks": [[{token, id, score, sequence}]]}`;
@@ -38,6 +40,7 @@ export const fillCommand: Command = {
         args: argv,
         options: {
           run: { type: 'string' },
+          model: { type: 'string' },
           'top-k': { type: 'string' },
           json: { type: 'boolean' },
           backend: { type: 'string' },
@@ -49,7 +52,10 @@ export const fillCommand: Command = {
     );
     const v = parsed.values;
     const texts = parsed.positionals;
-    if (!v.run) throw new CliError(`no run given: pass --run .mlm/runs/<run-id>\n\n${USAGE}`, 2);
+    if (!v.run && !v.model) {
+      throw new CliError(`no model given: pass --run .mlm/runs/<run-id> or --model ORG/NAME\n\n${USAGE}`, 2);
+    }
+    if (v.run && v.model) throw new CliError('give either --run DIR or --model ID, not both', 2);
     if (!texts.length)
       throw new CliError(
         `no text given: pass a text with [MASK], e.g. "Paris is the [MASK] of France."\n\n${USAGE}`,
@@ -58,7 +64,9 @@ export const fillCommand: Command = {
     const topK = v['top-k'] !== undefined ? Number(v['top-k']) : 5;
     if (!Number.isInteger(topK) || topK < 1)
       throw new CliError(`--top-k must be a positive integer, got "${v['top-k']}"`, 2);
-    const { model, tokenizer } = await loadRunForCli(v.run, v.backend);
+    const { model, tokenizer } = v.model
+      ? await loadModelForCli(v.model, v.backend)
+      : await loadRunForCli(v.run as string, v.backend);
     try {
       const out: string[] = [];
       for (const text of texts) {

@@ -1,7 +1,9 @@
 /**
- * `mlm import --hf DIR --out RUN_DIR [--corpus P... [--add-words N]]`: a Hugging Face BERT folder becomes a run folder
- * (one checkpoint at step 0) that fill-mask, eval, export and `model.init` use.
+ * `mlm import --hf DIR | --hub ID [--revision REV] --out RUN_DIR [--corpus P... [--add-words N]]`: a Hugging Face
+ * folder, or a Hub model (downloaded into the Hugging Face cache when missing), becomes a run folder (one checkpoint
+ * at step 0) that fill-mask, eval, export and `model.init` use.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { initBackend } from '../../ml/backend';
 import { CorpusReader, formatCorpusReport } from '../../ml/corpus';
@@ -9,16 +11,23 @@ import { importTaskFolder, isTaskModelFolder } from '../../ml/finetune';
 import { formatImportReport, importToRunDir } from '../../ml/hf';
 import { formatCoverageReport } from '../../ml/tokenizer';
 import { CliError, type Command, parseCliArgs } from '../command';
+import { resolveModelWithProgress } from '../hubModel';
 
-const USAGE = `usage: mlm import --hf DIR --out RUN_DIR [--corpus P]... [--add-words N] [--min-frequency K] [--seed N]
+const USAGE = `usage: mlm import (--hf DIR | --hub ID [--revision REV]) --out RUN_DIR [--corpus P]... [--add-words N]
+                  [--min-frequency K] [--seed N]
 
-Imports a local Hugging Face BERT checkpoint (config.json, model.safetensors, vocab.txt and/or tokenizer.json;
+Imports a Hugging Face BERT checkpoint (config.json, model.safetensors, vocab.txt and/or tokenizer.json;
 BertForMaskedLM, BertForPreTraining or BertModel — a missing MLM head is initialised and tied to the embeddings)
 into a new run folder RUN_DIR with one checkpoint (step 0). Then:
   mlm fill --run RUN_DIR "text with [MASK]"       predict with the pretrained model
   "model": { "init": "RUN_DIR" } in a run config  continue pretraining on your text (or init: DIR directly)
   mlm export --run RUN_DIR --out HF_DIR           write it back in the Hugging Face layout
 
+  --hf DIR            a local Hugging Face model folder (or a folder of the Hugging Face cache)
+  --hub ID            a model on the Hugging Face Hub (ORG/NAME, e.g. google-bert/bert-base-uncased): taken from
+                      the Hugging Face cache, or downloaded into it with its config, tokenizer and safetensors
+                      weights (resumable; HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE/HF_HOME and HF_HUB_OFFLINE apply)
+  --revision REV      branch, tag or commit of --hub (default main)
   --corpus P          your domain text (directory, file or glob; repeatable): prints the vocabulary coverage
   --add-words N       add up to N frequent corpus words that the vocabulary splits into pieces (new embedding
                       rows = mean of their pieces' rows); the coverage report is printed before and after
@@ -34,6 +43,8 @@ function parse(argv: string[]) {
       args: argv,
       options: {
         hf: { type: 'string' },
+        hub: { type: 'string' },
+        revision: { type: 'string' },
         out: { type: 'string' },
         corpus: { type: 'string', multiple: true },
         'add-words': { type: 'string' },
@@ -75,9 +86,13 @@ export const importCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const v = parse(argv);
-    if (!v.hf) throw new CliError(`missing --hf DIR (a Hugging Face BERT folder)\n\n${USAGE}`, 2);
+    if (!v.hf && !v.hub) {
+      throw new CliError(`missing --hf DIR (a Hugging Face folder) or --hub ID (a Hub model)\n\n${USAGE}`, 2);
+    }
+    if (v.hf && v.hub) throw new CliError('give either --hf DIR or --hub ID, not both', 2);
+    if (v.revision && !v.hub) throw new CliError('--revision goes with --hub ID', 2);
     if (!v.out) throw new CliError(`missing --out RUN_DIR (a new folder for the run)\n\n${USAGE}`, 2);
-    if (isTaskModelFolder(path.resolve(v.hf))) {
+    if (v.hf && isTaskModelFolder(path.resolve(v.hf))) {
       if (v.corpus?.length)
         throw new CliError('--corpus and --add-words are for MLM checkpoints, not task models', 2);
       let t;
@@ -100,10 +115,15 @@ export const importCommand: Command = {
     if (addWords > 0 && !v.corpus?.length)
       throw new CliError('--add-words needs --corpus: the words come from your text', 2);
     const texts = v.corpus?.length ? await readTexts(v.corpus) : undefined;
+    if (v.hf && !fs.existsSync(v.hf)) {
+      throw new CliError(`--hf ${v.hf} does not exist; give a model folder, or --hub ID for a Hub model`, 2);
+    }
+    const spec = (v.hub ?? v.hf) as string;
+    const source = (await resolveModelWithProgress(spec, { cwd: process.cwd(), revision: v.revision })).dir;
     await initBackend({ backend: 'cpu' });
     let r;
     try {
-      r = await importToRunDir(path.resolve(v.hf), path.resolve(v.out), {
+      r = await importToRunDir(source, path.resolve(v.out), {
         seed,
         corpus: texts ? { texts, extension: { maxWords: addWords, minFrequency } } : undefined,
       });

@@ -1,6 +1,7 @@
 /** `mlm serve`: runs the JSON-RPC backend headless (for a VS Code on another machine, or any LSP client). */
 import { CliError, type Command } from '../command';
-import { startServer } from '../../rpc/startServer';
+import { startServer, type RunningServer } from '../../rpc/startServer';
+import { TOKEN_ENV } from '../../rpc/tokenGate';
 import { parseTransport, TRANSPORT_USAGE, type Transport } from '../../rpc/transport';
 
 export const serveCommand: Command = {
@@ -12,11 +13,17 @@ export const serveCommand: Command = {
     '  --stdio          speak JSON-RPC on stdin/stdout (exits when stdin closes)',
     '  --node-ipc       speak over the Node IPC channel of the parent process',
     '  --socket PORT    listen on TCP PORT and serve each client that connects; training goes on between clients',
-    '  --host HOST      address to bind with --socket (default 127.0.0.1; use 0.0.0.0 only on a trusted network:',
-    '                   the protocol has no authentication — prefer an SSH tunnel)',
+    '  --host HOST      address to bind with --socket (default 127.0.0.1, this machine only; the traffic is not',
+    '                   encrypted: reach it through an SSH tunnel rather than binding 0.0.0.0)',
+    '  --token-file F   the token clients must send (a secret of at least 16 characters in file F); default',
+    `                   $${TOKEN_ENV}, else a new random token printed at start`,
+    '  --workspace DIR  the folder served (its text is the corpus, runs go to DIR/.mlm/runs); default: the',
+    '                   current folder',
+    '  --root DIR       another folder requests may name (init models, tokenizers, output dirs); repeatable.',
+    '                   Paths outside the workspace and these roots are refused.',
     '',
-    "The workspace root comes from the client's initialize request. Environment: MLM_BACKEND, MLM_GPU_POLL_MS,",
-    'MLM_NVIDIA_SMI_TIMEOUT_MS (see docs/protocol.md).',
+    'With --stdio and --node-ipc the workspace root comes from the client that spawned the backend. Environment:',
+    'MLM_BACKEND, MLM_GPU_POLL_MS, MLM_NVIDIA_SMI_TIMEOUT_MS (see docs/protocol.md). Set-up: docs/scale-out.md.',
   ].join('\n'),
   async run(argv) {
     let transport: Transport;
@@ -25,7 +32,12 @@ export const serveCommand: Command = {
     } catch (err) {
       throw new CliError(`${(err as Error).message}\n\n${serveCommand.usage}`, 2);
     }
-    const started = startServer(transport, (line) => process.stderr.write(`mlm serve: ${line}\n`));
+    let started: RunningServer;
+    try {
+      started = startServer(transport, (line) => process.stderr.write(`mlm serve: ${line}\n`));
+    } catch (err) {
+      throw new CliError((err as Error).message, 2);
+    }
     if (started.listening) {
       try {
         const a = await started.listening;

@@ -3,9 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
+import { claimRunFolder } from '../../app/runLock';
 import { runTraining, type RunSummary } from '../../ml/train/run';
+import { parseModelSpec } from '../../ml/hub';
 import { spawnReplica } from '../../worker/replicas';
 import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
+import { resolveModelWithProgress } from '../hubModel';
 import { cliCallbacks, printSummary } from './trainReport';
 
 const USAGE = `usage: mlm train [--config FILE] [options]
@@ -31,7 +34,8 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --threads N           wasm threads (default: 1 with data parallel, else all cores)
   --data-parallel N     train N model replicas on worker threads, gradients summed (1 = off;
                         default auto: one per core on wasm when the model is large enough)
-  --init DIR            continue pretraining from a Hugging Face BERT folder or an MLM Studio run or
+  --init DIR|ID         continue pretraining from a Hugging Face folder, a Hub id (ORG/NAME[@REVISION],
+                        from the Hugging Face cache or downloaded into it) or an MLM Studio run or
                         checkpoint (its weights, shape and tokenizer; the run is named <init>-ft)
   --tokenizer DIR       use this tokenizer (tokenizer.json or vocab.txt) instead of training one
   --vocab-size N        size of the trained vocabulary (default 8192)
@@ -72,18 +76,24 @@ export async function trainAndReport(
   config: ResolvedRunConfig,
   opts: { cwd: string; corpus?: string[]; resumeFrom?: string; quiet?: boolean },
 ): Promise<{ code: number; summary: RunSummary }> {
-  return stopOnSigint(async (signal) => {
-    const summary = await runTraining(config, {
-      cwd: opts.cwd,
-      corpusFiles: opts.corpus,
-      resumeFrom: opts.resumeFrom,
-      spawnReplica,
-      callbacks: cliCallbacks(config, { quiet: opts.quiet }),
-      control: { signal },
+  // One writer per run folder: refused (naming the pid) while another process trains the run being resumed.
+  const { runId, runDir, lock } = claimRunFolder(config, opts.cwd, opts.resumeFrom);
+  try {
+    return await stopOnSigint(async (signal) => {
+      const summary = await runTraining(config, {
+        cwd: opts.cwd,
+        corpusFiles: opts.corpus,
+        ...(opts.resumeFrom ? { resumeFrom: runDir } : { runId }),
+        spawnReplica,
+        callbacks: cliCallbacks(config, { quiet: opts.quiet }),
+        control: { signal },
+      });
+      printSummary(summary, opts.cwd);
+      return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
     });
-    printSummary(summary, opts.cwd);
-    return { code: summary.stoppedBy === 'error' ? 1 : 0, summary };
-  });
+  } finally {
+    lock.release();
+  }
 }
 
 export const trainCommand: Command = {
@@ -96,9 +106,10 @@ export const trainCommand: Command = {
       USAGE,
     ).values;
     const cwd = process.cwd();
-    if (v.init !== undefined && !fs.existsSync(v.init))
+    if (v.init !== undefined && !fs.existsSync(v.init) && !parseModelSpec(v.init))
       throw new CliError(
-        `--init ${v.init} does not exist: pass a Hugging Face BERT folder (config.json, weights, vocab.txt) or a run folder`,
+        `--init ${v.init} does not exist: pass a Hugging Face folder (config.json, weights, vocab.txt), a run folder ` +
+          `or a Hub id (ORG/NAME[@REVISION])`,
         2,
       );
     if (v.init !== undefined && v.resume)
@@ -127,7 +138,8 @@ export const trainCommand: Command = {
       model: {
         preset: v.preset,
         arch: v.arch,
-        init: v.init !== undefined ? path.resolve(v.init) : undefined,
+        // A Hub id stays an id (the run is named after it); a folder is saved absolute.
+        init: v.init === undefined ? undefined : fs.existsSync(v.init) ? path.resolve(v.init) : v.init,
       },
       data: { seqLen: num(v['seq-len'], 'seq-len') },
       training: {
@@ -144,6 +156,10 @@ export const trainCommand: Command = {
       output: { dir: v.out !== undefined ? path.resolve(v.out) : undefined },
     };
     const config = resolveRunConfig(mergeRunConfig(base, patch), source);
+    // A Hub id is fetched here, with a progress bar, so the run starts from the cache.
+    if (config.model.init && !v.resume && !fs.existsSync(path.resolve(cwd, config.model.init))) {
+      await resolveModelWithProgress(config.model.init, { cwd, quiet: v.quiet });
+    }
     const { code } = await trainAndReport(config, {
       cwd,
       resumeFrom: v.resume,

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import fs from 'node:fs';
 import path from 'node:path';
+import { installWasmHeapGuard } from './wasmHeap';
 import { startThreadedWasm } from './wasmThreaded';
 
 export interface WasmStart {
@@ -46,6 +47,7 @@ export async function initWasm(opts: { threads: number }): Promise<WasmStart> {
   if (opts.threads > 1 && simd) {
     try {
       const threads = await startThreadedWasm(dir, opts.threads);
+      installWasmHeapGuard();
       if (threads < opts.threads)
         notes.push(`wasm: XNNPACK runs ${threads} of the ${opts.threads} threads asked for`);
       return { simd, threads, notes };
@@ -56,5 +58,6 @@ export async function initWasm(opts: { threads: number }): Promise<WasmStart> {
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
   await tf.ready();
+  installWasmHeapGuard();
   return { simd, threads: 1, notes };
 }

@@ -45,7 +45,8 @@ export interface RunListing {
   error?: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** True when process `pid` exists (EPERM: it exists but belongs to another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,6 +2,7 @@
  * A run's folder: <root>/<run-id>/ with config.json (resolved run config), tokenizer.json + vocab.txt,
  * metrics.jsonl, run.json (status for run lists) and checkpoints/.
  */
+import type { MemoryEstimate } from '../../../protocol/shared/memory';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
@@ -29,6 +30,8 @@ export interface RunStatusRecord {
   backend?: string;
   /** Unigram-baseline accuracy on the held-out split (for comparison with the eval accuracy). */
   baselineAccuracy?: number;
+  /** The memory estimate the run started with (train/memory.ts). */
+  memory?: MemoryEstimate;
 }
 
 /** Default runs folder of a workspace. */

@@ -45,8 +45,8 @@ export function parseHfBertConfig(raw: unknown, source: string): ParsedHfConfig 
   const modelType = c.model_type;
   if (modelType !== undefined && modelType !== 'bert') {
     throw new HfConfigError(
-      `${source}: model_type "${String(modelType)}" is not supported; only BERT checkpoints (model_type "bert") ` +
-        `can be imported — pick a BERT model (e.g. bert-base-uncased, a BERT-mini) instead`,
+      `${source}: model_type "${String(modelType)}" is not supported; BERT, DistilBERT, RoBERTa and XLM-RoBERTa ` +
+        `checkpoints can be imported — pick one of those (e.g. google-bert/bert-base-uncased, distilbert-base-uncased)`,
     );
   }
   const archs = Array.isArray(c.architectures) ? c.architectures.map(String) : ['BertForMaskedLM'];

@@ -8,12 +8,13 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { resolveCheckpoint } from '../checkpoint';
+import { loadRunForInference, resolveCheckpoint } from '../checkpoint';
+import { RUN_STATUS_FILE } from '../checkpoint/runDir';
 import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
 import type { WordPieceTokenizer } from '../tokenizer';
-import type { BertConfig, MlmModel, NamedTensor } from '../types';
-import { parseHfBertConfig, type SupportedArchitecture } from './hfConfig';
+import type { BertConfig, MlmModel, NamedTensor, Tokenizer } from '../types';
+import { familyMapping, type FamilyName, type FamilyMapping } from './familyMap';
 import { classifyName, expectedBertShapes, isHeadParameter, shapeText } from './hfState';
 import { FLOAT_DTYPES, readSafetensorsFile, tensorAsFloat32, type SafetensorsFile } from './safetensors';
 
@@ -26,7 +27,10 @@ export class HfImportError extends Error {
 
 export interface HfImportReport {
   dir: string;
-  architecture: SupportedArchitecture;
+  /** The checkpoint's architecture (BertForMaskedLM, DistilBertForMaskedLM, RobertaForMaskedLM, …). */
+  architecture: string;
+  /** Its family; DistilBERT and RoBERTa/XLM-R weights are mapped onto our BERT (familyMap.ts). */
+  family: FamilyName;
   /** Weight files read (one, or the shards). */
   weightFiles: string[];
   /** Parameters loaded from the checkpoint, and their total element count. */
@@ -113,13 +117,54 @@ export async function importHfCheckpoint(dir: string): Promise<HfCheckpoint> {
 }
 
 /**
+ * An MLM Studio run folder (checkpoints/, or run.json before the first checkpoint) or checkpoint folder
+ * (state.json), not a Hugging Face folder.
+ */
+export function isMlmRunDir(dir: string): boolean {
+  return ['checkpoints', RUN_STATUS_FILE, 'state.json'].some((f) => existsSync(path.join(dir, f)));
+}
+
+export interface InferenceModel {
+  model: MlmModel;
+  tokenizer: Tokenizer;
+  /** The checkpoint's step (runs only). */
+  step?: number;
+  /** The folder the weights are read from. */
+  checkpointDir: string;
+  /** The run id, or the Hugging Face folder's name. */
+  name: string;
+}
+
+/**
+ * A fill-mask model from a run or checkpoint folder (its best, else newest checkpoint) or from a Hugging Face model
+ * folder (a Hub snapshot included): the inference worker's and `mlm fill`'s one loader.
+ */
+export async function loadForInference(dir: string): Promise<InferenceModel> {
+  if (isMlmRunDir(dir)) {
+    const r = await loadRunForInference(dir);
+    return { ...r, name: path.basename(r.runDir) };
+  }
+  if (!existsSync(path.join(dir, 'config.json'))) {
+    throw new HfImportError(
+      `${dir} is neither a run or checkpoint folder nor a Hugging Face model folder (no config.json)`,
+    );
+  }
+  const ckpt = await importHfCheckpoint(dir);
+  return {
+    model: createModelFromHf(ckpt),
+    tokenizer: ckpt.tokenizer,
+    checkpointDir: dir,
+    name: path.basename(dir),
+  };
+}
+
+/**
  * What `model.init` names: a Hugging Face BERT folder, or an MLM Studio run (its best, else newest, checkpoint,
  * e.g. one made by `mlm import`) or checkpoint folder — a checkpoint folder holds the same config.json and
  * model.safetensors, with the tokenizer in its run folder.
  */
 export async function loadInitCheckpoint(dir: string): Promise<HfCheckpoint> {
-  const isRun = existsSync(path.join(dir, 'checkpoints')) || existsSync(path.join(dir, 'state.json'));
-  if (!isRun) return importHfCheckpoint(dir);
+  if (!isMlmRunDir(dir)) return importHfCheckpoint(dir);
   let resolved: { runDir: string; checkpointDir: string };
   try {
     resolved = resolveCheckpoint(dir);
@@ -137,13 +182,13 @@ export async function loadInitCheckpoint(dir: string): Promise<HfCheckpoint> {
 
 async function importFrom(dir: string, tokenizerDir: string, files: string[]): Promise<HfCheckpoint> {
   const configFile = path.join(dir, 'config.json');
-  let parsed;
+  let mapping: FamilyMapping;
   try {
-    parsed = parseHfBertConfig(await readJson(configFile), configFile);
+    mapping = familyMapping(await readJson(configFile), configFile);
   } catch (err) {
     throw new HfImportError((err as Error).message);
   }
-  const { config, architecture } = parsed;
+  const { config, architecture } = mapping;
   const expected = expectedBertShapes(config);
 
   const state = new Map<string, NamedTensor>();
@@ -156,7 +201,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
       throw new HfImportError(`${file} (listed in the shard index) is missing; re-download it`);
     const st: SafetensorsFile = await readSafetensorsFile(file);
     for (const [raw, entry] of st.entries) {
-      const fate = classifyName(raw);
+      const fate = classifyName(mapping.rename(raw));
       if (fate.kind === 'unused') {
         ignored.push({ name: raw, why: fate.why });
         continue;
@@ -172,7 +217,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
         );
       }
       dtypes[entry.dtype] = (dtypes[entry.dtype] ?? 0) + 1;
-      const tensor = tensorAsFloat32(st, raw);
+      const tensor = mapping.transform(fate.name, tensorAsFloat32(st, raw));
       if (fate.kind === 'tied') {
         tied.push({ name: fate.name, tiedTo: fate.tiedTo, tensor });
         continue;
@@ -217,6 +262,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
       );
     }
   }
+  for (const [name, t] of mapping.supply()) if (!state.has(name)) state.set(name, t);
   const initialised: string[] = [];
   for (const name of expected.keys()) {
     if (state.has(name)) continue;
@@ -252,7 +298,12 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
   try {
     tokenizer = await loadTokenizer(tokenizerFile, lowercase === undefined ? {} : { lowercase });
   } catch (err) {
-    throw new HfImportError(`cannot load the checkpoint's tokenizer: ${(err as Error).message}`);
+    const family =
+      mapping.family === 'roberta' || mapping.family === 'xlm-roberta'
+        ? ` (the ${mapping.family === 'roberta' ? 'byte-level BPE' : 'Unigram'} tokenizer of ${architecture} is not ` +
+          `supported yet; its weights are, with a WordPiece vocab.txt or tokenizer.json)`
+        : '';
+    throw new HfImportError(`cannot load the checkpoint's tokenizer${family}: ${(err as Error).message}`);
   }
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(
@@ -275,6 +326,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
     report: {
       dir,
       architecture,
+      family: mapping.family,
       weightFiles: files,
       loaded: state.size,
       parameters,

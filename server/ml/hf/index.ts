@@ -13,7 +13,7 @@ export {
   type HfCheckpoint,
   type HfImportReport,
 } from './importHf';
-export { loadInitCheckpoint } from './importHf';
+export { loadInitCheckpoint, isMlmRunDir, loadForInference, type InferenceModel } from './importHf';
 export { importToRunDir, type ImportToRunOptions, type ImportToRunResult } from './importRun';
 export { exportHfFolder, exportRun, HfExportError, EXPORTED_FILES, type ExportRunResult } from './exportHf';
 export { prepareModelInit, type ModelInit } from './modelInit';

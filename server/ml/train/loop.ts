@@ -20,6 +20,7 @@ import { CheckpointWriter } from './checkpointWriter';
 import type { SpawnReplica } from './parallel/messages';
 import { limitReached, progressOf, type TrainPlan } from './plan';
 import { learningRate } from './schedule';
+import { estimateTrainingMemory, MemoryBackoff, type MemoryPlan } from './memory';
 import { gradientStep } from './step';
 import type { StopReason } from './summary';
 
@@ -34,6 +35,8 @@ export interface LoopRun<B> {
   compute: RunCompute;
   state: CheckpointState;
   resumed?: { step: number; bestEval?: MetricRecord };
+  /** The memory plan (train/memory.ts): replicas at most, passes per micro-batch to start from. */
+  memory?: MemoryPlan;
 }
 
 export interface LoopIo {
@@ -71,6 +74,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   const saver = new CheckpointWriter(run, cb);
   const window = { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() };
   let replicas: ReplicaGroup<B> | null | undefined; // started at the first step (training.dataParallel)
+  let backoff: MemoryBackoff | undefined; // rows per pass, halved on an allocation failure (train/memory.ts)
 
   /** Held-out evaluation at the current step; updates early stopping. True when it is a new best. */
   const evaluate = (): boolean => {
@@ -144,12 +148,30 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
         replicas =
-          (await objective.startReplicas?.({ spawn: io.spawnReplica, stepFlops, onLog: cb.onLog })) ?? null;
+          (await objective.startReplicas?.({
+            spawn: io.spawnReplica,
+            stepFlops,
+            onLog: cb.onLog,
+            maxReplicas: run.memory?.replicas,
+          })) ?? null;
+        const rowsPerReplica = Math.ceil(t.batchSize / (replicas?.replicas ?? 1));
+        const plan = run.memory;
+        backoff = new MemoryBackoff(plan?.chunks ?? 1, rowsPerReplica, cb.onLog, (chunks) => {
+          if (!plan) return;
+          // The dashboard and run.json show the passes the run now takes.
+          const e = estimateTrainingMemory({ ...plan.input, replicas: replicas?.replicas ?? 1, chunks });
+          status.memory = e;
+          cb.onMemory?.(e);
+        });
       }
-      const update = { lr, clipNorm: t.clipNorm };
-      const r = replicas
-        ? await replicas.step(optimizer, micro, update)
-        : gradientStep(objective, optimizer, micro, update);
+      const group = replicas;
+      // An allocation failure halves the rows per pass and runs the step again (same effective batch).
+      const r = await backoff!.run((chunks) => {
+        const update = { lr, clipNorm: t.clipNorm, chunks };
+        return group
+          ? group.step(optimizer, micro, update)
+          : gradientStep(objective, optimizer, micro, update);
+      });
       state.trainTokens += stepTokens;
       if (!r.applied) {
         state.skippedSteps++;

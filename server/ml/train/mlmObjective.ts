@@ -20,6 +20,7 @@ export class MlmObjective implements Objective<MlmBatch> {
   readonly variables: MlmModel['variables'];
   readonly batchLoss: Objective<MlmBatch>['batchLoss'];
   readonly batchTargets = (b: MlmBatch): number => b.labels.length;
+  readonly splitPasses: Objective<MlmBatch>['splitPasses'];
   /** The fixed held-out batches (empty without a validation split). */
   readonly evalSet: MlmBatch[];
   private readonly stream: TrainStream;
@@ -35,7 +36,9 @@ export class MlmObjective implements Objective<MlmBatch> {
     const t = config.training;
     const masking = config.data.masking;
     this.variables = model.variables;
-    this.batchLoss = mlmLoss(model).batchLoss;
+    const loss = mlmLoss(model);
+    this.batchLoss = loss.batchLoss;
+    this.splitPasses = loss.splitPasses;
     this.evalSet = evalBatches(data.validation, t.batchSize, masking, vocab, t.evalBatches);
     this.stream = new TrainStream(data.train, t.batchSize, t.seed, masking, vocab, position);
   }

@@ -62,6 +62,8 @@ export interface ReplicaContext {
   /** Work of one micro-batch's forward and backward pass (FLOPs), for training.dataParallel "auto". */
   stepFlops: number;
   onLog?: TrainCallbacks['onLog'];
+  /** At most this many replicas (the memory plan's: train/memory.ts). */
+  maxReplicas?: number;
 }
 
 export interface Objective<B> extends LossSource<B> {

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import { initBackend } from '../backend';
+import { wasmAborted } from '../backend/wasmHeap';
+import { memoryRefusal, planRunMemory, type MemoryPlan } from './memory';
 import {
   checkpointModelConfig,
   emptyCheckpointState,
@@ -79,6 +81,8 @@ export interface PreparedRun extends RunFolder {
   resumed?: { step: number; bestEval?: MetricRecord };
   /** Held-out accuracy of always predicting the most frequent training token (undefined without held-out data). */
   baselineAccuracy?: number;
+  /** The memory plan: replicas, passes per micro-batch, the estimate (train/memory.ts). */
+  memory: MemoryPlan;
 }
 
 /**
@@ -141,6 +145,12 @@ export async function prepareRun(
   status.backend = backend.device ? `${backend.name} (${backend.device})` : backend.name;
   cb.onLog?.('info', `backend: ${status.backend}`);
   for (const r of backend.reasons) cb.onLog?.('info', `not using ${r}`);
+  // A config that cannot fit is refused before the corpus is read (the vocabulary's size is the asked one).
+  if (!config.model.init && !resuming && !config.tokenizer.path) {
+    const early = planRunMemory(config, modelConfigFor(config, config.tokenizer.vocabSize));
+    if (!early.estimate.fits)
+      throw memoryRefusal(early.estimate, { preset: config.model.preset, seqLen: config.data.seqLen });
+  }
 
   // ── Data and tokenizer ──────────────────────────────────────────────────────────────────────────────
   const docs = await readCorpus(config, opts.cwd, cb, opts.corpusFiles, signal);
@@ -220,10 +230,32 @@ export async function prepareRun(
         (plan.budgetMs !== undefined ? `, time budget ${Math.round(plan.budgetMs / 1000)}s` : '') +
         `, batch ${t.batchSize}×${t.gradAccumulation}, lr ${t.lr} ${t.schedule}`,
     );
-    return { ...folder, model, optimizer, objective, plan, compute, state, resumed, baselineAccuracy };
+    // Memory: the estimate before the first step, fewer rows per pass (or replicas) to fit, else a refusal.
+    const memory = planRunMemory(config, model.config);
+    cb.onLog?.('info', memory.estimate.summary);
+    cb.onMemory?.(memory.estimate);
+    status.memory = memory.estimate;
+    if (!memory.estimate.fits)
+      throw memoryRefusal(memory.estimate, { preset: config.model.preset, seqLen: config.data.seqLen });
+    if (memory.adjusted) cb.onLog?.('warn', memory.adjusted);
+    return {
+      ...folder,
+      model,
+      optimizer,
+      objective,
+      plan,
+      compute,
+      state,
+      resumed,
+      baselineAccuracy,
+      memory,
+    };
   } catch (err) {
-    optimizer.dispose();
-    model.dispose();
+    // After a wasm abort nothing may call into the module (a threaded one's locks may never be released).
+    if (!wasmAborted(err)) {
+      optimizer.dispose();
+      model.dispose();
+    }
     throw err;
   }
 }

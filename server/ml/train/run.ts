@@ -6,7 +6,9 @@
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import { finishRunStatus } from '../checkpoint';
 import { emptyMaskCounts, maskingRates } from '../data/masking';
+import { wasmAborted } from '../backend/wasmHeap';
 import { trainLoop } from './loop';
+import { computeFailureOf, describeComputeFailure, type OutOfMemoryError } from './memory';
 import {
   folderExists,
   openRunFolder,
@@ -57,19 +59,24 @@ export async function runTraining(config: ResolvedRunConfig, opts: RunTrainingOp
       }),
     );
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    wasmAborted(err); // marks the module dead when the error is its abort
+    const message = describeComputeFailure(err, run?.memory.estimate ?? (err as OutOfMemoryError).estimate);
     cb.onLog?.('error', message);
     return finish(
       summary({
         stoppedBy: 'error',
         error: message,
+        failure: computeFailureOf(err),
         steps: folder?.status.steps ?? 0,
         epochs: folder?.status.epochs ?? 0,
       }),
     );
   } finally {
-    run?.optimizer.dispose();
-    run?.model.dispose();
+    // After a wasm abort nothing may call into the module (a threaded one's locks may never be released).
+    if (!wasmAborted()) {
+      run?.optimizer.dispose();
+      run?.model.dispose();
+    }
   }
 
   function finish(s: RunSummary): RunSummary {

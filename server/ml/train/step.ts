@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/squaredNorm';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
+import { splitStep } from './parallel/split';
 import { applyUpdate, type StepResult, type UpdateOptions } from './update';
 
 export type { StepResult } from './update';
@@ -19,6 +20,12 @@ export interface LossSource<B> {
   batchLoss(batch: B, training: boolean): { loss: tf.Scalar; correct: tf.Scalar };
   /** Prediction targets of one batch (the accuracy's denominator). */
   batchTargets(batch: B): number;
+  /**
+   * The step's micro-batches as `chunks` passes of fewer rows each, with the weight of each pass's mean loss
+   * (the weighted sum is the step's loss: the same gradient with a smaller peak; train/memory.ts). Without it a
+   * step always runs whole micro-batches.
+   */
+  splitPasses?(batches: readonly B[], chunks: number): { batch: B; weight: number }[];
 }
 
 /** Number of correct argmax predictions: logits [n, vocab], labels [n] → scalar int32. */
@@ -38,6 +45,7 @@ export function mlmLoss(model: MlmModel): LossSource<MlmBatch> {
       return { loss, correct };
     },
     batchTargets: (batch) => batch.labels.length,
+    splitPasses: (batches, chunks) => splitStep(batches, chunks).flat(),
   };
 }
 
@@ -51,18 +59,43 @@ export function microBatchGradients<B>(
   vars: tf.Variable[],
 ): { value: tf.Scalar; grads: tf.NamedTensorMap; correct: tf.Scalar } {
   let correct: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const out = source.batchLoss(batch, true);
-    correct = tf.keep(out.correct);
-    return out.loss;
-  }, vars);
-  return { value, grads, correct: correct! };
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = source.batchLoss(batch, true);
+      correct = tf.keep(out.correct);
+      return out.loss;
+    }, vars);
+    return { value, grads, correct: correct! };
+  } catch (err) {
+    // A kernel failed (out of memory: the step is retried with fewer rows): variableGrads' scopes disposed the
+    // pass's tensors, but not those the tape saved for a backward pass that never ran.
+    correct?.dispose();
+    disposeAbandonedTape();
+    throw err;
+  }
 }
 
-/** Computes gradients (summed over micro-batches, divided by their number) and the global norm. */
+/** Disposes the tensors an interrupted tf.variableGrads left on the engine's tape (tfjs frees them in backprop). */
+function disposeAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: EngineTapeState }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
+interface EngineTapeState {
+  gradientDepth: number;
+  activeTape: Array<{ saved?: tf.Tensor[] }> | null;
+}
+
+/**
+ * Computes gradients (summed over micro-batches, divided by their number) and the global norm. With `weights`
+ * (one per batch: passes of split micro-batches), the sum of weight · gradient instead.
+ */
 function gradients<B>(
   source: LossSource<B>,
   batches: readonly B[],
+  weights?: readonly number[],
 ): { grads: Map<string, tf.Tensor>; loss: tf.Scalar; correct: tf.Scalar; norm: tf.Scalar } {
   const names = [...source.variables.keys()];
   const vars = names.map((n) => source.variables.get(n)!).filter((v) => v.trainable);
@@ -74,26 +107,41 @@ function gradients<B>(
     old.dispose();
     return next;
   };
-  for (const batch of batches) {
-    const { value, grads, correct: c } = microBatchGradients(source, batch, vars);
-    lossSum = swap(lossSum, tf.add(lossSum, value));
-    value.dispose();
-    correct = swap(correct, tf.add(correct, c));
-    c.dispose();
-    for (const n of names) {
-      const g = grads[source.variables.get(n)!.name];
-      if (!g) continue;
-      const prev = acc.get(n);
-      if (prev) {
-        acc.set(n, tf.add(prev, g));
-        prev.dispose();
-        g.dispose();
+  try {
+    for (const [i, batch] of batches.entries()) {
+      const w = weights?.[i];
+      const { value, grads, correct: c } = microBatchGradients(source, batch, vars);
+      if (w !== undefined) {
+        for (const [key, g] of Object.entries(grads)) grads[key] = swap(g, tf.mul(g, w));
+        lossSum = swap(
+          lossSum,
+          tf.tidy(() => tf.add(lossSum, tf.mul(value, w))),
+        );
       } else {
-        acc.set(n, g);
+        lossSum = swap(lossSum, tf.add(lossSum, value));
+      }
+      value.dispose();
+      correct = swap(correct, tf.add(correct, c));
+      c.dispose();
+      for (const n of names) {
+        const g = grads[source.variables.get(n)!.name];
+        if (!g) continue;
+        const prev = acc.get(n);
+        if (prev) {
+          acc.set(n, tf.add(prev, g));
+          prev.dispose();
+          g.dispose();
+        } else {
+          acc.set(n, g);
+        }
       }
     }
+  } catch (err) {
+    // Out of memory mid-step (memory.ts backs off and runs the step again): leave nothing behind.
+    tf.dispose([...acc.values(), lossSum, correct]);
+    throw err;
   }
-  const k = batches.length;
+  const k = weights ? 1 : batches.length;
   if (k > 1) for (const [n, g] of acc) acc.set(n, swap(g, tf.div(g, k)));
   const norm = tf.tidy(() => {
     const gs = [...acc.values()];
@@ -114,7 +162,18 @@ export function gradientStep<B>(
   opts: UpdateOptions,
 ): StepResult {
   const targets = batches.reduce((s, b) => s + source.batchTargets(b), 0);
-  const { grads, loss, correct, norm } = gradients(source, batches);
+  const chunks = opts.chunks ?? 1;
+  let passes: readonly B[] = batches;
+  let weights: number[] | undefined;
+  if (chunks > 1 && source.splitPasses) {
+    // A micro-batch without targets has a NaN mean loss unsplit: skip the step the same way.
+    if (batches.some((b) => source.batchTargets(b) === 0))
+      return { loss: NaN, accuracy: 0, gradNorm: NaN, applied: false, targets };
+    const parts = source.splitPasses(batches, chunks);
+    passes = parts.map((p) => p.batch);
+    weights = parts.map((p) => p.weight);
+  }
+  const { grads, loss, correct, norm } = gradients(source, passes, weights);
   try {
     const measured = {
       loss: loss.dataSync()[0],

@@ -2,6 +2,9 @@
 import type { StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 
+/** How a run's compute failed (train/memory.ts computeFailureOf). */
+export type ComputeFailure = 'out-of-memory' | 'wasm-abort';
+
 export type { StopReason };
 
 /** Realised masking rates over every training target so far (fractions). */
@@ -28,6 +31,8 @@ export interface RunSummary {
   lastTrain?: MetricRecord;
   /** Set when stoppedBy is 'error': what went wrong and what to do. */
   error?: string;
+  /** Set when the error was the compute backend's: out of memory, or its WebAssembly module aborted. */
+  failure?: ComputeFailure;
   maskingRates: MaskingRates;
   /** Held-out accuracy of always predicting the most frequent training token (the unigram baseline). */
   baselineAccuracy?: number;

@@ -22,6 +22,11 @@ export interface UpdateOptions {
   lr: number;
   /** Clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_), or null for no clipping. */
   clipNorm: number | null;
+  /**
+   * Passes each micro-batch runs as (rows split, gradients weighted by their targets: the same step with a
+   * smaller peak; train/memory.ts plans and backs off with it). Default 1.
+   */
+  chunks?: number;
 }
 
 /**

@@ -94,3 +94,20 @@ export async function hoverTexts(uri: vscode.Uri, position: vscode.Position): Pr
     h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : String(c))),
   );
 }
+
+/** Waits for a hover on [MASK] at `position` that lists predictions (links to mlm.replaceMask); its text. */
+export async function predictionHover(
+  uri: vscode.Uri,
+  position: vscode.Position,
+  what: string,
+): Promise<string> {
+  await vscode.window.showTextDocument(uri);
+  return until(
+    async () => {
+      const t = (await hoverTexts(uri, position)).join('\n');
+      return t.includes('command:mlm.replaceMask') && t;
+    },
+    30_000,
+    what,
+  );
+}

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import Mocha from 'mocha';
 import { registerActivationTests } from './activation.suite';
 import { registerFinetuneTests } from './finetune.suite';
+import { registerHubTests } from './hub.suite';
+import { registerRemoteTests } from './remote.suite';
 import { registerResilienceTests } from './resilience.suite';
 import { registerTrainingTests } from './training.suite';
 
@@ -23,7 +25,9 @@ export function run(): Promise<void> {
   registerActivationTests();
   registerTrainingTests();
   registerFinetuneTests();
+  registerHubTests();
   registerResilienceTests();
+  registerRemoteTests();
 
   const results: TestResult[] = [];
   return new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { MlmStudioApi } from '../../../extension/api';
 import type { LoadCheckpointRequest } from '../../../protocol/inference';
 import type { RunFinishedNotification, TrainRequest } from '../../../protocol/training';
-import { activateExtension, hoverTexts, inWorkspace, nextEvent, until } from './helpers';
+import { activateExtension, inWorkspace, nextEvent, predictionHover, until } from './helpers';
 
 const TRAIN_TIMEOUT_MS = 150_000;
 
@@ -89,6 +89,12 @@ export function registerTrainingTests(): void {
       assert.equal(info.open, true);
       assert.equal(info.rejected, 0);
       assert.ok((info.posted.runFinished ?? 0) > 0, 'the end of the run was relayed to the dashboard');
+      const ext = api.ctx.extension.extensionUri.toString();
+      assert.deepEqual(
+        info.localResourceRoots,
+        [`${ext}/dist/media`],
+        'the webview may load the media folder only',
+      );
     });
 
     it('restores the dashboard history when it is closed and reopened', async () => {
@@ -109,14 +115,9 @@ export function registerTrainingTests(): void {
     });
 
     it('answers a hover on [MASK] with predictions that link to mlm.replaceMask', async () => {
-      const uri = inWorkspace('mask.txt');
-      await vscode.window.showTextDocument(uri);
-      const texts = await until(
-        async () => {
-          const t = (await hoverTexts(uri, new vscode.Position(0, 21))).join('\n');
-          return t.includes('command:mlm.replaceMask') && t;
-        },
-        30_000,
+      const texts = await predictionHover(
+        inWorkspace('mask.txt'),
+        new vscode.Position(0, 21),
         'a hover with predictions',
       );
       assert.doesNotMatch(texts, /No model/);

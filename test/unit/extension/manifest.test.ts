@@ -52,6 +52,28 @@ void describe('package.json manifest', () => {
     }
   });
 
+  void test('the walkthrough links declared commands and ships its media', () => {
+    const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n');
+    const walkthroughs = pkg.contributes.walkthroughs as Array<{
+      steps: Array<{ description: string; media: { markdown: string }; completionEvents: string[] }>;
+    }>;
+    assert.ok(walkthroughs.length > 0);
+    for (const step of walkthroughs.flatMap((w) => w.steps)) {
+      for (const m of step.description.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(declared.has(m[1]), m[1]);
+      for (const e of step.completionEvents) assert.ok(declared.has(e.replace(/^onCommand:/, '')), e);
+      assert.ok(fs.existsSync(path.join(root, step.media.markdown)), step.media.markdown);
+      assert.ok(
+        ignore.includes(`!${path.dirname(step.media.markdown)}/*.md`),
+        `.vscodeignore ships ${step.media.markdown}`,
+      );
+    }
+    assert.match(
+      walkthroughs[0].steps[0].description,
+      /command:mlm\.useHubModel/,
+      'the Hub model comes first',
+    );
+  });
+
   void test('the run-config schema ships and validates *.mlm.json', () => {
     const [v] = pkg.contributes.jsonValidation;
     assert.equal(v.fileMatch, '*.mlm.json');

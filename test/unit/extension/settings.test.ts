@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_CLIENT_SETTINGS, parseClientSettings } from '../../../extension/settings';
+import {
+  DEFAULT_CLIENT_SETTINGS,
+  formatRemoteAddress,
+  parseClientSettings,
+  parseRemoteAddress,
+  type RemoteAddress,
+} from '../../../extension/settings';
 
 void describe('parseClientSettings', () => {
   const cases: Array<{
@@ -53,4 +59,58 @@ void describe('parseClientSettings', () => {
       c.errors.forEach((re, i) => assert.match(errors[i], re));
     });
   }
+});
+
+void describe('mlm.server.mode and mlm.server.address', () => {
+  const cases: Array<[string, unknown, 'local' | 'remote', RemoteAddress | undefined, RegExp[]]> = [
+    ['default: local, no address', {}, 'local', undefined, []],
+    [
+      'remote with host:port',
+      { mode: 'remote', address: 'gpu-box:7000' },
+      'remote',
+      { host: 'gpu-box', port: 7000 },
+      [],
+    ],
+    [
+      'an IPv6 address',
+      { mode: 'remote', address: ' [::1]:7000 ' },
+      'remote',
+      { host: '::1', port: 7000 },
+      [],
+    ],
+    [
+      'an unknown mode',
+      { mode: 'cloud' },
+      'local',
+      undefined,
+      [/mlm\.server\.mode must be "local" or "remote", got "cloud"/],
+    ],
+    [
+      'no port',
+      { address: 'gpu-box' },
+      'local',
+      undefined,
+      [/mlm\.server\.address: "gpu-box" is not host:port/],
+    ],
+    ['port 0', { address: 'h:0' }, 'local', undefined, [/port 1\.\.65535/]],
+    ['port too large', { address: 'h:70000' }, 'local', undefined, [/port 1\.\.65535/]],
+    ['an unbracketed IPv6', { address: '::1:7000' }, 'local', undefined, [/is not host:port/]],
+    ['a number', { address: 7000 }, 'local', undefined, [/must be a string "host:port", got 7000/]],
+  ];
+  for (const [name, server, mode, address, errors] of cases) {
+    void test(name, () => {
+      const r = parseClientSettings({ server });
+      assert.equal(r.settings.mode, mode);
+      assert.deepEqual(r.settings.address, address);
+      assert.equal(r.errors.length, errors.length, r.errors.join('\n'));
+      errors.forEach((re, i) => assert.match(r.errors[i], re));
+    });
+  }
+  void test('formatRemoteAddress round-trips', () => {
+    for (const text of ['gpu-box:7000', '[::1]:7000', '10.0.0.2:1']) {
+      const a = parseRemoteAddress(text);
+      assert.ok(typeof a !== 'string');
+      assert.equal(formatRemoteAddress(a), text);
+    }
+  });
 });

@@ -77,9 +77,15 @@ void describe('parseTransport', () => {
   const table: Array<[string[], unknown]> = [
     [['--stdio'], { kind: 'stdio' }],
     [['--node-ipc', '--clientProcessId=1'], { kind: 'node-ipc' }],
-    [['--socket', '7000'], { kind: 'socket', port: 7000, host: '127.0.0.1' }],
-    [['--socket=7000', '--host', '0.0.0.0'], { kind: 'socket', port: 7000, host: '0.0.0.0' }],
-    [['--socket', '0'], { kind: 'socket', port: 0, host: '127.0.0.1' }],
+    [['--socket', '7000'], { kind: 'socket', port: 7000, host: '127.0.0.1', roots: [] }],
+    [['--socket=7000', '--host', '0.0.0.0'], { kind: 'socket', port: 7000, host: '0.0.0.0', roots: [] }],
+    [['--socket', '0'], { kind: 'socket', port: 0, host: '127.0.0.1', roots: [] }],
+    [
+      ['--socket', '0', '--token-file', '/t', '--workspace=/w', '--root', '/a', '--root=/b'],
+      { kind: 'socket', port: 0, host: '127.0.0.1', roots: ['/a', '/b'], tokenFile: '/t', workspace: '/w' },
+    ],
+    [['--socket', '0', '--token-file='], /--token-file needs a path/],
+    [['--socket', '0', '--root'], /--root needs a folder/],
     [['--socket', 'x'], /--socket needs a port number in 0\.\.65535 \(0 = any free port\), got "x"/],
     [['--socket', '70000'], /port number/],
     [[], /no transport given/],

@@ -55,6 +55,23 @@ export function resolveDataParallel(
   return { replicas, why: `training.dataParallel "auto": ${ctx.cores} cores` };
 }
 
+/** resolveDataParallel for this process's backend and cores. */
+export function plannedReplicas(
+  training: { dataParallel?: number | 'auto'; batchSize: number },
+  stepFlops: number,
+  /** The leader's wasm threads, when not those of the backend already started (mlm doctor). */
+  threads?: number,
+): { replicas: number; why: string } {
+  const backend = getBackendInfo();
+  return resolveDataParallel(training.dataParallel ?? 1, {
+    backend: backend?.name ?? 'none',
+    threads: threads ?? backend?.threads ?? 1,
+    cores: os.availableParallelism(),
+    batchSize: training.batchSize,
+    stepFlops,
+  });
+}
+
 export async function startDataParallel(
   model: MlmModel,
   training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
@@ -64,18 +81,15 @@ export async function startDataParallel(
     /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
     stepFlops: number;
     onLog?: TrainCallbacks['onLog'];
+    /** At most this many replicas (the memory plan's: train/memory.ts). */
+    maxReplicas?: number;
   },
 ): Promise<ReplicaPool | null> {
   const { spawn, stepFlops, onLog } = ctx;
   const backend = getBackendInfo();
-  const { replicas, why } = resolveDataParallel(training.dataParallel ?? 1, {
-    backend: backend?.name ?? 'none',
-    threads: backend?.threads ?? 1,
-    cores: os.availableParallelism(),
-    batchSize: training.batchSize,
-    stepFlops,
-  });
-  if (training.dataParallel === 'auto') onLog?.('info', why);
+  const planned = plannedReplicas(training, stepFlops);
+  const replicas = Math.min(planned.replicas, ctx.maxReplicas ?? Infinity);
+  if (training.dataParallel === 'auto') onLog?.('info', planned.why);
   if (replicas <= 1) return null;
   if (!backend || (backend.name !== 'wasm' && backend.name !== 'cpu')) {
     onLog?.(

@@ -22,7 +22,8 @@ export type ToReplica =
 export type FromReplica =
   | { type: 'ready' }
   | { type: 'done'; lossSum: number; correct: number; numTensors: number }
-  | { type: 'error'; message: string };
+  /** kind: 'out-of-memory' = an allocation failed, the replica is intact; 'aborted' = its wasm module died. */
+  | { type: 'error'; message: string; kind?: 'out-of-memory' | 'aborted' };
 
 /**
  * A started replica thread, as the pool uses it (node:worker_threads' Worker fits). The ML core never starts

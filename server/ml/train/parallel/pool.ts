@@ -21,7 +21,7 @@ import { applyUpdate, type StepResult, type UpdateOptions } from '../update';
 import { paramLayout, readWeights, type ParamLayout } from './layout';
 import type { FromReplica, ReplicaBackend, ReplicaThread, SpawnReplica, ToReplica } from './messages';
 import { shareGradients } from './shareGradients';
-import { splitStep } from './split';
+import { chunkParts, splitStep } from './split';
 
 /** Dropout stream offset between replicas (mixSeed works modulo 2³², so up to 32 replicas stay disjoint). */
 export const REPLICA_RNG_STRIDE = 2 ** 27;
@@ -62,6 +62,8 @@ export class ReplicaPool {
   readonly replicaTensors: number[];
   lastTimings: StepTimings = { broadcast: 0, share: 0, wait: 0, reduce: 0, update: 0 };
   private readonly pending: (Pending | undefined)[];
+  /** Workers that have ended (an aborted replica exits): a request to one fails at once instead of waiting. */
+  private readonly exited: boolean[];
   private readonly weights: Float32Array;
   private readonly slots: Float32Array[];
   private readonly sum: Float32Array;
@@ -74,16 +76,26 @@ export class ReplicaPool {
     grads: SharedArrayBuffer[],
   ) {
     this.pending = workers.map(() => undefined);
+    this.exited = workers.map(() => false);
     this.replicaTensors = workers.map(() => 0);
     this.weights = new Float32Array(weights);
     this.slots = grads.map((g) => new Float32Array(g));
     this.sum = new Float32Array(layout.size);
     workers.forEach((w, i) => {
-      w.on('message', (m: FromReplica) => this.settle(i, m.type === 'error' ? new Error(m.message) : m));
+      w.on('message', (m: FromReplica) =>
+        // kind travels so that the leader can tell an allocation failure (back off) from an abort (end).
+        this.settle(
+          i,
+          m.type === 'error'
+            ? Object.assign(new Error(`replica ${i + 1}: ${m.message}`), { kind: m.kind })
+            : m,
+        ),
+      );
       w.on('error', (e) => this.settle(i, e));
       ReplicaPool.liveThreads++;
       w.on('exit', (code) => {
         ReplicaPool.liveThreads--;
+        this.exited[i] = true;
         if (!this.closed) this.settle(i, new Error(`replica thread ${i + 1} exited with code ${code}`));
       });
       // Idle replicas must not keep the process alive; a step refs them while it waits.
@@ -145,7 +157,7 @@ export class ReplicaPool {
     const t0 = performance.now();
     readWeights(model, this.layout, this.weights);
     const t1 = performance.now();
-    const parts = splitStep(batches, this.replicas);
+    const parts = splitStep(batches, this.replicas).map((p) => chunkParts(p, opts.chunks ?? 1));
     const rng = model.getRngState?.() ?? null;
     const replies = this.workers.map((_, i) =>
       this.request(i, {
@@ -201,6 +213,8 @@ export class ReplicaPool {
 
   private request(i: number, msg: ToReplica): Promise<FromReplica> {
     if (this.pending[i]) throw new Error(`replica ${i + 1} is still busy with the previous request`);
+    if (this.exited[i])
+      return Promise.reject(new Error(`replica thread ${i + 1} has ended: start the run again (it resumes)`));
     const w = this.workers[i];
     return new Promise<FromReplica>((resolve, reject) => {
       this.pending[i] = { resolve, reject };

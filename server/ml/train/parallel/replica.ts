@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend';
+import { wasmAborted, WasmOutOfMemoryError } from '../../backend/wasmHeap';
 import { createModel } from '../../model';
 import type { MlmModel } from '../../types';
 import { checkLayout, writeWeights, type ParamLayout } from './layout';
@@ -18,7 +19,11 @@ export interface ReplicaPort {
   on(event: 'message', listener: (m: ToReplica) => void): unknown;
 }
 
-export function serveReplica(port: ReplicaPort): void {
+/**
+ * onAbort: called after this replica's wasm module aborted and the leader was told (kind 'aborted'); the module
+ * must not be called again, so the worker entry ends the thread there.
+ */
+export function serveReplica(port: ReplicaPort, onAbort: () => void): void {
   let model: MlmModel | undefined;
   let layout: ParamLayout | undefined;
   let weights: Float32Array | undefined;
@@ -27,6 +32,11 @@ export function serveReplica(port: ReplicaPort): void {
 
   async function handle(msg: ToReplica): Promise<void> {
     if (msg.type === 'init') {
+      // Tests inject a fault or a lower heap ceiling into the replicas only (this thread's env is its own copy).
+      for (const name of ['MLM_WASM_FAULT', 'MLM_WASM_HEAP_LIMIT']) {
+        const v = process.env[`MLM_REPLICA_${name.slice(4)}`];
+        if (v !== undefined) process.env[name] = v;
+      }
       await initBackend({ backend: msg.backend, threads: 1 });
       model = createModel(msg.config, { seed: msg.seed });
       checkLayout(model, msg.layout);
@@ -44,8 +54,19 @@ export function serveReplica(port: ReplicaPort): void {
   }
 
   port.on('message', (msg: ToReplica) => {
-    handle(msg).catch((err: unknown) =>
-      send({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
-    );
+    handle(msg).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (wasmAborted(err)) {
+        // The module is dead (and a call into it could spin for ever): report, then end this thread.
+        send({ type: 'error', message, kind: 'aborted' });
+        onAbort();
+        return;
+      }
+      send({
+        type: 'error',
+        message,
+        kind: err instanceof WasmOutOfMemoryError ? 'out-of-memory' : undefined,
+      });
+    });
   });
 }

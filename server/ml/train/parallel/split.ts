@@ -52,3 +52,16 @@ export function splitStep(batches: readonly MlmBatch[], replicas: number): Share
   }
   return parts;
 }
+
+/**
+ * Each part as `chunks` passes of fewer rows (gradient accumulation within a replica: train/memory.ts), the
+ * weights scaled so that the passes add up to the part.
+ */
+export function chunkParts(parts: readonly SharePart[], chunks: number): SharePart[] {
+  if (chunks <= 1) return [...parts];
+  return parts.flatMap((p) =>
+    splitStep([p.batch], chunks)
+      .flat()
+      .map((c) => ({ batch: c.batch, weight: c.weight * p.weight })),
+  );
+}

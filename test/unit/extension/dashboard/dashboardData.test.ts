@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { finishedRunSummary } from '../../../../extension/dashboard/finished';
-import { mergeRecords, parseMetricsJsonl } from '../../../../extension/dashboard/history';
+import { fetchRunMetrics, mergeRecords } from '../../../../extension/dashboard/history';
 import { smooth } from '../../../../media/dashboard/smoothing';
 import { MAX_POINTS, MetricStore, alignSeries } from '../../../../media/dashboard/metricStore';
 import type { MetricRecord } from '../../../../protocol/shared/metrics';
+import type { RunMetricsRequest } from '../../../../protocol/training';
 import { isHostToWebviewMessage } from '../../../../protocol/webview';
 
 const row = (
@@ -21,30 +22,45 @@ const row = (
   ...extra,
 });
 
-void describe('metrics.jsonl replay', () => {
-  void test('valid rows kept; blank, truncated and invalid lines skipped and counted', () => {
-    const text = [
-      JSON.stringify(row(1, 5)),
-      '',
-      JSON.stringify({ split: 'train', step: 'two', epoch: 0, time: 0, loss: 1 }),
-      JSON.stringify(row(2, 4, 'eval')),
-      '{"split":"train","step":3,"ep', // a write in progress
-    ].join('\n');
-    const { records, skipped } = parseMetricsJsonl(text);
-    assert.deepEqual(
-      records.map((r) => [r.split, r.step]),
-      [
-        ['train', 1],
-        ['eval', 2],
-      ],
-    );
-    assert.equal(skipped, 2);
-  });
-
-  void test('a diverged run (loss NaN written as null) is rejected only where the row is malformed', () => {
-    const { records } = parseMetricsJsonl(`${JSON.stringify({ ...row(1, 1), lr: null })}\n`);
-    assert.equal(records.length, 1);
-  });
+void describe('metric history over mlm/runMetrics', () => {
+  /** Pages over `rows` the way the backend does (rows with step ≥ fromStep, offset, limit). */
+  const pager = (rows: MetricRecord[], limit: number) => {
+    const asked: Array<{ fromStep?: number; offset?: number }> = [];
+    const send = (p: RunMetricsRequest.Params): Promise<RunMetricsRequest.Result> => {
+      asked.push({ fromStep: p.fromStep, offset: p.offset });
+      const all = rows.filter((r) => r.step >= (p.fromStep ?? 0));
+      const offset = p.offset ?? 0;
+      const records = all.slice(offset, offset + limit);
+      const next = offset + records.length;
+      return Promise.resolve({
+        runId: p.runId,
+        records,
+        total: all.length,
+        ...(next < all.length && { nextOffset: next }),
+      });
+    };
+    return { send, asked };
+  };
+  const rows = Array.from({ length: 10 }, (_, i) => row(i + 1, 10 - i));
+  const table: Array<[string, number, number, number, number[], number]> = [
+    // name, page size, maxRecords, fromStep, steps expected, requests expected
+    ['one page', 20, 100, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 1],
+    ['three pages', 4, 100, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3],
+    ['from step 7', 2, 100, 7, [7, 8, 9, 10], 2],
+    ['only the newest 3, skipping ahead', 2, 3, 0, [8, 9, 10], 3],
+    ['the newest 3 of one page', 20, 3, 0, [8, 9, 10], 1],
+  ];
+  for (const [name, limit, max, fromStep, steps, requests] of table) {
+    void test(name, async () => {
+      const p = pager(rows, limit);
+      const got = await fetchRunMetrics(p.send, 'r1', max, fromStep);
+      assert.deepEqual(
+        got.map((r) => r.step),
+        steps,
+      );
+      assert.equal(p.asked.length, requests);
+    });
+  }
 
   void test('merge: one row per (split, step), live rows win, sorted by step', () => {
     const merged = mergeRecords([row(1, 5), row(2, 4), row(2, 4.5, 'eval')], [row(2, 3.9), row(3, 3)]);

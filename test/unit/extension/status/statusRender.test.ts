@@ -134,6 +134,37 @@ void describe('renderStatus text and severity', () => {
       severity: 'error',
     },
     { name: 'untrusted', input: { connection: 'untrusted', status: idle }, text: '$(shield) MLM restricted' },
+    {
+      name: 'remote, idle: the host is named',
+      input: { connection: 'running', status: idle, gpu: telemetry(null), remote: 'gpu-box:7000' },
+      text: '$(chip) wasm · 2 cores · $(remote) gpu-box:7000',
+    },
+    {
+      name: 'remote, training',
+      input: {
+        connection: 'running',
+        status: { ...idle, state: 'training', step: 3, maxSteps: 9, loss: 2.5 },
+        remote: 'gpu-box:7000',
+      },
+      text: '$(pulse) step 3/9 · loss 2.50 · $(remote) gpu-box:7000',
+    },
+    {
+      name: 'remote, connecting',
+      input: { connection: 'starting', remote: '127.0.0.1:7000' },
+      text: '$(loading~spin) MLM connecting to 127.0.0.1:7000…',
+    },
+    {
+      name: 'remote, reconnecting after a drop',
+      input: { connection: 'restarting', remote: '127.0.0.1:7000' },
+      text: '$(loading~spin) MLM reconnecting to 127.0.0.1:7000…',
+      severity: 'warning',
+    },
+    {
+      name: 'remote, token refused',
+      input: { connection: 'stopped', remote: '127.0.0.1:7000', clientMessage: 'refused the token' },
+      text: '$(error) MLM 127.0.0.1:7000 disconnected',
+      severity: 'error',
+    },
   ];
   for (const c of cases) {
     void test(c.name, () => {
@@ -146,6 +177,14 @@ void describe('renderStatus text and severity', () => {
 });
 
 void describe('renderStatus tooltip', () => {
+  void test('remote: names the backend and, when disconnected, links Connect to Remote Backend', () => {
+    const view = renderStatus({ connection: 'stopped', remote: 'gpu-box:7000', clientMessage: 'refused' });
+    assert.ok(
+      view.tooltip.includes(`Remote backend: ${escapeMarkdown('gpu-box:7000 (mlm serve --socket)')}`),
+    );
+    assert.ok(view.linkedCommands.includes('mlm.connectRemote'));
+    assert.ok(!view.linkedCommands.includes('mlm.restartServer'));
+  });
   void test('links: dashboard and logs always, stop while a run is active, restart when stopped', () => {
     const idleView = renderStatus({ connection: 'running', status: idle });
     assert.deepEqual(idleView.linkedCommands, ['mlm.openDashboard', 'mlm.showLogs']);

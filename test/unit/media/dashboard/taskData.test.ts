@@ -1,13 +1,12 @@
 /**
  * The dashboard's task panel data (media/dashboard/taskData.ts): a run's newest task row and the confusion matrix's
- * row shares; the history replay keeps a fine-tune eval row's classes, per-class F1 and confusion matrix.
+ * row shares; a fine-tune eval row (classes, per-class F1, confusion matrix) passes the metric-row guard.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseMetricsJsonl } from '../../../../extension/dashboard/history';
 import { MetricStore } from '../../../../media/dashboard/metricStore';
 import { latestTaskRow, rowShares } from '../../../../media/dashboard/taskData';
-import type { MetricRecord } from '../../../../protocol/shared/metrics';
+import { isMetricRecord, type MetricRecord } from '../../../../protocol/shared/metrics';
 
 const evalRow = (step: number, extra: Partial<MetricRecord> = {}): MetricRecord => ({
   split: 'eval',
@@ -84,7 +83,7 @@ void describe('dashboard task data', () => {
   for (const [name, confusion, want] of shares)
     void test(`rowShares: ${name}`, () => assert.deepEqual(rowShares(confusion), want));
 
-  void test('metrics.jsonl replay keeps classes, classF1 and confusion', () => {
+  void test('a fine-tune eval row passes the guard every history row crosses (mlm/runMetrics, webview messages)', () => {
     const r = evalRow(3, {
       accuracy: 0.5,
       macroF1: 0.4,
@@ -95,7 +94,7 @@ void describe('dashboard task data', () => {
         [1, 1],
       ],
     });
-    const { records } = parseMetricsJsonl(JSON.stringify(r));
-    assert.deepEqual(records, [r]);
+    assert.equal(isMetricRecord(r), true);
+    assert.equal(isMetricRecord({ ...r, macroF1: 'high' }), false);
   });
 });

@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../server/ml/backend';
 import { CliError } from '../../../../server/cli/command';
-import { formatTrainBench, parseDoctorArgs, type TrainBench } from '../../../../server/cli/commands/doctor';
+import {
+  doctorMemory,
+  formatMemory,
+  formatTrainBench,
+  parseDoctorArgs,
+  type TrainBench,
+} from '../../../../server/cli/commands/doctor';
 import { bertPreset } from '../../../../server/ml/model';
 import { flopsPerToken } from '../../../../server/ml/train/flops';
+import { parameterCount } from '../../../../server/ml/train/memory';
 import { measureTrainThroughput, THROUGHPUT_SETUPS } from '../../../../server/ml/train/throughput';
 
 before(async () => {
@@ -22,6 +32,7 @@ void describe('mlm doctor options', () => {
       benchModel: undefined,
       benchBatch: undefined,
       benchSteps: 3,
+      config: undefined,
     });
     const o = parseDoctorArgs([
       '--bench',
@@ -55,6 +66,31 @@ void describe('mlm doctor options', () => {
       );
     });
   }
+});
+
+void describe('mlm doctor memory', () => {
+  void test('every preset with the default settings, or the run config given', () => {
+    const presets = doctorMemory();
+    assert.deepEqual(
+      presets.map((m) => m.label),
+      ['tiny', 'mini', 'small', 'medium', 'base'],
+    );
+    for (const m of presets) {
+      assert.equal(m.estimate.parameters, parameterCount(bertPreset(m.label as 'tiny', 8192)));
+      assert.ok(m.estimate.leaderBytes > m.estimate.weightsBytes * 3);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-doctor-'));
+    const file = path.join(dir, 'big.mlm.json');
+    fs.writeFileSync(file, JSON.stringify({ model: { preset: 'small' }, data: { seqLen: 64 } }));
+    try {
+      const [one] = doctorMemory(file);
+      assert.equal(one.label, file);
+      assert.equal(one.estimate.parameters, parameterCount(bertPreset('small', 8192, 512)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.match(formatMemory(presets).join('\n'), /base +92\.3 M params: leader \d/);
+  });
 });
 
 void describe('mlm doctor --bench training measurement', () => {

@@ -227,10 +227,10 @@ void describe('import: folders that fail, naming the cause', () => {
     {
       name: 'another model type',
       dir: () =>
-        variant('roberta', {
-          config: (c) => ({ ...c, model_type: 'roberta', architectures: ['RobertaForMaskedLM'] }),
+        variant('deberta', {
+          config: (c) => ({ ...c, model_type: 'deberta-v2', architectures: ['DebertaV2ForMaskedLM'] }),
         }),
-      error: /model_type "roberta" is not supported/,
+      error: /model_type "deberta-v2" is not supported.*BERT, DistilBERT, RoBERTa and XLM-RoBERTa/,
     },
     {
       name: 'a BERT architecture without an MLM head to continue',

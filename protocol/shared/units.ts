@@ -1,0 +1,6 @@
+/** Human-readable sizes for the status bar, `mlm models` and the model picker: "1.2 GB", "420 MB", "12 KB". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
+  return `${Math.round(bytes / 1024)} KB`;
+}
