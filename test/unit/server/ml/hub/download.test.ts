@@ -2,6 +2,9 @@
  * The Hub client against a real local HTTP server speaking the Hub's routes (hubServer.ts):
  * download into the huggingface_hub cache layout, resume after a cut connection and across runs, a corrupted blob
  * rejected, offline and unreachable fallbacks, gated repos, pickle-only repos, renamed repos, shards, revisions.
+ *
+ * Over 300 lines: every case shares one server and one fixture cache started once (before/after), so they live
+ * in one file.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
