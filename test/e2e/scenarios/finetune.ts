@@ -83,17 +83,19 @@ export const finetuneFromPalette: Scenario = {
     await line.click();
     await page.keyboard.press('Home');
     await page.keyboard.press('Shift+End');
+    // Hovering inside the selection shows the label and every probability (before the palette: runCommand's
+    // Escape clears the selection, and Classify Selection then takes the cursor's line, the same text).
+    const hover = hoverWidget(page).filter({ hasText: f.hoverHeader });
+    await hoverUntilShown(page, f.hoverWord, hover, 30_000, 'the selection hover');
+    note(`hover: ${await textOf(hover.first())}`);
+    await shot('selection hover');
+
     await runCommand(page, f.classify);
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: f.classifiedMessage });
     await toast.first().waitFor({ timeout: 30_000 });
     note(`classified "${text}": ${await textOf(toast.first())}`);
     await shot('Classify Selection shows a label');
 
-    // Hovering inside the selection shows the label and every probability.
-    const hover = hoverWidget(page).filter({ hasText: f.hoverHeader });
-    await hoverUntilShown(page, f.hoverWord, hover, 30_000, 'the selection hover');
-    note(`hover: ${await textOf(hover.first())}`);
-    await shot('selection hover');
     await closeAllEditors(page);
   },
 };
