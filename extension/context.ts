@@ -368,6 +368,7 @@ export class Ctx implements vscode.Disposable {
     set('mlm.serverRunning', this.running);
     set('mlm.training', isRunActive(state));
     set('mlm.paused', state === 'paused');
+    set('mlm.taskModelLoaded', this.running && this.status?.taskModel !== undefined);
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import { restoreHubModel } from './commands/hubModel';
 import { commandTable, registerCommands } from './commands/table';
+import { registerClassifyHover } from './commands/classify';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished } from './runNotifications';
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
     dashboard,
     statusBar,
     notifyRunFinished(c),
+    registerClassifyHover(c),
     restoreHubModel(c),
     ...registerCommands(c, commands),
   );

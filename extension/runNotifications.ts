@@ -5,8 +5,13 @@ import type { Ctx } from './context';
 
 export function notifyRunFinished(ctx: Ctx): vscode.Disposable {
   return ctx.onRunFinished((r: RunFinishedNotification.Params) => {
-    const best =
-      r.bestEvalLoss !== undefined
+    const metrics = r.bestMetrics;
+    const best = metrics
+      ? ` Best held-out ${Object.entries(metrics)
+          .filter(([k]) => ['accuracy', 'macroF1', 'microF1', 'f1', 'mse', 'pearson'].includes(k))
+          .map(([k, v]) => (k === 'accuracy' ? `accuracy ${(v * 100).toFixed(1)}%` : `${k} ${v.toFixed(3)}`))
+          .join(', ')}.`
+      : r.bestEvalLoss !== undefined
         ? ` Best validation loss ${r.bestEvalLoss.toFixed(3)}${
             r.bestEvalAccuracy !== undefined ? `, accuracy ${(r.bestEvalAccuracy * 100).toFixed(1)}%` : ''
           }.`
@@ -16,10 +21,13 @@ export function notifyRunFinished(ctx: Ctx): vscode.Disposable {
     const show =
       r.outcome === 'failed'
         ? vscode.window.showErrorMessage(text, 'Show Backend Logs', 'Open Dashboard')
-        : vscode.window.showInformationMessage(text, 'Open Dashboard');
+        : r.task
+          ? vscode.window.showInformationMessage(text, 'Open Dashboard', 'Classify Selection')
+          : vscode.window.showInformationMessage(text, 'Open Dashboard');
     void show.then((choice) => {
       if (choice === 'Open Dashboard') void vscode.commands.executeCommand('mlm.openDashboard');
       if (choice === 'Show Backend Logs') ctx.log.show();
+      if (choice === 'Classify Selection') void vscode.commands.executeCommand('mlm.classifySelection');
     });
   });
 }

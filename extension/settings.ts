@@ -15,6 +15,8 @@ export interface ClientSettings {
   runtime: string | undefined;
   /** EMA smoothing of dashboard curves, 0..0.99. */
   smoothing: number;
+  /** Hovering a selection in plaintext/markdown shows the task model's label and probabilities. */
+  classifyHover: boolean;
   /** "local": spawn the backend; "remote": attach to `mlm serve --socket` at `address`. */
   mode: 'local' | 'remote';
   /** mlm.server.address parsed; undefined when empty or invalid (remote mode then asks for one). */
@@ -24,6 +26,7 @@ export interface ClientSettings {
 export const DEFAULT_CLIENT_SETTINGS: ClientSettings = {
   runtime: undefined,
   smoothing: 0.6,
+  classifyHover: true,
   mode: 'local',
   address: undefined,
 };
@@ -52,12 +55,13 @@ export interface ParsedClientSettings {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `raw` is the `mlm` section as an object: `{ server: { runtime, mode, address }, dashboard: { smoothing } }`. */
+/** `raw` is the `mlm` section as an object: `{ server: { runtime, mode, address }, dashboard: { smoothing }, classify: { hover } }`. */
 export function parseClientSettings(raw: unknown): ParsedClientSettings {
   const errors: string[] = [];
   const root = isRecord(raw) ? raw : {};
   const server = isRecord(root.server) ? root.server : {};
   const dashboard = isRecord(root.dashboard) ? root.dashboard : {};
+  const classify = isRecord(root.classify) ? root.classify : {};
   const d = DEFAULT_CLIENT_SETTINGS;
 
   let runtime = d.runtime;
@@ -83,6 +87,13 @@ export function parseClientSettings(raw: unknown): ParsedClientSettings {
         `mlm.dashboard.smoothing must be a number in 0..0.99, got ${JSON.stringify(s)}; using ${d.smoothing}`,
       );
   }
+  let classifyHover = d.classifyHover;
+  const h = classify.hover;
+  if (typeof h === 'boolean') classifyHover = h;
+  else if (h !== undefined && h !== null)
+    errors.push(
+      `mlm.classify.hover must be true or false, got ${JSON.stringify(h)}; using ${d.classifyHover}`,
+    );
   let mode = d.mode;
   if (server.mode === 'local' || server.mode === 'remote') mode = server.mode;
   else if (server.mode !== undefined && server.mode !== null)
@@ -99,5 +110,5 @@ export function parseClientSettings(raw: unknown): ParsedClientSettings {
   } else if (a !== undefined && a !== null && a !== '') {
     errors.push(`mlm.server.address must be a string "host:port", got ${JSON.stringify(a)}`);
   }
-  return { settings: { runtime, smoothing, mode, address }, errors };
+  return { settings: { runtime, smoothing, mode, address, classifyHover }, errors };
 }

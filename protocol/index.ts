@@ -14,3 +14,5 @@ export * from './shared/choices';
 export * from './shared/fillMask';
 export * from './shared/wordpiece';
 export * from './shared/markdown';
+export * from './finetune';
+export * from './shared/taskPrediction';

@@ -7,6 +7,9 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import schema from './runConfig.schema.json';
 import type { BackendChoice, ExampleMode, LrSchedule, ModelArch, ModelPreset } from './shared/choices';
+import { taskSectionErrors, type RunConfigTask } from './runConfigTask';
+
+export type { RunConfigTask } from './runConfigTask';
 
 export interface ModelOverrides {
   hiddenSize?: number;
@@ -70,6 +73,8 @@ export interface ResolvedRunConfig {
   backend: BackendChoice;
   threads: number | null;
   output: { dir: string | null };
+  /** Present: a fine-tune run (see RunConfigTask); null: pretraining. */
+  task: RunConfigTask | null;
 }
 
 /** A partial run config as written by a user (every field optional, nested). */
@@ -107,7 +112,7 @@ export function parseRunConfig(raw: unknown): ParseRunConfigResult {
     return { ok: false, errors: dedupe(collapseAnyOf(v.errors ?? []).map((e) => formatAjvError(e, raw))) };
   }
   const config = copy as ResolvedRunConfig;
-  const errors = crossFieldErrors(config);
+  const errors = [...crossFieldErrors(config), ...taskSectionErrors(raw as Record<string, unknown>)];
   return errors.length ? { ok: false, errors } : { ok: true, config };
 }
 
@@ -179,7 +184,9 @@ function collapseAnyOf(errors: ErrorObject[]): ErrorObject[] {
 /** "auto", "an integer from 1 to 32": one alternative of an anyOf, in words. */
 function describeAlternative(s: Record<string, unknown>): string {
   if ('const' in s) return JSON.stringify(s.const);
-  const type = s.type === 'integer' ? 'an integer' : s.type === 'number' ? 'a number' : `a ${String(s.type)}`;
+  if (Array.isArray(s.enum)) return `one of ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`;
+  const name = String(s.type);
+  const type = `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
   if (typeof s.minimum === 'number' && typeof s.maximum === 'number')
     return `${type} from ${s.minimum} to ${s.maximum}`;
   if (typeof s.minimum === 'number') return `${type} >= ${s.minimum}`;

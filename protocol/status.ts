@@ -6,6 +6,7 @@
 import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
 import type { MemoryEstimate } from './shared/memory';
 import type { ServerState, TrainPhase } from './shared/runState';
+import type { TaskModelInfo } from './shared/taskPrediction';
 
 /** The model hovers and mlm/fillMask use right now. */
 export interface LoadedModelInfo {
@@ -42,6 +43,8 @@ export interface ServerStatus {
   /** One line for the user: progress detail, or the error and what to do. */
   message?: string;
   model?: LoadedModelInfo;
+  /** The task model mlm/predict, Classify Selection and the selection hover use (a fine-tune run's checkpoint). */
+  taskModel?: TaskModelInfo;
   /** The active (or last) run's memory estimate, sent before its first step (server/ml/train/memory.ts). */
   memory?: MemoryEstimate;
 }

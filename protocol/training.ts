@@ -10,7 +10,11 @@ import type { ResolvedRunConfig } from './runConfig';
 import type { MetricRecord } from './shared/metrics';
 import type { RunOutcome, RunStatus } from './shared/runState';
 
-/** Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`. */
+/**
+ * Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`.
+ * A config with a `task` section is a fine-tune run: the same run machinery (one at a time, mlm/metrics with the task
+ * metrics, mlm/runFinished, stop/pause/resume), its checkpoints are task models for mlm/predict.
+ */
 export namespace TrainRequest {
   export const method = 'mlm/train' as const;
   export interface Params {
@@ -18,7 +22,7 @@ export namespace TrainRequest {
     config?: unknown;
     /** Path of a `*.mlm.json` file (absolute, or relative to the workspace root). */
     configPath?: string;
-    /** Resume from this run directory (its newest complete checkpoint). */
+    /** Resume from this run directory (its newest complete checkpoint); a fine-tune run continues in that folder. */
     resumeFrom?: string;
   }
   export interface Result {
@@ -79,6 +83,8 @@ export interface RunInfo {
   checkpoints: number[];
   /** True for the run currently training in this backend. */
   active: boolean;
+  /** A fine-tune run: its task (classification, multilabel, regression, token); absent for pretraining. */
+  task?: string;
 }
 
 /** Client → backend (dashboard, Load Checkpoint picker): the runs under <workspace>/.mlm/runs, newest first. */
@@ -190,6 +196,12 @@ export namespace RunFinishedNotification {
     bestEvalAccuracy?: number;
     /** Newest complete checkpoint directory, if any was written. */
     lastCheckpoint?: string;
+    /** The checkpoint kept as best (on the eval loss, or a fine-tune run's chosen metric). */
+    bestCheckpoint?: string;
+    /** A fine-tune run: its task (classification, multilabel, regression, token); absent for pretraining. */
+    task?: string;
+    /** A fine-tune run: the held-out metrics of its best checkpoint (loss, accuracy, macroF1, …). */
+    bestMetrics?: Record<string, number>;
     /** The trainer's own summary object (server/ml RunSummary), passed through for logs and tools. */
     summary?: unknown;
   }

@@ -35,7 +35,8 @@ async function pickCheckpoint(ctx: Ctx): Promise<string | undefined> {
   type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
   const items: Item[] = [];
   for (const { run, checkpoints } of details) {
-    if (checkpoints.length === 0) continue;
+    // A fine-tune run's checkpoints are task models (MLM: Load Task Model), not fill-mask models.
+    if (checkpoints.length === 0 || run.task) continue;
     items.push({ label: run.runId, kind: vscode.QuickPickItemKind.Separator });
     items.push({
       label: `$(star) ${run.runId}`,

@@ -11,6 +11,8 @@ import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
+import { classifySelection, loadTaskModel, predictFile } from './classify';
+import { finetune } from './finetune';
 import { useHubModel } from './hubModel';
 import { connectRemote, useLocalBackend } from './remote';
 import { control, train } from './training';
@@ -46,6 +48,10 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
         return uri;
       },
     },
+    { id: 'mlm.finetune', requires: 'trusted-backend', run: ([arg]) => finetune(ctx, openDashboard, arg) },
+    { id: 'mlm.classifySelection', requires: 'backend', run: ([arg]) => classifySelection(ctx, arg) },
+    { id: 'mlm.predictFile', requires: 'backend', run: ([arg]) => predictFile(ctx, arg) },
+    { id: 'mlm.loadTaskModel', requires: 'backend', run: ([arg]) => loadTaskModel(ctx, arg) },
     { id: 'mlm.fillMask', requires: 'backend', run: ([arg]) => fillMaskAtCursor(ctx, arg) },
     { id: 'mlm.loadCheckpoint', requires: 'backend', run: ([arg]) => loadCheckpoint(ctx, arg) },
     { id: 'mlm.useHubModel', requires: 'backend', run: ([arg]) => useHubModel(ctx, arg) },

@@ -112,11 +112,27 @@ async function askTarget(preset: RunConfigPreset): Promise<vscode.Uri | undefine
   return name ? vscode.Uri.joinPath(folder.uri, name) : undefined;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+/** True when the file or folder exists (any file system VS Code knows). */
+export async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
     return true;
   } catch {
     return false;
   }
+}
+
+/** Writes `config` to `<folder>/<stem>.mlm.json`, or `<stem>-2.mlm.json`, … when that exists; returns its Uri. */
+export async function writeNewRunConfig(
+  folder: vscode.Uri,
+  stem: string,
+  config: unknown,
+): Promise<vscode.Uri> {
+  let target = vscode.Uri.joinPath(folder, `${stem}.mlm.json`);
+  for (let i = 2; await exists(target); i++) target = vscode.Uri.joinPath(folder, `${stem}-${i}.mlm.json`);
+  await vscode.workspace.fs.writeFile(
+    target,
+    new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`),
+  );
+  return target;
 }

@@ -22,6 +22,7 @@ import { RunList } from './runList';
 import { RunPanel } from './runPanel';
 import { MetricStore } from './metricStore';
 import { MAX_SAMPLES, SystemPanel } from './systemPanel';
+import { TaskPanel } from './taskPanel';
 import { TrainingCharts } from './trainingCharts';
 
 interface VsCodeApi {
@@ -67,6 +68,7 @@ const runList = new RunList(
 );
 const details = new RunDetails();
 const charts = new TrainingCharts();
+const taskPanel = new TaskPanel();
 const system = new SystemPanel();
 const playground = new Playground(
   model.playgroundText,
@@ -103,6 +105,7 @@ document
       h('label', {}, ['Smoothing ', smoothingInput, smoothingValue]),
     ]),
     charts.root,
+    taskPanel.root,
     h('div', { class: 'columns' }, [playground.root, runList.root]),
     details.root,
     system.root,
@@ -136,6 +139,7 @@ function drawnRuns(): string[] {
 
 function renderCharts(): void {
   charts.render(model.store, drawnRuns(), model.smoothing);
+  taskPanel.render(model.store, drawnRuns());
 }
 
 function renderRun(): void {
@@ -214,6 +218,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 // Theme switches change the --vscode-* colours: rebuild charts with the new palette.
 new MutationObserver(() => {
   charts.invalidate();
+  taskPanel.invalidate();
   system.invalidate();
   renderCharts();
   system.render(model.status, model.samples);

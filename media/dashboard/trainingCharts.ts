@@ -16,7 +16,12 @@ const pct = (v: number): string => `${(v * 100).toFixed(v >= 0.1 ? 0 : 1)}%`;
 
 const CHARTS: ChartDef[] = [
   { title: 'Loss (train, validation dashed)', metric: 'loss', splits: ['train', 'eval'], logY: true },
-  { title: 'Masked-token accuracy', metric: 'accuracy', splits: ['train', 'eval'], yFormat: pct },
+  {
+    title: 'Accuracy (masked tokens; a fine-tune: its examples)',
+    metric: 'accuracy',
+    splits: ['train', 'eval'],
+    yFormat: pct,
+  },
   { title: 'Perplexity', metric: 'perplexity', splits: ['train', 'eval'], logY: true },
   { title: 'Learning rate', metric: 'lr', splits: ['train'] },
   { title: 'Tokens / s', metric: 'tokensPerSec', splits: ['train'] },

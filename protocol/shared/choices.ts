@@ -27,3 +27,10 @@ export type LrSchedule = (typeof LR_SCHEDULES)[number];
 /** How the corpus is cut into examples: each document cut into seqLen chunks, or one example per non-empty line. */
 export const EXAMPLE_MODES = ['chunk', 'line'] as const;
 export type ExampleMode = (typeof EXAMPLE_MODES)[number];
+
+/**
+ * Fine-tuning tasks (a run config's task.kind): one label per text, any number of labels (per-label sigmoid), float
+ * targets, one tag per word. server/ml/finetune's TaskKind is the same list (a unit test compares them).
+ */
+export const TASK_KINDS = ['classification', 'multilabel', 'regression', 'token'] as const;
+export type TaskKindChoice = (typeof TASK_KINDS)[number];

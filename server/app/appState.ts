@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CorpusStats } from '../../protocol/corpus';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
-import type { ResolvedRunConfig } from '../../protocol/runConfig';
+import type { ResolvedRunConfig, RunConfigTask } from '../../protocol/runConfig';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../protocol/settings';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
@@ -24,6 +24,9 @@ import { NvidiaSmiPoller } from '../telemetry/nvidiaSmiPoller';
 import { TelemetryLoop } from '../telemetry/telemetry';
 import { InferenceHost } from '../worker/inferenceHost';
 import { FillMaskModel } from './fillMaskModel';
+import { finetuneConfigOf } from './finetuneConfig';
+import { TaskModel } from './taskModel';
+import { isTaskModelFolder } from '../ml/finetune';
 import type { WorkerBackend } from '../worker/messages';
 import { MetricsBatcher } from './metricsBatcher';
 import { RunManager } from './runManager';
@@ -63,6 +66,8 @@ export class AppState {
   readonly inference: InferenceHost;
   /** The fill-mask model (hovers, mlm/fillMask, mlm/loadCheckpoint). */
   readonly model: FillMaskModel;
+  /** The task model (mlm/predict, mlm/loadTaskModel): a fine-tune run's checkpoints load here. */
+  readonly tasks: TaskModel;
   private readonly listeners = new Set<AppListener>();
   private readonly metrics: MetricsBatcher;
   private readonly telemetry: TelemetryLoop;
@@ -95,18 +100,26 @@ export class AppState {
       maskToken: () => this.settings.hover.maskToken,
       trace,
     });
+    this.tasks = new TaskModel(this.inference, {
+      status: (patch) => this.status.update(patch),
+      log: (level, message) => this.log(level, message),
+      root: () => this.root,
+    });
     this.runs = new RunManager(
       {
         status: (patch) => this.status.update(patch),
         backend: (b) => this.onWorkerBackend(b),
         metrics: (runId, r) => this.metrics.add(runId, r),
-        checkpoint: (_runId, _runDir, info) => this.model.request(info.dir, 'published'),
+        checkpoint: (_runId, _runDir, info, task) =>
+          task ? this.tasks.request(info.dir) : this.model.request(info.dir, 'published'),
         progress: (p) => this.emit((l) => l.progress('run', p)),
         log: (level, message) => this.log(level, message),
         finished: (p) => {
           this.metrics.flush();
           this.emit((l) => l.runFinished(p));
-          if (p.lastCheckpoint) this.model.request(p.lastCheckpoint, 'published');
+          // A fine-tune run ends with its best checkpoint as the task model (the run folder resolves to it).
+          if (p.task) this.tasks.request(p.runDir);
+          else if (p.lastCheckpoint) this.model.request(p.lastCheckpoint, 'published');
         },
       },
       () => workerBackend,
@@ -245,7 +258,19 @@ export class AppState {
       );
     }
     this.runs.assertIdle();
-    const config = this.resolveConfig(params);
+    const { raw, config, source } = this.resolveConfig(params);
+    if (config.task) {
+      // A fine-tune run resumes in its own folder (runFinetune says so when it is not one).
+      const resumeFrom =
+        params.resumeFrom !== undefined ? this.requestPath(params.resumeFrom, 'resumeFrom') : undefined;
+      const finetune = finetuneConfigOf(
+        raw,
+        config as ResolvedRunConfig & { task: RunConfigTask },
+        this.root,
+        source,
+      );
+      return this.runs.start({ config, root: this.root, corpusFiles: [], resumeFrom, finetune });
+    }
     await this.corpus.index.scanned();
     const files = this.corpus.index.filesFor(config.corpus.include, config.corpus.exclude);
     if (!files.length) {
@@ -301,6 +326,12 @@ export class AppState {
     for (const p of config.corpus.paths ?? []) this.requestPath(p, 'corpus.paths entry');
     if (config.tokenizer.path) this.requestPath(config.tokenizer.path, 'tokenizer.path');
     if (config.model.init) this.requestPath(config.model.init, 'model.init');
+    for (const [k, p] of Object.entries({
+      train: config.task?.train,
+      init: config.task?.init,
+      eval: config.task?.eval,
+    }))
+      if (p) this.requestPath(p, `task.${k}`);
     if (config.output.dir) this.requestPath(config.output.dir, 'output.dir');
   }
 
@@ -309,30 +340,40 @@ export class AppState {
     return this.model.load(this.requestPath(p, 'checkpoint path'), 'loaded');
   }
 
-  private resolveConfig(params: TrainRequest.Params): ResolvedRunConfig {
+  /** The request's run config, validated; `raw` as written (a fine-tune run takes the fields the user set). */
+  private resolveConfig(params: TrainRequest.Params): {
+    raw: unknown;
+    config: ResolvedRunConfig;
+    source: string;
+  } {
     if ((params.config === undefined) === (params.configPath === undefined)) {
       throw new MlmError(
         MlmErrorCodes.InvalidParams,
         'mlm/train needs exactly one of "config" (an object) or "configPath"',
       );
     }
-    let config: ResolvedRunConfig;
-    if (params.configPath === undefined) config = resolveRunConfig(params.config, 'the request');
-    else {
-      const file = this.requestPath(params.configPath, 'configPath');
-      config = resolveRunConfig(loadRunConfigFile(file), file);
-    }
+    const file =
+      params.configPath === undefined ? undefined : this.requestPath(params.configPath, 'configPath');
+    const raw = file === undefined ? params.config : loadRunConfigFile(file);
+    const source = file ?? 'the request';
+    const config = resolveRunConfig(raw, source);
     this.checkConfigPaths(config);
-    return config;
+    return { raw, config, source };
   }
 
   // ── inference ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** Loads the newest run's best/newest checkpoint at start, so hovers work before any training. */
+  /**
+   * Loads the newest pretraining run's best/newest checkpoint at start, so hovers work before any training, and the
+   * newest fine-tune run as the task model (Classify Selection, mlm/predict).
+   */
   private loadNewestRun(): void {
     if (!this.root || !this.trusted) return;
-    const run = listRuns(defaultRunsRoot(this.root)).find((r) => r.checkpoints.length > 0);
-    if (run) this.model.request(run.dir, 'latest-run');
+    const runs = listRuns(defaultRunsRoot(this.root)).filter((r) => r.checkpoints.length > 0);
+    const mlm = runs.find((r) => !isTaskModelFolder(r.dir));
+    const task = runs.find((r) => isTaskModelFolder(r.dir));
+    if (mlm) this.model.request(mlm.dir, 'latest-run');
+    if (task) this.tasks.request(task.dir);
   }
 
   private onWorkerBackend(b: WorkerBackend): void {

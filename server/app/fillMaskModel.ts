@@ -7,6 +7,7 @@ import path from 'node:path';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest, LoadCheckpointRequest } from '../../protocol/inference';
 import type { LoadedModelInfo, ServerStatus } from '../../protocol/status';
+import { isTaskModelFolder } from '../ml/finetune';
 import type { InferenceHost } from '../worker/inferenceHost';
 import type { LoadedModel } from '../worker/messages';
 import { FillMaskCache, fillCacheKey, type FillCacheKey, type FillCacheStats } from './fillMaskCache';
@@ -100,8 +101,15 @@ export class FillMaskModel {
   ): Promise<LoadCheckpointRequest.Result> {
     // An explicit choice outranks a startup or checkpoint load still waiting.
     if (source === 'loaded' || source === 'hub') this.queued = undefined;
+    const abs = path.resolve(this.hooks.root() ?? '.', dir);
+    if (isTaskModelFolder(abs)) {
+      throw new MlmError(
+        MlmErrorCodes.CheckpointNotFound,
+        `${abs} is a fine-tuned task model, not a masked language model: load it with MLM: Load Task Model (mlm/loadTaskModel)`,
+      );
+    }
     // A failed load arrives as an MlmError with CheckpointNotFound (server/worker/messages.ts inferenceFailure).
-    const m = await this.inference.load(path.resolve(this.hooks.root() ?? '.', dir), label);
+    const m = await this.inference.load(abs, label);
     this.hooks.status({ model: { dir: m.dir, runId: m.runId, step: m.step, arch: m.arch, source } });
     this.hooks.log('info', `fill-mask model: ${m.dir} (step ${m.step ?? '?'})`);
     return m;

@@ -24,6 +24,18 @@ import {
   type RunListing,
 } from '../ml/checkpoint';
 import { defaultRunsRoot } from '../ml/checkpoint/runDir';
+import { FINETUNE_FILE, readFinetuneRecord } from '../ml/finetune';
+import fs from 'node:fs';
+
+/** A fine-tune run's task kind, from its finetune.json; undefined for a pretraining run (or an unreadable record). */
+function taskOf(dir: string): string | undefined {
+  if (!fs.existsSync(path.join(dir, FINETUNE_FILE))) return undefined;
+  try {
+    return readFinetuneRecord(dir).head.task;
+  } catch {
+    return undefined;
+  }
+}
 
 function maxStepsOf(dir: string): number | undefined {
   try {
@@ -49,6 +61,7 @@ function runInfo(r: RunListing, activeRunId: string | undefined, rows: readonly 
     bestEvalAccuracy: r.bestEval?.accuracy,
     checkpoints: r.checkpoints,
     active: r.id === activeRunId,
+    task: taskOf(r.dir),
   };
 }
 

@@ -4,6 +4,7 @@
  *
  * Over 300 lines: one run's whole lifecycle (start, steer, end) around its one worker.
  */
+import path from 'node:path';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { ServerStatus, TfMemory } from '../../protocol/status';
@@ -11,6 +12,7 @@ import { runOutcome, type RunOutcome } from '../../protocol/shared/runState';
 import type { RunFinishedNotification } from '../../protocol/training';
 import { trainingThreads } from '../ml/train/parallel/threads';
 import type { MetricRecord } from '../../protocol/shared/metrics';
+import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo } from '../ml/types';
 import type { FromTrainer, TrainerSummary, WorkerBackend } from '../worker/messages';
 import { TrainerHost } from '../worker/trainerHost';
@@ -20,7 +22,8 @@ export interface RunEvents {
   status(patch: Partial<ServerStatus>): void;
   backend(b: WorkerBackend): void;
   metrics(runId: string, record: MetricRecord): void;
-  checkpoint(runId: string, runDir: string, info: CheckpointInfo): void;
+  /** A checkpoint was saved; `task` is set for a fine-tune run (its checkpoints are task models). */
+  checkpoint(runId: string, runDir: string, info: CheckpointInfo, task: boolean): void;
   /** Preparation progress; undefined = preparation over. */
   progress(p: { message: string; fraction?: number } | undefined): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
@@ -32,6 +35,8 @@ export interface StartRun {
   root: string;
   corpusFiles: string[];
   resumeFrom?: string;
+  /** A fine-tune run (the config's task section, resolved); resumeFrom is then the run folder it continues in. */
+  finetune?: FinetuneConfig;
 }
 
 /** How long a stopped trainer may take to save its last checkpoint before it is terminated. */
@@ -47,6 +52,8 @@ interface ActiveRun {
   stopRequested: boolean;
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
+  /** A fine-tune run's task kind. */
+  task?: string;
   ended: boolean;
   backendReady: boolean;
   /** The run folder's single-writer lock, released when the run ends. */
@@ -99,7 +106,8 @@ export class RunManager {
       runId,
       runDir,
       startedAt: Date.now(),
-      maxSteps: req.config.training.maxSteps ?? undefined,
+      maxSteps: (req.finetune ?? req.config).training.maxSteps ?? undefined,
+      task: req.finetune?.task.kind,
       step: 0,
       stopRequested: false,
       ended: false,
@@ -137,6 +145,7 @@ export class RunManager {
         runDir,
         corpusFiles: req.corpusFiles,
         resumeFrom: req.resumeFrom,
+        finetune: req.finetune,
       });
     } catch (err) {
       this.active = undefined;
@@ -153,7 +162,9 @@ export class RunManager {
       loss: undefined,
       evalLoss: undefined,
       etaSeconds: undefined,
-      message: `starting run ${runId} on ${req.corpusFiles.length} files`,
+      message: req.finetune
+        ? `starting fine-tune run ${runId}: ${req.finetune.task.kind} on ${path.basename(req.finetune.task.train)}`
+        : `starting run ${runId} on ${req.corpusFiles.length} files`,
     });
     return { runId, runDir };
   }
@@ -257,7 +268,7 @@ export class RunManager {
       }
       case 'checkpoint':
         run.lastCheckpoint = m.info.dir;
-        this.events.checkpoint(run.runId, run.runDir, m.info);
+        this.events.checkpoint(run.runId, run.runDir, m.info, run.task !== undefined);
         return;
       case 'log':
         this.events.log(m.level, `[${run.runId}] ${m.message}`);
@@ -287,6 +298,7 @@ export class RunManager {
     if (this.active === run) this.active = undefined;
     this.events.progress(undefined);
     const bestEval = summary?.bestEval ?? run.bestEval;
+    const task = summary?.task ?? run.task;
     this.events.finished({
       runId: run.runId,
       runDir: run.runDir,
@@ -302,6 +314,8 @@ export class RunManager {
       bestEvalLoss: bestEval?.loss,
       bestEvalAccuracy: bestEval?.accuracy,
       lastCheckpoint: summary?.lastCheckpoint ?? run.lastCheckpoint,
+      bestCheckpoint: summary?.bestCheckpoint,
+      ...(task ? { task, bestMetrics: bestEval && numericFields(bestEval) } : {}),
       summary: summary?.raw,
     });
     this.events.status({
@@ -313,11 +327,19 @@ export class RunManager {
   }
 }
 
+/** The numeric metrics of an eval row (step, epoch, time and bookkeeping left out). */
+function numericFields(r: MetricRecord): Record<string, number> {
+  const skip = new Set(['step', 'epoch', 'time', 'numTensors', 'rssBytes']);
+  return Object.fromEntries(
+    Object.entries(r).filter((e): e is [string, number] => typeof e[1] === 'number' && !skip.has(e[0])),
+  );
+}
+
 const REASONS: Record<string, string> = {
   'max-steps': 'max steps reached',
   epochs: 'all epochs done',
   'time-budget': 'time budget used up',
-  'early-stopping': 'stopped early: eval loss stopped improving',
+  'early-stopping': 'stopped early: the eval metric stopped improving',
   stopped: 'stopped by user',
 };
 

@@ -28,7 +28,18 @@ export function registerHub(connection: Connection, app: AppState): void {
       }
       const controller = new AbortController();
       const sub = token.onCancellationRequested(() => controller.abort());
+      // At most ~10 notifications a second; the latest one is always sent (after the interval), so a stalled
+      // download shows what has arrived.
       let last = 0;
+      let pending: HubProgressNotification.Params | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const flush = (): void => {
+        timer = undefined;
+        if (!pending) return;
+        last = Date.now();
+        void connection.sendNotification(HubProgressNotification.type, pending);
+        pending = undefined;
+      };
       try {
         return await useHubModel(
           app.model,
@@ -38,16 +49,10 @@ export function registerHub(connection: Connection, app: AppState): void {
             signal: controller.signal,
             log: (level, message) => app.log(level, message),
             onProgress: (p) => {
-              // At most ~10 notifications a second, and always the last one.
-              const now = Date.now();
-              if (now - last < 100 && p.received < p.total) return;
-              last = now;
-              void connection.sendNotification(HubProgressNotification.type, {
-                model: p.repoId,
-                file: p.file,
-                received: p.received,
-                total: p.total,
-              });
+              pending = { model: p.repoId, file: p.file, received: p.received, total: p.total };
+              const wait = last + 100 - Date.now();
+              if (wait <= 0 || p.received >= p.total) flush();
+              else timer ??= setTimeout(flush, wait);
             },
           },
         );
@@ -56,6 +61,8 @@ export function registerHub(connection: Connection, app: AppState): void {
           throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
         throw err;
       } finally {
+        if (timer) clearTimeout(timer);
+        flush();
         sub.dispose();
       }
     }),

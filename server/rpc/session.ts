@@ -7,6 +7,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FatalNotification, GpuNotification, ServerStatusNotification } from '../../protocol/status';
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
 import type { AppListener, AppState, LogLevel } from '../app/appState';
+import { registerFinetune } from './finetune';
 import { registerHover } from './hover';
 import { registerHub } from './hub';
 import { registerInference } from './inference';
@@ -108,6 +109,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerInference(connection, documents, app);
   registerHub(connection, app);
   registerHover(connection, documents, app);
+  registerFinetune(connection, app);
   documents.listen(connection);
   connection.listen();
   return session;

@@ -20,6 +20,7 @@ import type {
 } from './messages';
 import { inferenceFailure } from './messages';
 import { startWorker } from './workerScript';
+import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 
 const SHUTTING_DOWN = 'the backend is shutting down';
 
@@ -29,8 +30,8 @@ export class InferenceCancelled extends Error {}
 /** At most this many fills go to the worker in one message (a load waiting behind them is not starved). */
 export const MAX_FILL_BATCH = 16;
 
-/** Replies that leave the worker's model as it was; any other reply starts a new model generation. */
-const READ_ONLY = new Set<InferenceResult['type']>(['fill', 'fillBatch', 'memory']);
+/** Replies that leave the worker's fill-mask model as it was; any other reply starts a new model generation. */
+const READ_ONLY = new Set<InferenceResult['type']>(['fill', 'fillBatch', 'memory', 'loadTask', 'predict']);
 
 /** A fill's answer and the model generation that computed it. */
 export type FillResult = { type: 'fill' } & FillAnswer & { generation: number };
@@ -72,6 +73,7 @@ export class InferenceHost {
   private inFlight: InFlight | undefined;
   private nextId = 1;
   private lastModel: LoadedModel | undefined;
+  private lastTask: TaskModelInfo | undefined;
   private lastMemory: TfMemory | undefined;
   private disposed = false;
   private modelGeneration = 0;
@@ -108,6 +110,29 @@ export class InferenceHost {
     if (r.type !== 'load') throw new Error(`inference worker answered ${r.type} to load`);
     this.lastModel = r.model;
     return r.model;
+  }
+
+  /** The task model (mlm/predict) that is loaded, if any. */
+  get taskModel(): TaskModelInfo | undefined {
+    return this.lastTask;
+  }
+
+  /** Loads a task model (a fine-tune run, checkpoint or HF task folder); the fill-mask model stays. */
+  async loadTask(dir: string): Promise<TaskModelInfo> {
+    const r = await this.request({ type: 'loadTask', dir });
+    if (r.type !== 'loadTask') throw new Error(`inference worker answered ${r.type} to loadTask`);
+    this.lastTask = r.model;
+    return r.model;
+  }
+
+  /** The task model's predictions for a batch of inputs. */
+  async predict(
+    inputs: Array<{ text: string; textPair?: string }>,
+    isCancelled: () => boolean = () => false,
+  ): Promise<{ predictions: TaskPrediction[]; model: TaskModelInfo }> {
+    const r = await this.request({ type: 'predict', inputs }, isCancelled);
+    if (r.type !== 'predict') throw new Error(`inference worker answered ${r.type} to predict`);
+    return r;
   }
 
   async fill(req: FillParams, isCancelled: () => boolean = () => false): Promise<FillResult> {
@@ -252,6 +277,12 @@ export class InferenceHost {
       const err = new Error(`the inference worker exited (code ${code}); it restarts on the next request`);
       for (const p of f?.items ?? []) p.reject(inferenceFailure(p.request.type, err));
       if (this.disposed) return;
+      const task = this.lastTask;
+      if (task) {
+        this.loadTask(task.dir).catch((e: unknown) =>
+          this.events.log('error', `reloading the task model ${task.dir} failed: ${String(e)}`),
+        );
+      }
       const model = this.lastModel;
       if (model) {
         this.events.log('warn', `inference worker exited (code ${code}); reloading ${model.dir}`);

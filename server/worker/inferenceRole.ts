@@ -3,12 +3,16 @@
  * strictly one after another (a load never races a fill); the main thread keeps at most one message in flight, and
  * fills that queued meanwhile arrive together as one fillBatch.
  */
+import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { MaskResult } from '../../protocol/inference';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { wasmAborted } from '../ml/backend/wasmHeap';
 import { loadForInference, type InferenceModel } from '../ml/hf';
+import { readState } from '../ml/checkpoint';
+import { loadTaskModel, predictTexts, type LoadedTaskModel } from '../ml/finetune';
+import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
 import { fillMask } from '../ml/infer/fillMask';
 import type {
   FillAnswer,
@@ -28,6 +32,7 @@ import { substituteMasks } from './substituteMasks';
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
   let current: { loaded: InferenceModel; info: LoadedModel } | undefined;
+  let task: { loaded: LoadedTaskModel; info: TaskModelInfo } | undefined;
   const backend = initBackend({ backend: data.backend as BackendChoice, threads: data.threads ?? 1 }).then(
     (info) => {
       post({
@@ -120,6 +125,21 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         }
         return { type: 'fillBatch', results };
       }
+      case 'loadTask': {
+        const loaded = await loadTaskModel(r.dir);
+        const previous = task;
+        task = { loaded, info: describeTask(loaded) };
+        previous?.loaded.model.dispose();
+        return { type: 'loadTask', model: task.info };
+      }
+      case 'predict':
+        if (!task) {
+          throw new MlmError(
+            MlmErrorCodes.NoModel,
+            'no task model is loaded: fine-tune one (MLM: Fine-tune…) or load one (MLM: Load Task Model)',
+          );
+        }
+        return { type: 'predict', predictions: predictTexts(task.loaded, r.inputs), model: task.info };
       case 'memory':
         return { type: 'memory', memory: tfMemorySample() };
     }
@@ -133,5 +153,22 @@ function describe(loaded: InferenceModel): LoadedModel {
     step: loaded.step,
     arch: loaded.model.config.arch,
     vocabSize: loaded.tokenizer.vocabSize,
+  };
+}
+
+function describeTask(loaded: LoadedTaskModel): TaskModelInfo {
+  let step: number | undefined;
+  if (loaded.runDir) {
+    try {
+      step = readState(loaded.weightsDir).step;
+    } catch {
+      step = undefined;
+    }
+  }
+  return {
+    dir: loaded.weightsDir,
+    ...(loaded.runDir ? { runId: path.basename(loaded.runDir), step } : {}),
+    task: loaded.head.task,
+    labels: [...loaded.head.labels],
   };
 }

@@ -9,6 +9,8 @@ import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { StopReason } from '../../protocol/shared/runState';
 import type { MaskResult } from '../../protocol/inference';
 import type { TfMemory, WebgpuTelemetry } from '../../protocol/status';
+import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
+import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
 
 export type WorkerRole = 'train' | 'infer';
@@ -44,6 +46,8 @@ export type ToTrainer =
       runDir: string;
       corpusFiles: string[];
       resumeFrom?: string;
+      /** A fine-tune run (the config's task section, resolved): runFinetune into runDir instead of runTraining. */
+      finetune?: FinetuneConfig;
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -78,6 +82,8 @@ export interface TrainerSummary {
   bestEval?: MetricRecord;
   lastCheckpoint?: string;
   bestCheckpoint?: string;
+  /** A fine-tune run's task (classification, multilabel, regression, token); absent for pretraining. */
+  task?: string;
   raw: unknown;
 }
 
@@ -100,6 +106,10 @@ export type InferenceRequest =
   | ({ type: 'fill' } & FillParams)
   /** Several fills in one message (hovers that queued while the worker was busy): each answered on its own. */
   | { type: 'fillBatch'; items: FillParams[] }
+  /** Load a task model (a fine-tune run, checkpoint or HF task folder) beside the fill-mask model. */
+  | { type: 'loadTask'; dir: string }
+  /** The task model's predictions for these inputs (in order). */
+  | { type: 'predict'; inputs: Array<{ text: string; textPair?: string }> }
   | { type: 'memory' };
 
 /** One fill-mask request; maskToken is the user's notation (mapped onto the tokenizer's own in the worker). */
@@ -124,6 +134,8 @@ export type InferenceResult =
   | { type: 'load'; model: LoadedModel }
   | ({ type: 'fill' } & FillAnswer)
   | { type: 'fillBatch'; results: FillOutcome[] }
+  | { type: 'loadTask'; model: TaskModelInfo }
+  | { type: 'predict'; predictions: TaskPrediction[]; model: TaskModelInfo }
   | { type: 'memory'; memory: TfMemory };
 
 export type ToInference = { id: number; request: InferenceRequest };
@@ -136,14 +148,17 @@ export type FromInference =
 
 /**
  * The MlmError an inference request fails with: the thrown MlmError itself (no model, a text without a mask), else
- * one coded by the request: a load that fails found no usable checkpoint; any other request had bad parameters.
+ * one coded by the request: a load (or loadTask) that fails found no usable checkpoint; any other request had bad
+ * parameters.
  * Used on both sides of the worker boundary (the worker's failures, the host's "worker exited" / "shutting down").
  */
 export function inferenceFailure(request: InferenceRequest['type'] | 'fillBatch', err: unknown): MlmError {
   if (err instanceof MlmError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new MlmError(
-    request === 'load' ? MlmErrorCodes.CheckpointNotFound : MlmErrorCodes.InvalidParams,
+    request === 'load' || request === 'loadTask'
+      ? MlmErrorCodes.CheckpointNotFound
+      : MlmErrorCodes.InvalidParams,
     message,
   );
 }

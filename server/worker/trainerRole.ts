@@ -4,13 +4,15 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../ml/backend';
+import { runFinetune } from '../ml/finetune';
 import { runTraining } from '../ml/train/run';
+import type { TrainCallbacks, TrainControl } from '../ml/types';
 import { spawnReplica } from './replicas';
 import { tfMemorySample, workerBackend } from './backendReport';
 import type { FromTrainer, ToTrainer, WorkerData } from './messages';
 import { PauseGate } from './pauseGate';
 import { lowerThreadPriority } from './threadPriority';
-import { toTrainerSummary } from './summary';
+import { finetuneTrainerSummary, toTrainerSummary } from './summary';
 
 export function runTrainerRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromTrainer): void => port.postMessage(m);
@@ -50,21 +52,37 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         type: 'ready',
         backend: workerBackend(info),
       });
+      const control: TrainControl = {
+        signal: abort.signal,
+        waitIfPaused: () => gate.wait(),
+        isPaused: () => gate.paused,
+      };
+      const callbacks: TrainCallbacks = {
+        onPhase: (phase, detail) => post({ type: 'phase', phase, detail }),
+        onProgress: (p) => post({ type: 'progress', message: p.message, fraction: p.fraction }),
+        onMetrics: (record) => post({ type: 'metrics', record }),
+        onCheckpoint: (info) => post({ type: 'checkpoint', info }),
+        onLog: (level, message) => post({ type: 'log', level, message }),
+        onMemory: (estimate) => post({ type: 'memoryEstimate', estimate }),
+      };
+      if (m.finetune) {
+        const summary = await runFinetune(m.finetune, {
+          out: m.runDir,
+          resume: m.resumeFrom !== undefined,
+          callbacks,
+          control,
+        });
+        post({ type: 'done', summary: finetuneTrainerSummary(summary, m.runId) });
+        return;
+      }
       const summary = await runTraining(m.config, {
         cwd: m.cwd,
         runDir: m.runDir,
         spawnReplica,
         corpusFiles: m.corpusFiles,
         resumeFrom: m.resumeFrom,
-        control: { signal: abort.signal, waitIfPaused: () => gate.wait(), isPaused: () => gate.paused },
-        callbacks: {
-          onPhase: (phase, detail) => post({ type: 'phase', phase, detail }),
-          onProgress: (p) => post({ type: 'progress', message: p.message, fraction: p.fraction }),
-          onMetrics: (record) => post({ type: 'metrics', record }),
-          onCheckpoint: (info) => post({ type: 'checkpoint', info }),
-          onLog: (level, message) => post({ type: 'log', level, message }),
-          onMemory: (estimate) => post({ type: 'memoryEstimate', estimate }),
-        },
+        control,
+        callbacks,
       });
       post({ type: 'done', summary: toTrainerSummary(summary) });
     } catch (err) {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, silenceCpuAdvice, type BackendInfo } from '../../server/ml/backend';
 
 // The same helpers as the unit tier's model tests (asynchronous reads: they work on webgpu).
-export { lossAndGrads, maxRelDiff } from '../unit/server/ml/model/fixtures';
+export { lossAndGrads, maxRelDiff } from '../unit/server/ml/model/modelFixtures';
 
 /** Starts the webgpu backend (once per process); the tier runner checked beforehand that an adapter exists. */
 export function startWebgpu(): Promise<BackendInfo> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { bertPreset, bigruConfig, createModel } from '../../server/ml/model';
 import type { ModelConfig } from '../../server/ml/types';
-import { tinyBatch } from '../unit/server/ml/model/fixtures';
+import { tinyBatch } from '../unit/server/ml/model/modelFixtures';
 import { lossAndGrads, maxRelDiff, onCpu, startWebgpu } from './helpers';
 
 const VOCAB = 50;

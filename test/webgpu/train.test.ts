@@ -14,7 +14,7 @@ import { AdamW } from '../../server/ml/train/adamw';
 import { runTraining } from '../../server/ml/train/run';
 import { trainStep } from '../../server/ml/train/step';
 import type { ModelConfig } from '../../server/ml/types';
-import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from '../unit/server/ml/train/fixtures';
+import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from '../unit/server/ml/train/trainFixtures';
 import { onCpu, startWebgpu } from './helpers';
 
 const V = 40;

@@ -17,7 +17,9 @@ import {
   type FinetuneSummary,
   type TaskKind,
 } from '../../ml/finetune';
+import { parseModelSpec } from '../../ml/hub';
 import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
+import { resolveModelWithProgress } from '../hubModel';
 import { finetuneCallbacks, printFinetuneSummary } from './finetuneReport';
 
 const USAGE = `usage: mlm finetune --init RUN_OR_HF_DIR --train FILE [--eval FILE] --out DIR [options]
@@ -40,7 +42,8 @@ Data
   --max-length N        tokens per example, [CLS]/[SEP] included (default 128; longer texts are truncated)
 
 Model
-  --init DIR            an MLM Studio run or checkpoint, a Hugging Face BERT folder, or a task model to continue
+  --init DIR|ID         an MLM Studio run or checkpoint, a Hugging Face BERT/DistilBERT folder, a Hub id
+                        (ORG/NAME[@REVISION], from the Hugging Face cache or downloaded into it), or a task model
   --from-scratch        keep --init's shape and tokenizer but start from random weights (the no-transfer baseline)
   --dropout X           encoder dropout (default: the checkpoint's)
   --classifier-dropout X  dropout before the classifier (default: the encoder's)
@@ -143,7 +146,10 @@ export function finetuneInput(argv: string[]): {
     ['train', v.train],
     ['eval', v.eval],
   ] as const) {
-    if (p !== undefined && !fs.existsSync(p)) throw new CliError(`--${flag} ${p} does not exist`, 2);
+    // --init may also be a Hugging Face Hub id (fetched in run(), before the fine-tune starts).
+    if (p !== undefined && !fs.existsSync(p) && !(flag === 'init' && parseModelSpec(p))) {
+      throw new CliError(`--${flag} ${p} does not exist`, 2);
+    }
   }
   if (v.task !== undefined && !(TASK_KINDS as readonly string[]).includes(v.task)) {
     throw new CliError(`--task must be one of ${TASK_KINDS.join(', ')}, got "${v.task}"`, 2);
@@ -160,7 +166,7 @@ export function finetuneInput(argv: string[]): {
       kind: v.task as TaskKind | undefined,
       train: abs(v.train) ?? '',
       eval: abs(v.eval),
-      init: abs(v.init) ?? '',
+      init: v.init !== undefined && !fs.existsSync(v.init) ? v.init : (abs(v.init) ?? ''),
       textColumn: v['text-column'],
       textPairColumn: v['text-pair-column'],
       labelColumn: v['label-column'],
@@ -219,6 +225,14 @@ export const finetuneCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { input, out, resume, json, quiet } = finetuneInput(argv);
+    // A Hub id: its snapshot in the Hugging Face cache (downloaded with a progress bar when missing).
+    const init = input.task?.init;
+    if (!resume && init && !fs.existsSync(init)) {
+      input.task = {
+        ...input.task,
+        init: (await resolveModelWithProgress(init, { cwd: process.cwd(), quiet })).dir,
+      };
+    }
     let config: FinetuneConfig;
     try {
       if (resume) {

@@ -3,9 +3,14 @@
  * probability for each input (token classification: the entities with their character spans).
  */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { initBackend, type BackendChoice } from '../../ml/backend';
-import { loadTaskModel, predictTexts, type LoadedTaskModel, type TextPrediction } from '../../ml/finetune';
+import {
+  loadTaskModel,
+  parsePredictInputs,
+  predictTexts,
+  type LoadedTaskModel,
+  type TextPrediction,
+} from '../../ml/finetune';
 import { CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm predict --run FT_DIR "text" … | --file FILE [--json] [--top-k N] [--backend B]
@@ -28,26 +33,11 @@ async function readInputs(file: string): Promise<Array<{ text: string; textPair?
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const lines = raw.split(/\r?\n/);
-  const jsonl = ['.jsonl', '.ndjson'].includes(path.extname(file).toLowerCase());
-  const out: Array<{ text: string; textPair?: string }> = [];
-  for (const [i, line] of lines.entries()) {
-    if (!line.trim()) continue;
-    if (!jsonl) {
-      out.push({ text: line });
-      continue;
-    }
-    let o: { text?: unknown; text_pair?: unknown };
-    try {
-      o = JSON.parse(line) as typeof o;
-    } catch (err) {
-      throw new CliError(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`);
-    }
-    if (typeof o.text !== 'string') throw new CliError(`${file}:${i + 1}: no "text" string`);
-    out.push(typeof o.text_pair === 'string' ? { text: o.text, textPair: o.text_pair } : { text: o.text });
+  try {
+    return parsePredictInputs(raw, file).map(({ line: _line, ...input }) => input);
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
-  if (!out.length) throw new CliError(`${file} has no input lines`);
-  return out;
 }
 
 function formatPrediction(p: TextPrediction, topK: number | undefined): string {

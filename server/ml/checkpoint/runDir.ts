@@ -59,13 +59,25 @@ function initName(init: string): string {
 
 /**
  * A new, unique run id like 20260129-101500-tiny or 20260129-101500-bigru-my-name; a run continuing
- * model.init is named after the init folder: 20260129-101500-bert-base-uncased-ft.
+ * model.init is named after the init folder: 20260129-101500-bert-base-uncased-ft; a fine-tune run (task) after its
+ * init and task: 20260129-101500-my-run-classification.
  */
 export function newRunId(config: ResolvedRunConfig, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  const init = config.model.init ? slugOf(initName(config.model.init)) : '';
-  const model = init ? `${init}-ft` : config.model.arch === 'bigru' ? 'bigru' : config.model.preset;
+  const task = config.task;
+  const init = task
+    ? slugOf(initName(task.init))
+    : config.model.init
+      ? slugOf(initName(config.model.init))
+      : '';
+  const model = task
+    ? `${init}-${task.kind ?? 'classification'}`
+    : init
+      ? `${init}-ft`
+      : config.model.arch === 'bigru'
+        ? 'bigru'
+        : config.model.preset;
   return [stamp, model, slugOf(config.name ?? '')].filter(Boolean).join('-');
 }
 

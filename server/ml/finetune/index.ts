@@ -48,6 +48,7 @@ export {
   type LabelledData,
 } from './reader';
 export { labelSet, stratifiedSplit, checkLabels } from './labels';
+export { parsePredictInputs, type PredictFileInput } from './predictInputs';
 export { BertTaskModel, type TaskHead, type TaskBatch } from './model';
 export * from './metrics';
 export * from './types';

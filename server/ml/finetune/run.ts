@@ -119,7 +119,8 @@ export async function runFinetune(
           `${runDir} already holds a fine-tune run: continue it with --resume, or choose another --out`,
         );
       }
-      const entries = fs.readdirSync(runDir);
+      // Hidden files (the server's run-folder lock, .lock) do not make a folder a run.
+      const entries = fs.readdirSync(runDir).filter((e) => !e.startsWith('.'));
       if (entries.length)
         throw new Error(
           `${runDir} is not empty (${entries.slice(0, 3).join(', ')}): --out must be a new or empty folder`,

@@ -148,6 +148,11 @@ async function fetchInto(
   // Each chunk is written before the next is read, so a cut connection keeps every byte that arrived.
   const fd = fs.openSync(incomplete, have > 0 ? 'r+' : 'w');
   let received = have;
+  // Cancelling ends the body at once (a stalled server would otherwise hold it until the timeout).
+  const onAbort = (): void => {
+    res.body.destroy(new HubError('Cancelled', 'the download was cancelled; run it again to resume'));
+  };
+  conn.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (have === 0) fs.ftruncateSync(fd, 0);
     for await (const chunk of res.body) {
@@ -163,6 +168,7 @@ async function fetchInto(
       `the connection to ${new URL(location).host} was cut (${(err as Error).message})`,
     );
   } finally {
+    conn.signal?.removeEventListener('abort', onAbort);
     fs.closeSync(fd);
   }
 }

@@ -3,8 +3,8 @@
  * faster replacements of slow stock ones. Each is unit-tested against the cpu backend (forward and gradient).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adamwKernels } from './adamw';
-import { SELF_ATTENTION, selfAttentionConfig } from './attention';
+import { adamwKernels } from './fusedAdamW';
+import { SELF_ATTENTION, selfAttentionConfig } from './selfAttention';
 import { batchMatMulConfig } from './batchMatMul';
 import { DENSE, denseConfig } from './dense';
 import { geluKernels } from './gelu';

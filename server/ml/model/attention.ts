@@ -5,7 +5,7 @@
  * → [batch * seqLen, hidden].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { hasSelfAttentionKernel, selfAttentionKernel } from '../kernels/attention';
+import { hasSelfAttentionKernel, selfAttentionKernel } from '../kernels/selfAttention';
 
 export interface AttentionShape {
   batchSize: number;

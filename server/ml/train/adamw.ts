@@ -5,11 +5,11 @@
  *   p ← p − lr / (1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
  * The moments live in tf.Variables so that an update never leaves a tensor behind; getState/setState
  * copy them to and from plain arrays for checkpoints. On wasm and cpu each parameter's update is one fused
- * kernel (kernels/adamw.ts); elsewhere it is the tf ops of adamwOps.
+ * kernel (kernels/fusedAdamW.ts); elsewhere it is the tf ops of adamwOps.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readData } from '../backend/read';
-import { fusedAdamW, hasFusedAdamW } from '../kernels/adamw';
+import { fusedAdamW, hasFusedAdamW } from '../kernels/fusedAdamW';
 import { isNoDecayParameter } from '../model/naming';
 import type { NamedTensor } from '../types';
 

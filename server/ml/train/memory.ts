@@ -12,6 +12,9 @@
  * Gradient accumulation ("chunks"): each replica's rows of a micro-batch run as `chunks` passes of fewer
  * rows whose gradients are summed with their target-count weights, so the step's gradient, loss and curve
  * are those of the full micro-batch (train/parallel/split.ts splitStep), only its peak is smaller.
+ *
+ * Over 300 lines: the estimate, the plan, the refusal and the back-off read the same calibration constants and
+ * must change together when a measurement changes; split along them they would drift.
  */
 import os from 'node:os';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';

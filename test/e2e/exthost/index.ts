@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
 import { registerActivationTests } from './activation.suite';
+import { registerFinetuneTests } from './finetune.suite';
 import { registerHubTests } from './hub.suite';
 import { registerRemoteTests } from './remote.suite';
 import { registerResilienceTests } from './resilience.suite';
@@ -23,6 +24,7 @@ export function run(): Promise<void> {
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'exthost', mocha);
   registerActivationTests();
   registerTrainingTests();
+  registerFinetuneTests();
   registerHubTests();
   registerResilienceTests();
   registerRemoteTests();

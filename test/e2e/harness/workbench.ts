@@ -155,6 +155,30 @@ export async function hoverWord(page: Page, word: string): Promise<void> {
   await page.mouse.move(cx, cy, { steps: 5 });
 }
 
+/**
+ * Hovers `word` again and again (a hover needs the mouse to arrive, and the provider may not be ready) until a
+ * visible hover matching `hover` shows, or `timeoutMs` passes; `what` names it in the error.
+ */
+export async function hoverUntilShown(
+  page: Page,
+  word: string,
+  hover: Locator,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  await until(
+    async () => {
+      await hoverWord(page, word);
+      await hover.first().waitFor({ timeout: 3_000 });
+      return true;
+    },
+    (ok) => ok,
+    timeoutMs,
+    what,
+    { intervalMs: 500 },
+  );
+}
+
 /** The dashboard's HTML: the webview's two nested iframes. */
 export function webview(page: Page): FrameLocator {
   return page

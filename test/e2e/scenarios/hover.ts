@@ -6,7 +6,7 @@ import {
   closeAllEditors,
   editorLines,
   hoverWidget,
-  hoverWord,
+  hoverUntilShown,
   openFile,
   textOf,
   until,
@@ -22,17 +22,7 @@ export const hoverFillMask: Scenario = {
     if (!before.includes('[MASK]')) throw new Error(`mask.txt's first line has no [MASK]: ${before}`);
 
     const hover = hoverWidget(page).filter({ hasText: ids.hover.title });
-    await until(
-      async () => {
-        await hoverWord(page, '[MASK]');
-        await hover.first().waitFor({ timeout: 3_000 });
-        return true;
-      },
-      (ok) => ok,
-      60_000,
-      'the fill-mask hover on [MASK]',
-      { intervalMs: 500 },
-    );
+    await hoverUntilShown(page, '[MASK]', hover, 60_000, 'the fill-mask hover on [MASK]');
     const links = hover.first().locator(ids.hover.replaceLinks);
     await links.first().waitFor({ timeout: 10_000 });
     const tokens = (await links.allInnerTexts()).map((t) => t.trim());

@@ -42,6 +42,27 @@ export const ids = {
     chartEmpty: '.empty',
     chartCanvas: '.plot canvas',
   },
+  /**
+   * Fine-tuning (extension/commands/finetune.ts, media/dashboard/taskPanel.ts): the picks' rows (the pretraining run
+   * id holds the fixture's preset "tiny"), the task panel's confusion matrix, the Classify Selection message
+   * ("MLM: <label> — <label> 87.3 % · …") and the selection hover's table.
+   */
+  finetune: {
+    command: 'MLM: Fine-tune…',
+    pretrainedRow: 'tiny',
+    dataRow: 'reviews.csv',
+    kindRow: 'classification',
+    labels: ['negative', 'neutral', 'positive'],
+    panel: '.task-panel',
+    matrix: '[data-testid="confusion-matrix"] table.matrix',
+    matrixPredicted: '[data-testid="confusion-matrix"] table.matrix th.pred',
+    matrixCounts: '[data-testid="confusion-matrix"] table.matrix td:not(.f1)',
+    inputFile: 'comments.txt',
+    classify: 'MLM: Classify Selection',
+    classifiedMessage: /MLM: (negative|neutral|positive) — /,
+    hoverHeader: 'probability',
+    hoverWord: 'tea',
+  },
   /** server/rpc/hoverMarkdown.ts: "**Fill mask**" and a table whose token cells link to mlm.replaceMask. */
   hover: { title: 'Fill mask', replaceLinks: 'table a' },
 };

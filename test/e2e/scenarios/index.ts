@@ -1,8 +1,9 @@
 // The UI scenarios that share the main (trusted) code-server window, in the order they run: later
-// ones rely on earlier ones (the hover needs the model trained by the Train MLM scenario).
+// ones rely on earlier ones (the hover and fine-tuning need the model trained by the Train MLM scenario).
 import type { Scenario } from '../harness/scenario';
 import { backendRestart } from './backendRestart';
 import { invalidConfigDiagnostics } from './diagnostics';
+import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
@@ -14,5 +15,6 @@ export const mainScenarios: Scenario[] = [
   trainFromPalette,
   statusBarThroughRun,
   hoverFillMask,
+  finetuneFromPalette,
   backendRestart,
 ];

@@ -89,11 +89,37 @@ void describe('parseRunConfig', () => {
     [
       'backend',
       { backend: 'gpu' },
-      /^backend must be one of "auto", "wasm", "cpu", "tensorflow", "cuda", got "gpu"$/,
+      /^backend must be one of "auto", "webgpu", "cuda", "tensorflow", "wasm", "cpu", got "gpu"$/,
     ],
     ['not an object', [1, 2], /must be a JSON object, got an array/],
     ['empty corpus paths', { corpus: { paths: [] } }, /^corpus\.paths must have at least 1 item/],
     ['empty include', { corpus: { include: [] } }, /^corpus\.include must have at least 1 item/],
+    ['task without init', { task: { train: 'a.csv' } }, /^task must have required property 'init'/],
+    [
+      'unknown task kind',
+      { task: { train: 'a.csv', init: 'm', kind: 'ranking' } },
+      /^task\.kind must be one of "classification", "multilabel", "regression", "token", got "ranking"$/,
+    ],
+    [
+      'task split over 0.9',
+      { task: { train: 'a.csv', init: 'm', validationSplit: 0.95 } },
+      /^task\.validationSplit must be <= 0\.9, got 0\.95$/,
+    ],
+    [
+      'bad class weights',
+      { task: { train: 'a.csv', init: 'm', classWeights: 'inverse' } },
+      /^task\.classWeights must be one of "none", "balanced" or an array, got "inverse"$/,
+    ],
+    [
+      'unknown task field',
+      { task: { train: 'a.csv', init: 'm', labels: 'x' } },
+      /^task\.labels is not a known field \(allowed in task: kind, train, eval/,
+    ],
+    [
+      'a pretraining section beside task',
+      { task: { train: 'a.csv', init: 'm' }, data: { seqLen: 64 } },
+      /^data is not used by a fine-tune run \(the model, tokenizer and length come from task\.init\)/,
+    ],
   ];
   for (const [name, raw, re] of bad) {
     void test(`rejects ${name}: names field, value and range`, () => {
@@ -106,6 +132,16 @@ void describe('parseRunConfig', () => {
         );
     });
   }
+
+  void test('a task section is kept as written (fine-tuning fills its defaults); none means pretraining', () => {
+    const task = { train: 'reviews.csv', init: '.mlm/runs/a', kind: 'multilabel', threshold: 0.3 };
+    const r = parseRunConfig({ task, training: { epochs: 5 } });
+    assert.ok(r.ok, r.ok ? '' : r.errors.join(' | '));
+    if (r.ok) assert.deepEqual(r.config.task, task);
+    const p = parseRunConfig({});
+    assert.ok(p.ok);
+    if (p.ok) assert.equal(p.config.task, null);
+  });
 
   void test('all errors are reported at once', () => {
     const r = parseRunConfig({ training: { lr: 0, batchSize: -2 }, data: { seqLen: 2 } });

@@ -7,29 +7,8 @@ import {
   renderStatus,
   type StatusInput,
 } from '../../../../extension/status/render';
-import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../../../protocol/status';
 
-const idle: ServerStatus = { state: 'idle', backend: 'wasm', device: 'wasm SIMD, 2 threads' };
-const gpuDevice = (over: Partial<GpuDevice> = {}): GpuDevice => ({
-  index: 0,
-  name: 'NVIDIA A100',
-  utilizationPercent: 43,
-  memoryUsedMiB: 5.1 * 1024,
-  memoryTotalMiB: 80 * 1024,
-  temperatureC: 61,
-  ...over,
-});
-const telemetry = (gpus: GpuDevice[] | null, over: Partial<GpuTelemetry> = {}): GpuTelemetry => ({
-  time: 0,
-  gpus,
-  gpuMessage: gpus ? '' : 'no GPU: wasm on 2 cores',
-  backend: 'wasm',
-  cores: 2,
-  tfMemory: { numTensors: 12, numBytes: 1000 },
-  rssBytes: 300 * 1024 * 1024,
-  heapUsedBytes: 50 * 1024 * 1024,
-  ...over,
-});
+import { gpuDevice, idle, telemetry } from './statusFixtures';
 
 void describe('renderStatus text and severity', () => {
   const cases: Array<{ name: string; input: StatusInput; text: string; severity?: string }> = [
@@ -119,47 +98,6 @@ void describe('renderStatus text and severity', () => {
       },
       text: '$(warning) wasm · 2 cores',
       severity: 'warning',
-    },
-    {
-      name: 'webgpu: the adapter, the API and the GPU memory the backend holds',
-      input: {
-        connection: 'running',
-        status: { ...idle, backend: 'webgpu' },
-        gpu: telemetry(null, {
-          backend: 'webgpu',
-          webgpu: {
-            adapter: 'NVIDIA H100 80GB HBM3',
-            api: 'Vulkan',
-            software: false,
-            memoryBytes: 3.1 * 2 ** 30,
-          },
-        }),
-      },
-      text: '$(chip) GPU: NVIDIA H100 80GB HBM3 · WebGPU/Vulkan · 3.1 GB',
-    },
-    {
-      name: 'webgpu with nvidia-smi present: the WebGPU text (the smi rows are in the tooltip)',
-      input: {
-        connection: 'running',
-        status: { ...idle, backend: 'webgpu' },
-        gpu: telemetry([gpuDevice()], {
-          backend: 'webgpu',
-          webgpu: { adapter: 'NVIDIA A100', api: 'Vulkan', software: false, memoryBytes: 512 * 2 ** 20 },
-        }),
-      },
-      text: '$(chip) GPU: NVIDIA A100 · WebGPU/Vulkan · 512 MB',
-    },
-    {
-      name: 'webgpu on a software adapter, memory not reported yet',
-      input: {
-        connection: 'running',
-        status: { ...idle, backend: 'webgpu' },
-        gpu: telemetry(null, {
-          backend: 'webgpu',
-          webgpu: { adapter: 'llvmpipe', api: 'Vulkan', software: true },
-        }),
-      },
-      text: '$(chip) GPU: llvmpipe (software) · WebGPU/Vulkan',
     },
     { name: 'starting', input: { connection: 'starting' }, text: '$(loading~spin) MLM starting…' },
     {
@@ -270,22 +208,6 @@ void describe('renderStatus tooltip', () => {
     ]) {
       assert.ok(view.tooltip.includes(part), `${part} in:\n${view.tooltip}`);
     }
-  });
-
-  void test('webgpu: the tooltip names the adapter and its memory, and keeps nvidia-smi rows', () => {
-    const webgpu = { adapter: 'NVIDIA A100', api: 'Vulkan', software: false, memoryBytes: 2 ** 30 };
-    const view = renderStatus({
-      connection: 'running',
-      status: { ...idle, backend: 'webgpu' },
-      gpu: telemetry([gpuDevice()], { backend: 'webgpu', webgpu }),
-    });
-    assert.ok(view.tooltip.includes('WebGPU: NVIDIA A100 · WebGPU/Vulkan · 1\\.0 GB'), view.tooltip);
-    assert.ok(view.tooltip.includes('GPU 0: NVIDIA A100 43%'), view.tooltip);
-    const noSmi = renderStatus({
-      connection: 'running',
-      gpu: telemetry(null, { backend: 'webgpu', webgpu }),
-    });
-    assert.ok(!noSmi.tooltip.includes('GPU: n/a'), 'no "n/a" GPU row when WebGPU reports the device');
   });
 
   void test('the untrusted tooltip explains Restricted Mode; the error tooltip shows the message', () => {

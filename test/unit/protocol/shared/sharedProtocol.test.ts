@@ -8,7 +8,9 @@ import {
   LR_SCHEDULES,
   MODEL_ARCHS,
   MODEL_PRESETS,
+  TASK_KINDS,
 } from '../../../../protocol/shared/choices';
+import { TASK_KINDS as ML_TASK_KINDS } from '../../../../server/ml/finetune/types';
 import { escapeMarkdown } from '../../../../protocol/shared/markdown';
 import { METRIC_COLUMNS, isMetricRecord } from '../../../../protocol/shared/metrics';
 import { isRunActive, type ServerState } from '../../../../protocol/shared/runState';
@@ -85,6 +87,8 @@ void describe('the run-config schema lists the named choices', () => {
     ['model.preset', enumOf(props.model.properties!.preset), MODEL_PRESETS],
     ['training.schedule', enumOf(props.training.properties!.schedule), LR_SCHEDULES],
     ['data.mode', enumOf(props.data.properties!.mode), EXAMPLE_MODES],
+    ['task.kind', enumOf(props.task.properties!.kind), TASK_KINDS],
+    ["server/ml/finetune's TaskKind", ML_TASK_KINDS, TASK_KINDS],
   ];
   for (const [field, schemaEnum, list] of table) {
     void test(field, () => assert.deepEqual(schemaEnum, [...list]));

@@ -121,6 +121,40 @@ void describe('mlm and the Hub', () => {
     assert.equal(config.model.init, 'org/tiny-bert');
   });
 
+  void test('finetune --init ORG/NAME fine-tunes the Hub model (from the cache)', async () => {
+    const data = path.join(cache.env.HOME, 'train.csv');
+    fs.writeFileSync(
+      data,
+      [
+        'text,label',
+        ...Array.from({ length: 12 }, (_, i) => `the cat sat on mat number ${i},${i % 2 ? 'odd' : 'even'}`),
+      ].join('\n'),
+    );
+    const out = path.join(cache.env.HOME, 'ft');
+    const r = await mlm(
+      [
+        'finetune',
+        '--init',
+        'org/tiny-bert',
+        '--train',
+        data,
+        '--out',
+        out,
+        '--max-steps',
+        '2',
+        '--batch-size',
+        '4',
+        '--backend',
+        'cpu',
+        '--quiet',
+      ],
+      cache.env,
+      cache.env.HOME,
+    );
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.ok(fs.readdirSync(out).length > 0);
+  });
+
   const failures: Array<[string, string[], number, RegExp]> = [
     [
       'pickle-only weights',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendInfo } from '../../../../../server/ml/backend';
 import { bertPreset, createModel } from '../../../../../server/ml/model';
-import { lossAndGrads, maxRelDiff, onBackend, tinyBatch } from '../model/fixtures';
+import { lossAndGrads, maxRelDiff, onBackend, tinyBatch } from '../model/modelFixtures';
 
 let info: BackendInfo;
 void before(async () => {

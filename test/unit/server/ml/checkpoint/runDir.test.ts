@@ -10,7 +10,7 @@ import {
   writeRunConfig,
 } from '../../../../../server/ml/checkpoint';
 import { modelConfigFor } from '../../../../../server/ml/train/modelConfig';
-import { tinyConfig } from '../train/fixtures';
+import { tinyConfig } from '../train/trainFixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-rundir-'));
 void after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildExamples } from '../../../../../server/ml/data/examples';
 import { splitDocuments } from '../../../../../server/ml/data/split';
-import { tinyTokenizer, VOCAB } from './helpers';
+import { tinyTokenizer, VOCAB } from './dataHelpers';
 
 const id = (t: string) => VOCAB.indexOf(t);
 const tok = tinyTokenizer();

@@ -21,7 +21,7 @@ import {
   importToRunDir,
 } from '../../../../../server/ml/hf';
 import { runTraining } from '../../../../../server/ml/train/run';
-import { findTorchPython, FIXTURE_DIR, maxAbsDiff, referenceLogits, ROOT, tempDir } from './helpers';
+import { findTorchPython, FIXTURE_DIR, maxAbsDiff, referenceLogits, ROOT, tempDir } from './hfHelpers';
 
 const SAMPLE = path.join(ROOT, 'test', 'fixtures', 'sample-corpus', 'en');
 const TRAIN_FILES = ['kjv-ruth.txt', 'kjv-james.txt'];

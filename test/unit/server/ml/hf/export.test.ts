@@ -20,7 +20,7 @@ import { CliError } from '../../../../../server/cli/command';
 import { exportCommand } from '../../../../../server/cli/commands/export';
 import { importCommand } from '../../../../../server/cli/commands/import';
 import { runCli } from '../../../runCli';
-import { copyFixture, FIXTURE_DIR, tempDir } from './helpers';
+import { copyFixture, FIXTURE_DIR, tempDir } from './hfHelpers';
 
 const tmp = tempDir('export');
 after(() => tmp.cleanup());

@@ -15,7 +15,7 @@ import {
   tensorAsFloat32,
 } from '../../../../../server/ml/hf';
 import type { NamedTensor } from '../../../../../server/ml/types';
-import { copyFixture, FIXTURE_DIR, fromHalf, toHalf, writeRawSafetensors, type RawDtype } from './helpers';
+import { copyFixture, FIXTURE_DIR, fromHalf, toHalf, writeRawSafetensors, type RawDtype } from './hfHelpers';
 
 type Tensors = Map<string, NamedTensor>;
 

@@ -12,7 +12,7 @@ import { initBackend } from '../../../../../server/ml/backend';
 import { createModelFromHf, importHfCheckpoint } from '../../../../../server/ml/hf';
 import { fillMask } from '../../../../../server/ml/infer/fillMask';
 import type { MlmModel } from '../../../../../server/ml/types';
-import { FIXTURE_DIR, maxAbsDiff } from './helpers';
+import { FIXTURE_DIR, maxAbsDiff } from './hfHelpers';
 
 interface Expected {
   cases: Array<{

@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { HubError } from '../../../../../server/ml/hub';
 import type { FixtureRepo } from './hubServer';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
@@ -106,4 +108,14 @@ export function tempCache(endpoint?: string): {
   const env: Record<string, string> = { HOME: home, HF_HOME: home };
   if (endpoint) env.HF_ENDPOINT = endpoint;
   return { env, cacheDir, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
+}
+
+/** Awaits a rejection with a HubError of `code` whose message matches `pattern`. */
+export async function rejectsWith(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof HubError, `expected a HubError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    assert.match(err.message, pattern);
+    return true;
+  });
 }

@@ -11,7 +11,7 @@ import {
   hasSimdGelu,
 } from '../../../../../server/ml/kernels/gelu';
 import { geluAutodiff, geluTfOps } from '../../../../../server/ml/model/ops';
-import { onBackend } from '../model/fixtures';
+import { onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { customWasmKernelNames } from '../../../../../server/ml/kernels';
-import { selfAttentionKernel } from '../../../../../server/ml/kernels/attention';
+import { selfAttentionKernel } from '../../../../../server/ml/kernels/selfAttention';
 import { DENSE, denseKernel } from '../../../../../server/ml/kernels/dense';
 import {
   addLayerNormKernel,
   embedLayerNormKernel,
   fusedLayerNorm,
 } from '../../../../../server/ml/kernels/layerNorm';
-import { maxRelDiff, onBackend } from '../model/fixtures';
+import { maxRelDiff, onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { fusedLayerNorm, hasFusedLayerNorm } from '../../../../../server/ml/kernels/layerNorm';
 import { layerNormTfOps } from '../../../../../server/ml/model/ops';
-import { maxRelDiff, onBackend } from '../model/fixtures';
+import { maxRelDiff, onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

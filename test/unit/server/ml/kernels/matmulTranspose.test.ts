@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { permute, simplifyPermutation } from '../../../../../server/ml/kernels/permute';
-import { maxRelDiff, onBackend } from '../model/fixtures';
+import { maxRelDiff, onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

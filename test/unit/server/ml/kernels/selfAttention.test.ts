@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { customWasmKernelNames } from '../../../../../server/ml/kernels';
-import { SELF_ATTENTION, selfAttentionKernel } from '../../../../../server/ml/kernels/attention';
+import { SELF_ATTENTION, selfAttentionKernel } from '../../../../../server/ml/kernels/selfAttention';
 import { attention, attentionComposite } from '../../../../../server/ml/model/attention';
-import { maxRelDiff, onBackend } from '../model/fixtures';
+import { maxRelDiff, onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

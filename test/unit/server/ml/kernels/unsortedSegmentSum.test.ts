@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { customWasmKernelNames } from '../../../../../server/ml/kernels';
-import { maxRelDiff, onBackend } from '../model/fixtures';
+import { maxRelDiff, onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import '../../../../../server/ml/kernels/adamw';
+import '../../../../../server/ml/kernels/fusedAdamW';
 import '../../../../../server/ml/kernels/gelu';
 import '../../../../../server/ml/kernels/layerNormSimd';
 import '../../../../../server/ml/kernels/smallGemm';

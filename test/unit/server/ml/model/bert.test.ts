@@ -10,7 +10,7 @@ import {
   toHfConfig,
 } from '../../../../../server/ml/model';
 import type { BertConfig, NamedTensor } from '../../../../../server/ml/types';
-import { lossAndGrads, maxRelDiff, onBackend, tinyBatch } from './fixtures';
+import { lossAndGrads, maxRelDiff, onBackend, tinyBatch } from './modelFixtures';
 
 const VOCAB = 50;
 /** A 2-layer model small enough for the pure-JS cpu reference. */

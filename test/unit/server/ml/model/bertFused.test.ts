@@ -10,7 +10,7 @@ import { initBackend } from '../../../../../server/ml/backend';
 import { bertPreset, createModel } from '../../../../../server/ml/model';
 import { geluAutodiff, layerNorm, sparseCrossEntropy } from '../../../../../server/ml/model/ops';
 import type { BertConfig, MlmBatch, MlmModel } from '../../../../../server/ml/types';
-import { maxRelDiff, onBackend, tinyBatch } from './fixtures';
+import { maxRelDiff, onBackend, tinyBatch } from './modelFixtures';
 
 const VOCAB = 50;
 const config = (dropout = 0): BertConfig => ({

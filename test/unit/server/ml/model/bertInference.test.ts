@@ -10,7 +10,7 @@ import { initBackend } from '../../../../../server/ml/backend';
 import { bertPreset, createModel } from '../../../../../server/ml/model';
 import type { BertMlm } from '../../../../../server/ml/model/bert';
 import type { BertConfig, MlmBatch } from '../../../../../server/ml/types';
-import { maxRelDiff, onBackend, tinyBatch } from './fixtures';
+import { maxRelDiff, onBackend, tinyBatch } from './modelFixtures';
 
 const VOCAB = 60;
 const config: BertConfig = {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { bigruConfig, createModel, fromHfConfig, toHfConfig } from '../../../../../server/ml/model';
-import { lossAndGrads, maxRelDiff, onBackend, tinyBatch } from './fixtures';
+import { lossAndGrads, maxRelDiff, onBackend, tinyBatch } from './modelFixtures';
 
 const VOCAB = 40;
 const config = bigruConfig(VOCAB, { embeddingDim: 8, gruUnits: 12, maxPositionEmbeddings: 16 });

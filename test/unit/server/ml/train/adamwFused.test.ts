@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
-import { hasFusedAdamW, hasSimdAdamW } from '../../../../../server/ml/kernels/adamw';
+import { hasFusedAdamW, hasSimdAdamW } from '../../../../../server/ml/kernels/fusedAdamW';
 import {
   fusedSquaredNorm,
   hasFusedSquaredNorm,
@@ -10,7 +10,7 @@ import {
 } from '../../../../../server/ml/kernels/squaredNorm';
 import { SeededRng } from '../../../../../server/ml/data/rng';
 import { AdamW } from '../../../../../server/ml/train/adamw';
-import { onBackend } from '../model/fixtures';
+import { onBackend } from '../model/modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

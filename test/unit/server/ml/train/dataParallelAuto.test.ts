@@ -8,7 +8,7 @@ import { resolveDataParallel, type DataParallelContext } from '../../../../../se
 import { ReplicaPool } from '../../../../../server/ml/train/parallel/pool';
 import { runTraining } from '../../../../../server/ml/train/run';
 import { spawnReplica } from '../../../../../server/worker/replicas';
-import { syntheticWorkspace, tinyConfig } from './fixtures';
+import { syntheticWorkspace, tinyConfig } from './trainFixtures';
 
 const W1: DataParallelContext = { backend: 'wasm', threads: 1, cores: 2, batchSize: 32, stepFlops: 80e9 };
 

@@ -10,7 +10,7 @@ import { runTraining } from '../../../../../server/ml/train/run';
 import { trainStep } from '../../../../../server/ml/train/step';
 import { spawnReplica } from '../../../../../server/worker/replicas';
 import type { MlmBatch, MlmModel } from '../../../../../server/ml/types';
-import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from './fixtures';
+import { paddedMaskedBatches, syntheticWorkspace, tinyConfig } from './trainFixtures';
 
 const V = 40;
 

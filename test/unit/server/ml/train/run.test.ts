@@ -8,7 +8,7 @@ import { listCheckpoints, readMetrics, readWeights } from '../../../../../server
 import { runTraining } from '../../../../../server/ml/train/run';
 import type { MetricRecord } from '../../../../../server/ml/types';
 import { PauseGate } from '../../../../../server/worker/pauseGate';
-import { syntheticWorkspace, tinyConfig } from './fixtures';
+import { syntheticWorkspace, tinyConfig } from './trainFixtures';
 
 let ws: string;
 void before(async () => {

@@ -6,7 +6,7 @@ import { bertPreset, createModel } from '../../../../../server/ml/model';
 import { AdamW } from '../../../../../server/ml/train/adamw';
 import { trainStep } from '../../../../../server/ml/train/step';
 import type { MlmBatch, MlmModel } from '../../../../../server/ml/types';
-import { paddedMaskedBatches } from './fixtures';
+import { paddedMaskedBatches } from './trainFixtures';
 
 const V = 40;
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { geluSimdStats } from '../../../../../server/ml/kernels/gelu';
 import { gelu, geluAutodiff, geluTfOps } from '../../../../../server/ml/model/ops';
-import { maxRelDiff, onBackend } from './fixtures';
+import { maxRelDiff, onBackend } from './modelFixtures';
 
 void before(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../../../runCli';
-import { syntheticWorkspace } from './fixtures';
+import { syntheticWorkspace } from './trainFixtures';
 
 let ws: string;
 before(() => {
