@@ -13,7 +13,7 @@ const force = process.argv.includes('--force');
 /** What the last build read and wrote (paths relative to the root), for the up-to-date check. */
 const stampFile = path.join(dist, '.build.json');
 
-/** Node bundles: CommonJS, everything bundled except VS Code and the optional native tfjs backends. */
+/** Node bundles: CommonJS, everything bundled except VS Code, Dawn and the optional native tfjs backends. */
 const nodeEntries = [
   { in: 'extension/main.ts', out: 'extension' },
   { in: 'server/main.ts', out: 'server' },
@@ -29,6 +29,8 @@ const nodeExternal = [
   'vscode',
   '@tensorflow/tfjs-node',
   '@tensorflow/tfjs-node-gpu',
+  // Dawn (optional): an ES module with a native addon, imported at run time from node_modules.
+  'webgpu',
   'tokenizers',
   'playwright-core',
   'mocha',

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const all = ['build', 'static', 'unit', 'protocol', 'e2e'];
+const all = ['build', 'static', 'unit', 'protocol', 'webgpu', 'e2e'];
 const asked = process.argv.slice(2);
 const tiers = asked.length ? asked : all;
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -92,6 +92,37 @@ for (const tier of tiers) {
     case 'protocol':
       nodeTests(tier);
       break;
+    case 'webgpu': {
+      // The WebGPU backend's parity tests need a Dawn adapter: a GPU, or Mesa's software Vulkan (lavapipe, which
+      // .ci/run installs). Without one the tier is skipped with the reason, except in CI where it must run.
+      const probe = spawnSync(process.execPath, ['--import', 'tsx', 'test/webgpu/probe.ts'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      let p;
+      try {
+        p = JSON.parse(probe.stdout.trim().split('\n').pop());
+      } catch {
+        p = {
+          ok: false,
+          reason: `the probe failed (exit ${probe.status}): ${probe.stderr.trim().split('\n').pop()}`,
+        };
+      }
+      if (p.ok) {
+        console.log(
+          `\n── webgpu adapter: ${p.adapter.description || p.adapter.device} (${p.adapter.api}${p.adapter.software ? ', software' : ''})`,
+        );
+        nodeTests('webgpu');
+      } else if (process.env.CI === 'true') {
+        totals.failed += 1;
+        lines.push(
+          `webgpu: FAILED — no WebGPU adapter in CI: ${p.reason} (.ci/run installs mesa-vulkan-drivers)`,
+        );
+      } else {
+        lines.push(`webgpu: skipped — ${p.reason}`);
+      }
+      break;
+    }
     case 'e2e': {
       const runner = 'test/e2e/run.ts';
       if (!fs.existsSync(path.join(root, runner))) {

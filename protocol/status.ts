@@ -78,6 +78,20 @@ export interface TfMemory {
   numTensors: number;
   numBytes: number;
   numDataBuffers?: number;
+  /** webgpu only: bytes of GPU buffers the backend holds (tfjs's buffer manager). */
+  gpuBytes?: number;
+}
+
+/** The WebGPU device the backend trains on (backend "webgpu" only). */
+export interface WebgpuTelemetry {
+  /** The adapter's short name, e.g. "NVIDIA H100 80GB HBM3", "llvmpipe". */
+  adapter: string;
+  /** The native API under Dawn: Vulkan, Metal or D3D12. */
+  api: string;
+  /** A CPU implementation (lavapipe, SwiftShader, WARP). */
+  software: boolean;
+  /** GPU buffer memory held by the inference and trainer workers together, when known. */
+  memoryBytes?: number;
 }
 
 export interface GpuTelemetry {
@@ -89,6 +103,8 @@ export interface GpuTelemetry {
   gpuMessage: string;
   backend: string;
   cores: number;
+  /** The WebGPU adapter and its memory in use, when the backend is webgpu. */
+  webgpu?: WebgpuTelemetry;
   /** TF.js memory of the backend's main thread (inference model). */
   tfMemory: TfMemory;
   /** TF.js memory of the trainer worker, while a run is active. */

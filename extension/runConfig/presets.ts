@@ -43,7 +43,7 @@ export const RUN_CONFIG_PRESETS: RunConfigPreset[] = [
   {
     id: 'bert-small-gpu',
     label: 'BERT small (GPU, 20k steps)',
-    detail: 'For a CUDA machine with @tensorflow/tfjs-node-gpu installed.',
+    detail: 'For a machine with a GPU (NVIDIA, AMD, Intel, Apple) through WebGPU; "cuda" for tfjs-node-gpu.',
     config: {
       name: 'bert small',
       corpus: { include: ['**/*.txt', '**/*.md'] },
@@ -55,7 +55,7 @@ export const RUN_CONFIG_PRESETS: RunConfigPreset[] = [
       },
       training: { batchSize: 64, maxSteps: 20000, lr: 0.0005, schedule: 'linear', evalEvery: 500 },
       checkpoint: { every: 1000, keepLast: 3, keepBest: true },
-      backend: 'cuda',
+      backend: 'webgpu',
     },
   },
   {

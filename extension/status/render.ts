@@ -5,6 +5,7 @@
 import { escapeMarkdown } from '../../protocol/shared/markdown';
 import { formatBytes } from '../../protocol/shared/units';
 import { isRunActive } from '../../protocol/shared/runState';
+import { webgpuSummary } from '../../protocol/webgpuText';
 import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../protocol/status';
 
 /** The client's view of the backend process (the server cannot report its own crash). */
@@ -77,6 +78,7 @@ function stepText(s: ServerStatus): string {
 
 /** The device summary shown when no run is active: GPU utilisation and memory, else "wasm · 2 cores". */
 function deviceText(status: ServerStatus | undefined, gpu: GpuTelemetry | undefined): string {
+  if (gpu?.webgpu) return webgpuSummary(gpu.webgpu);
   if (gpu?.gpus && gpu.gpus.length > 0) return formatGpuShort(gpu.gpus);
   // Until a worker has initialised TensorFlow.js the backend is not known yet: name the product instead.
   const backend = gpu?.backend || status?.backend || 'MLM';
@@ -161,12 +163,13 @@ function tooltipLines(input: StatusInput): string[] {
     row('Model', `${m.runId ?? m.dir}${m.step !== undefined ? ` @ step ${m.step}` : ''} (${m.source})`);
   } else if (status) row('Model', 'none (train a run or load a checkpoint)');
   if (gpu) {
+    if (gpu.webgpu) row('WebGPU', webgpuSummary(gpu.webgpu).replace(/^GPU: /, ''));
     if (gpu.gpus && gpu.gpus.length > 0) {
       for (const d of gpu.gpus) {
         const util = d.utilizationPercent === null ? 'n/a' : `${d.utilizationPercent}%`;
         row(`GPU ${d.index}`, `${d.name} ${util} · ${formatGpuMemory(d.memoryUsedMiB, d.memoryTotalMiB)}`);
       }
-    } else row('GPU', `n/a — ${gpu.gpuMessage}`);
+    } else if (!gpu.webgpu) row('GPU', `n/a — ${gpu.gpuMessage}`);
     row('CPU cores', String(gpu.cores));
     row('Tensors', String(gpu.tfMemory.numTensors + (gpu.trainerTfMemory?.numTensors ?? 0)));
     row('RSS', formatBytes(gpu.rssBytes));

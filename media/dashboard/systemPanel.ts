@@ -1,6 +1,7 @@
 /** Backend, device, GPU utilisation and memory over time, live tensors and RSS. */
 import { formatBytes } from '../../protocol/shared/memory';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
+import { webgpuSummary } from '../../protocol/webgpuText';
 import { Chart } from './chart';
 import { h, setChildren } from './dom';
 import { runColor } from './trainingCharts';
@@ -37,10 +38,12 @@ export class SystemPanel {
     ];
     if (last) {
       cells.push(['CPU cores', String(last.cores)]);
-      cells.push([
-        'GPU',
-        last.gpus?.length ? last.gpus.map((g) => g.name).join(', ') : `n/a — ${last.gpuMessage}`,
-      ]);
+      if (last.webgpu) cells.push(['WebGPU', webgpuSummary(last.webgpu).replace(/^GPU: /, '')]);
+      if (last.gpus?.length || !last.webgpu)
+        cells.push([
+          'GPU',
+          last.gpus?.length ? last.gpus.map((g) => g.name).join(', ') : `n/a — ${last.gpuMessage}`,
+        ]);
       const trainer = last.trainerTfMemory?.numTensors;
       cells.push([
         'Tensors',

@@ -4,9 +4,15 @@
  * must list the same values (a unit test compares them).
  */
 
-/** Compute (TF.js) backends a run or the CLI can ask for; `auto` picks cuda → tensorflow (native) → wasm → cpu. */
-export const BACKEND_CHOICES = ['auto', 'wasm', 'cpu', 'tensorflow', 'cuda'] as const;
+/**
+ * Compute (TF.js) backends a run or the CLI can ask for, in `auto`'s order of preference: WebGPU on a hardware
+ * adapter → cuda (tfjs-node-gpu) → tensorflow (tfjs-node) → wasm → cpu. `webgpu` on a software adapter only when
+ * asked for by name.
+ */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'cuda', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+/** A backend that runs (`cuda` and `tensorflow` are both tfjs's "tensorflow" backend on libtensorflow). */
+export type BackendName = Exclude<BackendChoice, 'auto'>;
 
 export const MODEL_ARCHS = ['bert', 'bigru'] as const;
 export type ModelArch = (typeof MODEL_ARCHS)[number];

@@ -74,6 +74,8 @@ export class AppState {
   private corpus: { index: CorpusIndex; watcher: CorpusWatcher } | undefined;
   private lastGpu: GpuTelemetry | undefined;
   private backendName = '';
+  /** The WebGPU adapter when the backend is webgpu (from the workers' ready messages). */
+  private backendGpu: WorkerBackend['gpu'];
   private readonly env: ServerEnv = serverEnv();
   /** Where request paths may point (server/app/pathPolicy.ts). */
   readonly paths: PathPolicy;
@@ -131,7 +133,7 @@ export class AppState {
     this.telemetry = new TelemetryLoop(
       {
         poller,
-        backend: () => ({ backend: this.backendName, cores: os.cpus().length || 1 }),
+        backend: () => ({ backend: this.backendName, cores: os.cpus().length || 1, gpu: this.backendGpu }),
         tfMemory: async () => ({ inference: this.inference.memory(), trainer: this.runs.trainerMemory() }),
       },
       (t) => {
@@ -375,6 +377,7 @@ export class AppState {
   }
 
   private onWorkerBackend(b: WorkerBackend): void {
+    if (b.gpu) this.backendGpu = b.gpu;
     if (this.backendName === b.name) return;
     this.backendName = b.name;
     this.status.update({ backend: b.name, device: b.device });

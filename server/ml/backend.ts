@@ -1,7 +1,8 @@
 /**
  * Compute backend selection, done once per process (or worker thread) and reported everywhere.
- * Order: tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (SIMD, threaded where it works) → pure-JS cpu.
- * The native packages are optionalDependencies: they are loaded with a non-bundled require and may be absent.
+ * Order: WebGPU on a hardware adapter (Dawn) → tfjs-node-gpu (CUDA) → tfjs-node (native CPU) → wasm (SIMD,
+ * threaded where it works) → pure-JS cpu. A software WebGPU adapter runs only when `webgpu` is asked for by name.
+ * The `webgpu` package and the native packages are optionalDependencies, loaded outside the bundle; any may be absent.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Named import: a bare one is dropped by esbuild (the package declares no side effects) and with it the
@@ -10,17 +11,16 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 // tfjs-core's CommonJS build registers no gradients; training needs all of them (global registry).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import os from 'node:os';
+import { BACKEND_CHOICES, type BackendChoice, type BackendName } from '../../protocol/shared/choices';
 import { probeCuda } from './backend/cudaProbe';
 import { loadNative, nativeInstalled, type NativeLoad } from './backend/native';
 import { initWasm } from './backend/wasm';
+import { hardwareGpuPresence, webgpuDeviceLabel, type GpuAdapterReport } from './backend/gpuAdapter';
+import { initWebgpu, probeWebgpu } from './backend/webgpu';
 import { registerFusedKernels, registerWasmKernels } from './kernels';
 
-/** What the user asks for: `auto` tries the backends in order of speed. */
-export type BackendChoice = 'auto' | 'cuda' | 'tensorflow' | 'wasm' | 'cpu';
-/** The backend that runs. `cuda` and `tensorflow` are both tfjs's "tensorflow" backend (libtensorflow). */
-export type BackendName = 'cuda' | 'tensorflow' | 'wasm' | 'cpu';
-
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'cuda', 'tensorflow', 'wasm', 'cpu'];
+// One list for the CLI, the run config and the server (protocol/shared/choices.ts), re-exported for server/ml users.
+export { BACKEND_CHOICES, type BackendChoice, type BackendName };
 
 export interface BackendInfo {
   name: BackendName;
@@ -32,6 +32,8 @@ export interface BackendInfo {
   simd?: boolean;
   /** wasm only: XNNPACK threads (1 = single-threaded binary). */
   threads?: number;
+  /** webgpu only: the adapter (vendor, architecture, driver, limits, software or not). */
+  adapter?: GpuAdapterReport;
   /** Why each better backend is not in use, with what to install or change. Empty on the best backend. */
   reasons: string[];
   /** Logical CPU cores of this machine. */
@@ -72,12 +74,42 @@ export function getBackendInfo(): BackendInfo | undefined {
 async function choose(opts: InitBackendOptions): Promise<BackendInfo> {
   registerFusedKernels();
   const choice = opts.backend ?? 'auto';
-  if (!BACKEND_CHOICES.includes(choice)) {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
     throw new Error(`unknown backend "${String(choice)}": use one of ${BACKEND_CHOICES.join(', ')}`);
   }
   const cores = os.cpus().length || 1;
   const reasons: string[] = [];
 
+  const gpuPresence = choice === 'auto' ? hardwareGpuPresence() : { present: true as const };
+  if (!gpuPresence.present) reasons.push(`webgpu: ${gpuPresence.reason}`);
+  else if (choice === 'auto' || choice === 'webgpu') {
+    const probe = await probeWebgpu();
+    if (!probe.ok) {
+      if (choice === 'webgpu') throw new Error(`backend "webgpu" is not available: ${probe.reason}`);
+      reasons.push(`webgpu: ${probe.reason}`);
+    } else if (choice === 'auto' && probe.adapter.software) {
+      reasons.push(
+        `webgpu: the only adapter is "${probe.adapter.name}", a software ${probe.adapter.api} implementation on the CPU ` +
+          "(slower than wasm); install the GPU's driver, or ask for it with `--backend webgpu` to test",
+      );
+    } else {
+      try {
+        const adapter = await initWebgpu();
+        return {
+          name: 'webgpu',
+          tfBackend: 'webgpu',
+          device: webgpuDeviceLabel(adapter),
+          adapter,
+          reasons,
+          cores,
+        };
+      } catch (err) {
+        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        if (choice === 'webgpu') throw new Error(`backend "webgpu" failed to start: ${msg}`);
+        reasons.push(`webgpu: failed to start on "${probe.adapter.name}" (${msg})`);
+      }
+    }
+  }
   if (choice === 'auto' || choice === 'cuda') {
     const cuda = probeCuda();
     let r: NativeLoad;

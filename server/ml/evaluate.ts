@@ -4,6 +4,7 @@
  * a model must beat to have learned anything.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readData } from './backend/read';
 import type { Example } from './data/examples';
 import type { MlmBatch, MlmModel, SpecialTokenIds } from './types';
 
@@ -15,24 +16,48 @@ export interface EvalResult {
   tokens: number;
 }
 
-/** Evaluates without dropout; leak-free. An empty batch list gives NaN metrics and 0 tokens. */
-export function evaluateBatches(model: MlmModel, batches: readonly MlmBatch[]): EvalResult {
-  let lossSum = 0;
-  let correct = 0;
-  let tokens = 0;
+/**
+ * Evaluates without dropout; leak-free. An empty batch list gives NaN metrics and 0 tokens. The values are read
+ * asynchronously (every backend: webgpu has no synchronous read in Node).
+ */
+export async function evaluateBatches(model: MlmModel, batches: readonly MlmBatch[]): Promise<EvalResult> {
+  const sums = { lossSum: 0, correct: 0, tokens: 0 };
   for (const batch of batches) {
-    const n = batch.labels.length;
-    if (!n) continue;
-    const [loss, c] = tf.tidy(() => {
-      const out = model.loss(batch, false);
-      const labels = tf.tensor1d(batch.labels, 'int32'); // [n]
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), labels), 'int32'));
-      return [out.loss.dataSync()[0], hits.dataSync()[0]];
-    });
-    lossSum += loss * n;
-    correct += c;
-    tokens += n;
+    if (!batch.labels.length) continue;
+    const [loss, hits] = batchLossAndHits(model, batch);
+    try {
+      const [l, h] = await Promise.all([readData(loss), readData(hits)]);
+      addBatch(sums, batch, l[0], h[0]);
+    } finally {
+      tf.dispose([loss, hits]);
+    }
   }
+  return evalResult(sums);
+}
+
+/** Mean loss (scalar) and correct argmax predictions (int32 scalar) of one batch; the caller disposes both. */
+function batchLossAndHits(model: MlmModel, batch: MlmBatch): [tf.Scalar, tf.Scalar] {
+  return tf.tidy(() => {
+    const out = model.loss(batch, false);
+    const labels = tf.tensor1d(batch.labels, 'int32'); // [n]
+    const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out.logits, 1), labels), 'int32')) as tf.Scalar;
+    return [out.loss, hits];
+  });
+}
+
+interface EvalSums {
+  lossSum: number;
+  correct: number;
+  tokens: number;
+}
+
+function addBatch(s: EvalSums, batch: MlmBatch, loss: number, hits: number): void {
+  s.lossSum += loss * batch.labels.length;
+  s.correct += hits;
+  s.tokens += batch.labels.length;
+}
+
+function evalResult({ lossSum, correct, tokens }: EvalSums): EvalResult {
   const loss = tokens ? lossSum / tokens : NaN;
   return { loss, accuracy: tokens ? correct / tokens : NaN, perplexity: Math.exp(loss), tokens };
 }

@@ -3,7 +3,6 @@
  * strictly one after another (a load never races a fill); the main thread keeps at most one message in flight, and
  * fills that queued meanwhile arrive together as one fillBatch.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
@@ -26,6 +25,7 @@ import type {
   ToInference,
   WorkerData,
 } from './messages';
+import { tfMemorySample, workerBackend } from './backendReport';
 import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
@@ -37,7 +37,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
     (info) => {
       post({
         type: 'ready',
-        backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons },
+        backend: workerBackend(info),
       });
       return info;
     },
@@ -78,7 +78,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
     });
   });
 
-  function fill(r: FillParams): FillAnswer {
+  async function fill(r: FillParams): Promise<FillAnswer> {
     if (!current) {
       throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
     }
@@ -91,7 +91,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
-    const perMask = fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+    const perMask = await fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
     const masks: MaskResult[] = sub.masks.map((offset, i) => ({
       offset,
       predictions: (perMask[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
@@ -110,21 +110,21 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         return { type: 'load', model: current.info };
       }
       case 'fill':
-        return { type: 'fill', ...fill(r) };
-      case 'fillBatch':
+        return { type: 'fill', ...(await fill(r)) };
+      case 'fillBatch': {
         // One fillMask call per text, in order; an item's failure (no mask, unknown target) is its own answer.
-        return {
-          type: 'fillBatch',
-          results: r.items.map((item): FillOutcome => {
-            try {
-              return { ok: true, result: fill(item) };
-            } catch (err) {
-              if (wasmAborted(err)) throw err; // the whole batch fails and the worker restarts
-              const e = inferenceFailure('fill', err);
-              return { ok: false, message: e.message, code: e.code };
-            }
-          }),
-        };
+        const results: FillOutcome[] = [];
+        for (const item of r.items) {
+          try {
+            results.push({ ok: true, result: await fill(item) });
+          } catch (err) {
+            if (wasmAborted(err)) throw err; // the whole batch fails and the worker restarts
+            const e = inferenceFailure('fill', err);
+            results.push({ ok: false, message: e.message, code: e.code });
+          }
+        }
+        return { type: 'fillBatch', results };
+      }
       case 'loadTask': {
         const loaded = await loadTaskModel(r.dir);
         const previous = task;
@@ -140,13 +140,8 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
           );
         }
         return { type: 'predict', predictions: predictTexts(task.loaded, r.inputs), model: task.info };
-      case 'memory': {
-        const mem = tf.memory();
-        return {
-          type: 'memory',
-          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers },
-        };
-      }
+      case 'memory':
+        return { type: 'memory', memory: tfMemorySample() };
     }
   }
 }

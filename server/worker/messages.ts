@@ -8,7 +8,7 @@ import type { MemoryEstimate } from '../../protocol/shared/memory';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { StopReason } from '../../protocol/shared/runState';
 import type { MaskResult } from '../../protocol/inference';
-import type { TfMemory } from '../../protocol/status';
+import type { TfMemory, WebgpuTelemetry } from '../../protocol/status';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 import type { FinetuneConfig } from '../ml/finetune';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
@@ -29,6 +29,8 @@ export interface WorkerBackend {
   device: string;
   cores: number;
   reasons: string[];
+  /** webgpu only: the adapter, for the status bar and the dashboard. */
+  gpu?: Omit<WebgpuTelemetry, 'memoryBytes'>;
 }
 
 // ── trainer ─────────────────────────────────────────────────────────────────────────────────────────

@@ -2,13 +2,13 @@
  * The trainer side of a training worker: initialises its own TF.js backend, runs one run with runTraining and
  * reports every callback to the main thread. Pause/resume/stop arrive as messages and steer the TrainControl.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { MessagePort } from 'node:worker_threads';
 import { initBackend, type BackendChoice } from '../ml/backend';
 import { runFinetune } from '../ml/finetune';
 import { runTraining } from '../ml/train/run';
 import type { TrainCallbacks, TrainControl } from '../ml/types';
 import { spawnReplica } from './replicas';
+import { tfMemorySample, workerBackend } from './backendReport';
 import type { FromTrainer, ToTrainer, WorkerData } from './messages';
 import { PauseGate } from './pauseGate';
 import { lowerThreadPriority } from './threadPriority';
@@ -38,11 +38,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         return abort.abort();
       case 'memory': {
         if (!backendReady) return; // tf.memory() throws while the backend initialises
-        const mem = tf.memory();
-        return post({
-          type: 'memory',
-          memory: { numTensors: mem.numTensors, numBytes: mem.numBytes, numDataBuffers: mem.numDataBuffers },
-        });
+        return post({ type: 'memory', memory: tfMemorySample() });
       }
     }
   });
@@ -54,7 +50,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
       backendReady = true;
       post({
         type: 'ready',
-        backend: { name: info.name, device: info.device, cores: info.cores, reasons: info.reasons },
+        backend: workerBackend(info),
       });
       const control: TrainControl = {
         signal: abort.signal,

@@ -101,7 +101,7 @@ async function child(mode: Mode, tiny: boolean): Promise<void> {
       for (let k = 0; k < m.steps!; k++) {
         const b = [batches[i++ % batches.length]];
         const opts = { lr: 1e-3, clipNorm: 1 };
-        loss = (pool ? await pool.step(model, opt, b, opts) : trainStep(model, opt, b, opts)).loss;
+        loss = (pool ? await pool.step(model, opt, b, opts) : await trainStep(model, opt, b, opts)).loss;
         for (const [key, v] of Object.entries(pool?.lastTimings ?? {}))
           timings[key] = (timings[key] ?? 0) + v;
       }

@@ -72,11 +72,11 @@ export async function runW2(
   const theirsCpu: number[] = [];
   let oursTop: Array<[number, number]> = [];
   let torchTop: Array<[number, number]> = [];
-  const oursCalls = (n: number, keep: boolean) => {
+  const oursCalls = async (n: number, keep: boolean) => {
     for (let k = 0; k < n; k++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const r = fillMask(model, tokenizer, text, { topK: 5 });
+      const r = await fillMask(model, tokenizer, text, { topK: 5 });
       const ms = performance.now() - t0;
       const c = process.cpuUsage(c0);
       if (keep) {
@@ -98,14 +98,14 @@ export async function runW2(
 
   // The model keeps its fused Q|K|V projections from the first call until its weights change: count
   // tensors from after that call.
-  oursCalls(1, false);
+  await oursCalls(1, false);
   const tensorsBefore = tf.memory().numTensors;
-  oursCalls(opts.warmup, false);
+  await oursCalls(opts.warmup, false);
   await torchCalls(opts.warmup, false);
   const perRound = Math.ceil(opts.calls / opts.rounds);
   for (let r = 0; r < opts.rounds; r++) {
     await torchCalls(perRound, true);
-    oursCalls(perRound, true);
+    await oursCalls(perRound, true);
   }
   const leaked = (tf.memory().numTensors - tensorsBefore) / (opts.warmup + perRound * opts.rounds);
   model.dispose();

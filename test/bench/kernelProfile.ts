@@ -64,17 +64,17 @@ const shapes = (k: ProfiledKernel) =>
 /** Times `fn` unprofiled (median of `repeats`, after `warmup` calls), then profiles one call. */
 async function profileOne(
   label: string,
-  fn: () => void,
+  fn: () => Promise<unknown>,
   opts: { warmup: number; repeats: number; profiled: number; topKernels: number; topShapes: number },
   out: Reporter,
 ): Promise<void> {
-  for (let k = 0; k < opts.warmup; k++) fn();
+  for (let k = 0; k < opts.warmup; k++) await fn();
   const wall: number[] = [];
   const cpuPerWall: number[] = [];
   for (let k = 0; k < opts.repeats; k++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    fn();
+    await fn();
     wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpuPerWall.push((c.user + c.system) / 1000 / wall[wall.length - 1]);
@@ -89,8 +89,8 @@ async function profileOne(
   const outsides: number[] = [];
   for (let r = 0; r < opts.profiled; r++) {
     const t0 = performance.now();
-    const info = await tf.profile(() => {
-      fn();
+    const info = await tf.profile(async () => {
+      await fn();
     });
     const wall = performance.now() - t0;
     // Only registered kernels: tf.profile also lists op wrappers (tf.fused.matMul's "fusedMatMul__op",
@@ -163,7 +163,7 @@ export async function runProfile(opts: { dropout: number; seed: number }, out: R
   try {
     await profileOne(
       'W1 training step (32 × 128)',
-      () => void trainStep(model, optimizer, [batches[i++ % batches.length]], { lr: 1e-3, clipNorm: 1 }),
+      () => trainStep(model, optimizer, [batches[i++ % batches.length]], { lr: 1e-3, clipNorm: 1 }),
       { warmup: 2, repeats: 3, profiled: 3, topKernels: 12, topShapes: 12 },
       out,
     );
@@ -171,7 +171,7 @@ export async function runProfile(opts: { dropout: number; seed: number }, out: R
     const text = benchText(30, 7, opts.seed);
     await profileOne(
       'W2 fill-mask call (32 tokens)',
-      () => void fillMask(model, tokenizer, text, { topK: 5 }),
+      () => fillMask(model, tokenizer, text, { topK: 5 }),
       { warmup: 20, repeats: 50, profiled: 15, topKernels: 8, topShapes: 8 },
       out,
     );

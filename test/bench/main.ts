@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- w1|w2|w3|all|profile|soak [--json] [options]` — the benchmarks of
+ * `npm run bench -- w1|w2|w3|all|profile|soak|gpu [--json] [options]` — the benchmarks of
  * docs/benchmarks.md. Prints one JSON line per figure as it is measured, then (without --json)
  * a table. Ours and the PyTorch reference are measured in this one invocation, in interleaved windows.
  * Benchmarks, not tests: nothing here passes or fails on a number.
@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
 import { trainingThreads } from '../../server/ml/train/parallel/threads';
+import { GPU_DEFAULTS, runGpu } from './gpuThroughput';
 import { HOVER_DEFAULTS, runHover } from './hoverLatency';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
@@ -22,7 +23,8 @@ import { runW3 } from './tokenizerSpeed';
 const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
            the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
-           memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate)
+           memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
+           gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
@@ -34,7 +36,10 @@ options:   --json             JSON lines only (no table)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
            --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
            --rows A,B         memory: rows of the measured passes (default ${MEMORY_DEFAULTS.rows.join(',')})
-           --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})`;
+           --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})
+           --peak-gflops N    gpu: the adapter's datasheet fp32 peak, for MFU against it (e.g. 67000 for an H100 SXM)
+           --allow-software   gpu: run on a software adapter too (lavapipe: checks the script, measures nothing)
+           --small            gpu: small shapes (batch 4 × seq 64; base at 2 × 64), with --allow-software`;
 
 interface Args {
   workloads: string[];
@@ -52,6 +57,7 @@ function parseArgs(argv: string[]): Args {
     '--dropout',
     '--steps',
     '--preset',
+    '--peak-gflops',
     '--rows',
     '--seq-len',
   ]);
@@ -110,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -172,8 +178,23 @@ async function main(argv: string[]): Promise<number> {
         out,
       );
     }
+    if (workloads.has('gpu')) {
+      const small = flags.has('--small');
+      await runGpu(
+        {
+          ...GPU_DEFAULTS,
+          steps: num(flags, '--steps', small ? 2 : GPU_DEFAULTS.steps),
+          fillCalls: small ? 5 : GPU_DEFAULTS.fillCalls,
+          wasmBudgetMs: small ? 5000 : GPU_DEFAULTS.wasmBudgetMs,
+          peakGflops: flags.has('--peak-gflops') ? num(flags, '--peak-gflops', 0) : undefined,
+          allowSoftware: flags.has('--allow-software'),
+          small,
+        },
+        out,
+      );
+    }
     if (workloads.has('soak')) {
-      runSoak(
+      await runSoak(
         {
           ...SOAK_DEFAULTS,
           steps: num(flags, '--steps', SOAK_DEFAULTS.steps),

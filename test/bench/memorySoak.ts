@@ -51,7 +51,7 @@ function slope(xs: number[], ys: number[]): number {
   return den ? num / den : 0;
 }
 
-export function runSoak(opts: SoakOptions, out: Reporter): void {
+export async function runSoak(opts: SoakOptions, out: Reporter): Promise<void> {
   const config = { ...bertPreset(opts.preset, 8192, opts.seqLen) };
   const model = createModel(config, { seed: opts.seed });
   const optimizer = new AdamW(model.variables, {
@@ -72,7 +72,7 @@ export function runSoak(opts: SoakOptions, out: Reporter): void {
       vocabSize: 8192,
       seed: opts.seed * 100003 + step,
     });
-    lossSum += trainStep(model, optimizer, [batch], { lr: 1e-3, clipNorm: 1 }).loss;
+    lossSum += (await trainStep(model, optimizer, [batch], { lr: 1e-3, clipNorm: 1 })).loss;
     if (step % opts.sampleEvery === 0) {
       const m = process.memoryUsage();
       const t = tf.memory();

@@ -108,7 +108,7 @@ class OursW1 {
       const opts = { lr: 1e-3, clipNorm: 1 };
       const r: StepResult = this.pool
         ? await this.pool.step(this.model, this.optimizer, batch, opts)
-        : trainStep(this.model, this.optimizer, batch, opts);
+        : await trainStep(this.model, this.optimizer, batch, opts);
       this.lastLoss = r.loss;
       this.lastAccuracy = r.accuracy;
     }

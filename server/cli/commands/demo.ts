@@ -145,7 +145,7 @@ export const demoCommand: Command = {
       process.stdout.write(`\nFill-mask with the model of step ${step}:\n\n`);
       for (const text of DEMO_SENTENCES) {
         process.stdout.write(
-          `${formatFill(text, fillMask(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
+          `${formatFill(text, await fillMask(model, tokenizer, text, { topK: 5 }), tokenizer)}\n\n`,
         );
       }
     } finally {

@@ -2,6 +2,7 @@
 import { BACKEND_CHOICES, type BackendChoice } from '../../ml/backend';
 import { diagnose, type Diagnosis } from '../../ml/backend/diagnose';
 import { W1_TRAIN_FLOP_PER_TOKEN } from '../../ml/backend/peak';
+import { formatAdapter } from '../../ml/backend/gpuAdapter';
 import { utilisation } from '../../ml/train/flops';
 import { planRunMemory } from '../../ml/train/memory';
 import { trainingThreads } from '../../ml/train/parallel';
@@ -17,14 +18,16 @@ import {
   type ThroughputModel,
   type ThroughputResult,
 } from '../../ml/train/throughput';
+import { webgpuSummary } from '../../../protocol/webgpuText';
 import { CliError, type Command, parseCliArgs } from '../command';
 
-const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|cuda|tensorflow|wasm|cpu] [--threads N]
+const USAGE = `usage: mlm doctor [--json] [--bench] [--backend auto|webgpu|cuda|tensorflow|wasm|cpu] [--threads N]
                   [--bench-model w1|tiny] [--bench-batch N] [--bench-steps N] [--config FILE]
 
 Starts the compute backend as training would and reports which one runs, why each faster one is not
-available (package not installed, CUDA/cuDNN/driver not found) with what to install, the WebAssembly
-SIMD/threads state, CPU cores and memory. --json prints one JSON object.
+available (package not installed, no WebGPU adapter or only a software one, CUDA/cuDNN/driver not found)
+with what to install, the WebGPU adapter (vendor, architecture, driver, limits, software or not), the
+WebAssembly SIMD/threads state, CPU cores and memory. --json prints one JSON object.
 
 memory: the training memory estimate of each BERT preset with the default run settings (or of the run
 --config FILE describes) on this backend: the leader's and each replica's peak against the heap, the rows
@@ -179,13 +182,21 @@ export function formatTrainBench(t: TrainBench): string[] {
 
 export function formatDiagnosis(d: DoctorReport): string {
   const b = d.backend;
-  const { cuda, tensorflow, wasm } = d.candidates;
+  const { webgpu, cuda, tensorflow, wasm } = d.candidates;
   const p = cuda.probe;
   const lines = [
     `backend:     ${b.name} — ${b.device}`,
+    // The status bar's text for the device (protocol/webgpuText.ts).
+    ...(b.adapter
+      ? [
+          `gpu:         ${webgpuSummary({ adapter: b.adapter.name, api: b.adapter.api, software: b.adapter.software })}`,
+        ]
+      : []),
     ...(b.reasons.length ? ['why not faster:', ...b.reasons.map((r) => `  - ${r}`)] : []),
     '',
     'candidates:',
+    `  webgpu      webgpu (Dawn) ${webgpu.installed ? `${webgpu.version ?? ''} installed` : 'not installed'}; ` +
+      (webgpu.probe.ok ? formatAdapter(webgpu.probe.adapter) : webgpu.probe.reason),
     `  cuda        @tensorflow/tfjs-node-gpu ${cuda.installed ? 'installed' : 'not installed'}; ` +
       `GPU ${p.gpu ? `${p.gpu} (driver ${p.driver ?? '?'})` : 'not found'}; ` +
       `libcudart.so.11.0 ${p.cudart ?? 'not found'}; libcudnn.so.8 ${p.cudnn ?? 'not found'}`,
@@ -215,10 +226,10 @@ export function formatDiagnosis(d: DoctorReport): string {
 const BENCH_BUDGET_MS = 10_000;
 
 /** --bench's training measurement on the backend `d` started, against its measured peak. */
-export function benchTraining(d: Diagnosis, opts: DoctorOptions): TrainBench {
+export async function benchTraining(d: Diagnosis, opts: DoctorOptions): Promise<TrainBench> {
   const model = opts.benchModel ?? (d.backend.name === 'cpu' ? 'tiny' : 'w1');
   const setup = THROUGHPUT_SETUPS[model];
-  const r = measureTrainThroughput({
+  const r = await measureTrainThroughput({
     config: setup.config,
     seqLen: setup.seqLen,
     batchSize: opts.benchBatch ?? setup.batchSize,
@@ -238,7 +249,7 @@ export const doctorCommand: Command = {
     let d: DoctorReport;
     try {
       d = await diagnose({ backend: opts.backend, threads: opts.threads, bench: opts.bench });
-      if (opts.bench) d = { ...d, train: benchTraining(d, opts) };
+      if (opts.bench) d = { ...d, train: await benchTraining(d, opts) };
       d = { ...d, memory: doctorMemory(opts.config) };
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));

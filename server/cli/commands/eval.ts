@@ -85,7 +85,7 @@ export const evalCommand: Command = {
       }
       const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
       const batches = evalBatches(examples, batchSize, config.data.masking, vocab, null);
-      const r = evaluateBatches(model, batches);
+      const r = await evaluateBatches(model, batches);
       const result = {
         run: runDir,
         checkpoint: checkpointDir,

@@ -72,7 +72,7 @@ export const fillCommand: Command = {
       for (const text of texts) {
         let masks: FillMaskResult[][];
         try {
-          masks = fillMask(model, tokenizer, text, { topK });
+          masks = await fillMask(model, tokenizer, text, { topK });
         } catch (err) {
           throw new CliError(
             `${(err as Error).message} (text: ${JSON.stringify(text)}; write the mask as ${tokenizer.maskToken})`,

@@ -11,12 +11,15 @@ import { probeCuda, type CudaProbe } from './cudaProbe';
 import { nativeInstalled } from './native';
 import { measureMatmulPeak, type PeakMeasure } from './peak';
 import { wasmDir } from './wasm';
+import { probeWebgpu, webgpuInstalled, webgpuVersion, type WebgpuProbe } from './webgpu';
 
 export interface Diagnosis {
   backend: BackendInfo;
   /** With { bench: true }: the measured matMul peak of this backend. */
   peak?: PeakMeasure;
   candidates: {
+    /** Dawn (the optional `webgpu` package) and its adapter, whether or not it was chosen. */
+    webgpu: { installed: boolean; version?: string; probe: WebgpuProbe };
     cuda: { installed: boolean; probe: CudaProbe };
     tensorflow: { installed: boolean };
     wasm: { binaries?: string; error?: string; customKernels: string[]; version: string };
@@ -46,8 +49,9 @@ export async function diagnose(
   const cpus = os.cpus();
   return {
     backend,
-    peak: opts.bench ? measureMatmulPeak() : undefined,
+    peak: opts.bench ? await measureMatmulPeak() : undefined,
     candidates: {
+      webgpu: { installed: webgpuInstalled(), version: webgpuVersion(), probe: await probeWebgpu() },
       cuda: { installed: nativeInstalled('cuda'), probe: probeCuda() },
       tensorflow: { installed: nativeInstalled('tensorflow') },
       wasm: { binaries, error, customKernels: customWasmKernelNames(), version: version_wasm },

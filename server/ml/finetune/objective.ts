@@ -98,8 +98,12 @@ export class TaskObjective implements Objective<TaskBatch> {
     return this.heldOut.length > 0;
   }
 
-  /** The eval row's columns: loss, the task's metrics, the label set with each one's F1, the confusion matrix. */
-  evaluate(): EvalMetrics {
+  /**
+   * The eval row's columns: loss, the task's metrics, the label set with each one's F1, the confusion matrix.
+   * Async as the Objective seam asks (webgpu reads asynchronously); evaluateTask itself still reads synchronously,
+   * so fine-tuning runs on wasm/cpu only for now.
+   */
+  async evaluate(): Promise<EvalMetrics> {
     const e = evaluateTask(this.model, this.heldOut, {
       batchSize: Math.max(8, this.opts.batchSize * 2),
       padId: this.opts.padId,

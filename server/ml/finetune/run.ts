@@ -242,7 +242,7 @@ export async function runFinetune(
     const stepsPerEpoch = makePlan(t, objective.batchesPerEpoch).stepsPerEpoch;
     const runConfig = loopConfig(config, maxLength, tc.evalEvery ?? stepsPerEpoch);
     const plan = makePlan(runConfig.training, objective.batchesPerEpoch);
-    const compute = runCompute(model.config, { seqLen: maxLength, targetFraction: 0 }, cb.onLog);
+    const compute = await runCompute(model.config, { seqLen: maxLength, targetFraction: 0 }, cb.onLog);
     cb.onLog?.(
       'info',
       `plan: ${plan.totalSteps ?? '∞'} steps (${plan.stepsPerEpoch} per epoch)` +

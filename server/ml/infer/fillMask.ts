@@ -1,8 +1,10 @@
 /**
  * Fill-mask: for every [MASK] in a text, the most likely vocabulary tokens with their probabilities
  * (like Hugging Face's fill-mask pipeline). One forward pass for all masks; a text longer than the model's
- * positions is cut into one window per mask, centred on it. Synchronous and leak-free.
+ * positions is cut into one window per mask, centred on it. Leak-free; the logits are read asynchronously (every
+ * backend: webgpu has no synchronous read in Node).
  */
+import { readData } from '../backend/read';
 import type { FillMaskResult, MlmModel, Tokenizer } from '../types';
 import { topKSoftmax } from './topk';
 import { continuationText } from '../../../protocol/shared/wordpiece';
@@ -17,12 +19,12 @@ export interface FillMaskOptions {
 }
 
 /** One list of candidates per [MASK] occurrence, in text order. Throws when the text has no mask token. */
-export function fillMask(
+export async function fillMask(
   model: MlmModel,
   tokenizer: Tokenizer,
   text: string,
   opts: FillMaskOptions = {},
-): FillMaskResult[][] {
+): Promise<FillMaskResult[][]> {
   const topK = opts.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
   const enc = tokenizer.encode(text);
@@ -47,7 +49,7 @@ export function fillMask(
   );
   let values: Float32Array;
   try {
-    values = logits.dataSync() as Float32Array; // [masks, vocab]
+    values = (await readData(logits)) as Float32Array; // [masks, vocab]
   } finally {
     logits.dispose();
   }

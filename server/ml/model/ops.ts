@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedGelu, hasFusedGelu } from '../kernels/gelu';
 import { fusedLayerNorm, hasFusedLayerNorm } from '../kernels/layerNorm';
+import { hasMaskedXent, maskedCrossEntropy } from '../kernels/webgpu/maskedXent';
 import { mixSeed, mulberry32 } from './random';
 
 /** x [n, in] · w [in, out] + b [out] → [n, out]. */
@@ -108,6 +109,8 @@ export function sparseCrossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.
     }
     flat[i] = i * v + labels[i];
   }
+  // webgpu: two WGSL kernels (kernels/webgpu/maskedXent.ts) instead of the nine ops below.
+  if (n > 0 && hasMaskedXent(n)) return maskedCrossEntropy(logits, labels);
   const f = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
     // logSumExp by hand, keeping exp(x − max) for the backward pass (saves an Exp over [n, v]).
     const max = tf.max(x, 1, true); // [n, 1]

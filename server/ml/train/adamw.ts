@@ -8,6 +8,7 @@
  * kernel (kernels/fusedAdamW.ts); elsewhere it is the tf ops of adamwOps.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readData } from '../backend/read';
 import { fusedAdamW, hasFusedAdamW } from '../kernels/fusedAdamW';
 import { isNoDecayParameter } from '../model/naming';
 import type { NamedTensor } from '../types';
@@ -77,12 +78,14 @@ export class AdamW {
     }
   }
 
-  getState(): AdamWState {
+  /** The moments, read asynchronously (every backend: webgpu has no synchronous read in Node). */
+  async getState(): Promise<AdamWState> {
     const tensors = new Map<string, NamedTensor>();
     for (const [name, m] of this.m) {
-      tensors.set(`${name}.exp_avg`, { shape: m.shape.slice(), data: m.dataSync() as Float32Array });
       const v = this.v.get(name)!;
-      tensors.set(`${name}.exp_avg_sq`, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+      const [md, vd] = await Promise.all([readData(m), readData(v)]);
+      tensors.set(`${name}.exp_avg`, { shape: m.shape.slice(), data: md as Float32Array });
+      tensors.set(`${name}.exp_avg_sq`, { shape: v.shape.slice(), data: vd as Float32Array });
     }
     return { step: this.step, tensors };
   }

@@ -10,6 +10,7 @@ import {
   writeBest,
   type CheckpointState,
 } from '../checkpoint';
+import { prefetch } from '../backend/read';
 import type { MetricRecord, TrainCallbacks } from '../types';
 import type { LoopRun } from './loop';
 
@@ -39,7 +40,7 @@ export class CheckpointWriter {
   }
 
   /** Saves the state at its current step (once per step); isBest also marks it as the best checkpoint. */
-  save(isBest: boolean, now: SaveTimeState): void {
+  async save(isBest: boolean, now: SaveTimeState): Promise<void> {
     const { runDir, config, state, objective, optimizer } = this.run;
     const cb = this.cb;
     if (state.step === this.lastSavedStep) {
@@ -49,10 +50,13 @@ export class CheckpointWriter {
     cb.onPhase?.('checkpointing');
     Object.assign(state, now, { savedAt: new Date().toISOString() });
     try {
+      // The weights are downloaded first: toHfState reads synchronously, which webgpu cannot do in Node.
+      await prefetch(objective.model.variables.values());
+      const optimizerState = await optimizer.getState();
       const saved = saveCheckpoint(runDir, {
         state: { ...state, position: { ...state.position }, maskCounts: { ...state.maskCounts } },
         weights: objective.model.toHfState(),
-        optimizer: optimizer.getState().tensors,
+        optimizer: optimizerState.tensors,
         extraFiles: objective.checkpointFiles(),
       });
       this.lastSavedStep = state.step;

@@ -105,15 +105,15 @@ export interface RunCompute {
  * Computes the FLOPs per token of a run's model and measures (once per process, backend and thread count) the
  * backend's matMul peak on this thread; logs both. Call after the backend started, before replicas start.
  */
-export function runCompute(
+export async function runCompute(
   config: ModelConfig,
   run: FlopsOptions,
   onLog?: (level: 'info' | 'warn', message: string) => void,
-): RunCompute {
+): Promise<RunCompute> {
   const perToken = trainFlopsPerToken(config, run);
   let peak: PeakMeasure | undefined;
   try {
-    peak = backendPeak();
+    peak = await backendPeak();
   } catch (err) {
     onLog?.('warn', `matMul peak not measured (${(err as Error).message}): MFU is not reported`);
   }

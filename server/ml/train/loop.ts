@@ -77,10 +77,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   let backoff: MemoryBackoff | undefined; // rows per pass, halved on an allocation failure (train/memory.ts)
 
   /** Held-out evaluation at the current step; updates early stopping. True when it is a new best. */
-  const evaluate = (): boolean => {
+  const evaluate = async (): Promise<boolean> => {
     if (!objective.hasHeldOut) return false;
     cb.onPhase?.('evaluating');
-    const r = objective.evaluate();
+    const r = await objective.evaluate();
     const rec: MetricRecord = {
       split: 'eval',
       step: state.step,
@@ -225,7 +225,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         Object.assign(window, { loss: 0, acc: 0, targets: 0, norm: 0, n: 0, tokens: 0, start: Date.now() });
       }
       const evalNow = step % t.evalEvery === 0;
-      const improvedNow = evalNow && evaluate();
+      const improvedNow = evalNow && (await evaluate());
       if (
         evalNow &&
         t.earlyStoppingPatience !== null &&
@@ -240,7 +240,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       // Every eval publishes its weights (the server's fill-mask follows the newest evaluated checkpoint);
       // rotation keeps keepLast of them plus the best and the one a resume started from.
       if (step % config.checkpoint.every === 0 || (evalNow && out.lastEval?.step === step))
-        checkpoint(improvedNow);
+        await checkpoint(improvedNow);
       status.steps = step;
       status.epochs = objective.epochs;
       if (stoppedBy) break;
@@ -248,8 +248,8 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
 
     // ── End: final eval and checkpoint ──────────────────────────────────────────────────────────────
     if (stoppedBy !== 'error' && state.step > 0) {
-      if (out.lastEval?.step !== state.step) checkpoint(evaluate());
-      else checkpoint(state.bestStep === state.step);
+      if (out.lastEval?.step !== state.step) await checkpoint(await evaluate());
+      else await checkpoint(state.bestStep === state.step);
     }
     status.steps = state.step;
     status.epochs = objective.epochs;

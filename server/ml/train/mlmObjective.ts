@@ -61,8 +61,8 @@ export class MlmObjective implements Objective<MlmBatch> {
     return this.evalSet.length > 0;
   }
 
-  evaluate() {
-    const r = evaluateBatches(this.model, this.evalSet);
+  async evaluate() {
+    const r = await evaluateBatches(this.model, this.evalSet);
     return { loss: r.loss, accuracy: r.accuracy, perplexity: r.perplexity };
   }
 

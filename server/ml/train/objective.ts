@@ -79,8 +79,8 @@ export interface Objective<B> extends LossSource<B> {
   next(): TrainBatch<B>;
   /** False when the run has no held-out split: evaluation (and early stopping) are off. */
   readonly hasHeldOut: boolean;
-  /** Held-out evaluation without dropout (called only when hasHeldOut). */
-  evaluate(): EvalMetrics;
+  /** Held-out evaluation without dropout (called only when hasHeldOut); reads asynchronously (webgpu). */
+  evaluate(): Promise<EvalMetrics>;
   /**
    * The number early stopping and the "best" checkpoint follow, lower is better (the state's bestEvalLoss holds
    * it); default: the eval loss. A task selecting by a metric returns e.g. -macroF1.

@@ -219,7 +219,7 @@ export async function prepareRun(
     }
     const plan = makePlan(t, objective.batchesPerEpoch);
     // MFU: this model's training FLOPs per token against the backend's matMul peak, measured once per process.
-    const compute = runCompute(
+    const compute = await runCompute(
       model.config,
       { seqLen: config.data.seqLen, targetFraction: config.data.masking.probability },
       cb.onLog,

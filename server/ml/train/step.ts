@@ -2,8 +2,11 @@
  * One optimizer step on this thread: gradients of the mean loss over `gradAccumulation` micro-batches and their
  * global norm, then applyUpdate (NaN/Inf guard, clipping, AdamW). The loss comes from a LossSource, so the
  * same step trains the MLM (mlmLoss) and a task head. Leak-free: every tensor is created in a tidy or disposed here.
+ * Asynchronous on every backend: the loss, norm and accuracy are read with `data()` (webgpu has no synchronous read
+ * in Node; on wasm and cpu the values are ready at once, so it costs nothing there).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readData } from '../backend/read';
 import { fusedSquaredNorm, hasFusedSquaredNorm } from '../kernels/squaredNorm';
 import type { MlmBatch, MlmModel } from '../types';
 import type { AdamW } from './adamw';
@@ -155,12 +158,12 @@ function gradients<B>(
 }
 
 /** One optimizer step of any LossSource on this thread. */
-export function gradientStep<B>(
+export async function gradientStep<B>(
   source: LossSource<B>,
   optimizer: AdamW,
   batches: readonly B[],
   opts: UpdateOptions,
-): StepResult {
+): Promise<StepResult> {
   const targets = batches.reduce((s, b) => s + source.batchTargets(b), 0);
   const chunks = opts.chunks ?? 1;
   let passes: readonly B[] = batches;
@@ -175,12 +178,8 @@ export function gradientStep<B>(
   }
   const { grads, loss, correct, norm } = gradients(source, passes, weights);
   try {
-    const measured = {
-      loss: loss.dataSync()[0],
-      gradNorm: norm.dataSync()[0],
-      correct: targets ? correct.dataSync()[0] : 0,
-      targets,
-    };
+    const [l, n, c] = await Promise.all([loss, norm, correct].map(readData));
+    const measured = { loss: l[0], gradNorm: n[0], correct: targets ? c[0] : 0, targets };
     return applyUpdate(optimizer, grads, measured, opts);
   } finally {
     for (const g of grads.values()) g.dispose();
@@ -194,6 +193,6 @@ export function trainStep(
   optimizer: AdamW,
   batches: readonly MlmBatch[],
   opts: UpdateOptions,
-): StepResult {
+): Promise<StepResult> {
   return gradientStep(mlmLoss(model), optimizer, batches, opts);
 }

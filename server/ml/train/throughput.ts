@@ -105,7 +105,7 @@ export function syntheticBatches(opts: {
 }
 
 /** Trains `steps` + 1 steps on the current backend; leak-free (the model and optimizer are disposed). */
-export function measureTrainThroughput(o: ThroughputOptions): ThroughputResult {
+export async function measureTrainThroughput(o: ThroughputOptions): Promise<ThroughputResult> {
   const targetFraction = o.targetFraction ?? 0.15;
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`steps must be ≥ 1, got ${o.steps}`);
   const batches = syntheticBatches({
@@ -124,14 +124,15 @@ export function measureTrainThroughput(o: ThroughputOptions): ThroughputResult {
     weightDecay: 0.01,
   });
   try {
-    const step = (b: MlmBatch) => trainStep(model, optimizer, [b], { lr: 1e-3, clipNorm: 1 }); // reads back
-    step(batches[0]); // warm-up: kernels compiled, XNNPACK operators and optimizer moments created
+    // Reads the loss back (asynchronously: webgpu has no synchronous read), so each step has finished.
+    const step = (b: MlmBatch) => trainStep(model, optimizer, [b], { lr: 1e-3, clipNorm: 1 });
+    await step(batches[0]); // warm-up: kernels compiled, XNNPACK operators and optimizer moments created
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let loss = NaN;
     let steps = 0;
     for (const b of batches.slice(1)) {
-      loss = step(b).loss;
+      loss = (await step(b)).loss;
       steps++;
       if (performance.now() - t0 >= (o.budgetMs ?? Infinity)) break;
     }

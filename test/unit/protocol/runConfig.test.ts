@@ -89,7 +89,7 @@ void describe('parseRunConfig', () => {
     [
       'backend',
       { backend: 'gpu' },
-      /^backend must be one of "auto", "wasm", "cpu", "tensorflow", "cuda", got "gpu"$/,
+      /^backend must be one of "auto", "webgpu", "cuda", "tensorflow", "wasm", "cpu", got "gpu"$/,
     ],
     ['not an object', [1, 2], /must be a JSON object, got an array/],
     ['empty corpus paths', { corpus: { paths: [] } }, /^corpus\.paths must have at least 1 item/],

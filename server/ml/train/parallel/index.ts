@@ -45,7 +45,9 @@ export function resolveDataParallel(
   if (setting !== 'auto') return { replicas: setting, why: `training.dataParallel ${setting}` };
   const off = (why: string) => ({ replicas: 1, why: `training.dataParallel "auto": one thread (${why})` });
   if (ctx.backend !== 'wasm' && ctx.backend !== 'cpu')
-    return off(`the ${ctx.backend} backend uses every core itself`);
+    return off(
+      ctx.backend === 'webgpu' ? 'one GPU: one replica' : `the ${ctx.backend} backend uses every core itself`,
+    );
   if (ctx.threads > 1) return off(`the backend runs ${ctx.threads} threads, as "threads" asks`);
   if (ctx.cores < 2) return off('one core');
   const replicas = Math.min(ctx.cores, AUTO_MAX_REPLICAS, Math.floor(ctx.batchSize / AUTO_MIN_ROWS));
@@ -94,7 +96,7 @@ export async function startDataParallel(
   if (!backend || (backend.name !== 'wasm' && backend.name !== 'cpu')) {
     onLog?.(
       'info',
-      `training.dataParallel ${replicas} ignored: data parallelism is for the wasm and cpu backends (this run uses ${backend?.name ?? 'no backend'}, which already uses every core)`,
+      `training.dataParallel ${replicas} ignored: data parallelism is for the wasm and cpu backends (this run uses ${backend?.name ?? 'no backend'}, which ${backend?.name === 'webgpu' ? 'runs on one GPU' : 'already uses every core'})`,
     );
     return null;
   }

@@ -7,29 +7,8 @@ import {
   renderStatus,
   type StatusInput,
 } from '../../../../extension/status/render';
-import type { GpuDevice, GpuTelemetry, ServerStatus } from '../../../../protocol/status';
 
-const idle: ServerStatus = { state: 'idle', backend: 'wasm', device: 'wasm SIMD, 2 threads' };
-const gpuDevice = (over: Partial<GpuDevice> = {}): GpuDevice => ({
-  index: 0,
-  name: 'NVIDIA A100',
-  utilizationPercent: 43,
-  memoryUsedMiB: 5.1 * 1024,
-  memoryTotalMiB: 80 * 1024,
-  temperatureC: 61,
-  ...over,
-});
-const telemetry = (gpus: GpuDevice[] | null, over: Partial<GpuTelemetry> = {}): GpuTelemetry => ({
-  time: 0,
-  gpus,
-  gpuMessage: gpus ? '' : 'no GPU: wasm on 2 cores',
-  backend: 'wasm',
-  cores: 2,
-  tfMemory: { numTensors: 12, numBytes: 1000 },
-  rssBytes: 300 * 1024 * 1024,
-  heapUsedBytes: 50 * 1024 * 1024,
-  ...over,
-});
+import { gpuDevice, idle, telemetry } from './statusFixtures';
 
 void describe('renderStatus text and severity', () => {
   const cases: Array<{ name: string; input: StatusInput; text: string; severity?: string }> = [

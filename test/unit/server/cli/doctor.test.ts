@@ -101,7 +101,7 @@ void describe('mlm doctor --bench training measurement', () => {
     assert.ok(Math.abs(f.train / 22.4e6 - 1) < 0.001);
   });
 
-  void test('trains real steps, counts tokens and FLOPs, leaks nothing', () => {
+  void test('trains real steps, counts tokens and FLOPs, leaks nothing', async () => {
     const config = {
       ...bertPreset('tiny', 40, 16),
       hiddenSize: 16,
@@ -110,7 +110,7 @@ void describe('mlm doctor --bench training measurement', () => {
       intermediateSize: 32,
     };
     const tensors = tf.memory().numTensors;
-    const r = measureTrainThroughput({ config, seqLen: 16, batchSize: 4, steps: 2 });
+    const r = await measureTrainThroughput({ config, seqLen: 16, batchSize: 4, steps: 2 });
     assert.equal(tf.memory().numTensors, tensors, 'no tensor leak');
     assert.equal(r.tokens, 2 * 4 * 16);
     assert.ok(Number.isFinite(r.loss) && r.loss > 0);
@@ -119,9 +119,9 @@ void describe('mlm doctor --bench training measurement', () => {
     assert.ok(Math.abs(r.achievedGflops - (r.tokensPerSec * r.flopsPerToken) / 1e9) < 1e-9);
   });
 
-  void test('a time budget stops after the first timed step', () => {
+  void test('a time budget stops after the first timed step', async () => {
     const config = { ...bertPreset('tiny', 40, 8), hiddenSize: 8, numHiddenLayers: 1, intermediateSize: 16 };
-    const r = measureTrainThroughput({ config, seqLen: 8, batchSize: 2, steps: 5, budgetMs: 0 });
+    const r = await measureTrainThroughput({ config, seqLen: 8, batchSize: 2, steps: 5, budgetMs: 0 });
     assert.equal(r.steps, 1);
     assert.equal(r.tokens, 16);
   });

@@ -12,7 +12,7 @@ void describe('backend selection', () => {
   void test('an unknown choice is rejected with the allowed values', async () => {
     await assert.rejects(
       initBackend({ backend: 'tpu' as BackendChoice }),
-      /unknown backend "tpu": use one of auto, cuda/,
+      /unknown backend "tpu": use one of auto, webgpu, cuda/,
     );
     assert.equal(getBackendInfo(), undefined);
   });

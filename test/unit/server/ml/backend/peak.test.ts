@@ -9,9 +9,9 @@ before(async () => {
 });
 
 void describe('matMul peak', () => {
-  void test('the cpu backend times the small product; the budget stops after 2 samples; no leak', () => {
+  void test('the cpu backend times the small product; the budget stops after 2 samples; no leak', async () => {
     const tensors = tf.memory().numTensors;
-    const p = measureMatmulPeak({ samples: 50, budgetMs: 1 });
+    const p = await measureMatmulPeak({ samples: 50, budgetMs: 1 });
     assert.equal(p.samples, 2, 'a 1 ms budget is spent by the warm-up: the minimum of 2 samples');
     assert.equal(p.shape, '[256, 256] · [256, 256]');
     assert.equal(p.backend, 'cpu');
@@ -19,9 +19,9 @@ void describe('matMul peak', () => {
     assert.equal(tf.memory().numTensors, tensors);
   });
 
-  void test('backendPeak measures once per process for a backend and thread count', () => {
-    const a = backendPeak({ samples: 2 });
-    assert.equal(backendPeak({ samples: 2 }), a, 'cached');
+  void test('backendPeak measures once per process for a backend and thread count', async () => {
+    const a = await backendPeak({ samples: 2 });
+    assert.equal(await backendPeak({ samples: 2 }), a, 'cached');
     assert.equal(a.threads, 1);
   });
 });

@@ -37,7 +37,7 @@ void describe('threaded-SIMD wasm binary', () => {
       { seed: 9 },
     );
     const batch = tinyBatch(2, 8, 40, 4);
-    const wasm = lossAndGrads(m, batch, true);
+    const wasm = await lossAndGrads(m, batch, true);
     const cpu = await onBackend('cpu', () => lossAndGrads(m, batch, true));
     for (const [name, g] of wasm.grads) assert.ok(maxRelDiff(g, cpu.grads.get(name)!) < 1e-4, name);
     m.dispose();

@@ -110,7 +110,7 @@ void describe('task models', () => {
     { task: 'token', labels: ['O', 'B-X', 'B-Y'], examples: words },
   ];
   for (const c of cases) {
-    void test(`${c.task}: a training step changes the weights, is finite and leaks no tensor`, () => {
+    void test(`${c.task}: a training step changes the weights, is finite and leaks no tensor`, async () => {
       const m = model(c.task, c.labels);
       const opt = new AdamW(m.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
       const enc = encodeExamples(c.examples, ckpt.tokenizer, {
@@ -122,7 +122,7 @@ void describe('task models', () => {
       const batch = makeBatch(enc.features, c.task, c.labels.length, ckpt.tokenizer.special.pad);
       const before = tf.memory().numTensors;
       const w0 = m.toHfState().get('classifier.weight')!.data;
-      const r = trainStep(m, opt, [batch], { lr: 1e-3, clipNorm: 1 });
+      const r = await trainStep(m, opt, [batch], { lr: 1e-3, clipNorm: 1 });
       assert.ok(r.applied && Number.isFinite(r.loss), `loss ${r.loss}`);
       assert.equal(tf.memory().numTensors, before);
       assert.notDeepEqual(m.toHfState().get('classifier.weight')!.data, w0);

@@ -37,7 +37,7 @@ async function heldOutLoss(runDir: string, text: string): Promise<number> {
     builder.addText(text);
     const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
     const batches = evalBatches(builder.finish(), 16, config.data.masking, vocab, 8);
-    return evaluateBatches(model, batches).loss;
+    return (await evaluateBatches(model, batches)).loss;
   } finally {
     model.dispose();
   }

@@ -73,9 +73,9 @@ void describe('PyTorch parity (hf-tiny-bert fixture)', () => {
       assert.ok(diff <= 1e-4, `max abs logit difference ${diff}`);
     });
 
-    void test(`case ${i}: same fill-mask top-5`, () => {
+    void test(`case ${i}: same fill-mask top-5`, async () => {
       const before = tf.memory().numTensors;
-      const got = fillMask(model, ckpt.tokenizer, c.text, { topK: 5 });
+      const got = await fillMask(model, ckpt.tokenizer, c.text, { topK: 5 });
       assert.equal(tf.memory().numTensors, before);
       assert.equal(got.length, c.fillMask.length);
       for (const [m, want] of c.fillMask.entries()) {

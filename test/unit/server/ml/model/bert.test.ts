@@ -166,7 +166,7 @@ void describe('bert model', () => {
   void test('a training step on wasm has the gradients of the cpu backend (within 1e-4)', async () => {
     const m = createModel(small(), { seed: 3 });
     const batch = tinyBatch(2, 8, VOCAB, 5);
-    const wasm = lossAndGrads(m, batch, true);
+    const wasm = await lossAndGrads(m, batch, true);
     const cpu = await onBackend('cpu', () => lossAndGrads(m, batch, true));
     assert.ok(Math.abs(wasm.loss - cpu.loss) < 1e-5);
     assert.equal(wasm.grads.size, m.variables.size);

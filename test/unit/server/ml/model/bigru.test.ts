@@ -77,7 +77,7 @@ void describe('bigru model', () => {
   void test('gradients on wasm equal cpu (within 1e-4)', async () => {
     const m = createModel(config, { seed: 3 });
     const batch = tinyBatch(2, 6, VOCAB, 4);
-    const wasm = lossAndGrads(m, batch, true);
+    const wasm = await lossAndGrads(m, batch, true);
     const cpu = await onBackend('cpu', () => lossAndGrads(m, batch, true));
     for (const [name, g] of wasm.grads) {
       const d = maxRelDiff(g, cpu.grads.get(name)!);

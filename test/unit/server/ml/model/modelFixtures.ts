@@ -14,12 +14,15 @@ export function tinyBatch(batchSize: number, seqLen: number, vocab: number, targ
   return { batchSize, seqLen, inputIds, attentionMask, maskedPositions, labels };
 }
 
-/** Loss and gradients by parameter name as plain arrays (nothing left allocated). */
-export function lossAndGrads(
+/**
+ * Loss and gradients by parameter name as plain arrays (nothing left allocated), read asynchronously: every backend,
+ * webgpu included (test/webgpu uses it too).
+ */
+export async function lossAndGrads(
   model: MlmModel,
   batch: MlmBatch,
   training: boolean,
-): { loss: number; grads: Map<string, Float32Array> } {
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   model.setRngState?.(0);
   const names = [...model.variables.keys()];
   const { value, grads } = tf.variableGrads(
@@ -29,8 +32,8 @@ export function lossAndGrads(
   const out = new Map<string, Float32Array>();
   const byVarName = new Map([...model.variables].map(([k, v]) => [v.name, k]));
   for (const [varName, g] of Object.entries(grads))
-    out.set(byVarName.get(varName) ?? varName, g.dataSync() as Float32Array);
-  const loss = value.dataSync()[0];
+    out.set(byVarName.get(varName) ?? varName, (await g.data()) as Float32Array);
+  const loss = (await value.data())[0];
   value.dispose();
   tf.dispose(grads);
   if (out.size !== names.length) throw new Error(`got ${out.size} gradients for ${names.length} parameters`);
@@ -46,11 +49,11 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Runs f on the given backend and switches back to wasm. */
-export async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T): Promise<T> {
+export async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T | Promise<T>): Promise<T> {
   await tf.setBackend(name);
   silenceCpuAdvice();
   try {
-    return f();
+    return await f();
   } finally {
     await tf.setBackend('wasm');
   }

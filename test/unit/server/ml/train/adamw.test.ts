@@ -12,7 +12,7 @@ void before(async () => {
 
 void describe('AdamW', () => {
   for (const fused of [false, true])
-    void test(`one step equals the hand-computed torch.optim.AdamW update (decay on weights, not on biases), ${fused ? 'fused kernel' : 'tf ops'}`, () => {
+    void test(`one step equals the hand-computed torch.optim.AdamW update (decay on weights, not on biases), ${fused ? 'fused kernel' : 'tf ops'}`, async () => {
       const w = tf.variable(tf.tensor1d([1, -2]), true, 'w');
       const b = tf.variable(tf.tensor1d([0.5]), true, 'b');
       const params = new Map([
@@ -51,7 +51,7 @@ void describe('AdamW', () => {
       assert.equal(opt.step, 2);
 
       // State round trip.
-      const state = opt.getState();
+      const state = await opt.getState();
       assert.deepEqual([...state.tensors.keys()].sort(), [
         'layer.dense.bias.exp_avg',
         'layer.dense.bias.exp_avg_sq',
@@ -60,7 +60,7 @@ void describe('AdamW', () => {
       ]);
       const opt2 = new AdamW(params, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
       opt2.setState(state);
-      assert.deepEqual(opt2.getState(), state);
+      assert.deepEqual(await opt2.getState(), state);
       const before = tf.memory().numTensors;
       opt2.apply(g, 0.1, 1, fused);
       assert.equal(tf.memory().numTensors, before, 'apply is leak-free');

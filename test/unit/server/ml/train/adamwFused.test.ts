@@ -35,7 +35,10 @@ function randomArray(rng: SeededRng, n: number, scale: number): Float32Array {
 }
 
 /** Parameters and moments after `steps` updates by the fused kernel or the tf ops, from the same data. */
-function train(fused: boolean, steps: { lr: number; gradScale: number }[]): Map<string, Float32Array> {
+async function train(
+  fused: boolean,
+  steps: { lr: number; gradScale: number }[],
+): Promise<Map<string, Float32Array>> {
   const rng = new SeededRng(11);
   const params = new Map(
     SHAPES.map(([n, s]) => [n, tf.variable(tf.tensor(randomArray(rng, sizeOf(s), 1), s))]),
@@ -50,7 +53,7 @@ function train(fused: boolean, steps: { lr: number; gradScale: number }[]): Map<
   assert.equal(tf.memory().numTensors, before, `apply (fused ${fused}) leaves no tensor behind`);
   const out = new Map<string, Float32Array>();
   for (const [n, p] of params) out.set(n, p.dataSync() as Float32Array);
-  for (const [n, t] of opt.getState().tensors) out.set(n, t.data);
+  for (const [n, t] of (await opt.getState()).tensors) out.set(n, t.data);
   opt.dispose();
   tf.dispose([...params.values()]);
   return out;
@@ -80,7 +83,10 @@ void describe('fused AdamW and gradient-norm kernels', () => {
     });
 
     void test(`${backend}: ${STEPS.length} fused steps equal the tf-op update to the bit (params, exp_avg, exp_avg_sq)`, async () => {
-      const [fused, ops] = await onBackend(backend, () => [train(true, STEPS), train(false, STEPS)]);
+      const [fused, ops] = await onBackend(backend, async () => [
+        await train(true, STEPS),
+        await train(false, STEPS),
+      ]);
       assert.deepEqual([...fused.keys()], [...ops.keys()], 'same parameters and optimizer-state names');
       // Same float32 operations in the same order (SIMD on wasm, JavaScript for the tail and on cpu): same bits.
       for (const [name, a] of fused) assert.deepEqual(a, ops.get(name), name);

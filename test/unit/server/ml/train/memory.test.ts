@@ -21,7 +21,7 @@ import {
   parameterCount,
   planTrainingMemory,
 } from '../../../../../server/ml/train/memory';
-import { trainStep } from '../../../../../server/ml/train/step';
+import { trainStep, type StepResult } from '../../../../../server/ml/train/step';
 import type { ModelConfig, MlmModel } from '../../../../../server/ml/types';
 import { paddedMaskedBatches } from './trainFixtures';
 
@@ -142,16 +142,17 @@ void describe('train/memory', () => {
     assert.match(err.message, /data\.seqLen \(now 128\).*model\.preset \(now base\)/);
   });
 
-  void test('a step in 2 or 3 passes is the step of the whole micro-batch', () => {
+  void test('a step in 2 or 3 passes is the step of the whole micro-batch', async () => {
     const batches = paddedMaskedBatches(2, 6, V);
-    const results = [1, 2, 3].map((chunks) => {
+    const results: Array<{ r: StepResult; w: number[] }> = [];
+    for (const chunks of [1, 2, 3]) {
       const { model, opt } = setup();
-      const r = trainStep(model, opt, batches, { lr: 0.01, clipNorm: 1, chunks });
+      const r = await trainStep(model, opt, batches, { lr: 0.01, clipNorm: 1, chunks });
       const w = weights(model);
       opt.dispose();
       model.dispose();
-      return { r, w };
-    });
+      results.push({ r, w });
+    }
     for (const { r, w } of results.slice(1)) {
       assert.ok(Math.abs(r.loss - results[0].r.loss) < 1e-5, `loss ${r.loss} vs ${results[0].r.loss}`);
       assert.ok(Math.abs(r.gradNorm - results[0].r.gradNorm) < 1e-4);
@@ -164,7 +165,7 @@ void describe('train/memory', () => {
   void test('an allocation failure backs off to fewer rows per pass: same step, no tensor left behind', async () => {
     const batches = paddedMaskedBatches(1, 8, V);
     const reference = setup();
-    const want = trainStep(reference.model, reference.opt, batches, { lr: 0.01, clipNorm: 1 });
+    const want = await trainStep(reference.model, reference.opt, batches, { lr: 0.01, clipNorm: 1 });
     reference.opt.dispose();
     reference.model.dispose();
 

@@ -109,9 +109,13 @@ class RegressionObjective implements Objective<RegressionBatch> {
   batchTargets(b: RegressionBatch) {
     return b.y.length;
   }
-  evaluate() {
-    const loss = tf.tidy(() => this.batchLoss(this.data).loss.dataSync()[0]);
-    return { loss };
+  async evaluate() {
+    const t = tf.tidy(() => this.batchLoss(this.data).loss);
+    try {
+      return { loss: (await t.data())[0] };
+    } finally {
+      t.dispose();
+    }
   }
   checkpointFiles() {
     return new Map([['config.json', '{"problem_type":"regression"}\n']]);

@@ -88,7 +88,7 @@ void describe('data-parallel training', () => {
         for (let s = 0; s < 3; s++) {
           const step = data.slice(s * c.accumulation, (s + 1) * c.accumulation);
           const opts = { lr: 0.01, clipNorm: c.clipNorm };
-          const a = trainStep(single, singleOpt, step, opts);
+          const a = await trainStep(single, singleOpt, step, opts);
           const b = await pool.step(dp, dpOpt, step, opts);
           assert.equal(b.applied, true);
           assert.equal(b.targets, a.targets);
@@ -137,7 +137,7 @@ void describe('data-parallel training', () => {
     c.loadHfState(b.toHfState());
     c.setRngState!(b.getRngState!());
     const cOpt = adamw(c);
-    cOpt.setState(bOpt.getState());
+    cOpt.setState(await bOpt.getState());
     const poolC = await ReplicaPool.start(c, { replicas: 2, backend: 'wasm', seed: 3, spawn: spawnReplica });
     for (const x of data.slice(1)) lossesB.push((await poolC.step(c, cOpt, [x], opts)).loss);
     await poolC.close();
@@ -146,7 +146,7 @@ void describe('data-parallel training', () => {
     // Dropout is on: the same steps without dropout give another loss.
     const d = tinyModel(0);
     const dOpt = adamw(d);
-    assert.notEqual(trainStep(d, dOpt, [data[0]], opts).loss, lossesA[0]);
+    assert.notEqual((await trainStep(d, dOpt, [data[0]], opts)).loss, lossesA[0]);
     for (const m of [a, b, c, d]) m.dispose();
     for (const o of [aOpt, bOpt, cOpt, dOpt]) o.dispose();
   });

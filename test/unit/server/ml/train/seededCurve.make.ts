@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   for (const backend of ['wasm', 'cpu'] as const) {
     await tf.setBackend(backend);
-    out[backend] = seededCurves();
+    out[backend] = await seededCurves();
   }
   fs.writeFileSync(
     path.join(__dirname, '../../../../fixtures/seeded-curve/curve.json'),

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { CURVE_STEPS, seededCurves } from './seededCurve';
 
-type Curves = ReturnType<typeof seededCurves>;
+type Curves = Awaited<ReturnType<typeof seededCurves>>;
 const reference = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../../../fixtures/seeded-curve/curve.json'), 'utf8'),
 ) as Record<'wasm' | 'cpu', Curves> & { commit: string };
@@ -27,7 +27,7 @@ void describe(`a seeded run follows the curve recorded before the speed work (${
     void test(`${backend}: ${CURVE_STEPS} steps, dropout 0 and 0.1`, async () => {
       await tf.setBackend(backend);
       const before = tf.memory().numTensors;
-      const now = seededCurves();
+      const now = await seededCurves();
       assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
       for (const run of ['dropout0', 'dropout01'] as const) {
         const ref = reference[backend][run];

@@ -42,9 +42,11 @@ function batches(count: number, batchSize: number, seqLen: number): MlmBatch[] {
 }
 
 /** Loss and gradient norm of each step, for a run without dropout and one with dropout 0.1. */
-export function seededCurves(): Record<'dropout0' | 'dropout01', { loss: number[]; gradNorm: number[] }> {
+export async function seededCurves(): Promise<
+  Record<'dropout0' | 'dropout01', { loss: number[]; gradNorm: number[] }>
+> {
   const data = batches(5, 6, 24);
-  const run = (dropout: number) => {
+  const run = async (dropout: number) => {
     const config = {
       ...bertPreset('tiny', V, 32),
       hiddenSize: 64,
@@ -60,7 +62,7 @@ export function seededCurves(): Record<'dropout0' | 'dropout01', { loss: number[
     const gradNorm: number[] = [];
     try {
       for (let s = 0; s < CURVE_STEPS; s++) {
-        const r = trainStep(model, opt, [data[s % data.length]], { lr: 2e-3, clipNorm: 1 });
+        const r = await trainStep(model, opt, [data[s % data.length]], { lr: 2e-3, clipNorm: 1 });
         loss.push(r.loss);
         gradNorm.push(r.gradNorm);
       }
@@ -70,5 +72,5 @@ export function seededCurves(): Record<'dropout0' | 'dropout01', { loss: number[
     }
     return { loss, gradNorm };
   };
-  return { dropout0: run(0), dropout01: run(0.1) };
+  return { dropout0: await run(0), dropout01: await run(0.1) };
 }

@@ -33,13 +33,16 @@ function setup(): { model: MlmModel; opt: AdamW; batches: MlmBatch[] } {
 const snapshot = (m: MlmModel) =>
   new Map([...m.variables].map(([n, v]) => [n, Float32Array.from(v.dataSync())]));
 
-void describe('trainStep', () => {
-  void test('tf.memory().numTensors is the same before and after 20 training steps (with accumulation and clipping)', () => {
+void describe('trainStep', async () => {
+  void test('tf.memory().numTensors is the same before and after 20 training steps (with accumulation and clipping)', async () => {
     const { model, opt, batches } = setup();
     const before = tf.memory().numTensors;
     let last = Infinity;
     for (let i = 0; i < 20; i++) {
-      const r = trainStep(model, opt, [batches[i % 4], batches[(i + 1) % 4]], { lr: 0.01, clipNorm: 0.5 });
+      const r = await trainStep(model, opt, [batches[i % 4], batches[(i + 1) % 4]], {
+        lr: 0.01,
+        clipNorm: 0.5,
+      });
       assert.ok(r.applied);
       last = r.loss;
     }
@@ -49,9 +52,9 @@ void describe('trainStep', () => {
     model.dispose();
   });
 
-  void test('a non-finite loss skips the update (weights and optimizer unchanged)', () => {
+  void test('a non-finite loss skips the update (weights and optimizer unchanged)', async () => {
     const { model, opt, batches } = setup();
-    trainStep(model, opt, [batches[0]], { lr: 0.01, clipNorm: 1 });
+    await trainStep(model, opt, [batches[0]], { lr: 0.01, clipNorm: 1 });
     // Inject the fault: the same real model, with its loss multiplied by NaN for this batch.
     const poisoned: MlmModel = Object.create(model) as MlmModel;
     poisoned.loss = (b, training) => {
@@ -61,7 +64,7 @@ void describe('trainStep', () => {
     const w0 = snapshot(model);
     const step0 = opt.step;
     const before = tf.memory().numTensors;
-    const r = trainStep(poisoned, opt, [batches[1]], { lr: 0.01, clipNorm: 1 });
+    const r = await trainStep(poisoned, opt, [batches[1]], { lr: 0.01, clipNorm: 1 });
     assert.equal(r.applied, false);
     assert.ok(Number.isNaN(r.loss));
     assert.equal(opt.step, step0);
@@ -71,10 +74,10 @@ void describe('trainStep', () => {
     model.dispose();
   });
 
-  void test('gradient accumulation over k micro-batches equals one step on their mean gradient', () => {
+  void test('gradient accumulation over k micro-batches equals one step on their mean gradient', async () => {
     const a = setup();
     const b = setup();
-    trainStep(a.model, a.opt, [a.batches[0], a.batches[1]], { lr: 0.01, clipNorm: null });
+    await trainStep(a.model, a.opt, [a.batches[0], a.batches[1]], { lr: 0.01, clipNorm: null });
     // Reference: average the two gradients by hand and apply them with a fresh optimizer.
     const vars = [...b.model.variables.values()];
     const g = [b.batches[0], b.batches[1]].map((batch) =>

@@ -1,0 +1,28 @@
+/**
+ * Kernels the project registers for tfjs's webgpu backend (Dawn): fixes of stock kernels for our shapes and fused
+ * WGSL kernels. Each is tested against the cpu backend in test/webgpu/.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { makeAddNConfig } from './addN';
+import { maskedXentKernels } from './maskedXent';
+
+let registered: string[] | undefined;
+
+/** Registers (or replaces) our webgpu kernels; idempotent. Call after tfjs-backend-webgpu registered its own. */
+export function registerWebgpuKernels(): void {
+  if (registered) return;
+  const kernels: tf.KernelConfig[] = [
+    makeAddNConfig(tf.getKernel(tf.AddN, 'webgpu')!), // chunked under the storage-buffer limit
+    ...maskedXentKernels(), // the masked-position head's cross-entropy, forward and gradient
+  ];
+  for (const k of kernels) {
+    if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
+    tf.registerKernel(k);
+  }
+  registered = kernels.map((k) => k.kernelName);
+}
+
+/** Names of the kernels we register for webgpu (for doctor and tests). */
+export function customWebgpuKernelNames(): string[] {
+  return registered ?? [];
+}

@@ -1,0 +1,125 @@
+/**
+ * Our webgpu kernels and the stock ones the models rely on, against the cpu backend (forward and gradient,
+ * within 1e-4 relative).
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { customWebgpuKernelNames } from '../../server/ml/kernels/webgpu';
+import { hasMaskedXent } from '../../server/ml/kernels/webgpu/maskedXent';
+import { sparseCrossEntropy } from '../../server/ml/model/ops';
+import { maxRelDiff, onCpu, startWebgpu } from './helpers';
+
+void before(async () => {
+  await startWebgpu();
+});
+
+/** Values of f() on the active backend, read asynchronously; the tensor count is unchanged. */
+async function values(f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  const before = tf.memory().numTensors;
+  const out = tf.tidy(f);
+  const list = Array.isArray(out) ? out : [out];
+  const v = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
+  tf.dispose(list);
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
+  return v;
+}
+
+const ramp = (shape: number[], k: number): tf.Tensor => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + k) * (1 + k / 10)),
+    shape,
+  );
+};
+
+void describe('webgpu kernels = cpu', () => {
+  void test('ours: AddN (chunked under the storage-buffer limit), the masked cross-entropy and its gradient', () => {
+    assert.deepEqual(customWebgpuKernelNames(), ['AddN', 'MlmMaskedXent', 'MlmMaskedXentGrad']);
+    assert.ok(hasMaskedXent(614), 'sparseCrossEntropy takes the fused path on webgpu');
+  });
+
+  // Rows × vocabulary: fewer columns than the row block (256), not a multiple of it, several blocks per row;
+  // a large logit scale checks the max subtraction (exp would overflow without it).
+  const xentCases: Array<[number, number, number]> = [
+    [1, 7, 1],
+    [5, 300, 1],
+    [37, 1000, 1],
+    [4, 513, 60],
+  ];
+  for (const [n, v, scale] of xentCases) {
+    void test(`masked cross-entropy [${n}, ${v}] ×${scale}: loss and gradient (WGSL) = cpu's tf ops`, async () => {
+      const labels = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % v);
+      const f = () => {
+        const x = tf.mul(ramp([n, v], n), scale) as tf.Tensor2D;
+        const g = tf.grad((t: tf.Tensor) => tf.mul(sparseCrossEntropy(t as tf.Tensor2D, labels), 3))(x);
+        return [sparseCrossEntropy(x, labels), g];
+      };
+      const gpu = await values(f);
+      const cpu = await onCpu(() => values(f));
+      // Relative to the loss; the gradient's entries are ≤ 3 / n: absolute 1e-4 / n is within 1e-4 of them.
+      assert.ok(maxRelDiff(gpu[0], cpu[0]) < 1e-4, `loss ${gpu[0][0]} vs ${cpu[0][0]}`);
+      assert.ok(maxRelDiff(gpu[1], cpu[1]) < 1e-4 / n, `gradient: ${maxRelDiff(gpu[1], cpu[1])}`);
+      assert.ok(cpu[0][0] > 0.5, 'a non-trivial loss');
+    });
+  }
+
+  for (const n of [2, 7, 8, 15, 16, 31, 40]) {
+    void test(`AddN of ${n} tensors, and its gradient`, async () => {
+      const f = () => {
+        const xs = Array.from({ length: n }, (_, k) => ramp([3, 5], k));
+        const sum = tf.addN(xs);
+        const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(tf.addN(a), tf.addN(a))))(xs);
+        return [sum, ...grads];
+      };
+      const gpu = await values(f);
+      const cpu = await onCpu(() => values(f));
+      assert.equal(gpu.length, n + 1);
+      gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
+    });
+  }
+
+  // Stock kernels the models and AdamW use, at small model shapes.
+  const stock: Array<[string, () => tf.Tensor[]]> = [
+    [
+      'batched matMul with transposes (attention) and its gradients',
+      () => {
+        const a = ramp([2, 4, 6], 1);
+        const b = ramp([2, 5, 6], 2);
+        return [
+          tf.matMul(a, b, false, true),
+          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, false, true)))([a, b]),
+        ];
+      },
+    ],
+    [
+      'gather of embedding rows and its gradient (UnsortedSegmentSum)',
+      () => {
+        const w = ramp([10, 4], 3);
+        const ids = tf.tensor1d([0, 3, 3, 9, 1], 'int32');
+        return [tf.gather(w, ids), tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.gather(x, ids))))(w)];
+      },
+    ],
+    [
+      'softmax, erf, exp, log, rsqrt and moments (LayerNorm, GELU, cross-entropy) with gradients',
+      () => {
+        const x = ramp([6, 8], 4);
+        const g = tf.grad((t: tf.Tensor) => {
+          const { mean, variance } = tf.moments(t, -1, true);
+          const ln = tf.mul(tf.sub(t, mean), tf.rsqrt(tf.add(variance, 1e-12)));
+          return tf.sum(
+            tf.add(tf.mul(tf.erf(ln), tf.softmax(t)), tf.log(tf.add(tf.exp(tf.neg(tf.abs(t))), 1))),
+          );
+        })(x);
+        return [tf.softmax(x), tf.erf(x), g];
+      },
+    ],
+  ];
+  for (const [name, f] of stock) {
+    void test(name, async () => {
+      const gpu = await values(f);
+      const cpu = await onCpu(() => values(f));
+      gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
+    });
+  }
+});
