@@ -12,7 +12,7 @@ import { runTraining } from '../../../../server/ml/train/run';
 import { InferenceHost } from '../../../../server/worker/inferenceHost';
 import { startWorker } from '../../../../server/worker/workerScript';
 import type { WorkerData } from '../../../../server/worker/messages';
-import { syntheticWorkspace, tinyConfig } from '../ml/train/fixtures';
+import { syntheticWorkspace, tinyConfig } from '../ml/train/trainFixtures';
 
 let ws: string;
 let runDir: string;

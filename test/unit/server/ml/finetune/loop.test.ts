@@ -11,7 +11,7 @@ import { readMetrics, readWeights, resolveCheckpoint } from '../../../../../serv
 import { resolveFinetuneConfig } from '../../../../../server/ml/finetune/config';
 import { runFinetune } from '../../../../../server/ml/finetune/run';
 import { loadInitCheckpoint, type HfCheckpoint } from '../../../../../server/ml/hf/importHf';
-import { FIXTURE_DIR, tempDir } from '../hf/helpers';
+import { FIXTURE_DIR, tempDir } from '../hf/hfHelpers';
 
 let ckpt: HfCheckpoint;
 const temps: Array<() => void> = [];

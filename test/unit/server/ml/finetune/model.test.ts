@@ -20,7 +20,7 @@ import type { LabelledExample, TaskKind } from '../../../../../server/ml/finetun
 import { loadInitCheckpoint, type HfCheckpoint } from '../../../../../server/ml/hf/importHf';
 import { AdamW } from '../../../../../server/ml/train/adamw';
 import { trainStep } from '../../../../../server/ml/train/step';
-import { FIXTURE_DIR } from '../hf/helpers';
+import { FIXTURE_DIR } from '../hf/hfHelpers';
 
 let ckpt: HfCheckpoint;
 before(async () => {

@@ -34,7 +34,7 @@ import {
 } from '../../../../../server/ml/finetune/taskFolder';
 import type { LabelledExample } from '../../../../../server/ml/finetune/types';
 import { loadInitCheckpoint, type HfCheckpoint } from '../../../../../server/ml/hf/importHf';
-import { findTorchPython, FIXTURE_DIR, maxAbsDiff, PY_DIR, tempDir } from '../hf/helpers';
+import { findTorchPython, FIXTURE_DIR, maxAbsDiff, PY_DIR, tempDir } from '../hf/hfHelpers';
 
 const torch = findTorchPython();
 const skip = torch.python ? false : torch.reason;

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { createModelFromHf, importHfCheckpoint } from '../../../../../server/ml/hf';
 import { familyOfConfig } from '../../../../../server/ml/hf/families';
-import { maxAbsDiff, ROOT } from './helpers';
+import { maxAbsDiff, ROOT } from './hfHelpers';
 
 interface Expected {
   cases: Array<{ ids: number[]; logits: number[][] }>;

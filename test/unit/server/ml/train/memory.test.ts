@@ -23,7 +23,7 @@ import {
 } from '../../../../../server/ml/train/memory';
 import { trainStep } from '../../../../../server/ml/train/step';
 import type { ModelConfig, MlmModel } from '../../../../../server/ml/types';
-import { paddedMaskedBatches } from './fixtures';
+import { paddedMaskedBatches } from './trainFixtures';
 
 const GiB = 2 ** 30;
 const V = 40;

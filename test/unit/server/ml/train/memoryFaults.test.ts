@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../../../runCli';
-import { syntheticWorkspace, tinyConfig } from './fixtures';
+import { syntheticWorkspace, tinyConfig } from './trainFixtures';
 
 let ws: string;
 before(() => {

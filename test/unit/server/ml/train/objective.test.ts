@@ -19,7 +19,7 @@ import { trainLoop, type LoopRun } from '../../../../../server/ml/train/loop';
 import type { Objective, TrainableModel } from '../../../../../server/ml/train/objective';
 import { makePlan } from '../../../../../server/ml/train/plan';
 import { restoreCheckpoint } from '../../../../../server/ml/train/prepareRun';
-import { tinyConfig } from './fixtures';
+import { tinyConfig } from './trainFixtures';
 
 const DIM = 4;
 const ROWS = 40;
