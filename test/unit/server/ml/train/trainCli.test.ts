@@ -135,6 +135,6 @@ void describe('mlm train / fill / eval', () => {
 
     const missing = await mlm('train', '--init', path.join(ws, 'no-such-model'), '--out', out);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--init \S+ does not exist: pass a Hugging Face BERT folder/);
+    assert.match(missing.stderr, /--init \S+ does not exist: pass a Hugging Face folder/);
   });
 });
