@@ -17,7 +17,7 @@ export {
   validateModelConfig,
   type BertPresetName,
 } from './presets';
-export { toHfConfig, fromHfConfig } from './hfConfig';
+export { toHfConfig, fromHfConfig } from './modelConfigJson';
 export { isNoDecayParameter } from './naming';
 
 export interface CreateModelOptions {

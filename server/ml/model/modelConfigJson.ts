@@ -1,6 +1,7 @@
 /**
- * Model configs ↔ Hugging Face config.json (snake_case). BERT maps onto transformers' BertConfig /
- * BertForMaskedLM; the BiGRU has no transformers class and is written with model_type "mlm-studio-bigru".
+ * Model configs ↔ the config.json of our runs and exports (Hugging Face snake_case). BERT maps onto transformers'
+ * BertConfig / BertForMaskedLM (read through the strict parser, hf/hfConfig.ts); the BiGRU has no transformers class
+ * and is written with model_type "mlm-studio-bigru".
  */
 import { HfConfigError, parseHfBertConfig } from '../hf/hfConfig';
 import type { BigruConfig, ModelConfig } from '../types';
