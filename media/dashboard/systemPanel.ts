@@ -1,5 +1,5 @@
 /** Backend, device, GPU utilisation and memory over time, live tensors and RSS. */
-import { formatBytes } from '../../protocol/shared/memory';
+import { formatMemorySize } from '../../protocol/shared/units';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import { webgpuSummary } from '../../protocol/webgpuText';
 import { Chart } from './chart';
@@ -54,10 +54,10 @@ export class SystemPanel {
     }
     if (status?.memory) {
       const m = status.memory;
-      const heap = m.heapLimitBytes !== null ? ` of ${formatBytes(m.heapLimitBytes)} per heap` : '';
+      const heap = m.heapLimitBytes !== null ? ` of ${formatMemorySize(m.heapLimitBytes)} per heap` : '';
       cells.push([
         'Memory estimate',
-        `leader ${formatBytes(m.leaderBytes)}${heap}, ${formatBytes(m.totalBytes)} in all · ${m.replicas} × ${m.rowsPerPass} rows × ${m.chunks} pass${m.chunks > 1 ? 'es' : ''}`,
+        `leader ${formatMemorySize(m.leaderBytes)}${heap}, ${formatMemorySize(m.totalBytes)} in all · ${m.replicas} × ${m.rowsPerPass} rows × ${m.chunks} pass${m.chunks > 1 ? 'es' : ''}`,
       ]);
     }
     if (status?.model)

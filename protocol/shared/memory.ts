@@ -40,9 +40,3 @@ export interface MemoryEstimate {
   /** One line: the figures and, when it was changed to fit or does not fit, what changed or what to change. */
   summary: string;
 }
-
-/** "1.4 GiB" / "350 MiB": how memory figures are written everywhere. */
-export function formatBytes(bytes: number): string {
-  const gib = bytes / 2 ** 30;
-  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
-}

@@ -8,7 +8,8 @@ import { planRunMemory } from '../../ml/train/memory';
 import { trainingThreads } from '../../ml/train/parallel';
 import { modelConfigFor } from '../../ml/train/modelConfig';
 import { BERT_PRESET_NAMES } from '../../ml/model/presets';
-import { formatBytes, type MemoryEstimate } from '../../../protocol/shared/memory';
+import type { MemoryEstimate } from '../../../protocol/shared/memory';
+import { formatMemorySize } from '../../../protocol/shared/units';
 import { mergeRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { loadRunConfigFile, resolveRunConfig } from '../../app/runConfigFile';
 import {
@@ -146,14 +147,14 @@ export function formatMemory(list: readonly DoctorMemory[]): string[] {
   const first = list[0]?.estimate;
   if (!first) return [];
   const heap =
-    first.heapLimitBytes !== null ? `, ${formatBytes(first.heapLimitBytes)} usable per wasm heap` : '';
+    first.heapLimitBytes !== null ? `, ${formatMemorySize(first.heapLimitBytes)} usable per wasm heap` : '';
   return [
     `memory:      training estimate (${list.length > 1 ? 'vocab 8192, seqLen 128, batch 16' : 'this run config'}${heap}):`,
     ...list.map(({ label, estimate: e }) => {
       const how = `${e.replicas} replica${e.replicas > 1 ? 's' : ''} × ${e.rowsPerPass} row${e.rowsPerPass > 1 ? 's' : ''} × ${e.chunks} pass${e.chunks > 1 ? 'es' : ''}`;
       return (
-        `  ${label.padEnd(8)} ${(e.parameters / 1e6).toFixed(1).padStart(6)} M params: leader ${formatBytes(e.leaderBytes)}, ` +
-        `${formatBytes(e.totalBytes)} in all (${how})` +
+        `  ${label.padEnd(8)} ${(e.parameters / 1e6).toFixed(1).padStart(6)} M params: leader ${formatMemorySize(e.leaderBytes)}, ` +
+        `${formatMemorySize(e.totalBytes)} in all (${how})` +
         (e.fits
           ? ''
           : ' — does NOT fit: lower data.seqLen, tokenizer.vocabSize or the preset, or use a native backend')

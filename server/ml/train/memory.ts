@@ -18,7 +18,8 @@
  */
 import os from 'node:os';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import { formatBytes, type MemoryEstimate } from '../../../protocol/shared/memory';
+import type { MemoryEstimate } from '../../../protocol/shared/memory';
+import { formatMemorySize } from '../../../protocol/shared/units';
 import { getBackendInfo } from '../backend';
 import {
   isWasmAbort,
@@ -148,7 +149,7 @@ export function estimateTrainingMemory(i: MemoryPlanInput & { chunks: number }):
 }
 
 function describeEstimate(e: MemoryEstimate, i: MemoryPlanInput): string {
-  const f = formatBytes;
+  const f = formatMemorySize;
   const heap = e.heapLimitBytes === null ? '' : ` of a ${f(e.heapLimitBytes)} usable wasm heap`;
   return (
     `memory: ${(e.parameters / 1e6).toFixed(1)} M parameters: weights ${f(e.weightsBytes)}, gradients ` +
@@ -257,7 +258,7 @@ export function memoryRefusal(
   e: MemoryEstimate,
   where: { preset?: string; seqLen: number },
 ): OutOfMemoryError {
-  const f = formatBytes;
+  const f = formatMemorySize;
   const heap = e.heapLimitBytes !== null && Math.max(e.leaderBytes, e.replicaBytes) > e.heapLimitBytes;
   const limit = heap
     ? `the WebAssembly heap holds at most ${f(e.heapLimitBytes!)} (4 GiB less fragmentation and a reserve)`
@@ -332,12 +333,12 @@ export function describeComputeFailure(err: unknown, estimate?: MemoryEstimate):
   const limit = estimate?.heapLimitBytes;
   if (estimate && limit && Math.max(estimate.leaderBytes, estimate.replicaBytes) < 0.75 * limit) {
     return (
-      `${abort}. By the memory estimate (leader ${formatBytes(estimate.leaderBytes)} of a ${formatBytes(limit)} usable heap) ` +
+      `${abort}. By the memory estimate (leader ${formatMemorySize(estimate.leaderBytes)} of a ${formatMemorySize(limit)} usable heap) ` +
       'the heap was not full: report it with the log (mlm doctor prints the setup), and resume the run with mlm train --resume.'
     );
   }
   const need = estimate
-    ? ` (estimate: leader ${formatBytes(estimate.leaderBytes)} of a ${formatBytes(limit ?? 0)} usable heap)`
+    ? ` (estimate: leader ${formatMemorySize(estimate.leaderBytes)} of a ${formatMemorySize(limit ?? 0)} usable heap)`
     : '';
   return (
     `${abort}: most likely its 4 GiB heap ran out inside a kernel${need}. Lower training.batchSize or data.seqLen, ` +
