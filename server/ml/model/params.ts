@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../types';
-import { hashString, mixSeed, normalArray } from './random';
+import { hashString } from '../data/rng';
+import { mixSeed, normalArray } from './random';
 
 export type ParamInit = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 

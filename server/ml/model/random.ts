@@ -37,10 +37,3 @@ export function normalArray(n: number, std: number, seed: number): Float32Array 
   }
   return out;
 }
-
-/** Stable 32-bit hash of a string (FNV-1a), to seed each named parameter independently of creation order. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
