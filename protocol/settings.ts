@@ -14,6 +14,10 @@ export interface ServerSettings {
     languages: string[];
     /** Rows per hover table, 1..20. Default 5. */
     topK: number;
+    /** Whole-sentence completions a hover over a text with several masks shows, 0..10 (0: none). Default 3. */
+    jointCompletions: number;
+    /** Only these words are candidates in hovers and Fill Mask at Cursor (empty: the whole vocabulary). */
+    targets: string[];
   };
   telemetry: {
     /** nvidia-smi / memory polling period in seconds, 1..3600. Default 2. */
@@ -42,7 +46,13 @@ export interface InitializationOptions {
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
-  hover: { maskToken: '[MASK]', languages: ['plaintext', 'markdown'], topK: 5 },
+  hover: {
+    maskToken: '[MASK]',
+    languages: ['plaintext', 'markdown'],
+    topK: 5,
+    jointCompletions: 3,
+    targets: [],
+  },
   telemetry: { gpuPollSeconds: 2 },
   corpus: { include: ['**/*.txt', '**/*.md'], exclude: [] },
 };
@@ -84,6 +94,10 @@ export function parseServerSettings(raw: unknown): ParsedSettings {
   const languages = (v: unknown): v is string[] =>
     Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0);
   const globs = languages;
+  const targetWords = (v: unknown): v is string[] =>
+    Array.isArray(v) &&
+    v.length <= 1000 &&
+    v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 100 && !/\s/.test(x));
 
   return {
     settings: {
@@ -103,6 +117,20 @@ export function parseServerSettings(raw: unknown): ParsedSettings {
           d.hover.languages,
         ),
         topK: pick('hover.topK', hover.topK, intIn(1, 20), 'an integer in 1..20', d.hover.topK),
+        jointCompletions: pick(
+          'hover.jointCompletions',
+          hover.jointCompletions,
+          intIn(0, 10),
+          'an integer in 0..10',
+          d.hover.jointCompletions,
+        ),
+        targets: pick(
+          'hover.targets',
+          hover.targets,
+          targetWords,
+          'an array of at most 1000 words without spaces',
+          d.hover.targets,
+        ),
       },
       telemetry: {
         gpuPollSeconds: pick(
