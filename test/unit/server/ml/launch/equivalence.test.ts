@@ -26,8 +26,9 @@ const torch = findTorchPython();
 
 const CASES = [
   {
-    name: 'chunked examples, linear decay without warmup',
+    name: 'chunked examples, linear decay without warmup; train.py stopped after step 1 and restarted',
     config: tinyRunConfig(),
+    resume: true,
   },
   {
     name: 'line examples, whole-word masking, 2 micro-batches, cosine with warmup, clipping at 0.5, weight decay 0.1',
@@ -42,6 +43,7 @@ const CASES = [
         weightDecay: 0.1,
       },
     }),
+    resume: false,
   },
 ];
 
