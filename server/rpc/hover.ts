@@ -7,6 +7,7 @@
 import { ResponseError, type Connection, type Hover, type TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { NO_MODEL_HOVER } from '../../protocol/inference';
+import { MASK_SPELLINGS } from '../../protocol/shared/fillMask';
 import type { AppState } from '../app/appState';
 import { cancellable } from './guarded';
 import { hoverMarkdown } from './hoverMarkdown';
@@ -28,7 +29,10 @@ export function registerHover(
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !s.languages.includes(doc.languageId)) return null;
     const text = doc.getText();
-    const mask = maskAt(text, doc.offsetAt(params.position), s.maskToken);
+    // The setting's mask token, else the other spelling ("<mask>" typed for RoBERTa while the setting is "[MASK]").
+    const offset = doc.offsetAt(params.position);
+    const maskToken = [s.maskToken, ...MASK_SPELLINGS].find((m) => maskAt(text, offset, m)) ?? s.maskToken;
+    const mask = maskAt(text, offset, maskToken);
     if (!mask) return null;
     const range = { start: doc.positionAt(mask[0]), end: doc.positionAt(mask[1]) };
     const model = app.model.current;
@@ -40,11 +44,12 @@ export function registerHover(
     try {
       const { uri, version } = doc;
       const r = await cancellable(token, () =>
-        app.model.fill(
-          { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
-          () => token.isCancellationRequested,
-          { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
-        ),
+        app.model.fill({ text: ctx.text, topK: s.topK, maskToken }, () => token.isCancellationRequested, {
+          uri,
+          version,
+          start: ctx.start,
+          isCurrent: () => documents.get(uri)?.version === version,
+        }),
       );
       const hit = r.masks.find((m) => m.offset[0] === ctx.mask[0]);
       if (!hit) return null;

@@ -12,7 +12,7 @@ import { loadRunForInference, resolveCheckpoint } from '../checkpoint';
 import { RUN_STATUS_FILE } from '../checkpoint/runDir';
 import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
-import type { WordPieceTokenizer } from '../tokenizer';
+import type { AnyTokenizer } from '../tokenizer';
 import type { BertConfig, MlmModel, NamedTensor, Tokenizer } from '../types';
 import { familyMapping, type FamilyName, type FamilyMapping } from './familyMap';
 import { classifyName, expectedBertShapes, isHeadParameter, shapeText } from './hfState';
@@ -53,7 +53,7 @@ export interface HfCheckpoint {
   config: BertConfig;
   /** Weights by our (Hugging Face BertForMaskedLM) names, HF shapes; head parameters may be absent. */
   state: Map<string, NamedTensor>;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   report: HfImportReport;
 }
 
@@ -294,7 +294,7 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
     const tc = (await readJson(tokConfigFile)) as { do_lower_case?: unknown };
     if (typeof tc.do_lower_case === 'boolean') lowercase = tc.do_lower_case;
   }
-  let tokenizer: WordPieceTokenizer;
+  let tokenizer: AnyTokenizer;
   try {
     tokenizer = await loadTokenizer(tokenizerFile, lowercase === undefined ? {} : { lowercase });
   } catch (err) {

@@ -8,6 +8,7 @@ import { readData } from '../backend/read';
 import type { FillMaskResult, MlmModel, Tokenizer } from '../types';
 import { topKSoftmax } from './topk';
 import { continuationText } from '../../../protocol/shared/wordpiece';
+import { withModelMask } from '../../../protocol/shared/fillMask';
 
 export type { FillMaskResult } from '../types';
 
@@ -18,7 +19,10 @@ export interface FillMaskOptions {
   targets?: string[];
 }
 
-/** One list of candidates per [MASK] occurrence, in text order. Throws when the text has no mask token. */
+/**
+ * One list of candidates per mask occurrence ("[MASK]" or "<mask>", whichever the model's), in text order. Throws
+ * when the text has no mask token.
+ */
 export async function fillMask(
   model: MlmModel,
   tokenizer: Tokenizer,
@@ -27,6 +31,8 @@ export async function fillMask(
 ): Promise<FillMaskResult[][]> {
   const topK = opts.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
+  // "[MASK]" typed for a RoBERTa model (or "<mask>" for a BERT) is the model's mask.
+  text = withModelMask(text, tokenizer.maskToken);
   const enc = tokenizer.encode(text);
   const maskId = tokenizer.special.mask;
   const masks: number[] = [];
@@ -56,7 +62,7 @@ export async function fillMask(
   const vocab = values.length / masks.length;
   return masks.map((tokenIndex, m) =>
     topKSoftmax(values.subarray(m * vocab, (m + 1) * vocab), topK, candidates).map(({ id, score }) => {
-      const token = tokenizer.idToToken(id);
+      const token = tokenizer.displayToken(id);
       return { token, id, score, sequence: replaceSpan(text, enc.offsets[tokenIndex], token) };
     }),
   );
