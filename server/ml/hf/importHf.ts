@@ -298,12 +298,9 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
   try {
     tokenizer = await loadTokenizer(tokenizerFile, lowercase === undefined ? {} : { lowercase });
   } catch (err) {
-    const family =
-      mapping.family === 'roberta' || mapping.family === 'xlm-roberta'
-        ? ` (the ${mapping.family === 'roberta' ? 'byte-level BPE' : 'Unigram'} tokenizer of ${architecture} is not ` +
-          `supported yet; its weights are, with a WordPiece vocab.txt or tokenizer.json)`
-        : '';
-    throw new HfImportError(`cannot load the checkpoint's tokenizer${family}: ${(err as Error).message}`);
+    throw new HfImportError(
+      `cannot load the checkpoint's tokenizer (${architecture}): ${(err as Error).message}`,
+    );
   }
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(
