@@ -77,6 +77,10 @@ export class AppState {
   /** The WebGPU adapter when the backend is webgpu (from the workers' ready messages). */
   private backendGpu: WorkerBackend['gpu'];
   private readonly env: ServerEnv = serverEnv();
+  /** The env-gated test hooks (serverEnv.ts). */
+  get testHooks(): Pick<ServerEnv, 'hangHover'> {
+    return { hangHover: this.env.hangHover };
+  }
   /** Where request paths may point (server/app/pathPolicy.ts). */
   readonly paths: PathPolicy;
 
@@ -86,13 +90,21 @@ export class AppState {
     this.metrics = new MetricsBatcher((p) => this.emit((l) => l.metrics(p)));
     const workerBackend = { backend: this.env.backend };
     const trace = this.env.traceFillMask ? (m: string): void => this.log('info', m) : undefined;
-    this.inference = new InferenceHost(() => ({ ...workerBackend, threads: 1 }), {
-      backend: (b) => this.onWorkerBackend(b),
-      log: (level, message) => this.log(level, message),
-      fillBatch: trace
-        ? (b) => trace(`fill-mask worker batch #${b.id}: ${b.texts} texts, ${b.dropped} cancelled dropped`)
-        : undefined,
-    });
+    this.inference = new InferenceHost(
+      () => ({ ...workerBackend, threads: 1 }),
+      {
+        backend: (b) => this.onWorkerBackend(b),
+        log: (level, message) => this.log(level, message),
+        fillBatch: trace
+          ? (b) => trace(`fill-mask worker batch #${b.id}: ${b.texts} texts, ${b.dropped} cancelled dropped`)
+          : undefined,
+      },
+      undefined,
+      () => ({
+        fillDeadlineMs: this.settings.inference.deadlineSeconds * 1000,
+        watchdogMs: this.settings.inference.watchdogSeconds * 1000,
+      }),
+    );
     this.model = new FillMaskModel(this.inference, {
       status: (patch) => this.status.update(patch),
       log: (level, message) => this.log(level, message),
