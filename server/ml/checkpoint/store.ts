@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseSafetensors, serializeSafetensors, tensorAsFloat32 } from '../hf/safetensors';
 import type { NamedTensor } from '../types';
 import { isComplete, publishDir, TEMP_PREFIX, writeFileAtomic } from './atomic';
-import type { CheckpointState } from './state';
+import { LOSS_SPIKE_DEFAULTS, type CheckpointState } from './state';
 
 export const MODEL_FILE = 'model.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -82,7 +82,7 @@ export function readState(dir: string): CheckpointState {
   const s = JSON.parse(text) as CheckpointState;
   if (typeof s.step !== 'number' || !s.position)
     throw new Error(`${dir}/${STATE_FILE} is not a checkpoint state`);
-  return s;
+  return { ...LOSS_SPIKE_DEFAULTS, ...s };
 }
 
 function readTensors(file: string): Map<string, NamedTensor> {
