@@ -165,6 +165,10 @@ class DashboardPanel {
         this.post({ type: 'runFinished', finished: finishedRunSummary(r) });
         void this.sendRuns();
       }),
+      // A resumed run is redrawn from its checkpoint on: one curve, without the interrupted process's extra rows.
+      ctx.onRunResumed(() => {
+        if (this.ready) void this.sendRuns();
+      }),
       // A (re)started or newly attached backend: its runs may differ.
       ctx.onServerStarted(() => {
         if (this.ready) void this.sendRuns();
@@ -322,6 +326,9 @@ class DashboardPanel {
       } catch (err) {
         this.ctx.log.warn(`dashboard: mlm/runMetrics ${runId} failed: ${describeError(err)}`);
       }
+      // A resumed run: the rows on disk after its checkpoint may be the interrupted process's (not trained again yet).
+      const cut = this.ctx.resumedFrom.get(runId);
+      if (cut !== undefined) fetched = fetched.filter((r) => r.step <= cut);
       const records = mergeRecords(fetched, this.ctx.liveMetrics.get(runId) ?? []).slice(
         -WEBVIEW_LIMITS.maxRecords,
       );

@@ -358,10 +358,23 @@ export class AppState {
     config: ResolvedRunConfig;
     source: string;
   } {
+    if (params.config === undefined && params.configPath === undefined && params.resumeFrom !== undefined) {
+      // Resume Run: the run continues with the config saved in its folder.
+      const dir = this.runFolder(params.resumeFrom);
+      if (isTaskModelFolder(dir)) {
+        throw new MlmError(
+          MlmErrorCodes.InvalidParams,
+          `${dir} is a fine-tune run: continue it with its fine-tune config (MLM: Fine-tune… on the same run, or mlm finetune --resume ${dir})`,
+        );
+      }
+      const file = path.join(dir, 'config.json');
+      const raw = loadRunConfigFile(file);
+      return { raw, config: resolveRunConfig(raw, file), source: file };
+    }
     if ((params.config === undefined) === (params.configPath === undefined)) {
       throw new MlmError(
         MlmErrorCodes.InvalidParams,
-        'mlm/train needs exactly one of "config" (an object) or "configPath"',
+        'mlm/train needs exactly one of "config" (an object) or "configPath" (or "resumeFrom" alone: a run folder)',
       );
     }
     const file =

@@ -147,7 +147,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             'no task model is loaded: fine-tune one (MLM: Fine-tune…) or load one (MLM: Load Task Model)',
           );
         }
-        return { type: 'predict', predictions: predictTexts(task.loaded, r.inputs), model: task.info };
+        return { type: 'predict', predictions: await predictTexts(task.loaded, r.inputs), model: task.info };
       case 'memory':
         return { type: 'memory', memory: tfMemorySample() };
     }

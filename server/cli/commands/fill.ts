@@ -1,7 +1,7 @@
 /** `mlm fill`: the most likely tokens for each [MASK] of a text, from a trained run or a Hugging Face model. */
 import { fillMask } from '../../ml/infer/fillMask';
 import type { FillMaskResult, Tokenizer } from '../../ml/types';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 import { loadModelForCli, loadRunForCli } from '../loadRun';
 
 const USAGE = `usage: mlm fill (--run DIR | --model ID|DIR) "text with [MASK]"... [--top-k 5] [--json] [--backend B]
@@ -13,7 +13,7 @@ Prints, for every [MASK] of each text, the top-k tokens with their probabilities
   --model ID     a Hugging Face Hub id (ORG/NAME[@REVISION]; from the Hugging Face cache, downloaded into it when
                  missing) or a Hugging Face model folder, e.g. --model google-bert/bert-base-uncased
   --top-k N      candidates per mask (default 5)
-  --backend B    auto | cuda | tensorflow | wasm | cpu
+  --backend B    ${BACKEND_USAGE}
   --json         one JSON object per text: {"text", "masks": [[{token, id, score, sequence}]]}`;
 
 /** Pretty lines for one text's fill-mask result. */
