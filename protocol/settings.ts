@@ -14,6 +14,10 @@ export interface ServerSettings {
     languages: string[];
     /** Rows per hover table, 1..20. Default 5. */
     topK: number;
+    /** Whole-sentence completions a hover over a text with several masks shows, 0..10 (0: none). Default 3. */
+    jointCompletions: number;
+    /** Only these words are candidates in hovers and Fill Mask at Cursor (empty: the whole vocabulary). */
+    targets: string[];
   };
   inference: {
     /** A hover or fill-mask not answered in this time gets "model busy" (MlmErrorCodes.Busy), 0.1..600. Default 5. */
@@ -51,7 +55,13 @@ export interface InitializationOptions {
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
-  hover: { maskToken: '[MASK]', languages: ['plaintext', 'markdown'], topK: 5 },
+  hover: {
+    maskToken: '[MASK]',
+    languages: ['plaintext', 'markdown'],
+    topK: 5,
+    jointCompletions: 3,
+    targets: [],
+  },
   inference: { deadlineSeconds: 5, watchdogSeconds: 60 },
   telemetry: { gpuPollSeconds: 2 },
   corpus: { include: ['**/*.txt', '**/*.md'], exclude: [] },
@@ -95,6 +105,10 @@ export function parseServerSettings(raw: unknown): ParsedSettings {
   const languages = (v: unknown): v is string[] =>
     Array.isArray(v) && v.every((x) => typeof x === 'string' && x.length > 0);
   const globs = languages;
+  const targetWords = (v: unknown): v is string[] =>
+    Array.isArray(v) &&
+    v.length <= 1000 &&
+    v.every((x) => typeof x === 'string' && x.length > 0 && x.length <= 100 && !/\s/.test(x));
 
   return {
     settings: {
@@ -114,6 +128,20 @@ export function parseServerSettings(raw: unknown): ParsedSettings {
           d.hover.languages,
         ),
         topK: pick('hover.topK', hover.topK, intIn(1, 20), 'an integer in 1..20', d.hover.topK),
+        jointCompletions: pick(
+          'hover.jointCompletions',
+          hover.jointCompletions,
+          intIn(0, 10),
+          'an integer in 0..10',
+          d.hover.jointCompletions,
+        ),
+        targets: pick(
+          'hover.targets',
+          hover.targets,
+          targetWords,
+          'an array of at most 1000 words without spaces',
+          d.hover.targets,
+        ),
       },
       inference: {
         deadlineSeconds: pick(

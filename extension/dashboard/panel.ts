@@ -246,9 +246,12 @@ class DashboardPanel {
         return;
       case 'fillMask':
         try {
-          const result = await this.ctx
-            .requireClient()
-            .sendRequest(FillMaskRequest.type, { text: m.text, topK: m.topK });
+          const result = await this.ctx.requireClient().sendRequest(FillMaskRequest.type, {
+            text: m.text,
+            topK: m.topK,
+            ...(m.targets?.length ? { targets: m.targets } : {}),
+            ...(m.beam === undefined ? {} : { beam: m.beam }),
+          });
           this.post({ type: 'fillMaskResult', requestId: m.requestId, result });
         } catch (err) {
           this.post({ type: 'fillMaskResult', requestId: m.requestId, error: describeError(err) });

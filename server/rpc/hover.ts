@@ -1,6 +1,7 @@
 /**
  * textDocument/hover on a mask token: the top-k predictions for that mask as a markdown table with replace
- * links. The model sees the whole paragraph, so several masks in one sentence are predicted together. No model
+ * links. The model sees the whole paragraph; with several masks there, the hover first shows the paragraph's best
+ * completions found jointly (mlm.hover.jointCompletions), each with a link filling every mask. No model
  * → an explanatory hover (not an error); no answer within mlm.inference.deadlineSeconds (or a restarted worker) →
  * a "Model busy" hover naming why; anything else that fails → no hover (logged). Answers are cached per
  * document version and text window (FillMaskModel), so hovering the same mask again does not run the model.
@@ -14,7 +15,7 @@ import { escapeMarkdown } from '../../protocol/shared/markdown';
 import type { AppState } from '../app/appState';
 import { cancellable } from './guarded';
 import { hoverMarkdown } from './hoverMarkdown';
-import { gapBeforeMask, maskAt, maskContext } from './maskText';
+import { gapBeforeMask, hoverFillParams, maskAt, maskContext } from './maskText';
 
 export const UNTRUSTED_HOVER =
   'MLM fill-mask is off in Restricted Mode: trust this workspace to use its models (or run **MLM: Load Checkpoint**).';
@@ -46,13 +47,15 @@ export function registerHover(
     try {
       const { uri, version } = doc;
       const r = await cancellable(token, () =>
-        app.model.fill(
-          { text: ctx.text, topK: s.topK, maskToken: s.maskToken },
-          () => token.isCancellationRequested,
-          { uri, version, start: ctx.start, isCurrent: () => documents.get(uri)?.version === version },
-        ),
+        app.model.fill(hoverFillParams(ctx.text, s), () => token.isCancellationRequested, {
+          uri,
+          version,
+          start: ctx.start,
+          isCurrent: () => documents.get(uri)?.version === version,
+        }),
       );
-      const hit = r.masks.find((m) => m.offset[0] === ctx.mask[0]);
+      const hovered = r.masks.findIndex((m) => m.offset[0] === ctx.mask[0]);
+      const hit = r.masks[hovered];
       if (!hit) return null;
       const label = `${r.model.runId ?? r.model.dir}${r.model.step === undefined ? '' : `, step ${r.model.step}`}`;
       const gapBefore = gapBeforeMask(text, mask[0]);
@@ -62,6 +65,21 @@ export function registerHover(
         gapBefore,
         predictions: hit.predictions,
         modelLabel: label,
+        joint: r.joint?.length
+          ? {
+              completions: r.joint,
+              text: ctx.text,
+              spans: r.masks.map((m) => m.offset),
+              ranges: r.masks.map((m) => ({
+                range: {
+                  start: doc.positionAt(ctx.start + m.offset[0]),
+                  end: doc.positionAt(ctx.start + m.offset[1]),
+                },
+                gapBefore: gapBeforeMask(text, ctx.start + m.offset[0]),
+              })),
+              hovered,
+            }
+          : undefined,
       });
       return { contents: { kind: 'markdown', value }, range };
     } catch (err) {

@@ -13,7 +13,7 @@ import { loadForInference, type InferenceModel } from '../ml/hf';
 import { readState } from '../ml/checkpoint';
 import { loadTaskModel, predictTexts, type LoadedTaskModel } from '../ml/finetune';
 import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
-import { fillMask } from '../ml/infer/fillMask';
+import { fillMaskAll, modelScorer } from '../ml/infer/fillMask';
 import type {
   FillAnswer,
   FillOutcome,
@@ -99,12 +99,23 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
-    const perMask = await fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+    const all = await fillMaskAll(modelScorer(model), tokenizer, sub.text, {
+      topK: r.topK,
+      targets: r.targets,
+      beam: r.beam,
+    });
     const masks: MaskResult[] = sub.masks.map((offset, i) => ({
       offset,
-      predictions: (perMask[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
+      predictions: (all.masks[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
     }));
-    return { masks, model: current.info, elapsedMs: performance.now() - t0 };
+    const joint = all.joint?.map((j) => ({ ...j, sequence: sub.restore(j.sequence) }));
+    return {
+      masks,
+      ...(joint ? { joint } : {}),
+      ...(all.jointNote ? { jointNote: all.jointNote } : {}),
+      model: current.info,
+      elapsedMs: performance.now() - t0,
+    };
   }
 
   async function handle(r: InferenceRequest): Promise<InferenceResult> {

@@ -12,7 +12,13 @@ void describe('parseServerSettings', () => {
     }
   });
   void test('valid values, nested under mlm or not', () => {
-    const hover = { maskToken: '<mask>', languages: ['plaintext'], topK: 3 };
+    const hover = {
+      maskToken: '<mask>',
+      languages: ['plaintext'],
+      topK: 3,
+      jointCompletions: 0,
+      targets: ['good', 'bad'],
+    };
     for (const raw of [{ hover }, { mlm: { hover } }]) {
       assert.deepEqual(parseServerSettings(raw).settings.hover, hover);
     }
@@ -33,6 +39,8 @@ void describe('parseServerSettings', () => {
       { inference: { watchdogSeconds: '60' } },
       /mlm\.inference\.watchdogSeconds must be a number of seconds in 1\.\.3600/,
     ],
+    [{ hover: { jointCompletions: 11 } }, /mlm\.hover\.jointCompletions must be an integer in 0\.\.10/],
+    [{ hover: { targets: ['two words'] } }, /mlm\.hover\.targets must be an array of at most 1000 words/],
     [{ telemetry: { gpuPollSeconds: 0.5 } }, /gpuPollSeconds must be a number of seconds in 1\.\.3600/],
     [{ corpus: { include: [1] } }, /mlm\.corpus\.include must be an array of glob patterns/],
   ];
@@ -52,6 +60,9 @@ void describe('webview message guards', () => {
     [{ type: 'stop' }, true],
     [{ type: 'fillMask', requestId: 1, text: 'a [MASK]' }, true],
     [{ type: 'fillMask', requestId: 1, text: 'a [MASK]', topK: 51 }, false],
+    [{ type: 'fillMask', requestId: 1, text: 'a [MASK]', targets: ['good'], beam: 3 }, true],
+    [{ type: 'fillMask', requestId: 1, text: 'a [MASK]', targets: [''] }, false],
+    [{ type: 'fillMask', requestId: 1, text: 'a [MASK]', beam: 17 }, false],
     [{ type: 'fillMask', requestId: 1, text: '' }, false],
     [{ type: 'fillMask', requestId: '1', text: 'x' }, false],
     [{ type: 'fillMask', requestId: 1, text: 'x'.repeat(10_001) }, false],
