@@ -10,6 +10,10 @@
  * one message within `watchdogMs` (a load: LOAD_WATCHDOG_FACTOR times that) is stuck: it is terminated and a fresh one
  * started with the last models, and every request it held or that waited behind it fails with
  * MlmErrorCodes.InferenceRestarted naming the stuck request.
+ *
+ * Over 300 lines: the queue, its fill batching, the deadlines and the worker's lifecycle (start, exit, watchdog
+ * restart, reload) are one state machine over the same fields (queue, inFlight, worker); split, each part would
+ * have to know the others' invariants.
  */
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { TfMemory } from '../../protocol/status';

@@ -22,6 +22,7 @@ import { limitReached, progressOf, type TrainPlan } from './plan';
 import { learningRate } from './schedule';
 import { estimateTrainingMemory, MemoryBackoff, type MemoryPlan } from './memory';
 import { gradientStep } from './step';
+import { onSpike, recordApplied, spikeThreshold } from './lossSpike';
 import type { StopReason } from './summary';
 
 /** What the loop needs of a prepared run (prepareRun's PreparedRun for MLM). */
@@ -176,10 +177,11 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         if (b.counts) state.maskCounts = addMaskCounts(state.maskCounts, b.counts);
         stepTokens += b.tokens;
       }
-      const lr = learningRate(
-        { step: state.step, progress: progressOf(plan, state.step, elapsed()) },
-        plan.schedule,
-      );
+      // Rollbacks after loss spikes lower the schedule's rate for the rest of the run (train/lossSpike.ts).
+      const lr =
+        learningRate({ step: state.step, progress: progressOf(plan, state.step, elapsed()) }, plan.schedule) *
+        state.lrScale;
+      const maxLoss = spikeThreshold(t.lossSpike, state);
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
         replicas =
@@ -202,12 +204,22 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const group = replicas;
       // An allocation failure halves the rows per pass and runs the step again (same effective batch).
       const r = await backoff!.run((chunks) => {
-        const update = { lr, clipNorm: t.clipNorm, chunks };
+        const update = { lr, clipNorm: t.clipNorm, chunks, maxLoss };
         return group
           ? group.step(optimizer, micro, update)
           : gradientStep(objective, optimizer, micro, update);
       });
       state.trainTokens += stepTokens;
+      if (r.spike && t.lossSpike) {
+        const rollback = { runDir: run.runDir, model: objective.model, optimizer, log: cb.onLog };
+        const error = onSpike(t.lossSpike, state, r.loss, rollback);
+        if (error) {
+          stoppedBy = 'error';
+          out.error = error;
+          break;
+        }
+        continue;
+      }
       if (!r.applied) {
         state.skippedSteps++;
         state.nonFiniteInRow++;
@@ -226,6 +238,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         continue;
       }
       state.nonFiniteInRow = 0;
+      recordApplied(state, r.loss);
       state.step++;
       const step = state.step;
       window.loss += r.loss;
@@ -254,6 +267,8 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps: state.skippedSteps,
+          lossSpikes: state.lossSpikes,
+          rollbacks: state.rollbacks,
           ...objective.trainColumns?.(state),
         };
         saver.emit(out.lastTrain);
