@@ -15,6 +15,7 @@ import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
 import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
 import { runSoak, SOAK_DEFAULTS } from './memorySoak';
+import { runSave, SAVE_DEFAULTS } from './checkpointSave';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './trainingThroughput';
 import { runW2, W2_DEFAULTS } from './fillMaskLatency';
@@ -24,7 +25,8 @@ const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
            the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
-           gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter)
+           gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
+           save (one checkpoint save per model preset: the shutdown's save budget)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
@@ -34,6 +36,7 @@ options:   --json             JSON lines only (no table)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
+           --saves N          save: saves per preset (default ${SAVE_DEFAULTS.saves}; --preset A,B picks presets)
            --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
            --rows A,B         memory: rows of the measured passes (default ${MEMORY_DEFAULTS.rows.join(',')})
            --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})
@@ -60,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     '--peak-gflops',
     '--rows',
     '--seq-len',
+    '--saves',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -116,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu', 'save'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -189,6 +193,20 @@ async function main(argv: string[]): Promise<number> {
           peakGflops: flags.has('--peak-gflops') ? num(flags, '--peak-gflops', 0) : undefined,
           allowSoftware: flags.has('--allow-software'),
           small,
+        },
+        out,
+      );
+    }
+    if (workloads.has('save')) {
+      const presets = flags.get('--preset');
+      await runSave(
+        {
+          ...SAVE_DEFAULTS,
+          presets:
+            typeof presets === 'string'
+              ? (presets.split(',') as typeof SAVE_DEFAULTS.presets)
+              : SAVE_DEFAULTS.presets,
+          saves: num(flags, '--saves', SAVE_DEFAULTS.saves),
         },
         out,
       );
