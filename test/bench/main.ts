@@ -14,6 +14,7 @@ import { HOVER_DEFAULTS, runHover } from './hoverLatency';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
 import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
+import { QUALITY_VARIANTS, runQuality } from './qualityBench';
 import { runSoak, SOAK_DEFAULTS } from './memorySoak';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './trainingThroughput';
@@ -24,7 +25,9 @@ const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
            the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
-           gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter)
+           gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
+           quality (held-out masked-token accuracy after N minutes of training on the State of the Union corpus:
+           our CLI's default recipe vs a PyTorch BERT-mini with BERT's original recipe; needs npm run build)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
@@ -39,6 +42,8 @@ options:   --json             JSON lines only (no table)
            --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})
            --peak-gflops N    gpu: the adapter's datasheet fp32 peak, for MFU against it (e.g. 67000 for an H100 SXM)
            --allow-software   gpu: run on a software adapter too (lavapipe: checks the script, measures nothing)
+           --minutes N        quality: training minutes of each run (default 5)
+           --variants A,B     quality: our recipes to run (default: default; all: ${Object.keys(QUALITY_VARIANTS).join(', ')})
            --small            gpu: small shapes (batch 4 × seq 64; base at 2 × 64), with --allow-software`;
 
 interface Args {
@@ -60,6 +65,8 @@ function parseArgs(argv: string[]): Args {
     '--peak-gflops',
     '--rows',
     '--seq-len',
+    '--minutes',
+    '--variants',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -116,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu', 'quality'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -145,7 +152,9 @@ async function main(argv: string[]): Promise<number> {
   // Fill-mask runs, in the product, in the inference worker on a 1-thread backend
   // (server/worker/inferenceRole.ts): W2 is measured the same way, in a child process, unless asked otherwise.
   const w2Child = backend.threads !== undefined && backend.threads !== 1 && !flags.has('--threads');
-  const needsTorch = (workloads.has('w1') || (workloads.has('w2') && !w2Child)) && !flags.has('--no-torch');
+  const needsTorch =
+    (workloads.has('w1') || workloads.has('quality') || (workloads.has('w2') && !w2Child)) &&
+    !flags.has('--no-torch');
   const torch = needsTorch ? await TorchReference.start() : undefined;
   if (torch) out.info('pytorch', { ...torch.info });
   try {
@@ -192,6 +201,23 @@ async function main(argv: string[]): Promise<number> {
         },
         out,
       );
+    }
+    if (workloads.has('quality')) {
+      const variants = flags.get('--variants');
+      const table = await runQuality(
+        {
+          minutes: num(flags, '--minutes', 5),
+          variants:
+            variants === 'all'
+              ? Object.keys(QUALITY_VARIANTS)
+              : typeof variants === 'string'
+                ? variants.split(',')
+                : ['default'],
+          torch,
+        },
+        out,
+      );
+      process.stdout.write(`\n${table}\n`);
     }
     if (workloads.has('soak')) {
       await runSoak(
