@@ -64,7 +64,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   // Clocks: metric times include preparation and pauses; the budget and the schedule count training time only.
   const elapsedBefore = state.elapsedMs;
   const loopStart = Date.now();
-  let pausedMs = 0;
+  let pausedMs = 0; // paused, or starting the replica threads: not training time
   const timeOf = () => elapsedBefore + (Date.now() - io.t0);
   const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
 
@@ -147,6 +147,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       );
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+        const startedAt = Date.now();
         replicas =
           (await objective.startReplicas?.({
             spawn: io.spawnReplica,
@@ -154,6 +155,15 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
             onLog: cb.onLog,
             maxReplicas: run.memory?.replicas,
           })) ?? null;
+        // Starting the replica threads (each loads its backend and a copy of the model) is preparation, like
+        // building the model: it does not count against the time budget or move the schedule.
+        const startMs = Date.now() - startedAt;
+        pausedMs += startMs;
+        if (replicas)
+          cb.onLog?.(
+            'info',
+            `${replicas.replicas} replica threads started in ${(startMs / 1000).toFixed(1)} s (preparation: not counted against the time budget)`,
+          );
         const rowsPerReplica = Math.ceil(t.batchSize / (replicas?.replicas ?? 1));
         const plan = run.memory;
         backoff = new MemoryBackoff(plan?.chunks ?? 1, rowsPerReplica, cb.onLog, (chunks) => {
