@@ -48,6 +48,11 @@ export class Ctx implements vscode.Disposable {
   lastFinished: RunFinishedNotification.Params | undefined;
   /** Live metric rows per run received since activation. */
   readonly liveMetrics = new Map<string, MetricRecord[]>();
+  /**
+   * Runs resumed (MLM: Resume Run…) and not finished since, with the checkpoint step they continue from: rows on disk
+   * after it belong to the interrupted process and are being trained again (the dashboard draws the live ones).
+   */
+  readonly resumedFrom = new Map<string, number>();
   /** The remote backend attached to (mlm.server.mode "remote"), else undefined: the backend is spawned here. */
   remote: RemoteAddress | undefined;
   private readonly backoff = new Backoff();
@@ -62,6 +67,7 @@ export class Ctx implements vscode.Disposable {
   private readonly gpuEmitter = new vscode.EventEmitter<GpuTelemetry>();
   private readonly runFinishedEmitter = new vscode.EventEmitter<RunFinishedNotification.Params>();
   private readonly serverStartedEmitter = new vscode.EventEmitter<number | undefined>();
+  private readonly runResumedEmitter = new vscode.EventEmitter<string>();
   /** Status, GPU or connection changed. */
   readonly onDidChange = this.statusEmitter.event;
   readonly onMetrics = this.metricsEmitter.event;
@@ -69,6 +75,8 @@ export class Ctx implements vscode.Disposable {
   readonly onRunFinished = this.runFinishedEmitter.event;
   /** The backend reached Running; the argument is its process id. */
   readonly onServerStarted = this.serverStartedEmitter.event;
+  /** A run is being resumed (its id): views redraw its history up to the checkpoint it continues from. */
+  readonly onRunResumed = this.runResumedEmitter.event;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
@@ -79,6 +87,7 @@ export class Ctx implements vscode.Disposable {
       this.gpuEmitter,
       this.runFinishedEmitter,
       this.serverStartedEmitter,
+      this.runResumedEmitter,
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.log.info('workspace trusted: restarting the backend with training and watching on');
         void this.restart();
@@ -189,6 +198,7 @@ export class Ctx implements vscode.Disposable {
       }),
       client.onNotification(RunFinishedNotification.type, (r) => {
         this.lastFinished = r;
+        this.resumedFrom.delete(r.runId);
         this.runFinishedEmitter.fire(r);
       }),
       client.onNotification(FatalNotification.type, (f) => {
@@ -332,6 +342,18 @@ export class Ctx implements vscode.Disposable {
     this.connection = state;
     this.updateContextKeys();
     this.statusEmitter.fire();
+  }
+
+  /** A run resumes from `checkpointStep`: live rows after it are dropped (they are trained and logged again). */
+  markResumed(runId: string, checkpointStep: number): void {
+    this.resumedFrom.set(runId, checkpointStep);
+    const rows = this.liveMetrics.get(runId);
+    if (rows)
+      this.liveMetrics.set(
+        runId,
+        rows.filter((r) => r.step <= checkpointStep),
+      );
+    this.runResumedEmitter.fire(runId);
   }
 
   private cacheMetrics(m: MetricsNotification.Params): void {

@@ -6,6 +6,7 @@ import { registerClassifyHover } from './commands/classify';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished } from './runNotifications';
+import { offerResumeAfterInterruption } from './commands/resumeRun';
 import { StatusBar } from './status/statusBar';
 import type { MlmStudioApi } from './api';
 
@@ -17,11 +18,13 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
   const dashboard = new Dashboard(c);
   const statusBar = new StatusBar(c);
   const commands = commandTable(c, dashboard);
+  const resumeOffers: string[] = [];
   context.subscriptions.push(
     c,
     dashboard,
     statusBar,
     notifyRunFinished(c),
+    offerResumeAfterInterruption(c, resumeOffers),
     registerClassifyHover(c),
     restoreHubModel(c),
     ...registerCommands(c, commands),
@@ -32,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
     ctx: c,
     statusText: () => statusBar.text,
     dashboard: () => dashboard.debugInfo(),
+    resumeOffers: () => [...resumeOffers],
   };
 }
 

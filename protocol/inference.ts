@@ -4,7 +4,7 @@
  * links invoke the client-side command REPLACE_MASK_COMMAND.
  */
 import { RequestType } from 'vscode-jsonrpc';
-import type { MaskPrediction } from './shared/fillMask';
+import type { JointCompletion, MaskPrediction } from './shared/fillMask';
 
 export interface MaskResult {
   /** [start, end) UTF-16 offsets of this mask in the request text. */
@@ -23,19 +23,34 @@ export interface TextRange {
   end: TextPosition;
 }
 
-/** Client → backend (the dashboard's playground, tools): the top-k tokens for every mask token in `text`. */
+/** The most whole-sentence completions a request may ask for (`beam`). */
+export const MAX_FILL_BEAM = 16;
+
+/**
+ * Client → backend (the dashboard's playground, tools): the top-k tokens for every mask token in `text`, and for
+ * several masks the best completions of the whole text, found jointly.
+ */
 export namespace FillMaskRequest {
   export const method = 'mlm/fillMask' as const;
   export interface Params {
     text: string;
     /** 1..50, default 5. */
     topK?: number;
-    /** Only score these tokens (each must be in the vocabulary). */
+    /**
+     * Only score these words: a vocabulary token by its probability, a word of several word pieces by the product of
+     * its pieces' probabilities (each predicted with the ones before it filled in).
+     */
     targets?: string[];
+    /** Whole-sentence completions kept and returned when the text has several masks: 0..MAX_FILL_BEAM, default 5. */
+    beam?: number;
   }
   export interface Result {
-    /** One entry per mask, in text order. */
+    /** One entry per mask, in text order: that mask's own candidates (the other masks still masked). */
     masks: MaskResult[];
+    /** Two or more masks: the best completions of the whole text, highest pseudo-log-likelihood first. */
+    joint?: JointCompletion[];
+    /** Why `joint` is absent although the text has several masks (more than 8 masks, masks too far apart, …). */
+    jointNote?: string;
     /** The checkpoint the answer came from. */
     model: { dir: string; runId?: string; step?: number };
     /** Milliseconds spent in the model. */
@@ -101,7 +116,16 @@ export interface ReplaceMaskArgs {
   uri: string;
   range: TextRange;
   token: string;
+  /** A joint completion's "fill all": the other masks' edits, applied with this one as one edit. */
+  also?: Array<{ range: TextRange; token: string }>;
 }
+
+/**
+ * First words of the hover shown instead of predictions when the model did not answer within
+ * `mlm.inference.deadlineSeconds` (MlmErrorCodes.Busy) or its worker was restarted (InferenceRestarted); the reason
+ * follows.
+ */
+export const MODEL_BUSY_HOVER = '**Model busy**';
 
 /** Text of the hover shown when no model is loaded (the backend returns it, so every client gets the same). */
 export const NO_MODEL_HOVER =

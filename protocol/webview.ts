@@ -4,7 +4,7 @@
  * that fails it is ignored and logged (never acted on).
  */
 import type { CorpusStats } from './corpus';
-import type { FillMaskRequest } from './inference';
+import { MAX_FILL_BEAM, type FillMaskRequest } from './inference';
 import { isMetricRecord, type MetricRecord } from './shared/metrics';
 import type { GpuTelemetry, ServerStatus } from './status';
 import type { RunDetailsRequest, RunInfo, RunOutcome } from './training';
@@ -48,8 +48,11 @@ export type WebviewToHostMessage =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  /** Playground: fill the masks of `text`; answered by a `fillMaskResult` with the same requestId. */
-  | { type: 'fillMask'; requestId: number; text: string; topK?: number }
+  /**
+   * Playground: fill the masks of `text` (only `targets` as candidates when given; several masks: `beam` joint
+   * completions); answered by a `fillMaskResult` with the same requestId.
+   */
+  | { type: 'fillMask'; requestId: number; text: string; topK?: number; targets?: string[]; beam?: number }
   /** Runs to overlay in the charts. */
   | { type: 'selectRuns'; runIds: string[] }
   /** Show this run's details (config, checkpoints). */
@@ -91,7 +94,13 @@ export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
         v.text.length > 0 &&
         v.text.length <= WEBVIEW_LIMITS.maxText &&
         (v.topK === undefined ||
-          (Number.isInteger(v.topK) && (v.topK as number) >= 1 && (v.topK as number) <= 50))
+          (Number.isInteger(v.topK) && (v.topK as number) >= 1 && (v.topK as number) <= 50)) &&
+        (v.beam === undefined ||
+          (Number.isInteger(v.beam) && (v.beam as number) >= 0 && (v.beam as number) <= MAX_FILL_BEAM)) &&
+        (v.targets === undefined ||
+          (Array.isArray(v.targets) &&
+            v.targets.length <= 1000 &&
+            v.targets.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 100)))
       );
     case 'selectRuns':
       return Array.isArray(v.runIds) && v.runIds.length <= WEBVIEW_LIMITS.maxRuns && v.runIds.every(isId);

@@ -62,7 +62,8 @@ export async function fillMaskAtCursor(ctx: Ctx, arg?: unknown): Promise<string 
   return picked.prediction.token;
 }
 
-function isReplaceMaskArgs(v: unknown): v is ReplaceMaskArgs {
+/** A range and a replacement token (a hover link's edit), validated. */
+function isEdit(v: unknown): v is { range: TextRange; token: string } {
   if (typeof v !== 'object' || v === null) return false;
   const a = v as Record<string, unknown>;
   const pos = (p: unknown): boolean =>
@@ -72,7 +73,6 @@ function isReplaceMaskArgs(v: unknown): v is ReplaceMaskArgs {
     Number.isInteger((p as { character?: unknown }).character);
   const r = a.range as { start?: unknown; end?: unknown } | undefined;
   return (
-    typeof a.uri === 'string' &&
     typeof a.token === 'string' &&
     a.token.length > 0 &&
     a.token.length <= 200 &&
@@ -83,7 +83,19 @@ function isReplaceMaskArgs(v: unknown): v is ReplaceMaskArgs {
   );
 }
 
-/** Replaces the mask a hover row points at with that row's token. Validates its (markdown-link) arguments. */
+function isReplaceMaskArgs(v: unknown): v is ReplaceMaskArgs {
+  if (!isEdit(v)) return false;
+  const a = v as unknown as Record<string, unknown>;
+  return (
+    typeof a.uri === 'string' &&
+    (a.also === undefined || (Array.isArray(a.also) && a.also.length <= 64 && a.also.every(isEdit)))
+  );
+}
+
+/**
+ * Replaces the mask a hover row points at with that row's token, and for a joint completion's "fill all" every
+ * other mask of the paragraph too, as one edit (one undo). Validates its (markdown-link) arguments.
+ */
 export async function replaceMask(ctx: Ctx, arg?: unknown): Promise<boolean> {
   if (!isReplaceMaskArgs(arg)) {
     ctx.log.warn(`mlm.replaceMask ignored malformed arguments: ${JSON.stringify(arg)?.slice(0, 200)}`);
@@ -91,14 +103,16 @@ export async function replaceMask(ctx: Ctx, arg?: unknown): Promise<boolean> {
   }
   const uri = vscode.Uri.parse(arg.uri);
   const doc = await vscode.workspace.openTextDocument(uri);
-  const range = toRange(arg.range);
-  // The range holds the mask, and for a WordPiece continuation the spaces before it (the backend's edit).
+  // Each range holds a mask, and for a WordPiece continuation the spaces before it (the backend's edit).
   const mask = readServerSettings().hover.maskToken;
-  const held = doc.getText(range);
-  if (!held.endsWith(mask) || !/^[ \t]*$/.test(held.slice(0, held.length - mask.length))) {
-    throw new Error(`The ${mask} the hover pointed at has moved or is gone; hover over it again.`);
-  }
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(uri, range, arg.token);
+  for (const e of [{ range: arg.range, token: arg.token }, ...(arg.also ?? [])]) {
+    const range = toRange(e.range);
+    const held = doc.getText(range);
+    if (!held.endsWith(mask) || !/^[ \t]*$/.test(held.slice(0, held.length - mask.length))) {
+      throw new Error(`The ${mask} the hover pointed at has moved or is gone; hover over it again.`);
+    }
+    edit.replace(uri, range, e.token);
+  }
   return vscode.workspace.applyEdit(edit);
 }

@@ -16,6 +16,7 @@ import { finetune } from './finetune';
 import { useHubModel } from './hubModel';
 import { connectRemote, useLocalBackend } from './remote';
 import { control, train } from './training';
+import { resumeRun } from './resumeRun';
 
 /** What must hold before the handler runs. */
 export type Requirement = 'none' | 'backend' | 'trusted-backend';
@@ -30,6 +31,11 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
   const openDashboard = (): Promise<void> => dashboard.show();
   return [
     { id: 'mlm.train', requires: 'trusted-backend', run: ([arg]) => train(ctx, openDashboard, arg) },
+    {
+      id: 'mlm.resumeRun',
+      requires: 'trusted-backend',
+      run: ([arg]) => resumeRun(ctx, openDashboard, arg),
+    },
     { id: 'mlm.stop', requires: 'backend', run: () => control(ctx, 'stop') },
     { id: 'mlm.pause', requires: 'backend', run: () => control(ctx, 'pause') },
     { id: 'mlm.resume', requires: 'backend', run: () => control(ctx, 'resume') },

@@ -165,6 +165,10 @@ class DashboardPanel {
         this.post({ type: 'runFinished', finished: finishedRunSummary(r) });
         void this.sendRuns();
       }),
+      // A resumed run is redrawn from its checkpoint on: one curve, without the interrupted process's extra rows.
+      ctx.onRunResumed(() => {
+        if (this.ready) void this.sendRuns();
+      }),
       // A (re)started or newly attached backend: its runs may differ.
       ctx.onServerStarted(() => {
         if (this.ready) void this.sendRuns();
@@ -242,9 +246,12 @@ class DashboardPanel {
         return;
       case 'fillMask':
         try {
-          const result = await this.ctx
-            .requireClient()
-            .sendRequest(FillMaskRequest.type, { text: m.text, topK: m.topK });
+          const result = await this.ctx.requireClient().sendRequest(FillMaskRequest.type, {
+            text: m.text,
+            topK: m.topK,
+            ...(m.targets?.length ? { targets: m.targets } : {}),
+            ...(m.beam === undefined ? {} : { beam: m.beam }),
+          });
           this.post({ type: 'fillMaskResult', requestId: m.requestId, result });
         } catch (err) {
           this.post({ type: 'fillMaskResult', requestId: m.requestId, error: describeError(err) });
@@ -322,6 +329,9 @@ class DashboardPanel {
       } catch (err) {
         this.ctx.log.warn(`dashboard: mlm/runMetrics ${runId} failed: ${describeError(err)}`);
       }
+      // A resumed run: the rows on disk after its checkpoint may be the interrupted process's (not trained again yet).
+      const cut = this.ctx.resumedFrom.get(runId);
+      if (cut !== undefined) fetched = fetched.filter((r) => r.step <= cut);
       const records = mergeRecords(fetched, this.ctx.liveMetrics.get(runId) ?? []).slice(
         -WEBVIEW_LIMITS.maxRecords,
       );

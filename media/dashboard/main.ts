@@ -72,7 +72,14 @@ const taskPanel = new TaskPanel();
 const system = new SystemPanel();
 const playground = new Playground(
   model.playgroundText,
-  (r) => send({ type: 'fillMask', requestId: r.requestId, text: r.text, topK: r.topK }),
+  (r) =>
+    send({
+      type: 'fillMask',
+      requestId: r.requestId,
+      text: r.text,
+      topK: r.topK,
+      ...(r.targets.length ? { targets: r.targets } : {}),
+    }),
   (text) => {
     model.playgroundText = text;
     persist();

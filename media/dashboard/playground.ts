@@ -1,4 +1,7 @@
-/** Fill-mask playground: type a sentence with [MASK], see the top-k as a bar chart per mask. */
+/**
+ * Fill-mask playground: type a sentence with [MASK], see the top-k as a bar chart per mask and, for several masks,
+ * the best completions of the whole sentence found jointly; optional target words restrict the candidates.
+ */
 import type { FillMaskRequest } from '../../protocol/inference';
 import { h, setChildren } from './dom';
 
@@ -6,12 +9,15 @@ export interface PlaygroundRequest {
   requestId: number;
   text: string;
   topK: number;
+  /** Only these words as candidates (empty: the whole vocabulary). */
+  targets: string[];
 }
 
 export class Playground {
   readonly root: HTMLElement;
   private readonly input: HTMLTextAreaElement;
   private readonly topK: HTMLSelectElement;
+  private readonly targets: HTMLInputElement;
   private readonly results = h('div', { class: 'results', 'aria-live': 'polite' });
   private nextId = 1;
   private pending = 0;
@@ -33,12 +39,27 @@ export class Playground {
       [3, 5, 10, 20].map((k) => h('option', { value: k, text: `top ${k}` })),
     );
     this.topK.value = '5';
+    this.targets = h('input', {
+      type: 'text',
+      class: 'targets',
+      placeholder: 'only these words (comma-separated, optional)',
+      'aria-label': 'target words',
+      spellcheck: false,
+    });
+    this.targets.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') this.predict();
+    });
     const button = h('button', { type: 'button', class: 'predict', text: 'Predict' });
     button.addEventListener('click', () => this.predict());
     this.root = h('section', { class: 'playground' }, [
       h('h3', { text: 'Fill-mask playground' }),
       this.input,
-      h('div', { class: 'row' }, [this.topK, button, h('span', { class: 'hint', text: 'Ctrl+Enter' })]),
+      h('div', { class: 'row' }, [
+        this.topK,
+        this.targets,
+        button,
+        h('span', { class: 'hint', text: 'Ctrl+Enter' }),
+      ]),
       this.results,
     ]);
   }
@@ -48,7 +69,11 @@ export class Playground {
     if (!text) return;
     this.pending = this.nextId++;
     setChildren(this.results, [h('div', { class: 'muted', text: 'Predicting…' })]);
-    this.send({ requestId: this.pending, text, topK: Number(this.topK.value) });
+    const targets = this.targets.value
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    this.send({ requestId: this.pending, text, topK: Number(this.topK.value), targets });
   }
 
   /** Shows an answer; answers to older requests are dropped. */
@@ -63,8 +88,29 @@ export class Playground {
       return;
     }
     const model = `${result.model.runId ?? result.model.dir}${result.model.step !== undefined ? ` @ step ${result.model.step}` : ''} · ${Math.round(result.elapsedMs)} ms`;
+    const joint = result.joint?.length
+      ? h('div', { class: 'joint' }, [
+          h('h4', { text: 'Best completions (filled jointly)' }),
+          h(
+            'ol',
+            { class: 'bars' },
+            result.joint.map((j) => {
+              const bar = h('span', { class: 'bar' });
+              bar.style.width = `${Math.max(1, j.score * 100)}%`;
+              return h('li', { title: `pseudo-log-likelihood ${j.pll.toFixed(3)}` }, [
+                h('span', { class: 'sequence', text: j.sequence }),
+                h('span', { class: 'track' }, [bar]),
+                h('span', { class: 'score', text: `${(j.score * 100).toFixed(1)}%` }),
+              ]);
+            }),
+          ),
+        ])
+      : result.jointNote
+        ? h('div', { class: 'muted', text: `No joint completions: ${result.jointNote}` })
+        : null;
     setChildren(this.results, [
       h('div', { class: 'muted', text: model }),
+      ...(joint ? [joint] : []),
       ...result.masks.map((m, i) =>
         h('div', { class: 'mask' }, [
           result.masks.length > 1 ? h('h4', { text: `Mask ${i + 1}` }) : null,
@@ -75,7 +121,10 @@ export class Playground {
               const bar = h('span', { class: 'bar' });
               bar.style.width = `${Math.max(1, p.score * 100)}%`;
               return h('li', { title: p.sequence }, [
-                h('span', { class: 'token', text: p.token }),
+                h('span', {
+                  class: 'token',
+                  text: p.pieces ? `${p.token} (${p.pieces.join(' ')})` : p.token,
+                }),
                 h('span', { class: 'track' }, [bar]),
                 h('span', { class: 'score', text: `${(p.score * 100).toFixed(1)}%` }),
               ]);

@@ -15,12 +15,14 @@ export interface FillCacheKey {
   text: string;
   topK: number;
   targets?: string[];
+  /** Joint completions asked for (absent: the default). */
+  beam?: number;
   maskToken: string;
 }
 
 export function fillCacheKey(k: FillCacheKey): string {
   const doc = k.doc ? [k.doc.uri, k.doc.version, k.doc.start] : null;
-  return JSON.stringify([doc, k.maskToken, k.topK, k.targets ?? null, k.text]);
+  return JSON.stringify([doc, k.maskToken, k.topK, k.targets ?? null, k.beam ?? null, k.text]);
 }
 
 export interface FillCacheStats {

@@ -131,7 +131,7 @@ export class FillMaskModel {
    * document changed meanwhile) → the answer is returned but not cached. `label` names the request in the trace.
    */
   async fill(
-    params: { text: string; topK: number; targets?: string[]; maskToken?: string },
+    params: { text: string; topK: number; targets?: string[]; beam?: number; maskToken?: string },
     isCancelled: () => boolean,
     doc?: FillScope,
     label = doc ? 'hover' : 'mlm/fillMask',
@@ -147,6 +147,7 @@ export class FillMaskModel {
       text: params.text,
       topK: params.topK,
       targets: params.targets,
+      beam: params.beam,
       maskToken: params.maskToken ?? this.hooks.maskToken(),
     };
     const what = doc ? `${label} ${doc.uri} v${doc.version} @${doc.start}` : label;
@@ -182,12 +183,14 @@ export class FillMaskModel {
   ): Promise<{ result: FillMaskRequest.Result; generation: number }> {
     // Failures arrive as MlmErrors (server/worker/messages.ts inferenceFailure): NoModel, InvalidParams.
     const r = await this.inference.fill(
-      { text: key.text, topK: key.topK, targets: key.targets, maskToken: key.maskToken },
+      { text: key.text, topK: key.topK, targets: key.targets, beam: key.beam, maskToken: key.maskToken },
       isCancelled,
     );
     return {
       result: {
         masks: r.masks,
+        ...(r.joint ? { joint: r.joint } : {}),
+        ...(r.jointNote ? { jointNote: r.jointNote } : {}),
         model: { dir: r.model.dir, runId: r.model.runId, step: r.model.step },
         elapsedMs: r.elapsedMs,
       },

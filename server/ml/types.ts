@@ -163,4 +163,10 @@ export interface TrainControl {
   waitIfPaused?(): Promise<void>;
   /** True while paused: the trainer then reports the 'paused' phase before waiting and 'training' after. */
   isPaused?(): boolean;
+  /**
+   * Set with the abort when the backend shuts down: the time (Date.now() ms) by which the trainer must have ended. The
+   * run then stops as 'shutdown' without a final evaluation, and writes a final checkpoint only when one can finish
+   * before it (else the last complete checkpoint is the one a resume starts from).
+   */
+  shutdownDeadline?(): number | undefined;
 }

@@ -6,12 +6,13 @@ import {
   FillMaskAtRequest,
   FillMaskRequest,
   LoadCheckpointRequest,
+  MAX_FILL_BEAM,
   type TextPosition,
 } from '../../protocol/inference';
 import type { AppState } from '../app/appState';
 import type { FillScope } from '../app/fillMaskModel';
 import { cancellable, guarded } from './guarded';
-import { fillQuery, gapBeforeMask, replacementFor } from './maskText';
+import { fillQuery, gapBeforeMask, hoverFillParams, replacementFor } from './maskText';
 
 export const MAX_FILL_TEXT = 100_000;
 
@@ -27,10 +28,25 @@ const checkTopK = (topK: unknown): void => {
     bad(`topK must be an integer in 1..50, got ${JSON.stringify(topK)}`);
 };
 
+const checkBeam = (beam: unknown): void => {
+  if (
+    beam !== undefined &&
+    (!Number.isInteger(beam) || (beam as number) < 0 || (beam as number) > MAX_FILL_BEAM)
+  )
+    bad(
+      `beam must be an integer in 0..${MAX_FILL_BEAM} (0: no joint completions), got ${JSON.stringify(beam)}`,
+    );
+};
+
 /** Validates mlm/fillMask params; throws InvalidParams naming the bad field. */
-export function checkFillMaskParams(p: unknown): { text: string; topK: number; targets?: string[] } {
-  if (typeof p !== 'object' || p === null) bad('mlm/fillMask needs params { text, topK?, targets? }');
-  const { text, topK = 5, targets } = p as FillMaskRequest.Params;
+export function checkFillMaskParams(p: unknown): {
+  text: string;
+  topK: number;
+  targets?: string[];
+  beam?: number;
+} {
+  if (typeof p !== 'object' || p === null) bad('mlm/fillMask needs params { text, topK?, targets?, beam? }');
+  const { text, topK = 5, targets, beam } = p as FillMaskRequest.Params;
   if (typeof text !== 'string' || !text.trim()) bad('text must be a non-empty string holding a mask token');
   if (text.length > MAX_FILL_TEXT) bad(`text is ${text.length} characters; the limit is ${MAX_FILL_TEXT}`);
   checkTopK(topK);
@@ -40,7 +56,8 @@ export function checkFillMaskParams(p: unknown): { text: string; topK: number; t
   ) {
     bad('targets must be an array of at most 1000 non-empty strings');
   }
-  return { text, topK, targets };
+  checkBeam(beam);
+  return { text, topK, targets, ...(beam === undefined ? {} : { beam }) };
 }
 
 /** Validates mlm/fillMaskAt params; throws InvalidParams naming the bad field. */
@@ -104,7 +121,12 @@ export function registerInference(
           : undefined;
       const r = await cancellable(token, () =>
         app.model.fill(
-          { text: q.window.text, topK: p.topK ?? s.topK, maskToken: s.maskToken },
+          // A mask asks exactly what its hover asks (one cache entry); a word or a new word needs no joint fill.
+          hoverFillParams(q.window.text, {
+            ...s,
+            topK: p.topK ?? s.topK,
+            jointCompletions: q.kind === 'mask' ? s.jointCompletions : 0,
+          }),
           () => token.isCancellationRequested,
           scope,
           FillMaskAtRequest.method,

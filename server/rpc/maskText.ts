@@ -5,6 +5,7 @@
  */
 import { continuationText } from '../../protocol/shared/wordpiece';
 import type { TextRange } from '../../protocol/inference';
+import type { ServerSettings } from '../../protocol/settings';
 
 /** [start, end) of every occurrence of maskToken in text, in order. */
 export function findMasks(text: string, maskToken: string): Array<[number, number]> {
@@ -145,4 +146,21 @@ export function replacementFor(
   if (gapBefore === 0) return { token: piece, range };
   const start = { line: range.start.line, character: range.start.character - gapBefore };
   return { token: piece, range: { start, end: range.end } };
+}
+
+/**
+ * The fill-mask request of a hover (and of Fill Mask at Cursor, which must ask the very same to share its cache
+ * entry) for a window text: the hover settings' rows, joint completions, targets and mask token.
+ */
+export function hoverFillParams(
+  text: string,
+  s: ServerSettings['hover'],
+): { text: string; topK: number; beam: number; targets?: string[]; maskToken: string } {
+  return {
+    text,
+    topK: s.topK,
+    beam: s.jointCompletions,
+    ...(s.targets.length ? { targets: s.targets } : {}),
+    maskToken: s.maskToken,
+  };
 }

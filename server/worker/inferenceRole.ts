@@ -13,7 +13,7 @@ import { loadForInference, type InferenceModel } from '../ml/hf';
 import { readState } from '../ml/checkpoint';
 import { loadTaskModel, predictTexts, type LoadedTaskModel } from '../ml/finetune';
 import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
-import { fillMask } from '../ml/infer/fillMask';
+import { fillMaskAll, modelScorer } from '../ml/infer/fillMask';
 import type {
   FillAnswer,
   FillOutcome,
@@ -28,6 +28,9 @@ import type {
 import { tfMemorySample, workerBackend } from './backendReport';
 import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
+
+/** Test hook (server/app/serverEnv.ts): a fill whose text holds this marker spins the worker for ever. */
+const HANG_FILL = process.env.MLM_TEST_HANG_FILL || undefined;
 
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
@@ -82,6 +85,11 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
     if (!current) {
       throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
     }
+    if (HANG_FILL && r.text.includes(HANG_FILL)) {
+      for (;;) {
+        // busy loop (reliability row 4): only the host's watchdog ends it, by terminating this worker
+      }
+    }
     const t0 = performance.now();
     const { model, tokenizer } = current.loaded;
     const sub = substituteMasks(r.text, r.maskToken, tokenizer.maskToken);
@@ -91,12 +99,23 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
         `the text holds no ${r.maskToken}: put ${r.maskToken} where a word is missing`,
       );
     }
-    const perMask = await fillMask(model, tokenizer, sub.text, { topK: r.topK, targets: r.targets });
+    const all = await fillMaskAll(modelScorer(model), tokenizer, sub.text, {
+      topK: r.topK,
+      targets: r.targets,
+      beam: r.beam,
+    });
     const masks: MaskResult[] = sub.masks.map((offset, i) => ({
       offset,
-      predictions: (perMask[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
+      predictions: (all.masks[i] ?? []).map((p) => ({ ...p, sequence: sub.restore(p.sequence) })),
     }));
-    return { masks, model: current.info, elapsedMs: performance.now() - t0 };
+    const joint = all.joint?.map((j) => ({ ...j, sequence: sub.restore(j.sequence) }));
+    return {
+      masks,
+      ...(joint ? { joint } : {}),
+      ...(all.jointNote ? { jointNote: all.jointNote } : {}),
+      model: current.info,
+      elapsedMs: performance.now() - t0,
+    };
   }
 
   async function handle(r: InferenceRequest): Promise<InferenceResult> {
@@ -139,7 +158,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             'no task model is loaded: fine-tune one (MLM: Fine-tune…) or load one (MLM: Load Task Model)',
           );
         }
-        return { type: 'predict', predictions: predictTexts(task.loaded, r.inputs), model: task.info };
+        return { type: 'predict', predictions: await predictTexts(task.loaded, r.inputs), model: task.info };
       case 'memory':
         return { type: 'memory', memory: tfMemorySample() };
     }

@@ -8,6 +8,7 @@ import type { MemoryEstimate } from '../../protocol/shared/memory';
 import type { ResolvedRunConfig } from '../../protocol/runConfig';
 import type { StopReason } from '../../protocol/shared/runState';
 import type { MaskResult } from '../../protocol/inference';
+import type { JointCompletion } from '../../protocol/shared/fillMask';
 import type { TfMemory, WebgpuTelemetry } from '../../protocol/status';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 import type { FinetuneConfig } from '../ml/finetune';
@@ -51,8 +52,11 @@ export type ToTrainer =
     }
   | { type: 'pause' }
   | { type: 'resume' }
-  /** Abort: the trainer ends after the current step (saving a final checkpoint when it can). */
-  | { type: 'stop' }
+  /**
+   * Abort: the trainer ends after the current step, saving a final checkpoint. With `deadline` (Date.now() ms: the
+   * backend shuts down) it skips the final evaluation and saves only when the save can finish before it.
+   */
+  | { type: 'stop'; deadline?: number }
   | { type: 'memory' };
 
 export type FromTrainer =
@@ -118,10 +122,15 @@ export interface FillParams {
   topK: number;
   targets?: string[];
   maskToken: string;
+  /** Whole-sentence completions for a text with several masks (0 = none; absent = the default beam). */
+  beam?: number;
 }
 
 export interface FillAnswer {
   masks: MaskResult[];
+  /** Several masks: the best joint completions (protocol FillMaskRequest.Result.joint). */
+  joint?: JointCompletion[];
+  jointNote?: string;
   model: LoadedModel;
   elapsedMs: number;
 }

@@ -20,6 +20,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
   const gate = new PauseGate(abort.signal);
   let started = false;
   let backendReady = false;
+  let shutdownDeadline: number | undefined;
 
   port.on('message', (m: ToTrainer) => {
     switch (m.type) {
@@ -34,6 +35,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
       case 'resume':
         return gate.resume();
       case 'stop':
+        shutdownDeadline = m.deadline;
         gate.resume();
         return abort.abort();
       case 'memory': {
@@ -56,6 +58,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         signal: abort.signal,
         waitIfPaused: () => gate.wait(),
         isPaused: () => gate.paused,
+        shutdownDeadline: () => shutdownDeadline,
       };
       const callbacks: TrainCallbacks = {
         onPhase: (phase, detail) => post({ type: 'phase', phase, detail }),

@@ -16,6 +16,7 @@ import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } f
 import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
 import { QUALITY_VARIANTS, runQuality } from './qualityBench';
 import { runSoak, SOAK_DEFAULTS } from './memorySoak';
+import { runSave, SAVE_DEFAULTS } from './checkpointSave';
 import { TorchReference } from './torchRef';
 import { runW1, W1_DEFAULTS } from './trainingThroughput';
 import { runW2, W2_DEFAULTS } from './fillMaskLatency';
@@ -27,7 +28,8 @@ workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
            gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
            quality (held-out masked-token accuracy after N minutes of training on the State of the Union corpus:
-           our CLI's default recipe vs a PyTorch BERT-mini with BERT's original recipe; needs npm run build)
+           our CLI's default recipe vs a PyTorch BERT-mini with BERT's original recipe; needs npm run build),
+           save (one checkpoint save per model preset: the shutdown's save budget)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
@@ -37,6 +39,7 @@ options:   --json             JSON lines only (no table)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
+           --saves N          save: saves per preset (default ${SAVE_DEFAULTS.saves}; --preset A,B picks presets)
            --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
            --rows A,B         memory: rows of the measured passes (default ${MEMORY_DEFAULTS.rows.join(',')})
            --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     '--seq-len',
     '--minutes',
     '--variants',
+    '--saves',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -123,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu', 'quality'];
+  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu', 'save', 'quality'];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -218,6 +222,20 @@ async function main(argv: string[]): Promise<number> {
         out,
       );
       process.stdout.write(`\n${table}\n`);
+    }
+    if (workloads.has('save')) {
+      const presets = flags.get('--preset');
+      await runSave(
+        {
+          ...SAVE_DEFAULTS,
+          presets:
+            typeof presets === 'string'
+              ? (presets.split(',') as typeof SAVE_DEFAULTS.presets)
+              : SAVE_DEFAULTS.presets,
+          saves: num(flags, '--saves', SAVE_DEFAULTS.saves),
+        },
+        out,
+      );
     }
     if (workloads.has('soak')) {
       await runSoak(

@@ -32,7 +32,8 @@ async function main(): Promise<number> {
   const log = new Log(path.join(outDir, 'e2e.log'));
   log.line(`run lock ${runLock.file} held (waited ${runLock.waitedSeconds} s)`);
   const filter = process.argv[2];
-  const wanted = (name: string) => !filter || name.includes(filter);
+  // A filter is part of a scenario name; several parts separated by "|" select each (e.g. "Train MLM|two masks").
+  const wanted = (name: string) => !filter || filter.split('|').some((f) => name.includes(f));
 
   const tools = provision(log);
   if (!tools.ok) {

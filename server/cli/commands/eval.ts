@@ -7,7 +7,7 @@ import { ExampleBuilder } from '../../ml/data/examples';
 import { evalBatches, evalMasking, EVAL_MASK_SEED } from '../../ml/data/stream';
 import { evaluateBatches } from '../../ml/evaluate';
 import { isTaskModelFolder } from '../../ml/finetune';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 import { loadRunForCli } from '../loadRun';
 import { evalTaskModel } from './evalTask';
 
@@ -27,7 +27,7 @@ Rows with a label the model does not know are skipped and counted.
   --data FILE        labelled data for a fine-tuned model (the formats of mlm finetune --train)
   --corpus P         directory, file or glob (repeatable; directories read the run's corpus.include globs)
   --batch-size N     examples per forward pass (default: the run's batch size)
-  --backend B        auto | cuda | tensorflow | wasm | cpu
+  --backend B        ${BACKEND_USAGE}
   --json             print one JSON object`;
 
 export const evalCommand: Command = {

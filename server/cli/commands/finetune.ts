@@ -18,7 +18,7 @@ import {
   type TaskKind,
 } from '../../ml/finetune';
 import { parseModelSpec } from '../../ml/hub';
-import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
+import { BACKEND_USAGE, CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
 import { resolveModelWithProgress } from '../hubModel';
 import { finetuneCallbacks, printFinetuneSummary } from './finetuneReport';
 
@@ -65,7 +65,7 @@ Training
   --metric M            metric for the best checkpoint and early stopping (default: accuracy, microF1, mse or f1)
   --early-stopping N    stop when the metric has not improved for N evaluations
   --threshold X         multilabel: a label is predicted when its sigmoid ≥ X (default 0.5)
-  --backend B           auto | cuda | tensorflow | wasm | cpu
+  --backend B           ${BACKEND_USAGE}
   --threads N           wasm threads (default 1)
 
 Run

@@ -6,7 +6,7 @@ import type { MemoryEstimate } from '../../../protocol/shared/memory';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import { runOutcome, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
+import { runStatusOf, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
 import { writeFileAtomic } from './atomic';
 
@@ -149,15 +149,15 @@ export function startRunStatus(runDir: string, id: string, t0: number, resuming:
 }
 
 /**
- * Closes run.json with how the run ended (failed / stopped / completed). A failed write does not change the run's
- * result: it comes back as a message for the log.
+ * Closes run.json with how the run ended (failed / stopped / completed, or interrupted by a shutdown). A failed write
+ * does not change the run's result: it comes back as a message for the log.
  */
 export function finishRunStatus(
   runDir: string,
   status: RunStatusRecord,
   end: Pick<RunStatusRecord, 'error' | 'bestEval' | 'lastTrain'> & { stoppedBy: StopReason },
 ): string | undefined {
-  status.status = runOutcome(end.stoppedBy);
+  status.status = runStatusOf(end.stoppedBy);
   status.updatedAt = new Date().toISOString();
   Object.assign(status, end);
   try {

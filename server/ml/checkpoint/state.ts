@@ -16,6 +16,12 @@ export interface CheckpointState {
   modelRng: number | null;
   /** Training time so far (ms), excluding time spent paused or stopped. */
   elapsedMs: number;
+  /**
+   * The metric rows' clock at this step (MetricRecord.time: ms since the run started, preparation and pauses
+   * included): a resumed run's rows continue from it, so the curve over time has no step back. Absent in older
+   * checkpoints (then elapsedMs).
+   */
+  timeMs?: number;
   /** Real tokens trained on so far. */
   trainTokens: number;
   maskCounts: MaskCounts;

@@ -8,6 +8,7 @@
  * (multilabel) and MSE averaged over every target (regression).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readData } from '../backend/read';
 import { BertEncoder } from '../model/bert';
 import { attentionMaskBias } from '../model/bertBlocks';
 import type { TargetBatch } from '../model/paramModel';
@@ -110,11 +111,11 @@ export class BertTaskModel extends BertEncoder implements MlmModel {
     return this.targetLogits(batch, training);
   }
 
-  /** Inference logits [rows, labels] (no dropout), as plain numbers. */
-  predict(batch: TaskBatch): Float32Array {
+  /** Inference logits [rows, labels] (no dropout), as plain numbers; read asynchronously (webgpu too). */
+  async predict(batch: TaskBatch): Promise<Float32Array> {
     const t = tf.tidy(() => this.logits(batch, false));
     try {
-      return t.dataSync() as Float32Array;
+      return (await readData(t)) as Float32Array;
     } finally {
       t.dispose();
     }

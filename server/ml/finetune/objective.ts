@@ -100,11 +100,10 @@ export class TaskObjective implements Objective<TaskBatch> {
 
   /**
    * The eval row's columns: loss, the task's metrics, the label set with each one's F1, the confusion matrix.
-   * Async as the Objective seam asks (webgpu reads asynchronously); evaluateTask itself still reads synchronously,
-   * so fine-tuning runs on wasm/cpu only for now.
+   * Async as the Objective seam asks: evaluateTask reads asynchronously (webgpu has no synchronous read).
    */
   async evaluate(): Promise<EvalMetrics> {
-    const e = evaluateTask(this.model, this.heldOut, {
+    const e = await evaluateTask(this.model, this.heldOut, {
       batchSize: Math.max(8, this.opts.batchSize * 2),
       padId: this.opts.padId,
       threshold: this.opts.threshold,

@@ -1,21 +1,75 @@
 /**
- * Fill-mask: for every [MASK] in a text, the most likely vocabulary tokens with their probabilities
- * (like Hugging Face's fill-mask pipeline). One forward pass for all masks; a text longer than the model's
- * positions is cut into one window per mask, centred on it. Leak-free; the logits are read asynchronously (every
- * backend: webgpu has no synchronous read in Node).
+ * Fill-mask: for every [MASK] in a text, the most likely vocabulary tokens with their probabilities (like Hugging
+ * Face's fill-mask pipeline), and, for a text with several masks, the best whole-sentence completions found jointly
+ * (joint.ts). One forward pass for all masks' own lists; a text longer than the model's positions is cut into one
+ * window per mask, centred on it. Leak-free; the logits are read asynchronously (every backend: webgpu has no
+ * synchronous read in Node).
  */
 import { readData } from '../backend/read';
 import type { FillMaskResult, MlmModel, Tokenizer } from '../types';
+import type { JointCompletion } from '../../../protocol/shared/fillMask';
 import { topKSoftmax } from './topk';
-import { continuationText } from '../../../protocol/shared/wordpiece';
+import { jointFill, DEFAULT_BEAM } from './joint';
+import { resolveTargets, scoreTargets } from './targets';
+import { replaceSpan } from './sequence';
 
 export type { FillMaskResult } from '../types';
 
 export interface FillMaskOptions {
   /** Candidates per mask (default 5). */
   topK?: number;
-  /** Restrict the candidates to these words (each mapped to its vocabulary id, or its first word piece). */
+  /**
+   * Score only these words: a word of the vocabulary by its softmax probability, a word of several word pieces by
+   * the product of its pieces' probabilities (each piece predicted with the ones before it filled in).
+   */
   targets?: string[];
+  /**
+   * Whole-sentence completions kept and returned for a text with several masks (the beam width; default 5, 0 = do
+   * not decode jointly).
+   */
+  beam?: number;
+}
+
+/**
+ * Logits [positions.length, vocab] (flat, row-major) at flat positions b * seqLen + t of a batch of token rows.
+ * The model's `logitsAt` read back to JavaScript (modelLogits), or a fixture table in tests.
+ */
+export type LogitsFn = (
+  ids: Int32Array,
+  attention: Int32Array,
+  batchSize: number,
+  seqLen: number,
+  positions: Int32Array,
+) => Promise<Float32Array>;
+
+/** What a model can be asked: its logits and how many positions it sees. */
+export interface Scorer {
+  logits: LogitsFn;
+  maxPositions: number;
+}
+
+/** The scorer of a model: logitsAt, read asynchronously, the tensor disposed (no tensor outlives the call). */
+export function modelScorer(model: MlmModel): Scorer {
+  return {
+    maxPositions: model.config.maxPositionEmbeddings,
+    async logits(ids, attention, batchSize, seqLen, positions) {
+      const t = model.logitsAt(ids, attention, batchSize, seqLen, positions);
+      try {
+        return (await readData(t)) as Float32Array;
+      } finally {
+        t.dispose();
+      }
+    },
+  };
+}
+
+export interface FillAllResult {
+  /** One list of candidates per mask, in text order (each mask predicted with the others still masked). */
+  masks: FillMaskResult[][];
+  /** With two or more masks and beam > 0: the best whole-sentence completions, highest pseudo-log-likelihood first. */
+  joint?: JointCompletion[];
+  /** Why there are no joint completions although the text has several masks (too many masks, too far apart, …). */
+  jointNote?: string;
 }
 
 /** One list of candidates per [MASK] occurrence, in text order. Throws when the text has no mask token. */
@@ -25,8 +79,20 @@ export async function fillMask(
   text: string,
   opts: FillMaskOptions = {},
 ): Promise<FillMaskResult[][]> {
+  return (await fillMaskAll(modelScorer(model), tokenizer, text, { ...opts, beam: 0 })).masks;
+}
+
+/** Every mask's own candidates and, for several masks, the joint completions (see FillMaskOptions.beam). */
+export async function fillMaskAll(
+  scorer: Scorer,
+  tokenizer: Tokenizer,
+  text: string,
+  opts: FillMaskOptions = {},
+): Promise<FillAllResult> {
   const topK = opts.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
+  const beam = opts.beam ?? DEFAULT_BEAM;
+  if (!Number.isInteger(beam) || beam < 0) throw new Error(`beam must be an integer >= 0, got ${beam}`);
   const enc = tokenizer.encode(text);
   const maskId = tokenizer.special.mask;
   const masks: number[] = [];
@@ -38,31 +104,37 @@ export async function fillMask(
       `the text has no ${tokenizer.maskToken} token: put ${tokenizer.maskToken} where a word should be predicted`,
     );
   }
-  const candidates = opts.targets ? targetIds(tokenizer, opts.targets) : undefined;
-  const windows = makeWindows(enc.ids, masks, model.config.maxPositionEmbeddings, tokenizer);
-  const logits = model.logitsAt(
+  const targets = opts.targets ? resolveTargets(tokenizer, opts.targets) : undefined;
+  const windows = makeWindows(enc.ids, masks, scorer.maxPositions, tokenizer);
+  const values = await scorer.logits(
     windows.ids,
     windows.attention,
     windows.batchSize,
     windows.seqLen,
     windows.positions,
-  );
-  let values: Float32Array;
-  try {
-    values = (await readData(logits)) as Float32Array; // [masks, vocab]
-  } finally {
-    logits.dispose();
-  }
+  ); // [masks, vocab]
   const vocab = values.length / masks.length;
-  return masks.map((tokenIndex, m) =>
-    topKSoftmax(values.subarray(m * vocab, (m + 1) * vocab), topK, candidates).map(({ id, score }) => {
-      const token = tokenizer.idToToken(id);
-      return { token, id, score, sequence: replaceSpan(text, enc.offsets[tokenIndex], token) };
-    }),
-  );
+  const perMask: FillMaskResult[][] = [];
+  for (let m = 0; m < masks.length; m++) {
+    const row = values.subarray(m * vocab, (m + 1) * vocab);
+    const span = enc.offsets[masks[m]];
+    if (targets) {
+      perMask.push(await scoreTargets(scorer, windows, m, row, targets, topK, text, span, tokenizer));
+      continue;
+    }
+    perMask.push(
+      topKSoftmax(row, topK).map(({ id, score }) => {
+        const token = tokenizer.idToToken(id);
+        return { token, id, score, sequence: replaceSpan(text, span, token) };
+      }),
+    );
+  }
+  if (masks.length < 2 || beam === 0) return { masks: perMask };
+  const joint = await jointFill(scorer, tokenizer, text, enc, masks, { beam, targets });
+  return { masks: perMask, ...joint };
 }
 
-interface Windows {
+export interface Windows {
   ids: Int32Array;
   attention: Int32Array;
   batchSize: number;
@@ -111,28 +183,4 @@ export function makeWindows(
     seqLen,
     positions,
   };
-}
-
-function targetIds(tokenizer: Tokenizer, targets: string[]): Int32Array {
-  const ids = targets.map((word) => {
-    const direct =
-      tokenizer.tokenToId(word) ??
-      (tokenizer.lowercase ? tokenizer.tokenToId(word.toLowerCase()) : undefined);
-    if (direct !== undefined) return direct;
-    const pieces = tokenizer.encode(word, { addSpecialTokens: false }).ids;
-    if (pieces.length === 0) throw new Error(`target "${word}" produces no tokens: give a non-empty word`);
-    return pieces[0]; // like Hugging Face: a word outside the vocabulary is scored by its first word piece
-  });
-  return Int32Array.from(new Set(ids));
-}
-
-/** The text with the mask's span replaced by the token ("##" continuation pieces join the previous word). */
-function replaceSpan(text: string, [start, end]: [number, number], token: string): string {
-  const piece = continuationText(token);
-  if (piece !== undefined) {
-    let s = start;
-    while (s > 0 && /\s/.test(text[s - 1])) s--;
-    return text.slice(0, s) + piece + text.slice(end);
-  }
-  return text.slice(0, start) + token + text.slice(end);
 }

@@ -35,3 +35,12 @@ export function topKSoftmax(logits: Float32Array, k: number, candidates?: Int32A
   for (const b of best) b.score = Math.exp(logits[b.id] - max) / sum;
   return best;
 }
+
+/** log softmax(logits)[id] over the whole row (logsumexp with the maximum subtracted). */
+export function logSoftmaxAt(logits: Float32Array, id: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return logits[id] - max - Math.log(sum);
+}

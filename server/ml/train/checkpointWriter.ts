@@ -17,11 +17,28 @@ import type { LoopRun } from './loop';
 /** The parts of the state that are only measured when a checkpoint is written. */
 export type SaveTimeState = Pick<
   CheckpointState,
-  'epoch' | 'position' | 'modelRng' | 'elapsedMs' | 'evalLoss' | 'evalAccuracy'
+  'epoch' | 'position' | 'modelRng' | 'elapsedMs' | 'timeMs' | 'evalLoss' | 'evalAccuracy'
 >;
+
+/**
+ * What a checkpoint save costs before this process has timed one (docs/reliability.md, "What a save costs"): a fixed
+ * part (folder, fsyncs, rename, rotation) plus the bytes written (weights + two AdamW moments, float32) at a
+ * conservative rate (measured with `npm run bench -- save` on our loaded 2-core machine: 56–78 KB/ms; table in
+ * docs/reliability.md).
+ */
+export const SAVE_COST = { fixedMs: 40, bytesPerMs: 50_000 } as const;
+
+/** The expected time of one save of a model with `parameters` weights, from a timed save or SAVE_COST. */
+export function expectedSaveMs(parameters: number, timed?: { ms: number; bytes: number }): number {
+  const bytes = 3 * 4 * parameters;
+  if (timed && timed.bytes > 0) return timed.ms * (bytes / timed.bytes);
+  return SAVE_COST.fixedMs + bytes / SAVE_COST.bytesPerMs;
+}
 
 export class CheckpointWriter {
   readonly saved: { lastCheckpoint?: string; bestCheckpoint?: string } = {};
+  /** The newest save this process timed (its wall time and the bytes of weights + moments). */
+  private timed: { ms: number; bytes: number } | undefined;
   private lastSavedStep: number;
   private lastSaveError: string | undefined;
   private readonly metrics: MetricsLog;
@@ -49,6 +66,7 @@ export class CheckpointWriter {
     }
     cb.onPhase?.('checkpointing');
     Object.assign(state, now, { savedAt: new Date().toISOString() });
+    const t0 = Date.now();
     try {
       // The weights are downloaded first: toHfState reads synchronously, which webgpu cannot do in Node.
       await prefetch(objective.model.variables.values());
@@ -61,6 +79,7 @@ export class CheckpointWriter {
       });
       this.lastSavedStep = state.step;
       this.saved.lastCheckpoint = saved.dir;
+      this.timed = { ms: Date.now() - t0, bytes: 3 * 4 * this.parameters() };
       if (isBest) this.markBest();
       rotateCheckpoints(runDir, {
         keepLast: config.checkpoint.keepLast,
@@ -83,6 +102,34 @@ export class CheckpointWriter {
       this.lastSaveError = kind;
     }
     cb.onPhase?.('training');
+  }
+
+  /**
+   * The final save of a shutdown: written only when it is expected to finish before `deadline` (Date.now() ms), else
+   * the last complete checkpoint stays the newest (said in the log). True when the state at this step is on disk.
+   */
+  async saveBefore(deadline: number, now: SaveTimeState): Promise<boolean> {
+    const step = this.run.state.step;
+    if (step === this.lastSavedStep) return true;
+    const expected = Math.round(expectedSaveMs(this.parameters(), this.timed));
+    const left = deadline - Date.now();
+    if (expected > left) {
+      const kept = this.lastSavedStep >= 0 ? `step ${this.lastSavedStep}` : 'none yet';
+      this.cb.onLog?.(
+        'warn',
+        `shutdown at step ${step}: no final checkpoint (a save takes ~${expected} ms, ${Math.max(0, left)} ms left of the shutdown budget); the newest complete checkpoint (${kept}) is kept and a resume continues from it`,
+      );
+      return false;
+    }
+    await this.save(false, now);
+    this.cb.onLog?.('info', `shutdown at step ${step}: final checkpoint saved (expected ~${expected} ms)`);
+    return this.lastSavedStep === step;
+  }
+
+  private parameters(): number {
+    let n = 0;
+    for (const v of this.run.objective.model.variables.values()) n += v.size;
+    return n;
   }
 
   private markBest(): void {

@@ -63,9 +63,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   const signal = io.control?.signal;
   // Clocks: metric times include preparation and pauses; the budget and the schedule count training time only.
   const elapsedBefore = state.elapsedMs;
+  const timeBefore = state.timeMs ?? state.elapsedMs;
   const loopStart = Date.now();
   let pausedMs = 0; // paused, or starting the replica threads: not training time
-  const timeOf = () => elapsedBefore + (Date.now() - io.t0);
+  const timeOf = () => timeBefore + (Date.now() - io.t0);
   const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
 
   const out: Omit<LoopOutcome, 'stoppedBy'> & { lastEval?: MetricRecord } = {
@@ -104,15 +105,16 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     cb.onPhase?.('training');
     return improved;
   };
-  const checkpoint = (isBest: boolean) =>
-    saver.save(isBest, {
-      epoch: objective.epochs,
-      position: objective.position,
-      modelRng: objective.model.getRngState?.() ?? null,
-      elapsedMs: elapsed(),
-      evalLoss: out.lastEval?.step === state.step ? out.lastEval.loss : null,
-      evalAccuracy: out.lastEval?.step === state.step ? (out.lastEval.accuracy ?? null) : null,
-    });
+  const saveTimeState = () => ({
+    epoch: objective.epochs,
+    position: objective.position,
+    modelRng: objective.model.getRngState?.() ?? null,
+    elapsedMs: elapsed(),
+    timeMs: timeOf(),
+    evalLoss: out.lastEval?.step === state.step ? out.lastEval.loss : null,
+    evalAccuracy: out.lastEval?.step === state.step ? (out.lastEval.accuracy ?? null) : null,
+  });
+  const checkpoint = (isBest: boolean) => saver.save(isBest, saveTimeState());
 
   let stoppedBy: StopReason | undefined;
   try {
@@ -257,7 +259,12 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     }
 
     // ── End: final eval and checkpoint ──────────────────────────────────────────────────────────────
-    if (stoppedBy !== 'error' && state.step > 0) {
+    const deadline = stoppedBy === 'stopped' ? io.control?.shutdownDeadline?.() : undefined;
+    if (deadline !== undefined) {
+      // The backend is shutting down: no final evaluation; a final save only if it can finish in time.
+      stoppedBy = 'shutdown';
+      if (state.step > 0) await saver.saveBefore(deadline, saveTimeState());
+    } else if (stoppedBy !== 'error' && state.step > 0) {
       if (out.lastEval?.step !== state.step) await checkpoint(await evaluate());
       else await checkpoint(state.bestStep === state.step);
     }

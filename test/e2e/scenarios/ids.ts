@@ -65,4 +65,9 @@ export const ids = {
   },
   /** server/rpc/hoverMarkdown.ts: "**Fill mask**" and a table whose token cells link to mlm.replaceMask. */
   hover: { title: 'Fill mask', replaceLinks: 'table a' },
+  /**
+   * server/rpc/hoverMarkdown.ts jointRows: "**Best completions** (2 masks, filled jointly)", one row per completion
+   * with the filled words in bold (<strong>) and a "fill all" link.
+   */
+  jointHover: { file: 'two-masks.txt', title: 'Best completions', fillAll: 'a:text-is("fill all")' },
 };

@@ -5,6 +5,7 @@ import { backendRestart } from './backendRestart';
 import { invalidConfigDiagnostics } from './diagnostics';
 import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
+import { hoverJointFill } from './hoverJoint';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
 import { workbenchLoads } from './workbench';
@@ -15,6 +16,7 @@ export const mainScenarios: Scenario[] = [
   trainFromPalette,
   statusBarThroughRun,
   hoverFillMask,
+  hoverJointFill,
   finetuneFromPalette,
   backendRestart,
 ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { REPLACE_MASK_COMMAND, type ReplaceMaskArgs } from '../../../../protocol/inference';
 import { escapeMarkdown } from '../../../../protocol/shared/markdown';
-import { hoverMarkdown } from '../../../../server/rpc/hoverMarkdown';
+import { hoverMarkdown, jointSnippet } from '../../../../server/rpc/hoverMarkdown';
 import {
   findMasks,
   gapBeforeMask,
@@ -110,6 +110,72 @@ void describe('hover markdown', () => {
     assert.deepEqual(replacementFor('cat', range(0, 4, 10), 1), { token: 'cat', range: range(0, 4, 10) });
     assert.deepEqual(replacementFor('##ing', range(0, 4, 10), 2), { token: 'ing', range: range(0, 2, 10) });
     assert.deepEqual(replacementFor('##', range(0, 4, 10), 1), { token: '##', range: range(0, 4, 10) });
+  });
+});
+
+void describe('hover markdown with joint completions', () => {
+  const text = 'The [MASK] [MASK] of America.';
+  const spans: Array<[number, number]> = [
+    [4, 10],
+    [11, 17],
+  ];
+  const completion = (tokens: string[], score: number) => ({
+    tokens,
+    ids: [10, 11],
+    sequence: '',
+    pll: 2 * Math.log(score),
+    score,
+  });
+  const md = hoverMarkdown({
+    uri: 'file:///w/a.txt',
+    range: range(0, 11, 17),
+    gapBefore: 1,
+    predictions: [{ token: 'states', id: 11, score: 0.4, sequence: '' }],
+    modelLabel: 'run-1',
+    joint: {
+      completions: [completion(['united', 'states'], 0.81), completion(['new', '##s'], 0.01)],
+      text,
+      spans,
+      ranges: [
+        { range: range(0, 4, 10), gapBefore: 1 },
+        { range: range(0, 11, 17), gapBefore: 1 },
+      ],
+      hovered: 1,
+    },
+  });
+  const lines = md.split('\n');
+
+  void test('the best completions come first, the hovered mask own list after', () => {
+    assert.match(lines[0], /Best completions.*2 masks/);
+    const rows = lines.filter((l) => /^\| \d/.test(l));
+    assert.equal(rows.length, 3);
+    assert.match(
+      rows[0],
+      /^\| 1 \| The \*\*united\*\* \*\*states\*\* of America\\\. \| 81\.0% \| \[fill all\]/,
+    );
+    assert.match(rows[1], /\*\*new\*\*\*\*s\*\*/, 'a ## piece joins the word before it');
+    assert.ok(lines.some((l) => /Mask 2 of 2 on its own/.test(l)));
+  });
+
+  void test('"fill all" replaces every mask in one command', () => {
+    const m = /\[fill all\]\(command:([^?]+)\?([^ )]+)/.exec(lines.find((l) => l.startsWith('| 2 |'))!)!;
+    assert.equal(m[1], REPLACE_MASK_COMMAND);
+    const [args] = JSON.parse(decodeURIComponent(m[2])) as ReplaceMaskArgs[];
+    assert.deepEqual(args, {
+      uri: 'file:///w/a.txt',
+      range: range(0, 4, 10),
+      token: 'new',
+      also: [{ range: range(0, 10, 17), token: 's' }],
+    });
+  });
+
+  void test('jointSnippet cuts long text around the masks', () => {
+    const long = `${'x '.repeat(100)}a [MASK] b${' y'.repeat(100)}`;
+    const at = long.indexOf('[MASK]');
+    const snip = jointSnippet(long, [[at, at + 6]], ['cat']);
+    assert.ok(snip.startsWith('…') && snip.endsWith('…'));
+    assert.ok(snip.includes('a **cat** b'));
+    assert.ok(snip.length < 100);
   });
 });
 

@@ -122,7 +122,7 @@ void describe('task models: PyTorch parity', { skip }, () => {
       });
       assert.equal(enc.bad.length, 0, JSON.stringify(enc.bad));
       const batch = makeBatch(enc.features, c.head.task, c.head.labels.length, ckpt.tokenizer.special.pad);
-      const ours = model.predict(batch);
+      const ours = await model.predict(batch);
       const t = tempDir('task');
       temps.push(t.cleanup);
       await writeTaskModelFolder(t.dir, {
@@ -142,7 +142,7 @@ void describe('task models: PyTorch parity', { skip }, () => {
       assert.ok(spread > 0.5, `logits spread ${spread}: the check would be weak`);
       const back = createTaskModel(await loadTaskModelFolder(t.dir));
       assert.deepEqual(back.head, c.head);
-      assert.equal(maxAbsDiff(back.predict(batch), ours), 0);
+      assert.equal(maxAbsDiff(await back.predict(batch), ours), 0);
       back.dispose();
       assert.equal(tf.memory().numTensors, before);
     });

@@ -81,9 +81,32 @@ void describe('mlm train / fill / eval', () => {
       mlm('eval', '--run', runDir, '--corpus', ws, '--json'),
     ]);
     assert.equal(f.code, 0, f.stderr);
-    const filled = JSON.parse(f.stdout) as { masks: Array<Array<{ token: string; score: number }>> };
+    const filled = JSON.parse(f.stdout) as {
+      masks: Array<Array<{ token: string; score: number }>>;
+      joint: Array<{ tokens: string[]; sequence: string; pll: number }>;
+    };
     assert.equal(filled.masks.length, 2);
     assert.equal(filled.masks[0].length, 3);
+    assert.ok(
+      filled.joint.length >= 1 &&
+        filled.joint.every((j) => j.tokens.length === 2 && !j.sequence.includes('[MASK]')),
+    );
+
+    const tf = await mlm(
+      'fill',
+      '--run',
+      runDir,
+      '--beam',
+      '2',
+      '--targets',
+      'the,eats',
+      'the [MASK] eats [MASK] .',
+    );
+    assert.equal(tf.code, 0, tf.stderr);
+    assert.match(tf.stdout, /best completions \(joint\)/);
+    const shown = [...tf.stdout.matchAll(/^ {4}(\S+) +\d/gm)].map((m) => m[1]);
+    assert.ok(shown.length >= 2 && shown.every((w) => w === 'the' || w === 'eats'), tf.stdout);
+    assert.equal((await mlm('fill', '--run', runDir, '--beam', '99', 'a [MASK]')).code, 2);
 
     assert.equal(e1.code, 0, e1.stderr);
     const a = JSON.parse(e1.stdout) as { loss: number; accuracy: number; perplexity: number; tokens: number };
