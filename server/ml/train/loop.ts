@@ -66,7 +66,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   const elapsedBefore = state.elapsedMs;
   const timeBefore = state.timeMs ?? state.elapsedMs;
   const loopStart = Date.now();
-  let pausedMs = 0;
+  let pausedMs = 0; // paused, or starting the replica threads: not training time
   const timeOf = () => timeBefore + (Date.now() - io.t0);
   const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
 
@@ -184,6 +184,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const maxLoss = spikeThreshold(t.lossSpike, state);
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+        const startedAt = Date.now();
         replicas =
           (await objective.startReplicas?.({
             spawn: io.spawnReplica,
@@ -191,6 +192,15 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
             onLog: cb.onLog,
             maxReplicas: run.memory?.replicas,
           })) ?? null;
+        // Starting the replica threads (each loads its backend and a copy of the model) is preparation, like
+        // building the model: it does not count against the time budget or move the schedule.
+        const startMs = Date.now() - startedAt;
+        pausedMs += startMs;
+        if (replicas)
+          cb.onLog?.(
+            'info',
+            `${replicas.replicas} replica threads started in ${(startMs / 1000).toFixed(1)} s (preparation: not counted against the time budget)`,
+          );
         const rowsPerReplica = Math.ceil(t.batchSize / (replicas?.replicas ?? 1));
         const plan = run.memory;
         backoff = new MemoryBackoff(plan?.chunks ?? 1, rowsPerReplica, cb.onLog, (chunks) => {
