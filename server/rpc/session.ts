@@ -9,6 +9,7 @@ import { MetricsNotification, RunFinishedNotification } from '../../protocol/tra
 import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerFinetune } from './finetune';
 import { registerHover } from './hover';
+import { registerSurprise } from './surprise';
 import { registerHub } from './hub';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -109,6 +110,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerInference(connection, documents, app);
   registerHub(connection, app);
   registerHover(connection, documents, app);
+  registerSurprise(connection, documents, app);
   registerFinetune(connection, app);
   documents.listen(connection);
   connection.listen();
