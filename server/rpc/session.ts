@@ -10,6 +10,7 @@ import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerFinetune } from './finetune';
 import { registerLaunch } from './launch';
 import { registerHover } from './hover';
+import { registerSurprise } from './surprise';
 import { registerHub } from './hub';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -110,6 +111,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerInference(connection, documents, app);
   registerHub(connection, app);
   registerHover(connection, documents, app);
+  registerSurprise(connection, documents, app);
   registerFinetune(connection, app);
   registerLaunch(connection, app);
   documents.listen(connection);
