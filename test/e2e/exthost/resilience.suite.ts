@@ -118,7 +118,7 @@ export function registerResilienceTests(): void {
       }
     });
 
-    it('does not restart after the backend reports a fatal error, and names the cause', async () => {
+    it('reliability: 2 deliberate fatal exit — does not restart after the backend reports a fatal error, and names the cause', async () => {
       // The backend checks its worker bundle at start and exits with mlm/fatal when it is missing; the
       // extension host's environment reaches the backend process.
       process.env.MLM_WORKER_DIR = '/nonexistent';
@@ -143,7 +143,7 @@ export function registerResilienceTests(): void {
       assert.equal(api.ctx.connection, 'running');
     });
 
-    it('gives up after 5 crashes in 3 minutes with status "stopped", and starts again once the runtime is fixed', async () => {
+    it('reliability: 1 crash loop — gives up after 5 crashes in 3 minutes with status "stopped", and starts again once the runtime is fixed', async () => {
       const config = vscode.workspace.getConfiguration('mlm');
       const stopped = until(() => api.ctx.connection === 'stopped', 60_000, 'the client to give up', [
         api.ctx.onDidChange,
