@@ -10,15 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import type { GpuTelemetry } from '../../protocol/status';
-import {
-  ensureBuilt,
-  initialize,
-  ROOT,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, type Spawned } from './harness';
 
 const HOVERS = 1000;
 const WAVE = 50;
@@ -29,11 +21,9 @@ void describe('cancellation hygiene', { timeout: 180_000 }, () => {
   const uri = (): string => `file://${path.join(ws, 'cancel.txt')}`;
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    s = spawnServer({ env: { MLM_GPU_POLL_MS: '200', MLM_CORPUS_STABILITY_MS: '20' } });
-    await initialize(s, ws);
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: path.join(ROOT, 'test/fixtures/hf-tiny-bert') });
+    ({ s, ws } = await backendWithTinyBert({
+      env: { MLM_GPU_POLL_MS: '200', MLM_CORPUS_STABILITY_MS: '20' },
+    }));
   });
   void after(async () => {
     await stopServer(s);

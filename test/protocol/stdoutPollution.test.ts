@@ -11,15 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FillMaskRequest } from '../../protocol/inference';
 import type { ServerStatus } from '../../protocol/status';
-import {
-  ensureBuilt,
-  initialize,
-  ROOT,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, type Spawned } from './harness';
 
 void describe('stdout pollution', { timeout: 60_000 }, () => {
   let s: Spawned;
@@ -28,8 +20,6 @@ void describe('stdout pollution', { timeout: 60_000 }, () => {
   let stdout = '';
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-pollute-'));
     const pollute = path.join(dir, 'pollute.cjs');
     fs.writeFileSync(
@@ -40,9 +30,11 @@ void describe('stdout pollution', { timeout: 60_000 }, () => {
         "setInterval(() => { process.stdout.write('hello\\n'); require('fs').writeSync(1, 'hello fd 1\\n'); }, 20).unref();",
       ].join('\n'),
     );
-    s = spawnServer({ transport: 'node-ipc', env: { NODE_OPTIONS: `--require ${pollute}` } });
+    ({ s, ws } = await backendWithTinyBert({
+      transport: 'node-ipc',
+      env: { NODE_OPTIONS: `--require ${pollute}` },
+    }));
     s.proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    await initialize(s, ws);
   });
   void after(async () => {
     await stopServer(s);
@@ -53,7 +45,6 @@ void describe('stdout pollution', { timeout: 60_000 }, () => {
   void test('reliability: 3 stdout pollution — over node IPC a backend writing "hello" to fd 1 keeps answering', async () => {
     const status = await s.conn.sendRequest<ServerStatus>('mlm/status');
     assert.equal(typeof status.state, 'string');
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: path.join(ROOT, 'test/fixtures/hf-tiny-bert') });
     for (let i = 0; i < 5; i++) {
       const fill = await s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', {
         text: 'the cat sat on the [MASK] .',
