@@ -50,6 +50,12 @@ export interface Tokenizer {
   readonly maskToken: string;
   readonly lowercase: boolean;
   idToToken(id: number): string;
+  /**
+   * How the token reads in text, in the WordPiece convention of the editor (protocol/shared/wordpiece.ts): a
+   * whole word as is, a piece that continues the word before it as "##piece" (RoBERTa's "Ġsun" → "sun", "ing" →
+   * "##ing").
+   */
+  displayToken(id: number): string;
   tokenToId(token: string): number | undefined;
   /** addSpecialTokens (default true) wraps the ids as [CLS] … [SEP]. */
   encode(text: string, opts?: { addSpecialTokens?: boolean }): Encoding;

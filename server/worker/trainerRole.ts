@@ -73,6 +73,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         const summary = await runFinetune(m.finetune, {
           out: m.runDir,
           resume: m.resumeFrom !== undefined,
+          spawnReplica,
           callbacks,
           control,
         });

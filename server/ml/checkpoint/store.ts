@@ -9,7 +9,7 @@ import { parseSafetensors, serializeSafetensors, tensorAsFloat32 } from '../hf/s
 import type { NamedTensor } from '../types';
 import { crashPoint } from '../atomicWrite';
 import { isComplete, publishDir, TEMP_PREFIX, writeFileAtomic } from './atomic';
-import type { CheckpointState } from './state';
+import { LOSS_SPIKE_DEFAULTS, type CheckpointState } from './state';
 
 export const MODEL_FILE = 'model.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -83,7 +83,7 @@ export function readState(dir: string): CheckpointState {
   const s = JSON.parse(text) as CheckpointState;
   if (typeof s.step !== 'number' || !s.position)
     throw new Error(`${dir}/${STATE_FILE} is not a checkpoint state`);
-  return s;
+  return { ...LOSS_SPIKE_DEFAULTS, ...s };
 }
 
 function readTensors(file: string): Map<string, NamedTensor> {
