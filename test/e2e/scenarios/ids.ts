@@ -10,7 +10,9 @@ export const ids = {
    * before the backend reported; a run that failed shows the device with $(warning).
    */
   status: {
-    idle: /^\$\(chip\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*)$/,
+    // The device, then the model that answers hovers when one is loaded (extension/status/render.ts; statusText
+    // restores only the first codicon, so $(hubot) may be missing).
+    idle: /^\$\(chip\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*?)( · (\$\(hubot\) )?\S.*)?$/,
     training: /^\$\(pulse\) step (\d+)\/(\d+)( · loss [\d.]+)?$/,
     paused: /^\$\(debug-pause\) paused · step \d+/,
     restarting: /MLM restarting/,
