@@ -170,6 +170,11 @@ export interface TrainControl {
   /** True while paused: the trainer then reports the 'paused' phase before waiting and 'training' after. */
   isPaused?(): boolean;
   /**
+   * Pauses the run from inside (a full disk): waitIfPaused then waits until the caller resumes it. Without it a
+   * full disk stops the run with an error instead.
+   */
+  pause?(): void;
+  /**
    * Set with the abort when the backend shuts down: the time (Date.now() ms) by which the trainer must have ended. The
    * run then stops as 'shutdown' without a final evaluation, and writes a final checkpoint only when one can finish
    * before it (else the last complete checkpoint is the one a resume starts from).

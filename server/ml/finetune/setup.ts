@@ -258,6 +258,7 @@ export function resumedConfig(saved: FinetuneConfig, asked: FinetuneConfig): Fin
       maxSteps: t.maxSteps,
       timeBudget: t.timeBudget,
       earlyStoppingPatience: t.earlyStoppingPatience,
+      dataParallel: t.dataParallel,
     },
     backend: asked.backend,
     threads: asked.threads,
