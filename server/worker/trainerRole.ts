@@ -58,6 +58,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         signal: abort.signal,
         waitIfPaused: () => gate.wait(),
         isPaused: () => gate.paused,
+        pause: () => gate.pause(),
         shutdownDeadline: () => shutdownDeadline,
       };
       const callbacks: TrainCallbacks = {

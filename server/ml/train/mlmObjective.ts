@@ -8,7 +8,7 @@ import { CHECKPOINT_MODEL_CONFIG } from '../checkpoint';
 import type { CheckpointState } from '../checkpoint/state';
 import type { Example } from '../data/examples';
 import { maskingRates } from '../data/masking';
-import { TrainStream, evalBatches, type DataPosition } from '../data/stream';
+import { TrainStream, evalBatches, evalMasking, type DataPosition } from '../data/stream';
 import { evaluateBatches } from '../evaluate';
 import { toHfConfig } from '../model';
 import type { MlmBatch, MlmModel, SpecialTokenIds } from '../types';
@@ -39,7 +39,7 @@ export class MlmObjective implements Objective<MlmBatch> {
     const loss = mlmLoss(model);
     this.batchLoss = loss.batchLoss;
     this.splitPasses = loss.splitPasses;
-    this.evalSet = evalBatches(data.validation, t.batchSize, masking, vocab, t.evalBatches);
+    this.evalSet = evalBatches(data.validation, t.batchSize, evalMasking(masking), vocab, t.evalBatches);
     this.stream = new TrainStream(data.train, t.batchSize, t.seed, masking, vocab, position);
   }
 
