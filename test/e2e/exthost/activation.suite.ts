@@ -47,7 +47,7 @@ export function registerActivationTests(): void {
       if (!gpu.gpus?.length) assert.match(text, new RegExp(`· ${gpu.cores} cores?$`));
     });
 
-    it('reports schema diagnostics for an invalid *.mlm.json', async () => {
+    it('reliability: 27 config validation — reports schema diagnostics for an invalid *.mlm.json', async () => {
       const uri = inWorkspace('bad.mlm.json');
       await vscode.window.showTextDocument(uri);
       const diagnostics = await until(
