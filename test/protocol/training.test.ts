@@ -124,11 +124,10 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
       },
     );
     assert.ok(h, 'a hover on the second mask');
-    assert.equal(
-      h.contents.value.split('\n').filter((l) => /^\| \d/.test(l)).length,
-      3,
-      'topK from settings',
-    );
+    // The mask's own table comes after the paragraph's joint completions (two masks here).
+    const own = h.contents.value.slice(h.contents.value.indexOf('**Fill mask**'));
+    assert.match(h.contents.value, /\*\*Best completions\*\* \(2 masks/);
+    assert.equal(own.split('\n').filter((l) => /^\| \d/.test(l)).length, 3, 'topK from settings');
     assert.match(h.contents.value, /command:mlm\.replaceMask/);
     assert.deepEqual(h.range, { start: { line: 0, character: 31 }, end: { line: 0, character: 37 } });
     const none = await s.conn.sendRequest('textDocument/hover', {
