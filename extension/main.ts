@@ -7,6 +7,7 @@ import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished } from './runNotifications';
 import { StatusBar } from './status/statusBar';
+import { SurpriseLens } from './surprise/lens';
 import type { MlmStudioApi } from './api';
 
 let ctx: Ctx | undefined;
@@ -16,11 +17,13 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
   ctx = c;
   const dashboard = new Dashboard(c);
   const statusBar = new StatusBar(c);
-  const commands = commandTable(c, dashboard);
+  const lens = new SurpriseLens(c);
+  const commands = commandTable(c, dashboard, lens);
   context.subscriptions.push(
     c,
     dashboard,
     statusBar,
+    lens,
     notifyRunFinished(c),
     registerClassifyHover(c),
     restoreHubModel(c),

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { Dashboard } from '../dashboard/panel';
+import type { SurpriseLens } from '../surprise/lens';
 import { createRunConfig, pickRunConfig, uriFromArg } from '../runConfig/files';
 import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
@@ -26,7 +27,7 @@ export interface CommandSpec {
   run(args: unknown[]): Promise<unknown> | unknown;
 }
 
-export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
+export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens): CommandSpec[] {
   const openDashboard = (): Promise<void> => dashboard.show();
   return [
     { id: 'mlm.train', requires: 'trusted-backend', run: ([arg]) => train(ctx, openDashboard, arg) },
@@ -61,6 +62,8 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
     { id: 'mlm.useLocalBackend', requires: 'none', run: () => useLocalBackend(ctx) },
     { id: 'mlm.doctor', requires: 'none', run: () => runDoctor(ctx) },
     { id: 'mlm.replaceMask', requires: 'none', run: ([arg]) => replaceMask(ctx, arg) },
+    { id: 'mlm.showSurprisingWords', requires: 'backend', run: () => lens.toggle() },
+    { id: 'mlm.replaceWord', requires: 'none', run: ([arg]) => lens.replaceWord(arg) },
   ];
 }
 

@@ -6,6 +6,7 @@ import { invalidConfigDiagnostics } from './diagnostics';
 import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { hoverJointFill } from './hoverJoint';
+import { surpriseLensMarksTypo } from './surpriseLens';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
 import { workbenchLoads } from './workbench';
@@ -17,6 +18,7 @@ export const mainScenarios: Scenario[] = [
   statusBarThroughRun,
   hoverFillMask,
   hoverJointFill,
+  surpriseLensMarksTypo,
   finetuneFromPalette,
   backendRestart,
 ];
