@@ -50,6 +50,7 @@ async function main() {
   }
   fs.mkdirSync(dist, { recursive: true });
   const wasmFiles = copyWasm();
+  const launchFiles = copyLaunchTemplates();
   const common = { bundle: true, sourcemap: true, logLevel: 'warning', absWorkingDir: root, metafile: true };
   const contexts = [];
   for (const e of nodeEntries) {
@@ -89,8 +90,12 @@ async function main() {
   const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
   fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
-  const inputs = new Set([path.relative(root, import.meta.filename), 'package-lock.json']);
-  const outputs = new Set(wasmFiles);
+  const inputs = new Set([
+    path.relative(root, import.meta.filename),
+    'package-lock.json',
+    ...launchFiles.map((f) => path.join(LAUNCH_TEMPLATES, path.basename(f))),
+  ]);
+  const outputs = new Set([...wasmFiles, ...launchFiles]);
   for (const r of results) {
     for (const f of Object.keys(r.metafile.inputs)) if (!f.includes(':')) inputs.add(f); // not virtual
     for (const f of Object.keys(r.metafile.outputs)) outputs.add(f);
@@ -161,6 +166,21 @@ function copyWasm() {
     }
   }
   return copied;
+}
+
+/** `mlm launch` copies these into its bundles (train.py): dist/launch/torchrun/ beside the bundles. */
+const LAUNCH_TEMPLATES = 'server/ml/launch/torchrun';
+function copyLaunchTemplates() {
+  const src = path.join(root, LAUNCH_TEMPLATES);
+  const out = path.join(dist, 'launch', 'torchrun');
+  fs.mkdirSync(out, { recursive: true });
+  return fs
+    .readdirSync(src)
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => {
+      fs.copyFileSync(path.join(src, f), path.join(out, f));
+      return path.relative(root, path.join(out, f));
+    });
 }
 
 main().catch((err) => {

@@ -11,4 +11,6 @@ export interface MlmStudioApi {
   statusText(): string;
   /** The dashboard panel's state and message counts. */
   dashboard(): DashboardDebugInfo;
+  /** Runs offered for resuming (once each) after a reload or crash interrupted them, since activation. */
+  resumeOffers(): string[];
 }

@@ -22,6 +22,7 @@ import { MetricsNotification, RunFinishedNotification } from '../protocol/traini
 import { CLIENT_NAME, createClient, type BackendTransport } from './client/createClient';
 import { CrashHandler, RemoteErrorHandler } from './client/errorHandler';
 import { Backoff, isUnauthorized, tokenKey } from './client/remote';
+import { chooseBackendRuntime, processRuntimeProbe } from './client/runtime';
 import { CrashPolicy, type CloseDecision } from './client/crashPolicy';
 import { readClientSettings, readServerSettings } from './config';
 import { formatRemoteAddress, type RemoteAddress } from './settings';
@@ -48,6 +49,11 @@ export class Ctx implements vscode.Disposable {
   lastFinished: RunFinishedNotification.Params | undefined;
   /** Live metric rows per run received since activation. */
   readonly liveMetrics = new Map<string, MetricRecord[]>();
+  /**
+   * Runs resumed (MLM: Resume Run…) and not finished since, with the checkpoint step they continue from: rows on disk
+   * after it belong to the interrupted process and are being trained again (the dashboard draws the live ones).
+   */
+  readonly resumedFrom = new Map<string, number>();
   /** The remote backend attached to (mlm.server.mode "remote"), else undefined: the backend is spawned here. */
   remote: RemoteAddress | undefined;
   private readonly backoff = new Backoff();
@@ -62,6 +68,7 @@ export class Ctx implements vscode.Disposable {
   private readonly gpuEmitter = new vscode.EventEmitter<GpuTelemetry>();
   private readonly runFinishedEmitter = new vscode.EventEmitter<RunFinishedNotification.Params>();
   private readonly serverStartedEmitter = new vscode.EventEmitter<number | undefined>();
+  private readonly runResumedEmitter = new vscode.EventEmitter<string>();
   /** Status, GPU or connection changed. */
   readonly onDidChange = this.statusEmitter.event;
   readonly onMetrics = this.metricsEmitter.event;
@@ -69,6 +76,8 @@ export class Ctx implements vscode.Disposable {
   readonly onRunFinished = this.runFinishedEmitter.event;
   /** The backend reached Running; the argument is its process id. */
   readonly onServerStarted = this.serverStartedEmitter.event;
+  /** A run is being resumed (its id): views redraw its history up to the checkpoint it continues from. */
+  readonly onRunResumed = this.runResumedEmitter.event;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
@@ -79,6 +88,7 @@ export class Ctx implements vscode.Disposable {
       this.gpuEmitter,
       this.runFinishedEmitter,
       this.serverStartedEmitter,
+      this.runResumedEmitter,
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.log.info('workspace trusted: restarting the backend with training and watching on');
         void this.restart();
@@ -136,13 +146,18 @@ export class Ctx implements vscode.Disposable {
     if (settings.mode === 'remote' && !settings.address) {
       return this.remoteStopped('mlm.server.mode is "remote" but mlm.server.address is empty or invalid.');
     }
+    // Which Node runs a local backend: mlm.server.runtime, else a system Node in desktop VS Code (Dawn cannot
+    // run inside Electron), else the extension host's own (client/runtime.ts).
+    const runtimeChoice = this.remote
+      ? undefined
+      : chooseBackendRuntime(settings.runtime, processRuntimeProbe());
     const transport: BackendTransport = this.remote
       ? {
           kind: 'remote',
           ...this.remote,
           token: (await this.extension.secrets.get(tokenKey(this.remote))) ?? '',
         }
-      : { kind: 'local', runtime: settings.runtime };
+      : { kind: 'local', runtime: runtimeChoice?.runtime };
     if (transport.kind === 'remote' && !transport.token) {
       return this.remoteStopped(`No token is stored for ${formatRemoteAddress(this.remote!)}.`);
     }
@@ -189,6 +204,7 @@ export class Ctx implements vscode.Disposable {
       }),
       client.onNotification(RunFinishedNotification.type, (r) => {
         this.lastFinished = r;
+        this.resumedFrom.delete(r.runId);
         this.runFinishedEmitter.fire(r);
       }),
       client.onNotification(FatalNotification.type, (f) => {
@@ -211,7 +227,7 @@ export class Ctx implements vscode.Disposable {
     this.log.info(
       this.remote
         ? `connecting to the remote backend at ${formatRemoteAddress(this.remote)}`
-        : `starting backend: ${settings.runtime ?? `${process.execPath} (extension host)`} dist/server.js, trusted=${this.trusted}`,
+        : `starting backend: ${runtimeChoice?.note} dist/server.js, trusted=${this.trusted}`,
     );
     try {
       await client.start();
@@ -332,6 +348,18 @@ export class Ctx implements vscode.Disposable {
     this.connection = state;
     this.updateContextKeys();
     this.statusEmitter.fire();
+  }
+
+  /** A run resumes from `checkpointStep`: live rows after it are dropped (they are trained and logged again). */
+  markResumed(runId: string, checkpointStep: number): void {
+    this.resumedFrom.set(runId, checkpointStep);
+    const rows = this.liveMetrics.get(runId);
+    if (rows)
+      this.liveMetrics.set(
+        runId,
+        rows.filter((r) => r.step <= checkpointStep),
+      );
+    this.runResumedEmitter.fire(runId);
   }
 
   private cacheMetrics(m: MetricsNotification.Params): void {

@@ -6,6 +6,7 @@ import { registerClassifyHover } from './commands/classify';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished } from './runNotifications';
+import { offerResumeAfterInterruption } from './commands/resumeRun';
 import { StatusBar } from './status/statusBar';
 import { SurpriseLens } from './surprise/lens';
 import type { MlmStudioApi } from './api';
@@ -19,12 +20,14 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
   const statusBar = new StatusBar(c);
   const lens = new SurpriseLens(c);
   const commands = commandTable(c, dashboard, lens);
+  const resumeOffers: string[] = [];
   context.subscriptions.push(
     c,
     dashboard,
     statusBar,
     lens,
     notifyRunFinished(c),
+    offerResumeAfterInterruption(c, resumeOffers),
     registerClassifyHover(c),
     restoreHubModel(c),
     ...registerCommands(c, commands),
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
     ctx: c,
     statusText: () => statusBar.text,
     dashboard: () => dashboard.debugInfo(),
+    resumeOffers: () => [...resumeOffers],
   };
 }
 

@@ -38,6 +38,16 @@ export const MlmErrorCodes = {
   RunLocked: 1013,
   /** mlm/useHubModel: the Hub model could not be fetched or used (not found, gated, offline, no safetensors…). */
   HubModel: 1014,
+  /**
+   * A fill-mask (mlm/fillMask, mlm/fillMaskAt) the model did not answer within `mlm.inference.deadlineSeconds`: the
+   * message says what holds it up (a checkpoint loading, other requests); try again. Hovers show "model busy" instead.
+   */
+  Busy: 1015,
+  /**
+   * The inference worker did not answer within `mlm.inference.watchdogSeconds` and was terminated and restarted (its
+   * models are loaded again): the requests it held or that waited behind it fail with this code naming the stuck one.
+   */
+  InferenceRestarted: 1016,
 } as const;
 
 export type MlmErrorCode = (typeof MlmErrorCodes)[keyof typeof MlmErrorCodes];

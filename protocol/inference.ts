@@ -120,6 +120,13 @@ export interface ReplaceMaskArgs {
   also?: Array<{ range: TextRange; token: string }>;
 }
 
+/**
+ * First words of the hover shown instead of predictions when the model did not answer within
+ * `mlm.inference.deadlineSeconds` (MlmErrorCodes.Busy) or its worker was restarted (InferenceRestarted); the reason
+ * follows.
+ */
+export const MODEL_BUSY_HOVER = '**Model busy**';
+
 /** Text of the hover shown when no model is loaded (the backend returns it, so every client gets the same). */
 export const NO_MODEL_HOVER =
   'No model: run **MLM: Use a Hugging Face Model…** (e.g. google-bert/bert-base-uncased), **MLM: Train MLM** or ' +

@@ -2,8 +2,8 @@
  * The backend's settings: one typed object, parsed once at the edge. The client passes the raw `mlm` settings
  * section in `initializationOptions.settings` and again in `workspace/didChangeConfiguration`
  * (`{ settings: { mlm: {...} } }`). Every key read here is declared in package.json (a manifest test checks both
- * directions): `mlm.hover.maskToken`, `mlm.hover.languages`, `mlm.hover.topK`, `mlm.telemetry.gpuPollSeconds`,
- * `mlm.corpus.include`, `mlm.corpus.exclude`.
+ * directions): `mlm.hover.maskToken`, `mlm.hover.languages`, `mlm.hover.topK`, `mlm.inference.deadlineSeconds`,
+ * `mlm.inference.watchdogSeconds`, `mlm.telemetry.gpuPollSeconds`, `mlm.corpus.include`, `mlm.corpus.exclude`.
  */
 
 export interface ServerSettings {
@@ -18,6 +18,15 @@ export interface ServerSettings {
     jointCompletions: number;
     /** Only these words are candidates in hovers and Fill Mask at Cursor (empty: the whole vocabulary). */
     targets: string[];
+  };
+  inference: {
+    /** A hover or fill-mask not answered in this time gets "model busy" (MlmErrorCodes.Busy), 0.1..600. Default 5. */
+    deadlineSeconds: number;
+    /**
+     * An inference worker that has not answered one request in this time (a model load: 10×) is terminated and
+     * restarted, 1..3600. Default 60.
+     */
+    watchdogSeconds: number;
   };
   telemetry: {
     /** nvidia-smi / memory polling period in seconds, 1..3600. Default 2. */
@@ -53,6 +62,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
     jointCompletions: 3,
     targets: [],
   },
+  inference: { deadlineSeconds: 5, watchdogSeconds: 60 },
   telemetry: { gpuPollSeconds: 2 },
   corpus: { include: ['**/*.txt', '**/*.md'], exclude: [] },
 };
@@ -71,6 +81,7 @@ export function parseServerSettings(raw: unknown): ParsedSettings {
   const errors: string[] = [];
   const root = isRecord(raw) && isRecord(raw.mlm) ? raw.mlm : isRecord(raw) ? raw : {};
   const hover = isRecord(root.hover) ? root.hover : {};
+  const inference = isRecord(root.inference) ? root.inference : {};
   const telemetry = isRecord(root.telemetry) ? root.telemetry : {};
   const corpus = isRecord(root.corpus) ? root.corpus : {};
   const d = DEFAULT_SETTINGS;
@@ -130,6 +141,22 @@ export function parseServerSettings(raw: unknown): ParsedSettings {
           targetWords,
           'an array of at most 1000 words without spaces',
           d.hover.targets,
+        ),
+      },
+      inference: {
+        deadlineSeconds: pick(
+          'inference.deadlineSeconds',
+          inference.deadlineSeconds,
+          numIn(0.1, 600),
+          'a number of seconds in 0.1..600',
+          d.inference.deadlineSeconds,
+        ),
+        watchdogSeconds: pick(
+          'inference.watchdogSeconds',
+          inference.watchdogSeconds,
+          numIn(1, 3600),
+          'a number of seconds in 1..3600',
+          d.inference.watchdogSeconds,
         ),
       },
       telemetry: {

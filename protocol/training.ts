@@ -11,7 +11,8 @@ import type { MetricRecord } from './shared/metrics';
 import type { RunOutcome, RunStatus } from './shared/runState';
 
 /**
- * Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`.
+ * Client → backend, when the user starts a run. Give exactly one of `config` (a run-config object) or `configPath`;
+ * or `resumeFrom` alone to continue a run with its own saved config (MLM: Resume Run…).
  * A config with a `task` section is a fine-tune run: the same run machinery (one at a time, mlm/metrics with the task
  * metrics, mlm/runFinished, stop/pause/resume), its checkpoints are task models for mlm/predict.
  */
@@ -22,7 +23,10 @@ export namespace TrainRequest {
     config?: unknown;
     /** Path of a `*.mlm.json` file (absolute, or relative to the workspace root). */
     configPath?: string;
-    /** Resume from this run directory (its newest complete checkpoint); a fine-tune run continues in that folder. */
+    /**
+     * Resume from this run directory (its newest complete checkpoint); a fine-tune run continues in that folder. Alone
+     * (no config, no configPath) the run continues with the config saved in its folder.
+     */
     resumeFrom?: string;
   }
   export interface Result {
@@ -85,6 +89,20 @@ export interface RunInfo {
   active: boolean;
   /** A fine-tune run: its task (classification, multilabel, regression, token); absent for pretraining. */
   task?: string;
+  /** Set for an unfinished pretraining run (interrupted, stopped or failed) that has a complete checkpoint. */
+  resume?: ResumePoint;
+}
+
+/** Where MLM: Resume Run… continues an unfinished run, and what the interruption cost. */
+export interface ResumePoint {
+  /** The newest complete checkpoint: the step training continues from. */
+  checkpointStep: number;
+  /** The last step the interrupted process logged (≥ checkpointStep). */
+  lastStep: number;
+  /** Steps done after the checkpoint that a resume trains again. */
+  stepsLost: number;
+  /** Training time (s) between the checkpoint and the last logged step. */
+  secondsLost: number;
 }
 
 /** Client → backend (dashboard, Load Checkpoint picker): the runs under <workspace>/.mlm/runs, newest first. */

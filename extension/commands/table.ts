@@ -14,9 +14,11 @@ import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
+import { importLaunch } from './launch';
 import { useHubModel } from './hubModel';
 import { connectRemote, useLocalBackend } from './remote';
 import { control, train } from './training';
+import { resumeRun } from './resumeRun';
 
 /** What must hold before the handler runs. */
 export type Requirement = 'none' | 'backend' | 'trusted-backend';
@@ -31,6 +33,11 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens)
   const openDashboard = (): Promise<void> => dashboard.show();
   return [
     { id: 'mlm.train', requires: 'trusted-backend', run: ([arg]) => train(ctx, openDashboard, arg) },
+    {
+      id: 'mlm.resumeRun',
+      requires: 'trusted-backend',
+      run: ([arg]) => resumeRun(ctx, openDashboard, arg),
+    },
     { id: 'mlm.stop', requires: 'backend', run: () => control(ctx, 'stop') },
     { id: 'mlm.pause', requires: 'backend', run: () => control(ctx, 'pause') },
     { id: 'mlm.resume', requires: 'backend', run: () => control(ctx, 'resume') },
@@ -55,6 +62,11 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens)
     { id: 'mlm.loadTaskModel', requires: 'backend', run: ([arg]) => loadTaskModel(ctx, arg) },
     { id: 'mlm.fillMask', requires: 'backend', run: ([arg]) => fillMaskAtCursor(ctx, arg) },
     { id: 'mlm.loadCheckpoint', requires: 'backend', run: ([arg]) => loadCheckpoint(ctx, arg) },
+    {
+      id: 'mlm.importLaunch',
+      requires: 'trusted-backend',
+      run: ([arg]) => importLaunch(ctx, (runId) => dashboard.showRun(runId), arg),
+    },
     { id: 'mlm.useHubModel', requires: 'backend', run: ([arg]) => useHubModel(ctx, arg) },
     { id: 'mlm.showLogs', requires: 'none', run: () => ctx.log.show() },
     { id: 'mlm.restartServer', requires: 'none', run: () => ctx.restart() },

@@ -23,16 +23,29 @@ export type TrainPhase =
   | 'paused'
   | 'done';
 
-/** Why a training run stopped (the trainer's RunSummary.stoppedBy). */
-export type StopReason = 'max-steps' | 'epochs' | 'time-budget' | 'early-stopping' | 'stopped' | 'error';
+/**
+ * Why a training run stopped (the trainer's RunSummary.stoppedBy). 'shutdown': the backend shut down (VS Code reloaded
+ * or closed) mid-run; the run is left 'interrupted' on disk, to be resumed (MLM: Resume Run…).
+ */
+export type StopReason =
+  'max-steps' | 'epochs' | 'time-budget' | 'early-stopping' | 'stopped' | 'shutdown' | 'error';
 
 /** How a run ended (mlm/runFinished's outcome; run.json's final status). */
 export type RunOutcome = 'completed' | 'stopped' | 'failed';
 
 /** How a run ended, from why it stopped: an error failed it, a stop request stopped it, a limit completed it. */
 export function runOutcome(stoppedBy: StopReason): RunOutcome {
-  return stoppedBy === 'error' ? 'failed' : stoppedBy === 'stopped' ? 'stopped' : 'completed';
+  return stoppedBy === 'error'
+    ? 'failed'
+    : stoppedBy === 'stopped' || stoppedBy === 'shutdown'
+      ? 'stopped'
+      : 'completed';
 }
 
-/** A run folder's status on disk (run.json); 'interrupted' = a process died mid-run. */
+/** A run folder's status on disk (run.json); 'interrupted' = a process died or the backend shut down mid-run. */
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+/** run.json's final status from why the run stopped: a shutdown leaves it interrupted (resumable), else its outcome. */
+export function runStatusOf(stoppedBy: StopReason): RunStatus {
+  return stoppedBy === 'shutdown' ? 'interrupted' : runOutcome(stoppedBy);
+}

@@ -80,6 +80,10 @@ export class AppState {
   /** The WebGPU adapter when the backend is webgpu (from the workers' ready messages). */
   private backendGpu: WorkerBackend['gpu'];
   private readonly env: ServerEnv = serverEnv();
+  /** The env-gated test hooks (serverEnv.ts). */
+  get testHooks(): Pick<ServerEnv, 'hangHover'> {
+    return { hangHover: this.env.hangHover };
+  }
   /** Where request paths may point (server/app/pathPolicy.ts). */
   readonly paths: PathPolicy;
 
@@ -89,13 +93,21 @@ export class AppState {
     this.metrics = new MetricsBatcher((p) => this.emit((l) => l.metrics(p)));
     const workerBackend = { backend: this.env.backend };
     const trace = this.env.traceFillMask ? (m: string): void => this.log('info', m) : undefined;
-    this.inference = new InferenceHost(() => ({ ...workerBackend, threads: 1 }), {
-      backend: (b) => this.onWorkerBackend(b),
-      log: (level, message) => this.log(level, message),
-      fillBatch: trace
-        ? (b) => trace(`fill-mask worker batch #${b.id}: ${b.texts} texts, ${b.dropped} cancelled dropped`)
-        : undefined,
-    });
+    this.inference = new InferenceHost(
+      () => ({ ...workerBackend, threads: 1 }),
+      {
+        backend: (b) => this.onWorkerBackend(b),
+        log: (level, message) => this.log(level, message),
+        fillBatch: trace
+          ? (b) => trace(`fill-mask worker batch #${b.id}: ${b.texts} texts, ${b.dropped} cancelled dropped`)
+          : undefined,
+      },
+      undefined,
+      () => ({
+        fillDeadlineMs: this.settings.inference.deadlineSeconds * 1000,
+        watchdogMs: this.settings.inference.watchdogSeconds * 1000,
+      }),
+    );
     this.model = new FillMaskModel(this.inference, {
       status: (patch) => this.status.update(patch),
       log: (level, message) => this.log(level, message),
@@ -350,10 +362,23 @@ export class AppState {
     config: ResolvedRunConfig;
     source: string;
   } {
+    if (params.config === undefined && params.configPath === undefined && params.resumeFrom !== undefined) {
+      // Resume Run: the run continues with the config saved in its folder.
+      const dir = this.runFolder(params.resumeFrom);
+      if (isTaskModelFolder(dir)) {
+        throw new MlmError(
+          MlmErrorCodes.InvalidParams,
+          `${dir} is a fine-tune run: continue it with its fine-tune config (MLM: Fine-tune… on the same run, or mlm finetune --resume ${dir})`,
+        );
+      }
+      const file = path.join(dir, 'config.json');
+      const raw = loadRunConfigFile(file);
+      return { raw, config: resolveRunConfig(raw, file), source: file };
+    }
     if ((params.config === undefined) === (params.configPath === undefined)) {
       throw new MlmError(
         MlmErrorCodes.InvalidParams,
-        'mlm/train needs exactly one of "config" (an object) or "configPath"',
+        'mlm/train needs exactly one of "config" (an object) or "configPath" (or "resumeFrom" alone: a run folder)',
       );
     }
     const file =

@@ -10,6 +10,7 @@ import { isMetricRecord, type MetricRecord } from '../../protocol/shared/metrics
 import {
   RUN_METRICS_PAGE,
   type RunDetailsRequest,
+  type ResumePoint,
   type RunInfo,
   type RunMetricsRequest,
   type RunsRequest,
@@ -46,7 +47,31 @@ function maxStepsOf(dir: string): number | undefined {
   }
 }
 
+/**
+ * Where an unfinished pretraining run resumes (its newest complete checkpoint) and what the interruption cost (the
+ * steps and training time logged after it); undefined for a finished, active or fine-tune run, or one without a
+ * complete checkpoint.
+ */
+export function resumePointOf(
+  r: RunListing,
+  active: boolean,
+  task: string | undefined,
+): ResumePoint | undefined {
+  const checkpointStep = r.checkpoints.at(-1);
+  if (active || task || checkpointStep === undefined) return undefined;
+  if (r.status !== 'interrupted' && r.status !== 'stopped' && r.status !== 'failed') return undefined;
+  const train = readMetrics(r.dir).filter((m) => m.split === 'train');
+  const last = train.at(-1);
+  const lastStep = Math.max(checkpointStep, last?.step ?? 0);
+  const atCheckpoint = train.findLast((m) => m.step <= checkpointStep);
+  const secondsLost = last && atCheckpoint ? Math.max(0, (last.time - atCheckpoint.time) / 1000) : 0;
+  return { checkpointStep, lastStep, stepsLost: lastStep - checkpointStep, secondsLost };
+}
+
 function runInfo(r: RunListing, activeRunId: string | undefined, rows: readonly MetricRecord[]): RunInfo {
+  const active = r.id === activeRunId;
+  const task = taskOf(r.dir);
+  const resume = resumePointOf(r, active, task);
   return {
     runId: r.id,
     dir: r.dir,
@@ -60,8 +85,9 @@ function runInfo(r: RunListing, activeRunId: string | undefined, rows: readonly 
     bestEvalLoss: r.bestEval?.loss,
     bestEvalAccuracy: r.bestEval?.accuracy,
     checkpoints: r.checkpoints,
-    active: r.id === activeRunId,
-    task: taskOf(r.dir),
+    active,
+    task,
+    ...(resume && { resume }),
   };
 }
 

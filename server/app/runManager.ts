@@ -41,6 +41,8 @@ export interface StartRun {
 
 /** How long a stopped trainer may take to save its last checkpoint before it is terminated. */
 const STOP_GRACE_MS = 30_000;
+/** Of a shutdown's grace period, what the trainer keeps after its final save: run.json, 'done', the worker's exit. */
+const SHUTDOWN_SAVE_MARGIN_MS = 250;
 
 interface ActiveRun {
   runId: string;
@@ -212,13 +214,16 @@ export class RunManager {
     return { runId: run.runId };
   }
 
-  /** For shutdown: stop, give the trainer graceMs to finish its checkpoint, then abandon it. */
+  /**
+   * For shutdown: stop, give the trainer graceMs to end (its final save only if it fits, SHUTDOWN_SAVE_MARGIN_MS
+   * before the end for run.json and the exit), then abandon it. The run stays interrupted on disk, to be resumed.
+   */
   async shutdown(graceMs: number): Promise<void> {
     const run = this.active;
     if (!run) return;
     if (!run.ended) {
       run.stopRequested = true;
-      run.host.stop();
+      run.host.stop(Date.now() + graceMs - SHUTDOWN_SAVE_MARGIN_MS);
       await Promise.race([run.done, new Promise((r) => setTimeout(r, graceMs).unref())]);
     }
     await run.host.terminate();

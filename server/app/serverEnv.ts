@@ -6,6 +6,9 @@
  *   MLM_GPU_POLL_MS             telemetry period overriding mlm.telemetry.gpuPollSeconds
  *   MLM_CORPUS_STABILITY_MS     how long a changed file must be stable before it is indexed, default 300
  *   MLM_TRACE_FILL_MASK         1 = log every fill-mask answer (cache hit or computed) and every worker batch
+ * Test hooks (reliability row 4; never set them otherwise):
+ *   MLM_TEST_HANG_HOVER         a file: the first hover writes the backend's pid there, then busy-loops for ever
+ *   MLM_TEST_HANG_FILL          a marker: the inference worker busy-loops for ever on a fill whose text holds it
  */
 export interface ServerEnv {
   backend: string;
@@ -15,6 +18,8 @@ export interface ServerEnv {
   stabilityMs: number;
   maxFileBytes: number;
   traceFillMask: boolean;
+  /** MLM_TEST_HANG_HOVER. */
+  hangHover?: string;
 }
 
 function num(name: string, min: number): number | undefined {
@@ -33,5 +38,6 @@ export function serverEnv(): ServerEnv {
     stabilityMs: num('MLM_CORPUS_STABILITY_MS', 0) ?? 300,
     maxFileBytes: 10 * 1024 * 1024,
     traceFillMask: process.env.MLM_TRACE_FILL_MASK === '1',
+    hangHover: process.env.MLM_TEST_HANG_HOVER || undefined,
   };
 }

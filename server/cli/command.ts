@@ -1,6 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BACKEND_CHOICES } from '../../protocol/shared/choices';
 
 /** What every `mlm <command>` module exports. */
+/** The `--backend B` values for usage texts (the one list: BACKEND_CHOICES). */
+export const BACKEND_USAGE = BACKEND_CHOICES.join(' | ');
+
 export interface Command {
   /** e.g. "tokenizer train" — the words a user types after `mlm`. */
   name: string;

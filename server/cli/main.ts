@@ -11,6 +11,7 @@ import { exportCommand } from './commands/export';
 import { fillCommand } from './commands/fill';
 import { finetuneCommand } from './commands/finetune';
 import { importCommand } from './commands/import';
+import { launchCommand, launchImportCommand } from './commands/launch';
 import { modelsCommand } from './commands/models';
 import { predictCommand } from './commands/predict';
 import { serveCommand } from './commands/serve';
@@ -29,6 +30,8 @@ const COMMANDS: Command[] = [
   demoCommand,
   doctorCommand,
   serveCommand,
+  launchCommand,
+  launchImportCommand,
   tokenizerTrainCommand,
   tokenizerEncodeCommand,
   tokenizerReportCommand,

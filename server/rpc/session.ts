@@ -8,6 +8,7 @@ import { FatalNotification, GpuNotification, ServerStatusNotification } from '..
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
 import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerFinetune } from './finetune';
+import { registerLaunch } from './launch';
 import { registerHover } from './hover';
 import { registerSurprise } from './surprise';
 import { registerHub } from './hub';
@@ -112,6 +113,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerHover(connection, documents, app);
   registerSurprise(connection, documents, app);
   registerFinetune(connection, app);
+  registerLaunch(connection, app);
   documents.listen(connection);
   connection.listen();
   return session;

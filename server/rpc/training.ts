@@ -31,7 +31,7 @@ export function registerTraining(connection: Connection, app: AppState): void {
       if (typeof params !== 'object' || params === null) {
         throw new MlmError(
           MlmErrorCodes.InvalidParams,
-          'mlm/train needs params { config } or { configPath }',
+          'mlm/train needs params { config }, { configPath } or { resumeFrom }',
         );
       }
       if (params.configPath !== undefined && typeof params.configPath !== 'string') {

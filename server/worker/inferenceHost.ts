@@ -4,6 +4,16 @@
  * queue up while the worker is busy go to it together as one `fillBatch` (cancelled ones dropped first) and each
  * caller gets its own answer. If the worker dies it is restarted on the next request and the last model is loaded
  * again. `generation` counts model changes (every load, every worker restart), so answers can be cached per model.
+ *
+ * Nothing waits for ever (reliability row 4): a fill not answered within `fillDeadlineMs` fails with
+ * MlmErrorCodes.Busy naming what the worker is doing (a hover shows "model busy"), and a worker that has not answered
+ * one message within `watchdogMs` (a load: LOAD_WATCHDOG_FACTOR times that) is stuck: it is terminated and a fresh one
+ * started with the last models, and every request it held or that waited behind it fails with
+ * MlmErrorCodes.InferenceRestarted naming the stuck request.
+ *
+ * Over 300 lines: the queue, its fill batching, the deadlines and the worker's lifecycle (start, exit, watchdog
+ * restart, reload) are one state machine over the same fields (queue, inFlight, worker); split, each part would
+ * have to know the others' invariants.
  */
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { TfMemory } from '../../protocol/status';
@@ -20,9 +30,26 @@ import type {
 } from './messages';
 import { inferenceFailure } from './messages';
 import { startWorker } from './workerScript';
+import { DEFAULT_SETTINGS } from '../../protocol/settings';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 
 const SHUTTING_DOWN = 'the backend is shutting down';
+
+/** A load (`load`, `loadTask`) may take this many times the watchdog's deadline before the worker counts as stuck. */
+export const LOAD_WATCHDOG_FACTOR = 10;
+
+/** The deadlines of the inference queue (from the `mlm.inference.*` settings). */
+export interface InferenceLimits {
+  /** A fill (hover, mlm/fillMask, mlm/fillMaskAt) not answered in this time fails with MlmErrorCodes.Busy. */
+  fillDeadlineMs: number;
+  /** A worker that has not answered a message in this time (loads: LOAD_WATCHDOG_FACTOR×) is restarted. */
+  watchdogMs: number;
+}
+
+export const DEFAULT_INFERENCE_LIMITS: InferenceLimits = {
+  fillDeadlineMs: DEFAULT_SETTINGS.inference.deadlineSeconds * 1000,
+  watchdogMs: DEFAULT_SETTINGS.inference.watchdogSeconds * 1000,
+};
 
 /** Thrown for a request whose caller cancelled it before the worker started on it. */
 export class InferenceCancelled extends Error {}
@@ -56,6 +83,8 @@ interface InFlight {
   items: Pending[];
   batch: boolean;
   generation: number;
+  /** The watchdog of this message: fires when the worker has not answered it in time. */
+  watchdog: NodeJS.Timeout;
 }
 
 /** The part of node's Worker the host uses (tests pass a fake). */
@@ -90,6 +119,7 @@ export class InferenceHost {
     private readonly events: InferenceHostEvents,
     private readonly createWorker: (data: WorkerData) => InferenceWorker = (workerData) =>
       startWorker('mlm-worker', { workerData }),
+    private readonly limits: () => InferenceLimits = () => DEFAULT_INFERENCE_LIMITS,
   ) {}
 
   get model(): LoadedModel | undefined {
@@ -142,8 +172,13 @@ export class InferenceHost {
     return r;
   }
 
+  /** A fill; MlmErrorCodes.Busy when the worker has not answered it within `fillDeadlineMs`. */
   async fill(req: FillParams, isCancelled: () => boolean = () => false): Promise<FillResult> {
-    const { result, generation } = await this.enqueue({ type: 'fill', ...req }, isCancelled);
+    const { result, generation } = await this.enqueue(
+      { type: 'fill', ...req },
+      isCancelled,
+      this.limits().fillDeadlineMs,
+    );
     if (result.type !== 'fill') throw new Error(`inference worker answered ${result.type} to fill`);
     return { ...result, generation };
   }
@@ -169,10 +204,37 @@ export class InferenceHost {
   private enqueue(
     request: InferenceRequest,
     isCancelled: () => boolean,
+    deadlineMs?: number,
   ): Promise<{ result: InferenceResult; generation: number }> {
     if (this.disposed) return Promise.reject(inferenceFailure(request.type, new Error(SHUTTING_DOWN)));
     return new Promise((resolve, reject) => {
-      const pending = { request, isCancelled, resolve, reject };
+      let timer: NodeJS.Timeout | undefined;
+      const pending: Pending = {
+        request,
+        isCancelled,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      if (deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          // Still queued: it leaves the queue. Running: its answer, when it comes, goes to nobody.
+          const waiting = this.queue.indexOf(pending);
+          if (waiting !== -1) this.queue.splice(waiting, 1);
+          reject(
+            new MlmError(
+              MlmErrorCodes.Busy,
+              `the model is busy (${this.busyWith()}) and did not answer within ${formatSeconds(deadlineMs)}: try again in a moment`,
+            ),
+          );
+        }, deadlineMs);
+        timer.unref();
+      }
       // Fills (hovers) go ahead of queued loads and memory queries: a user is waiting on them.
       if (request.type === 'fill') {
         const firstOther = this.queue.findIndex((p) => p.request.type !== 'fill');
@@ -182,8 +244,22 @@ export class InferenceHost {
     });
   }
 
+  /** What holds the worker up, for a Busy message: "the inference worker is loading …; 2 more requests wait". */
+  private busyWith(): string {
+    const f = this.inFlight;
+    const doing = !f
+      ? this.worker
+        ? 'the inference worker is starting'
+        : 'no inference worker is running'
+      : `the inference worker is ${describeRequest(f)}`;
+    const waiting = this.queue.length;
+    if (!waiting) return doing;
+    return `${doing}; ${waiting} more ${waiting === 1 ? 'request waits' : 'requests wait'}`;
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
+    if (this.inFlight) clearTimeout(this.inFlight.watchdog);
     for (const p of this.queue.splice(0))
       p.reject(inferenceFailure(p.request.type, new Error(SHUTTING_DOWN)));
     const w = this.worker;
@@ -223,7 +299,18 @@ export class InferenceHost {
     if (!next) return;
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    this.inFlight = { id, items: next.items, batch: next.batch, generation: this.modelGeneration };
+    const { watchdogMs } = this.limits();
+    const first = next.items[0].request.type;
+    const limitMs = first === 'load' || first === 'loadTask' ? watchdogMs * LOAD_WATCHDOG_FACTOR : watchdogMs;
+    const flight: InFlight = {
+      id,
+      items: next.items,
+      batch: next.batch,
+      generation: this.modelGeneration,
+      watchdog: setTimeout(() => this.stuck(worker, flight, limitMs), limitMs),
+    };
+    flight.watchdog.unref();
+    this.inFlight = flight;
     if (next.batch) {
       const items = next.items.map((p) => {
         const { type: _type, ...params } = p.request as Extract<InferenceRequest, { type: 'fill' }>;
@@ -266,6 +353,7 @@ export class InferenceHost {
       const f = this.inFlight;
       if (!f || f.id !== m.id) return;
       this.inFlight = undefined;
+      clearTimeout(f.watchdog);
       // A load (or any other request that is not a fill or a memory query) may change the weights later fills see.
       if (m.ok && !READ_ONLY.has(m.result.type)) this.modelGeneration++;
       this.settle(f, m);
@@ -276,29 +364,90 @@ export class InferenceHost {
     w.on('error', (err) => this.events.log('error', `inference worker crashed: ${err.stack ?? err.message}`));
     w.on('exit', (code) => {
       if (this.worker !== w) return;
-      this.worker = undefined;
-      this.modelGeneration++;
-      for (const r of this.readyWaiters?.splice(0) ?? []) r();
-      const f = this.inFlight;
-      this.inFlight = undefined;
-      const err = new Error(`the inference worker exited (code ${code}); it restarts on the next request`);
-      for (const p of f?.items ?? []) p.reject(inferenceFailure(p.request.type, err));
-      if (this.disposed) return;
-      const task = this.lastTask;
-      if (task) {
-        this.loadTask(task.dir).catch((e: unknown) =>
-          this.events.log('error', `reloading the task model ${task.dir} failed: ${String(e)}`),
-        );
-      }
-      const model = this.lastModel;
-      if (model) {
-        this.events.log('warn', `inference worker exited (code ${code}); reloading ${model.dir}`);
-        this.load(model.dir, model.runId).catch((e: unknown) =>
-          this.events.log('error', `reloading ${model.dir} failed: ${String(e)}`),
-        );
-      }
-      this.pump();
+      this.replaceWorker(
+        new Error(`the inference worker exited (code ${code}); it restarts on the next request`),
+        `inference worker exited (code ${code})`,
+        false,
+      );
     });
     return w;
   }
+
+  /**
+   * The watchdog: `w` has not answered `f` within limitMs. It is terminated (a busy loop in JS or wasm ends there);
+   * what it held and what waited behind it fails naming the cause, and a fresh worker gets the last models.
+   */
+  private stuck(w: InferenceWorker, f: InFlight, limitMs: number): void {
+    if (this.worker !== w || this.inFlight !== f) return;
+    const what = `${describeRequest(f)} for ${formatSeconds(limitMs)}`;
+    this.replaceWorker(
+      new MlmError(
+        MlmErrorCodes.InferenceRestarted,
+        `the inference worker was stuck ${what} and was restarted (mlm.inference.watchdogSeconds); try again`,
+      ),
+      `inference worker stuck ${what}: terminated, starting a fresh one`,
+      true,
+    );
+    w.terminate().catch((e: unknown) =>
+      this.events.log('error', `terminating the stuck inference worker failed: ${String(e)}`),
+    );
+  }
+
+  /**
+   * Forgets the current worker (it exited, or the watchdog gave up on it): its message fails with `err` (and, when
+   * `andQueued`, every waiting request too), the model generation moves on, and the last models load in a fresh one.
+   */
+  private replaceWorker(err: Error, logLine: string, andQueued: boolean): void {
+    this.worker = undefined;
+    this.dying = undefined;
+    this.modelGeneration++;
+    for (const r of this.readyWaiters?.splice(0) ?? []) r();
+    const f = this.inFlight;
+    this.inFlight = undefined;
+    if (f) clearTimeout(f.watchdog);
+    const failed = [...(f?.items ?? []), ...(andQueued ? this.queue.splice(0) : [])];
+    for (const p of failed) p.reject(inferenceFailure(p.request.type, err));
+    if (this.disposed) return;
+    this.events.log(andQueued ? 'error' : 'warn', logLine);
+    const task = this.lastTask;
+    if (task) {
+      this.loadTask(task.dir).catch((e: unknown) =>
+        this.events.log('error', `reloading the task model ${task.dir} failed: ${String(e)}`),
+      );
+    }
+    const model = this.lastModel;
+    if (model) {
+      this.events.log('warn', `reloading ${model.dir} in the inference worker`);
+      this.load(model.dir, model.runId).catch((e: unknown) =>
+        this.events.log('error', `reloading ${model.dir} failed: ${String(e)}`),
+      );
+    }
+    this.pump();
+  }
+}
+
+/** "loading /runs/r/checkpoints/step-40", "answering 3 fills", for Busy and watchdog messages. */
+function describeRequest(f: InFlight): string {
+  const r = f.items[0].request;
+  switch (r.type) {
+    case 'load':
+      return `loading ${r.dir}`;
+    case 'loadTask':
+      return `loading the task model ${r.dir}`;
+    case 'fill':
+    case 'fillBatch':
+      return f.batch && f.items.length > 1
+        ? `answering ${f.items.length} fill-masks`
+        : 'answering a fill-mask';
+    case 'predict':
+      return `predicting ${r.inputs.length} input${r.inputs.length === 1 ? '' : 's'}`;
+    case 'surprise':
+      return 'scoring words for the surprise lens';
+    case 'memory':
+      return 'reporting its memory';
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -30,6 +30,9 @@ import { tfMemorySample, workerBackend } from './backendReport';
 import { inferenceFailure } from './messages';
 import { substituteMasks } from './substituteMasks';
 
+/** Test hook (server/app/serverEnv.ts): a fill whose text holds this marker spins the worker for ever. */
+const HANG_FILL = process.env.MLM_TEST_HANG_FILL || undefined;
+
 export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   const post = (m: FromInference): void => port.postMessage(m);
   let current: { loaded: InferenceModel; info: LoadedModel } | undefined;
@@ -82,6 +85,11 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
   async function fill(r: FillParams): Promise<FillAnswer> {
     if (!current) {
       throw new MlmError(MlmErrorCodes.NoModel, 'no model is loaded: train a run or load a checkpoint first');
+    }
+    if (HANG_FILL && r.text.includes(HANG_FILL)) {
+      for (;;) {
+        // busy loop (reliability row 4): only the host's watchdog ends it, by terminating this worker
+      }
     }
     const t0 = performance.now();
     const { model, tokenizer } = current.loaded;
@@ -151,7 +159,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
             'no task model is loaded: fine-tune one (MLM: Fine-tune…) or load one (MLM: Load Task Model)',
           );
         }
-        return { type: 'predict', predictions: predictTexts(task.loaded, r.inputs), model: task.info };
+        return { type: 'predict', predictions: await predictTexts(task.loaded, r.inputs), model: task.info };
       case 'surprise': {
         if (!current) {
           throw new MlmError(

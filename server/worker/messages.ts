@@ -53,8 +53,11 @@ export type ToTrainer =
     }
   | { type: 'pause' }
   | { type: 'resume' }
-  /** Abort: the trainer ends after the current step (saving a final checkpoint when it can). */
-  | { type: 'stop' }
+  /**
+   * Abort: the trainer ends after the current step, saving a final checkpoint. With `deadline` (Date.now() ms: the
+   * backend shuts down) it skips the final evaluation and saves only when the save can finish before it.
+   */
+  | { type: 'stop'; deadline?: number }
   | { type: 'memory' };
 
 export type FromTrainer =

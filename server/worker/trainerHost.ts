@@ -46,8 +46,9 @@ export class TrainerHost {
   resume(): void {
     this.send({ type: 'resume' });
   }
-  stop(): void {
-    this.send({ type: 'stop' });
+  /** Stops the run; with `deadline` (Date.now() ms) as a shutdown: the final save only if it finishes before it. */
+  stop(deadline?: number): void {
+    this.send({ type: 'stop', deadline });
   }
 
   /** The newest TF.js memory the worker reported, and asks for a fresh one (answered between steps). */

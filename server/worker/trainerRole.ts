@@ -20,6 +20,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
   const gate = new PauseGate(abort.signal);
   let started = false;
   let backendReady = false;
+  let shutdownDeadline: number | undefined;
 
   port.on('message', (m: ToTrainer) => {
     switch (m.type) {
@@ -34,6 +35,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
       case 'resume':
         return gate.resume();
       case 'stop':
+        shutdownDeadline = m.deadline;
         gate.resume();
         return abort.abort();
       case 'memory': {
@@ -56,6 +58,8 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         signal: abort.signal,
         waitIfPaused: () => gate.wait(),
         isPaused: () => gate.paused,
+        pause: () => gate.pause(),
+        shutdownDeadline: () => shutdownDeadline,
       };
       const callbacks: TrainCallbacks = {
         onPhase: (phase, detail) => post({ type: 'phase', phase, detail }),
@@ -69,6 +73,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         const summary = await runFinetune(m.finetune, {
           out: m.runDir,
           resume: m.resumeFrom !== undefined,
+          spawnReplica,
           callbacks,
           control,
         });

@@ -5,9 +5,12 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamW, hasFusedAdamW } from '../../server/ml/kernels/fusedAdamW';
+import { hasFusedGelu } from '../../server/ml/kernels/gelu';
+import { addLayerNormKernel, hasFusedLayerNorm } from '../../server/ml/kernels/layerNorm';
 import { customWebgpuKernelNames } from '../../server/ml/kernels/webgpu';
 import { hasMaskedXent } from '../../server/ml/kernels/webgpu/maskedXent';
-import { sparseCrossEntropy } from '../../server/ml/model/ops';
+import { gelu, layerNorm, sparseCrossEntropy } from '../../server/ml/model/ops';
 import { maxRelDiff, onCpu, startWebgpu } from './helpers';
 
 void before(async () => {
@@ -34,9 +37,85 @@ const ramp = (shape: number[], k: number): tf.Tensor => {
 };
 
 void describe('webgpu kernels = cpu', () => {
-  void test('ours: AddN (chunked under the storage-buffer limit), the masked cross-entropy and its gradient', () => {
-    assert.deepEqual(customWebgpuKernelNames(), ['AddN', 'MlmMaskedXent', 'MlmMaskedXentGrad']);
+  void test('ours: AddN, the masked cross-entropy, GELU, LayerNorm and AdamW (forward and gradient)', () => {
+    assert.deepEqual(customWebgpuKernelNames(), [
+      'AddN',
+      'MlmMaskedXent',
+      'MlmMaskedXentGrad',
+      'MlmGelu',
+      'MlmGeluGrad',
+      'MlmLayerNorm',
+      'MlmLayerNormGrad',
+      'MlmAdamW',
+    ]);
     assert.ok(hasMaskedXent(614), 'sparseCrossEntropy takes the fused path on webgpu');
+    assert.ok(hasFusedGelu() && hasFusedLayerNorm() && hasFusedAdamW(), 'the model and AdamW take ours');
+  });
+
+  // GELU: small and large magnitudes (the erfc tail, the ±12.5 clamp), sizes that are not a workgroup multiple.
+  for (const [shape, scale] of [
+    [[3, 5], 1],
+    [[7, 130], 4],
+    [[2, 3, 50], 15],
+  ] as Array<[number[], number]>) {
+    void test(`GELU [${shape}] ×${scale} (WGSL): value and gradient = cpu's fused kernel`, async () => {
+      const f = () => {
+        const x = tf.mul(ramp(shape, 2), scale);
+        const w = ramp(shape, 5);
+        return [gelu(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), w)))(x)];
+      };
+      const gpu = await values(f);
+      const cpu = await onCpu(() => values(f));
+      gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
+    });
+  }
+
+  // LayerNorm rows × width: one row; more columns than the row block (256) and rows than a gradient chunk (64).
+  for (const [n, h] of [
+    [1, 8],
+    [5, 32],
+    [130, 300],
+    [3, 1000],
+  ]) {
+    void test(`LayerNorm [${n}, ${h}] (WGSL): value, dx, dgamma, dbeta and the residual form = cpu`, async () => {
+      const f = () => {
+        const x = tf.add(tf.mul(ramp([n, h], 1), 3), 0.5) as tf.Tensor2D; // offset: the mean matters
+        const res = ramp([n, h], 6) as tf.Tensor2D;
+        const gamma = tf.add(ramp([h], 3), 1) as tf.Tensor1D;
+        const beta = ramp([h], 4) as tf.Tensor1D;
+        const w = ramp([n, h], 7);
+        const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(layerNorm(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-12), w)),
+        )([x, gamma, beta]);
+        return [layerNorm(x, gamma, beta, 1e-12), ...grads, addLayerNormKernel(x, res, gamma, beta, 1e-5)];
+      };
+      const gpu = await values(f);
+      const cpu = await onCpu(() => values(f));
+      gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
+    });
+  }
+
+  void test('AdamW update (WGSL) = cpu: p, m, v with decay and gradient scaling', async () => {
+    const attrs = {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-6,
+      decay: 1 - 1e-3 * 0.01,
+      stepSize: 1e-3 / 0.271,
+      bc2Sqrt: Math.sqrt(1 - 0.999 ** 3),
+      gradScale: 0.7,
+    };
+    const f = () => {
+      const p = ramp([37, 11], 1);
+      const m = tf.mul(ramp([37, 11], 2), 0.01);
+      const v = tf.mul(tf.square(ramp([37, 11], 3)), 1e-4);
+      const g = ramp([37, 11], 4);
+      return fusedAdamW(p, m, v, g, attrs);
+    };
+    const gpu = await values(f);
+    const cpu = await onCpu(() => values(f));
+    assert.equal(gpu.length, 3);
+    gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
   });
 
   // Rows × vocabulary: fewer columns than the row block (256), not a multiple of it, several blocks per row;

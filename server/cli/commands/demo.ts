@@ -12,7 +12,7 @@ import { initBackend, type BackendChoice } from '../../ml/backend';
 import { loadRunForInference } from '../../ml/checkpoint';
 import { fillMask } from '../../ml/infer/fillMask';
 import { trainingThreads } from '../../ml/train/parallel/threads';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 import { formatFill } from './fill';
 import { resolveRunConfig } from '../../app/runConfigFile';
 import { trainAndReport } from './train';
@@ -27,7 +27,7 @@ the model is fine-tuned to tell five genres of KJV verses apart (test/fixtures/l
 same model from random weights; their held-out accuracy is printed beside the majority baseline.
 
   --time-budget D   training time (default 2m)
-  --backend B       auto | cuda | tensorflow | wasm | cpu
+  --backend B       ${BACKEND_USAGE}
   --out DIR         folder for runs (default .mlm/runs in the current folder)
   --corpus DIR      another corpus instead of the sample
   --seed N          seed (default 42)

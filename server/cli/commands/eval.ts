@@ -4,10 +4,10 @@
  */
 import { CorpusReader } from '../../ml/corpus';
 import { ExampleBuilder } from '../../ml/data/examples';
-import { evalBatches, EVAL_MASK_SEED } from '../../ml/data/stream';
+import { evalBatches, evalMasking, EVAL_MASK_SEED } from '../../ml/data/stream';
 import { evaluateBatches } from '../../ml/evaluate';
 import { isTaskModelFolder } from '../../ml/finetune';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 import { loadRunForCli } from '../loadRun';
 import { evalTaskModel } from './evalTask';
 
@@ -15,7 +15,7 @@ const USAGE = `usage: mlm eval --run DIR --corpus <dir|file|glob>... [--json] [-
        mlm eval --run FT_DIR --data FILE [--json] [--batch-size N] [--backend B]
 
 Evaluates the run's best (else newest) checkpoint on the corpus: every file is cut into examples as in
-training (the run's seqLen and mode) and masked with a fixed seed (${EVAL_MASK_SEED}), 15 % of tokens by default.
+training (the run's seqLen and mode) and masked with a fixed seed (${EVAL_MASK_SEED}): 15 % of tokens, 80/10/10, whatever the run trained with.
 Prints loss, masked-token accuracy, perplexity and the number of masked tokens.
 
 With a fine-tuned model (mlm finetune) and --data, prints the task's metrics on the labelled file instead:
@@ -27,7 +27,7 @@ Rows with a label the model does not know are skipped and counted.
   --data FILE        labelled data for a fine-tuned model (the formats of mlm finetune --train)
   --corpus P         directory, file or glob (repeatable; directories read the run's corpus.include globs)
   --batch-size N     examples per forward pass (default: the run's batch size)
-  --backend B        auto | cuda | tensorflow | wasm | cpu
+  --backend B        ${BACKEND_USAGE}
   --json             print one JSON object`;
 
 export const evalCommand: Command = {
@@ -84,7 +84,7 @@ export const evalCommand: Command = {
         );
       }
       const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
-      const batches = evalBatches(examples, batchSize, config.data.masking, vocab, null);
+      const batches = evalBatches(examples, batchSize, evalMasking(config.data.masking), vocab, null);
       const r = await evaluateBatches(model, batches);
       const result = {
         run: runDir,

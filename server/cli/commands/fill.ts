@@ -2,7 +2,7 @@
 import { fillMaskAll, modelScorer, type FillAllResult } from '../../ml/infer/fillMask';
 import { MAX_BEAM } from '../../ml/infer/joint';
 import type { FillMaskResult, Tokenizer } from '../../ml/types';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 import { loadModelForCli, loadRunForCli } from '../loadRun';
 
 const USAGE = `usage: mlm fill (--run DIR | --model ID|DIR) "text with [MASK]"... [--top-k 5] [--beam 5]
@@ -20,7 +20,7 @@ the text scored again, a beam of candidates ranked by pseudo-log-likelihood).
   --beam N       whole-sentence completions for a text with several masks, 0..${MAX_BEAM} (default 5; 0: none)
   --targets LIST only score these comma-separated words (a word of several word pieces: the product of its
                  pieces' probabilities), e.g. --targets good,bad
-  --backend B    auto | cuda | tensorflow | wasm | cpu
+  --backend B    ${BACKEND_USAGE}
   --json         one JSON object per text: {"text", "masks": [[{token, id, score, sequence, pieces?}]],
                  "joint"?: [{tokens, ids, sequence, pll, score}], "jointNote"?}`;
 

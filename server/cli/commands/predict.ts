@@ -11,7 +11,7 @@ import {
   type LoadedTaskModel,
   type TextPrediction,
 } from '../../ml/finetune';
-import { CliError, type Command, parseCliArgs } from '../command';
+import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 
 const USAGE = `usage: mlm predict --run FT_DIR "text" … | --file FILE [--json] [--top-k N] [--backend B]
 
@@ -24,7 +24,7 @@ regression: the values; token classification: the entities with their character 
   --file FILE     inputs, one per line (.jsonl: one {"text": …, "text_pair"?: …} per line)
   --top-k N       probabilities shown per input (default: all; --json always gives all)
   --json          one JSON object per input (JSON Lines)
-  --backend B     auto | cuda | tensorflow | wasm | cpu`;
+  --backend B     ${BACKEND_USAGE}`;
 
 async function readInputs(file: string): Promise<Array<{ text: string; textPair?: string }>> {
   let raw: string;
@@ -101,7 +101,7 @@ export const predictCommand: Command = {
     try {
       const batch = 64;
       for (let i = 0; i < inputs.length; i += batch) {
-        const preds = predictTexts(loaded, inputs.slice(i, i + batch));
+        const preds = await predictTexts(loaded, inputs.slice(i, i + batch));
         const text = v.json
           ? preds.map((p) => JSON.stringify(p)).join('\n')
           : preds.map((p) => formatPrediction(p, topK)).join('\n');

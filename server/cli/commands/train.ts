@@ -7,7 +7,7 @@ import { claimRunFolder } from '../../app/runLock';
 import { runTraining, type RunSummary } from '../../ml/train/run';
 import { parseModelSpec } from '../../ml/hub';
 import { spawnReplica } from '../../worker/replicas';
-import { CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
+import { BACKEND_USAGE, CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
 import { resolveModelWithProgress } from '../hubModel';
 import { cliCallbacks, printSummary } from './trainReport';
 
@@ -30,7 +30,7 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --seq-len N           tokens per example
   --lr X                peak learning rate
   --seed N              seed for weights, data order, masking and dropout
-  --backend B           auto | cuda | tensorflow | wasm | cpu
+  --backend B           ${BACKEND_USAGE}
   --threads N           wasm threads (default: 1 with data parallel, else all cores)
   --data-parallel N     train N model replicas on worker threads, gradients summed (1 = off;
                         default auto: one per core on wasm when the model is large enough)

@@ -6,8 +6,9 @@ import type { MemoryEstimate } from '../../../protocol/shared/memory';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import { runOutcome, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
+import { runStatusOf, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
+import { appendFileGuarded } from '../atomicWrite';
 import { writeFileAtomic } from './atomic';
 
 export const RUN_CONFIG_FILE = 'config.json';
@@ -149,15 +150,15 @@ export function startRunStatus(runDir: string, id: string, t0: number, resuming:
 }
 
 /**
- * Closes run.json with how the run ended (failed / stopped / completed). A failed write does not change the run's
- * result: it comes back as a message for the log.
+ * Closes run.json with how the run ended (failed / stopped / completed, or interrupted by a shutdown). A failed write
+ * does not change the run's result: it comes back as a message for the log.
  */
 export function finishRunStatus(
   runDir: string,
   status: RunStatusRecord,
   end: Pick<RunStatusRecord, 'error' | 'bestEval' | 'lastTrain'> & { stoppedBy: StopReason },
 ): string | undefined {
-  status.status = runOutcome(end.stoppedBy);
+  status.status = runStatusOf(end.stoppedBy);
   status.updatedAt = new Date().toISOString();
   Object.assign(status, end);
   try {
@@ -176,14 +177,26 @@ export function readRunStatus(runDir: string): RunStatusRecord | undefined {
   }
 }
 
-/** Appends metric records to metrics.jsonl (one JSON object per line). */
+/**
+ * Appends metric records to metrics.jsonl (one JSON object per line) through the guarded writer. Rows that could
+ * not be written (a full disk: the error is rethrown) are kept, in order, and written first by the next append or
+ * flush, so none is lost.
+ */
 export class MetricsLog {
   private readonly file: string;
+  private pending: MetricRecord[] = [];
   constructor(runDir: string) {
     this.file = path.join(runDir, METRICS_FILE);
   }
   append(m: MetricRecord): void {
-    fs.appendFileSync(this.file, `${JSON.stringify(m)}\n`);
+    this.pending.push(m);
+    this.flush();
+  }
+  /** Writes the rows kept back by a failed append; rethrows when the disk is still full. */
+  flush(): void {
+    if (!this.pending.length) return;
+    appendFileGuarded(this.file, this.pending.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.pending = [];
   }
 }
 

@@ -4,6 +4,7 @@
  * and the majority baseline — the same metrics for the constant prediction a model without the text would make.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readData } from '../backend/read';
 import { makeBatch, type Feature } from './features';
 import {
   classificationMetrics,
@@ -55,13 +56,16 @@ export interface FeatureOutput {
   logits: Float32Array[];
 }
 
-/** Runs the model over features in batches; returns each feature's logits rows and the mean loss. */
-export function runModel(
+/**
+ * Runs the model over features in batches; returns each feature's logits rows and the mean loss. Reads
+ * asynchronously (every backend: webgpu has no synchronous read in Node, backend/read.ts).
+ */
+export async function runModel(
   model: BertTaskModel,
   features: readonly Feature[],
   batchSize: number,
   padId: number,
-): { outputs: FeatureOutput[]; loss: number } {
+): Promise<{ outputs: FeatureOutput[]; loss: number }> {
   const { task } = model.head;
   const k = model.numLabels;
   const outputs: FeatureOutput[] = [];
@@ -70,10 +74,19 @@ export function runModel(
   for (let i = 0; i < features.length; i += batchSize) {
     const chunk = features.slice(i, i + batchSize);
     const batch = makeBatch(chunk, task, k, padId);
-    const [logits, loss] = tf.tidy(() => {
-      const l = model.logits(batch, false);
-      return [l.dataSync() as Float32Array, taskLoss(task, l, batch).dataSync()[0]];
+    const [l, lossT] = tf.tidy(() => {
+      const out = model.logits(batch, false); // [rows, k]
+      return [out, taskLoss(task, out, batch)];
     });
+    let logits: Float32Array;
+    let loss: number;
+    try {
+      const [lv, sv] = await Promise.all([readData(l), readData(lossT)]);
+      logits = lv as Float32Array;
+      loss = sv[0];
+    } finally {
+      tf.dispose([l, lossT]);
+    }
     // The loss is a mean over rows (sequence tasks) or labelled tokens (token task): weight it back.
     const rows = batch.maskedPositions.length;
     lossSum += loss * rows;
@@ -166,13 +179,13 @@ export function scorePredictions(
 }
 
 /** Loss and metrics of the model on features (no dropout). Leaves no tensor behind. */
-export function evaluateTask(
+export async function evaluateTask(
   model: BertTaskModel,
   features: readonly Feature[],
   opts: { batchSize: number; padId: number; threshold: number },
-): TaskEvaluation {
+): Promise<TaskEvaluation> {
   const { task, labels } = model.head;
-  const { outputs, loss } = runModel(model, features, opts.batchSize, opts.padId);
+  const { outputs, loss } = await runModel(model, features, opts.batchSize, opts.padId);
   const scored = scorePredictions(task, labels, features, predictionsOf(task, outputs, opts.threshold));
   return { ...scored, metrics: { loss, ...scored.metrics } };
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { emptyCheckpointState, readMetrics, readState, saveCheckpoint } from '../checkpoint';
 import { writeFileAtomic } from '../checkpoint/atomic';
 import type { Tokenizer } from '../types';
-import type { WordPieceTokenizer } from '../tokenizer';
+import type { AnyTokenizer } from '../tokenizer';
 import { evaluateTask, runModel, sigmoid, softmax, argmax, type TaskEvaluation } from './evaluate';
 import { encodeExamples, type Feature } from './features';
 import { checkLabels } from './labels';
@@ -30,7 +30,7 @@ import type { BadRow } from './types';
 
 export interface LoadedTaskModel {
   model: BertTaskModel;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   head: TaskHead;
   /** Tokens per input (the run's max length, else the model's positions). */
   maxLength: number;
@@ -117,12 +117,12 @@ function wordFeature(tokenizer: Tokenizer, text: string, maxLength: number) {
   return { feature, words, span };
 }
 
-/** Predictions for texts (optionally pairs); batches of `batchSize`. */
-export function predictTexts(
+/** Predictions for texts (optionally pairs); batches of `batchSize`. Reads asynchronously (webgpu too). */
+export async function predictTexts(
   loaded: Pick<LoadedTaskModel, 'model' | 'tokenizer' | 'maxLength' | 'threshold'>,
   inputs: ReadonlyArray<{ text: string; textPair?: string }>,
   batchSize = 32,
-): TextPrediction[] {
+): Promise<TextPrediction[]> {
   const { model, tokenizer, maxLength, threshold } = loaded;
   const { task, labels } = model.head;
   const pad = tokenizer.special.pad;
@@ -130,7 +130,7 @@ export function predictTexts(
     probs.map((score, i) => ({ label: labels[i], score })).sort((a, b) => b.score - a.score);
   if (task === 'token') {
     const parts = inputs.map((i) => wordFeature(tokenizer, i.text, maxLength));
-    const { outputs } = runModel(
+    const { outputs } = await runModel(
       model,
       parts.map((p) => p.feature),
       batchSize,
@@ -161,7 +161,7 @@ export function predictTexts(
   }));
   const enc = encodeExamples(examples, tokenizer, spec);
   if (enc.bad.length) throw new Error(`cannot encode ${enc.bad[0].where}: ${enc.bad[0].reason}`);
-  const { outputs } = runModel(model, enc.features, batchSize, pad);
+  const { outputs } = await runModel(model, enc.features, batchSize, pad);
   return inputs.map((input, k) => {
     const row = outputs[k].logits[0];
     const base = {
@@ -211,7 +211,7 @@ export async function evaluateFile(
       `${file} has no row the model can score (${bad.length} skipped${bad[0] ? ` — ${bad[0].where}: ${bad[0].reason}` : ''})`,
     );
   }
-  const e = evaluateTask(model, enc.features, { batchSize, padId: tokenizer.special.pad, threshold });
+  const e = await evaluateTask(model, enc.features, { batchSize, padId: tokenizer.special.pad, threshold });
   return { ...e, file, task: head.task, labels: head.labels, bad, truncated: enc.truncated };
 }
 

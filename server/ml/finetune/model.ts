@@ -8,10 +8,13 @@
  * (multilabel) and MSE averaged over every target (regression).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readData } from '../backend/read';
 import { BertEncoder } from '../model/bert';
 import { attentionMaskBias } from '../model/bertBlocks';
 import type { TargetBatch } from '../model/paramModel';
 import { checkBatchShape, sparseCrossEntropy } from '../model/ops';
+import { splitStep } from '../train/parallel/split';
+import { countCorrect, type LossSource } from '../train/step';
 import type { BertConfig, MlmBatch, MlmModel } from '../types';
 import type { TaskKind } from './types';
 
@@ -62,6 +65,11 @@ export class BertTaskModel extends BertEncoder implements MlmModel {
     return this.head.labels.length;
   }
 
+  /** The loss weights per class, or undefined (unweighted). */
+  get lossWeights(): Float32Array | undefined {
+    return this.classWeights;
+  }
+
   /** Loss weights per class (length = labels), e.g. inverse frequencies; undefined = unweighted. */
   setClassWeights(weights: Float32Array | undefined): void {
     if (weights && weights.length !== this.numLabels) {
@@ -110,11 +118,11 @@ export class BertTaskModel extends BertEncoder implements MlmModel {
     return this.targetLogits(batch, training);
   }
 
-  /** Inference logits [rows, labels] (no dropout), as plain numbers. */
-  predict(batch: TaskBatch): Float32Array {
+  /** Inference logits [rows, labels] (no dropout), as plain numbers; read asynchronously (webgpu too). */
+  async predict(batch: TaskBatch): Promise<Float32Array> {
     const t = tf.tidy(() => this.logits(batch, false));
     try {
-      return t.dataSync() as Float32Array;
+      return (await readData(t)) as Float32Array;
     } finally {
       t.dispose();
     }
@@ -162,4 +170,36 @@ export function taskLoss(
     1,
   ); // [rows]
   return tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(w)))), total) as tf.Scalar;
+}
+
+/**
+ * A task model's loss for the trainer's gradient step (train/step.ts) and its data-parallel replicas: the loss and
+ * argmax hits (classification, token), the mass that splits a batch across replicas (the class weights' sum under
+ * weighted cross-entropy, else one per scored row), and passes of fewer rows (train/memory.ts).
+ */
+export function taskLossSource(model: BertTaskModel): LossSource<TaskBatch> {
+  const task = model.head.task;
+  const argmax = task === 'classification' || task === 'token';
+  const lossMass = (batch: TaskBatch): number => {
+    const w = model.lossWeights;
+    if (!w) return batch.labels.length;
+    let sum = 0;
+    for (const y of batch.labels) sum += w[y] ?? 0;
+    return sum;
+  };
+  return {
+    variables: model.variables,
+    batchLoss(batch, training) {
+      const { loss, logits } = model.loss(batch, training);
+      if (!argmax) return { loss, correct: tf.scalar(0, 'int32') };
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      const correct = countCorrect(logits, labels);
+      labels.dispose();
+      return { loss, correct };
+    },
+    // Argmax accuracy is a training metric of single-label classes and tags only (0 targets: no accuracy).
+    batchTargets: (batch) => (argmax ? batch.labels.length : 0),
+    lossMass,
+    splitPasses: (batches, chunks) => splitStep(batches, chunks, lossMass).flat(),
+  };
 }

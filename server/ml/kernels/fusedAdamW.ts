@@ -58,8 +58,8 @@ export function adamwUpdate(
   }
 }
 
-/** The float32 scalars of an update, in the SIMD function's parameter order. */
-function scalars(a: AdamWAttrs): number[] {
+/** The float32 scalars of an update, in the SIMD function's parameter order (also the WGSL kernel's uniforms). */
+export function scalars(a: AdamWAttrs): number[] {
   const f = Math.fround;
   return [
     a.beta1,

@@ -1,9 +1,14 @@
 /**
  * The loop's writer to the run folder: metric rows (metrics.jsonl + onMetrics) and checkpoints — the loop's
  * state with the weights, the optimizer moments and the objective's files, published atomically, rotated, the
- * best one marked. A failed save is reported once per kind and training goes on (older checkpoints are intact).
+ * best one marked. Every byte goes through the guarded writer (atomicWrite.ts). A full disk (ENOSPC/EDQUOT) sets
+ * `diskFull` and keeps what was not written (the metric rows, the save) for `retry()`: the loop pauses the run until
+ * space is freed. Any other failed save is reported once per kind and training goes on (older checkpoints are
+ * intact).
  */
 import {
+  DiskFullError,
+  isDiskFull,
   MetricsLog,
   rotateCheckpoints,
   saveCheckpoint,
@@ -17,13 +22,34 @@ import type { LoopRun } from './loop';
 /** The parts of the state that are only measured when a checkpoint is written. */
 export type SaveTimeState = Pick<
   CheckpointState,
-  'epoch' | 'position' | 'modelRng' | 'elapsedMs' | 'evalLoss' | 'evalAccuracy'
+  'epoch' | 'position' | 'modelRng' | 'elapsedMs' | 'timeMs' | 'evalLoss' | 'evalAccuracy'
 >;
+
+/**
+ * What a checkpoint save costs before this process has timed one (docs/reliability.md, "What a save costs"): a fixed
+ * part (folder, fsyncs, rename, rotation) plus the bytes written (weights + two AdamW moments, float32) at a
+ * conservative rate (measured with `npm run bench -- save` on our loaded 2-core machine: 56–78 KB/ms; table in
+ * docs/reliability.md).
+ */
+export const SAVE_COST = { fixedMs: 40, bytesPerMs: 50_000 } as const;
+
+/** The expected time of one save of a model with `parameters` weights, from a timed save or SAVE_COST. */
+export function expectedSaveMs(parameters: number, timed?: { ms: number; bytes: number }): number {
+  const bytes = 3 * 4 * parameters;
+  if (timed && timed.bytes > 0) return timed.ms * (bytes / timed.bytes);
+  return SAVE_COST.fixedMs + bytes / SAVE_COST.bytesPerMs;
+}
 
 export class CheckpointWriter {
   readonly saved: { lastCheckpoint?: string; bestCheckpoint?: string } = {};
+  /** The newest save this process timed (its wall time and the bytes of weights + moments). */
+  private timed: { ms: number; bytes: number } | undefined;
   private lastSavedStep: number;
   private lastSaveError: string | undefined;
+  /** Set when a write failed on a full disk; cleared by retry(). */
+  diskFull: DiskFullError | undefined;
+  /** The save that failed on a full disk, for retry(). */
+  private pendingSave: { isBest: boolean; now: SaveTimeState } | undefined;
   private readonly metrics: MetricsLog;
 
   constructor(
@@ -35,8 +61,28 @@ export class CheckpointWriter {
   }
 
   emit(m: MetricRecord): void {
-    this.metrics.append(m);
+    try {
+      this.metrics.append(m); // kept for the next append on a full disk
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.diskFull ??= err as DiskFullError;
+    }
     this.cb.onMetrics?.(m);
+  }
+
+  /** After a full disk: writes the kept metric rows and the failed save again (diskFull is set again if it fails). */
+  async retry(): Promise<void> {
+    this.diskFull = undefined;
+    try {
+      this.metrics.flush();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.diskFull = err as DiskFullError;
+      return;
+    }
+    const p = this.pendingSave;
+    this.pendingSave = undefined;
+    if (p) await this.save(p.isBest, p.now);
   }
 
   /** Saves the state at its current step (once per step); isBest also marks it as the best checkpoint. */
@@ -49,6 +95,7 @@ export class CheckpointWriter {
     }
     cb.onPhase?.('checkpointing');
     Object.assign(state, now, { savedAt: new Date().toISOString() });
+    const t0 = Date.now();
     try {
       // The weights are downloaded first: toHfState reads synchronously, which webgpu cannot do in Node.
       await prefetch(objective.model.variables.values());
@@ -61,6 +108,7 @@ export class CheckpointWriter {
       });
       this.lastSavedStep = state.step;
       this.saved.lastCheckpoint = saved.dir;
+      this.timed = { ms: Date.now() - t0, bytes: 3 * 4 * this.parameters() };
       if (isBest) this.markBest();
       rotateCheckpoints(runDir, {
         keepLast: config.checkpoint.keepLast,
@@ -70,19 +118,49 @@ export class CheckpointWriter {
       cb.onCheckpoint?.({ step: state.step, dir: saved.dir, best: isBest });
       this.lastSaveError = undefined;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      // Report a failure once per kind (a full disk would otherwise log at every save).
-      const kind = e.code ?? e.message;
-      if (kind !== this.lastSaveError) {
-        const hint =
-          e.code === 'ENOSPC'
-            ? ' (disk full: free some space; training continues and the older checkpoints are intact)'
-            : '';
-        cb.onLog?.('error', `checkpoint at step ${state.step} not saved: ${e.message}${hint}`);
+      if (isDiskFull(err)) {
+        // The loop pauses the run (one message) and retries this save once space is freed.
+        this.diskFull = err as DiskFullError;
+        this.pendingSave = { isBest, now };
+      } else {
+        const e = err as NodeJS.ErrnoException;
+        // Report a failure once per kind.
+        const kind = e.code ?? e.message;
+        if (kind !== this.lastSaveError) {
+          cb.onLog?.('error', `checkpoint at step ${state.step} not saved: ${e.message}`);
+        }
+        this.lastSaveError = kind;
       }
-      this.lastSaveError = kind;
     }
     cb.onPhase?.('training');
+  }
+
+  /**
+   * The final save of a shutdown: written only when it is expected to finish before `deadline` (Date.now() ms), else
+   * the last complete checkpoint stays the newest (said in the log). True when the state at this step is on disk.
+   */
+  async saveBefore(deadline: number, now: SaveTimeState): Promise<boolean> {
+    const step = this.run.state.step;
+    if (step === this.lastSavedStep) return true;
+    const expected = Math.round(expectedSaveMs(this.parameters(), this.timed));
+    const left = deadline - Date.now();
+    if (expected > left) {
+      const kept = this.lastSavedStep >= 0 ? `step ${this.lastSavedStep}` : 'none yet';
+      this.cb.onLog?.(
+        'warn',
+        `shutdown at step ${step}: no final checkpoint (a save takes ~${expected} ms, ${Math.max(0, left)} ms left of the shutdown budget); the newest complete checkpoint (${kept}) is kept and a resume continues from it`,
+      );
+      return false;
+    }
+    await this.save(false, now);
+    this.cb.onLog?.('info', `shutdown at step ${step}: final checkpoint saved (expected ~${expected} ms)`);
+    return this.lastSavedStep === step;
+  }
+
+  private parameters(): number {
+    let n = 0;
+    for (const v of this.run.objective.model.variables.values()) n += v.size;
+    return n;
   }
 
   private markBest(): void {

@@ -22,6 +22,7 @@ import { limitReached, progressOf, type TrainPlan } from './plan';
 import { learningRate } from './schedule';
 import { estimateTrainingMemory, MemoryBackoff, type MemoryPlan } from './memory';
 import { gradientStep } from './step';
+import { onSpike, recordApplied, spikeThreshold } from './lossSpike';
 import type { StopReason } from './summary';
 
 /** What the loop needs of a prepared run (prepareRun's PreparedRun for MLM). */
@@ -63,9 +64,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   const signal = io.control?.signal;
   // Clocks: metric times include preparation and pauses; the budget and the schedule count training time only.
   const elapsedBefore = state.elapsedMs;
+  const timeBefore = state.timeMs ?? state.elapsedMs;
   const loopStart = Date.now();
-  let pausedMs = 0;
-  const timeOf = () => elapsedBefore + (Date.now() - io.t0);
+  let pausedMs = 0; // paused, or starting the replica threads: not training time
+  const timeOf = () => timeBefore + (Date.now() - io.t0);
   const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
 
   const out: Omit<LoopOutcome, 'stoppedBy'> & { lastEval?: MetricRecord } = {
@@ -104,15 +106,49 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     cb.onPhase?.('training');
     return improved;
   };
-  const checkpoint = (isBest: boolean) =>
-    saver.save(isBest, {
-      epoch: objective.epochs,
-      position: objective.position,
-      modelRng: objective.model.getRngState?.() ?? null,
-      elapsedMs: elapsed(),
-      evalLoss: out.lastEval?.step === state.step ? out.lastEval.loss : null,
-      evalAccuracy: out.lastEval?.step === state.step ? (out.lastEval.accuracy ?? null) : null,
-    });
+  const saveTimeState = () => ({
+    epoch: objective.epochs,
+    position: objective.position,
+    modelRng: objective.model.getRngState?.() ?? null,
+    elapsedMs: elapsed(),
+    timeMs: timeOf(),
+    evalLoss: out.lastEval?.step === state.step ? out.lastEval.loss : null,
+    evalAccuracy: out.lastEval?.step === state.step ? (out.lastEval.accuracy ?? null) : null,
+  });
+  const checkpoint = (isBest: boolean) => saver.save(isBest, saveTimeState());
+
+  /**
+   * A full disk (saver.diskFull) pauses the run with one message naming the folder and the space needed; once resumed
+   * the kept metric rows and the failed save are written again, so nothing is lost. Without a way to pause (the CLI)
+   * the run stops with that error. False when the run must end.
+   */
+  const holdWhileDiskFull = async (): Promise<boolean> => {
+    while (saver.diskFull) {
+      const full = saver.diskFull;
+      const ctl = io.control;
+      if (signal?.aborted) {
+        // Stopped while the disk is full: end without the writes that did not fit (older checkpoints are intact).
+        cb.onLog?.('error', `${full.message}; the run stops at step ${state.step} without its last writes`);
+        return false;
+      }
+      if (!ctl?.pause || !ctl.waitIfPaused) {
+        stoppedBy = 'error';
+        out.error = `${full.message}; training stopped at step ${state.step} (the last complete checkpoint is kept): resume the run (mlm train --resume ${run.runDir}) once there is room`;
+        return false;
+      }
+      const message = `${full.message}; training is paused at step ${state.step}: resume it (MLM: Resume Training) once there is room; nothing is lost`;
+      cb.onLog?.('error', message);
+      ctl.pause();
+      cb.onPhase?.('paused', message);
+      const p0 = Date.now();
+      await ctl.waitIfPaused();
+      pausedMs += Date.now() - p0;
+      await saver.retry();
+      if (signal?.aborted) return false;
+      cb.onPhase?.('training');
+    }
+    return true;
+  };
 
   let stoppedBy: StopReason | undefined;
   try {
@@ -141,12 +177,14 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         if (b.counts) state.maskCounts = addMaskCounts(state.maskCounts, b.counts);
         stepTokens += b.tokens;
       }
-      const lr = learningRate(
-        { step: state.step, progress: progressOf(plan, state.step, elapsed()) },
-        plan.schedule,
-      );
+      // Rollbacks after loss spikes lower the schedule's rate for the rest of the run (train/lossSpike.ts).
+      const lr =
+        learningRate({ step: state.step, progress: progressOf(plan, state.step, elapsed()) }, plan.schedule) *
+        state.lrScale;
+      const maxLoss = spikeThreshold(t.lossSpike, state);
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+        const startedAt = Date.now();
         replicas =
           (await objective.startReplicas?.({
             spawn: io.spawnReplica,
@@ -154,6 +192,15 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
             onLog: cb.onLog,
             maxReplicas: run.memory?.replicas,
           })) ?? null;
+        // Starting the replica threads (each loads its backend and a copy of the model) is preparation, like
+        // building the model: it does not count against the time budget or move the schedule.
+        const startMs = Date.now() - startedAt;
+        pausedMs += startMs;
+        if (replicas)
+          cb.onLog?.(
+            'info',
+            `${replicas.replicas} replica threads started in ${(startMs / 1000).toFixed(1)} s (preparation: not counted against the time budget)`,
+          );
         const rowsPerReplica = Math.ceil(t.batchSize / (replicas?.replicas ?? 1));
         const plan = run.memory;
         backoff = new MemoryBackoff(plan?.chunks ?? 1, rowsPerReplica, cb.onLog, (chunks) => {
@@ -167,12 +214,22 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const group = replicas;
       // An allocation failure halves the rows per pass and runs the step again (same effective batch).
       const r = await backoff!.run((chunks) => {
-        const update = { lr, clipNorm: t.clipNorm, chunks };
+        const update = { lr, clipNorm: t.clipNorm, chunks, maxLoss };
         return group
           ? group.step(optimizer, micro, update)
           : gradientStep(objective, optimizer, micro, update);
       });
       state.trainTokens += stepTokens;
+      if (r.spike && t.lossSpike) {
+        const rollback = { runDir: run.runDir, model: objective.model, optimizer, log: cb.onLog };
+        const error = onSpike(t.lossSpike, state, r.loss, rollback);
+        if (error) {
+          stoppedBy = 'error';
+          out.error = error;
+          break;
+        }
+        continue;
+      }
       if (!r.applied) {
         state.skippedSteps++;
         state.nonFiniteInRow++;
@@ -191,6 +248,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         continue;
       }
       state.nonFiniteInRow = 0;
+      recordApplied(state, r.loss);
       state.step++;
       const step = state.step;
       window.loss += r.loss;
@@ -219,6 +277,8 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps: state.skippedSteps,
+          lossSpikes: state.lossSpikes,
+          rollbacks: state.rollbacks,
           ...objective.trainColumns?.(state),
         };
         saver.emit(out.lastTrain);
@@ -243,13 +303,23 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         await checkpoint(improvedNow);
       status.steps = step;
       status.epochs = objective.epochs;
+      if (!(await holdWhileDiskFull())) {
+        stoppedBy ??= 'stopped';
+        break;
+      }
       if (stoppedBy) break;
     }
 
     // ── End: final eval and checkpoint ──────────────────────────────────────────────────────────────
-    if (stoppedBy !== 'error' && state.step > 0) {
+    const deadline = stoppedBy === 'stopped' ? io.control?.shutdownDeadline?.() : undefined;
+    if (deadline !== undefined) {
+      // The backend is shutting down: no final evaluation; a final save only if it can finish in time.
+      stoppedBy = 'shutdown';
+      if (state.step > 0) await saver.saveBefore(deadline, saveTimeState());
+    } else if (stoppedBy !== 'error' && state.step > 0) {
       if (out.lastEval?.step !== state.step) await checkpoint(await evaluate());
       else await checkpoint(state.bestStep === state.step);
+      await holdWhileDiskFull();
     }
     status.steps = state.step;
     status.epochs = objective.epochs;

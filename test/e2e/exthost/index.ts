@@ -1,7 +1,8 @@
 /**
  * The extension-host suite: mocha inside a real VS Code extension host (code-server through the workbench's
  * `payload` parameter, or desktop VS Code through @vscode/test-electron). Bundled to dist/test/index.js.
- * Writes { passed, failed, tests: [{ title, ok, error }] } to $MLM_E2E_RESULTS when it is set.
+ * Writes { passed, failed, tests: [{ title, ok, error }] } to $MLM_E2E_RESULTS when it is set; $MLM_E2E_GREP runs only
+ * the tests whose title holds it.
  */
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
@@ -10,6 +11,7 @@ import { registerFinetuneTests } from './finetune.suite';
 import { registerHubTests } from './hub.suite';
 import { registerRemoteTests } from './remote.suite';
 import { registerResilienceTests } from './resilience.suite';
+import { registerResumeTests } from './resume.suite';
 import { registerTrainingTests } from './training.suite';
 
 interface TestResult {
@@ -20,6 +22,8 @@ interface TestResult {
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // MLM_E2E_GREP=<part of a title> runs only the matching tests (reaches here through code-server's environment).
+  if (process.env.MLM_E2E_GREP) mocha.grep(process.env.MLM_E2E_GREP);
   // The suites are bundled into this file: define mocha's globals (describe, it, ...) and register them.
   mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'exthost', mocha);
   registerActivationTests();
@@ -27,6 +31,7 @@ export function run(): Promise<void> {
   registerFinetuneTests();
   registerHubTests();
   registerResilienceTests();
+  registerResumeTests();
   registerRemoteTests();
 
   const results: TestResult[] = [];

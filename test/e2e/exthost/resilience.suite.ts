@@ -1,5 +1,8 @@
 /** The backend is restarted after it is killed, and by the Restart Backend command, without orphans. */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { MlmStudioApi } from '../../../extension/api';
 import { activateExtension, nextEvent, until } from './helpers';
@@ -58,6 +61,61 @@ export function registerResilienceTests(): void {
       await restarted;
       await until(() => !isAlive(old), 5_000, `the old backend ${old} to be gone`);
       assert.equal(api.ctx.running, true);
+    });
+
+    it('reliability: 4 hung handler: Restart Backend replaces a backend whose hover handler busy-loops, on the first try, with no orphan', async () => {
+      // A backend started with MLM_TEST_HANG_HOVER writes its pid to this file on the first hover, then spins its
+      // main thread for ever: it answers nothing, `shutdown` included.
+      const marker = path.join(os.tmpdir(), `mlm-hang-hover-${process.pid}-${Date.now()}`);
+      const before = api.ctx.serverPid;
+      process.env.MLM_TEST_HANG_HOVER = marker;
+      let hung: number | undefined;
+      try {
+        const started = nextEvent(
+          api.ctx.onServerStarted,
+          (pid) => pid !== undefined && pid !== before,
+          30_000,
+          'a backend with the hang hook',
+        );
+        await vscode.commands.executeCommand('mlm.restartServer');
+        hung = await started;
+      } finally {
+        delete process.env.MLM_TEST_HANG_HOVER; // the next backend starts without it
+      }
+      assert.ok(hung);
+      try {
+        const doc = await vscode.workspace.openTextDocument({
+          language: 'plaintext',
+          content: 'the [MASK] spins\n',
+        });
+        // Never answered by the spinning backend; ends when the connection goes.
+        void vscode.commands
+          .executeCommand('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 6))
+          .then(
+            () => undefined,
+            () => undefined,
+          );
+        const spinning = await until(
+          () => fs.existsSync(marker) && Number(fs.readFileSync(marker, 'utf8')),
+          30_000,
+          'the hover handler to start spinning',
+        );
+        assert.equal(spinning, hung);
+        const replaced = nextEvent(
+          api.ctx.onServerStarted,
+          (pid) => pid !== undefined && pid !== hung,
+          30_000,
+          'a new backend process',
+        );
+        // The first Restart Backend does it: shutdown gets no answer in 2 s, the process is killed, a new one starts.
+        await vscode.commands.executeCommand('mlm.restartServer');
+        assert.notEqual(await replaced, hung);
+        await until(() => !isAlive(hung), 5_000, `the hung backend ${hung} to be gone`);
+        assert.equal(api.ctx.connection, 'running');
+        assert.equal(api.ctx.running, true);
+      } finally {
+        fs.rmSync(marker, { force: true });
+      }
     });
 
     it('does not restart after the backend reports a fatal error, and names the cause', async () => {

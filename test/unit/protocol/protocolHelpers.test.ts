@@ -23,10 +23,22 @@ void describe('parseServerSettings', () => {
       assert.deepEqual(parseServerSettings(raw).settings.hover, hover);
     }
   });
+  void test('inference deadlines in seconds', () => {
+    const inference = { deadlineSeconds: 0.5, watchdogSeconds: 2 };
+    assert.deepEqual(parseServerSettings({ mlm: { inference } }).settings.inference, inference);
+  });
   const bad: Array<[unknown, RegExp]> = [
     [{ hover: { topK: 0 } }, /mlm\.hover\.topK must be an integer in 1\.\.20, got 0; using 5/],
     [{ hover: { maskToken: 'a b' } }, /mlm\.hover\.maskToken must be/],
     [{ hover: { languages: 'markdown' } }, /mlm\.hover\.languages must be an array/],
+    [
+      { inference: { deadlineSeconds: 0 } },
+      /mlm\.inference\.deadlineSeconds must be a number of seconds in 0\.1\.\.600, got 0; using 5/,
+    ],
+    [
+      { inference: { watchdogSeconds: '60' } },
+      /mlm\.inference\.watchdogSeconds must be a number of seconds in 1\.\.3600/,
+    ],
     [{ hover: { jointCompletions: 11 } }, /mlm\.hover\.jointCompletions must be an integer in 0\.\.10/],
     [{ hover: { targets: ['two words'] } }, /mlm\.hover\.targets must be an array of at most 1000 words/],
     [{ telemetry: { gpuPollSeconds: 0.5 } }, /gpuPollSeconds must be a number of seconds in 1\.\.3600/],

@@ -3,7 +3,10 @@
  * WGSL kernels. Each is tested against the cpu backend in test/webgpu/.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamwWebgpuKernels } from './adamW';
 import { makeAddNConfig } from './addN';
+import { geluWebgpuKernels } from './gelu';
+import { layerNormWebgpuKernels } from './layerNorm';
 import { maskedXentKernels } from './maskedXent';
 
 let registered: string[] | undefined;
@@ -14,6 +17,9 @@ export function registerWebgpuKernels(): void {
   const kernels: tf.KernelConfig[] = [
     makeAddNConfig(tf.getKernel(tf.AddN, 'webgpu')!), // chunked under the storage-buffer limit
     ...maskedXentKernels(), // the masked-position head's cross-entropy, forward and gradient
+    ...geluWebgpuKernels(), // MlmGelu, MlmGeluGrad: the names of kernels/gelu.ts
+    ...layerNormWebgpuKernels(), // MlmLayerNorm, MlmLayerNormGrad: the names of kernels/layerNorm.ts
+    ...adamwWebgpuKernels(), // MlmAdamW: the name of kernels/fusedAdamW.ts
   ];
   for (const k of kernels) {
     if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);

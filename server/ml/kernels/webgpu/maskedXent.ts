@@ -13,18 +13,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { reduceSnippet, ROW_BLOCK, type WebgpuBackendLike } from './program';
 
 export const MASKED_XENT = 'MlmMaskedXent';
 export const MASKED_XENT_GRAD = 'MlmMaskedXentGrad';
 
-/** Invocations per row in the forward pass (a power of two: the tree reductions halve it). */
-const ROW_BLOCK = 256;
 /** WebGPU's default maxComputeWorkgroupsPerDimension: rows beyond it would need a 2-D dispatch of rows. */
 const MAX_ROWS = 65535;
-
-interface WebgpuBackendLike {
-  runWebGPUProgram(program: WebGPUProgram, inputs: tf.TensorInfo[], outputDtype: tf.DataType): tf.TensorInfo;
-}
 
 class MaskedXentProgram implements WebGPUProgram {
   variableNames = ['logits', 'labels'];
@@ -40,13 +35,6 @@ class MaskedXentProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    const reduce = (op: string) => `
-      for (var s = ${ROW_BLOCK / 2}; s > 0; s = s >> 1) {
-        if (tid < s) {
-          buf[tid] = ${op};
-        }
-        workgroupBarrier();
-      }`;
     return `
     var<workgroup> buf : array<f32, ${ROW_BLOCK}>;
     fn main(index : i32) {
@@ -59,8 +47,7 @@ class MaskedXentProgram implements WebGPUProgram {
         m = max(m, logits[base + c]);
       }
       buf[tid] = m;
-      workgroupBarrier();
-      ${reduce('max(buf[tid], buf[tid + s])')}
+      ${reduceSnippet((a, b) => `max(${a}, ${b})`)}
       let rowMax = buf[0];
       workgroupBarrier();
       var sum = 0.0;
@@ -68,8 +55,7 @@ class MaskedXentProgram implements WebGPUProgram {
         sum += exp(logits[base + c] - rowMax);
       }
       buf[tid] = sum;
-      workgroupBarrier();
-      ${reduce('buf[tid] + buf[tid + s]')}
+      ${reduceSnippet((a, b) => `${a} + ${b}`)}
       if (tid == 0) {
         let lse = rowMax + log(buf[0]);
         result[row * 2] = lse;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { MlmErrorCodes } from '../../../../protocol/errors';
 import { parseRunConfig } from '../../../../protocol/runConfig';
-import { runDetails, runMetricsPage } from '../../../../server/app/runList';
+import { listRunInfos, runDetails, runMetricsPage } from '../../../../server/app/runList';
 
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-runlist-'));
 const runs = path.join(ws, '.mlm', 'runs');
@@ -17,7 +17,7 @@ const row = (step: number, split = 'train') => ({ split, step, epoch: 0, time: s
 
 function makeRun(
   id: string,
-  opts: { metrics: string[]; checkpoints?: number[]; best?: number; error?: string },
+  opts: { metrics: string[]; checkpoints?: number[]; best?: number; error?: string; status?: string },
 ): string {
   const dir = path.join(runs, id);
   fs.mkdirSync(dir, { recursive: true });
@@ -30,7 +30,7 @@ function makeRun(
       id,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
-      status: opts.error ? 'failed' : 'completed',
+      status: opts.status ?? (opts.error ? 'failed' : 'completed'),
       pid: 1,
       steps: 40,
       epochs: 1,
@@ -137,5 +137,35 @@ void describe('mlm/runDetails', () => {
     const d = runDetails(ws, undefined, { runId: 'r3' });
     assert.equal(d.config, null);
     assert.match(d.configError ?? '', /config\.json is invalid: training\.lr/);
+  });
+});
+
+void describe('mlm/runs resume points', () => {
+  // row(step).time = step ms: the interrupted process logged up to step 13; the checkpoints end at 10.
+  const rows = Array.from({ length: 13 }, (_, i) => JSON.stringify(row(i + 1)));
+  makeRun('i1', { metrics: rows, checkpoints: [5, 10], status: 'interrupted' });
+  makeRun('i2', { metrics: rows, status: 'interrupted' }); // no complete checkpoint: nothing to resume from
+  makeRun('i3', { metrics: rows.slice(0, 10), checkpoints: [10], status: 'stopped' });
+  const table: Array<[string, string | undefined, object | undefined]> = [
+    [
+      'interrupted after its checkpoint',
+      undefined,
+      { checkpointStep: 10, lastStep: 13, stepsLost: 3, secondsLost: 0.003 },
+    ],
+    ['interrupted without a checkpoint', undefined, undefined],
+    [
+      'stopped at its checkpoint',
+      undefined,
+      { checkpointStep: 10, lastStep: 10, stepsLost: 0, secondsLost: 0 },
+    ],
+    ['completed', undefined, undefined],
+    ['the active run', 'i1', undefined],
+  ];
+  const ids = ['i1', 'i2', 'i3', 'r1', 'i1'];
+  table.forEach(([name, active, point], i) => {
+    void test(`reliability: 28 reload within budget — resume point: ${name}`, () => {
+      const { runs: listed } = listRunInfos(ws, active, { runIds: [ids[i]] });
+      assert.deepEqual(listed[0].resume, point);
+    });
   });
 });

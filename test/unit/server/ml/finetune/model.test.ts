@@ -133,7 +133,7 @@ void describe('task models', () => {
 });
 
 void describe('predictions', () => {
-  void test('every task answers with its shape; entities are spans of the input text', () => {
+  void test('every task answers with its shape; entities are spans of the input text', async () => {
     const text = 'Paris is the capital of France, and London is the capital of England.';
     const cases: Array<{ task: TaskKind; labels: string[] }> = [
       { task: 'classification', labels: ['x', 'y', 'z'] },
@@ -148,9 +148,9 @@ void describe('predictions', () => {
       const w = state.get('classifier.weight')!;
       m.loadHfState(new Map([...state, ['classifier.weight', { ...w, data: w.data.map((v) => v * 200) }]]));
       const loaded = { model: m, tokenizer: ckpt.tokenizer, maxLength: 64, threshold: 0.5 };
-      predictTexts(loaded, [{ text }]); // builds the encoder's inference caches (fused Q|K|V per layer)
+      await predictTexts(loaded, [{ text }]); // builds the encoder's inference caches (fused Q|K|V per layer)
       const before = tf.memory().numTensors;
-      const [p] = predictTexts(loaded, [{ text }]);
+      const [p] = await predictTexts(loaded, [{ text }]);
       assert.equal(tf.memory().numTensors, before);
       if (c.task === 'classification') {
         assert.equal(p.scores.length, 3);

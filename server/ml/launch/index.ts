@@ -1,0 +1,16 @@
+/**
+ * Handing a run to a distributed engine and bringing it back (docs/scale-out.md):
+ *   writeLaunchBundle(opts)       → a self-contained torchrun bundle (train.py, launch.sh, model/, data/, README.md)
+ *   importLaunchOutput(opts)      → the bundle's output as a run folder
+ */
+export {
+  writeLaunchBundle,
+  BUNDLE_FILE,
+  BUNDLE_OUTPUT,
+  type BundleRecipe,
+  type DataManifest,
+  type LaunchOptions,
+  type LaunchResult,
+  type LaunchSource,
+} from './bundle';
+export { importLaunchOutput, type ImportBundleOptions, type ImportBundleResult } from './importBundle';
