@@ -12,6 +12,7 @@ import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
+import { exportRunCommand } from './exportRun';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
 import { importLaunch } from './launch';
@@ -75,6 +76,7 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens)
     { id: 'mlm.doctor', requires: 'none', run: () => runDoctor(ctx) },
     { id: 'mlm.replaceMask', requires: 'none', run: ([arg]) => replaceMask(ctx, arg) },
     { id: 'mlm.showSurprisingWords', requires: 'backend', run: () => lens.toggle() },
+    { id: 'mlm.exportRun', requires: 'backend', run: ([arg]) => exportRunCommand(ctx, arg) },
     { id: 'mlm.replaceWord', requires: 'none', run: ([arg]) => lens.replaceWord(arg) },
   ];
 }
