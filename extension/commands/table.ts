@@ -13,6 +13,7 @@ import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
 import { exportRunCommand } from './exportRun';
+import { compareRuns } from './compareRuns';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
 import { importLaunch } from './launch';
@@ -77,6 +78,7 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens)
     { id: 'mlm.replaceMask', requires: 'none', run: ([arg]) => replaceMask(ctx, arg) },
     { id: 'mlm.showSurprisingWords', requires: 'backend', run: () => lens.toggle() },
     { id: 'mlm.exportRun', requires: 'backend', run: ([arg]) => exportRunCommand(ctx, arg) },
+    { id: 'mlm.compareRuns', requires: 'backend', run: ([arg]) => compareRuns(ctx, dashboard, arg) },
     { id: 'mlm.replaceWord', requires: 'none', run: ([arg]) => lens.replaceWord(arg) },
   ];
 }
