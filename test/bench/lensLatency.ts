@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerStatus } from '../../protocol/status';
 import type { SurpriseRequest } from '../../protocol/surprise';
-import type { TrainRequest } from '../../protocol/training';
-import { ensureBuilt, initialize, spawnServer, stopServer, tempWorkspace } from '../protocol/harness';
+import { stopServer } from '../protocol/harness';
+import { HOVER_RUN, startTrainingBackend } from './hoverLatency';
 import { fmt, type Reporter } from './report';
 import { quantile } from './stats';
 
@@ -21,15 +21,6 @@ export interface LensOptions {
 }
 
 export const LENS_DEFAULTS: LensOptions = { words: 2000, edits: 30 };
-
-const LENS_RUN = {
-  corpus: { include: ['en/**'] },
-  model: { preset: 'mini' },
-  tokenizer: { vocabSize: 8192 },
-  data: { seqLen: 128 },
-  training: { batchSize: 8, maxSteps: 100000, evalEvery: 1000000, logEvery: 1, warmupSteps: 0 },
-  checkpoint: { every: 2, keepLast: 2 },
-};
 
 const MASKED = 'The farmers met every week to [MASK] grain, wool and cattle before the long winter came.';
 
@@ -50,22 +41,20 @@ function documentOf(ws: string, words: number): string {
 }
 
 export async function runLens(opts: LensOptions, out: Reporter): Promise<void> {
-  ensureBuilt();
-  const ws = tempWorkspace('sample-corpus');
-  const s = spawnServer();
+  const { s, ws, run } = await startTrainingBackend();
   try {
-    await initialize(s, ws, {});
-    const run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: LENS_RUN });
-    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.runId === run.runId);
     // A training run publishes a checkpoint every 2 steps and the backend reloads the model at most every 2 s; each
     // reload is a new model, whose scores the lens computes afresh. To measure the lens's own incremental cost the
     // run is stopped once it has published a model: its final checkpoint is the model of the measured window.
     await s.conn.sendRequest('mlm/stop', {});
-    await s.notes.next('mlm/runFinished', () => true);
-    await s.notes.next<ServerStatus>(
-      'mlm/serverStatus',
-      (p) => p.state !== 'training' && p.model?.runId === run.runId,
+    const fin = await s.notes.next<{ runId: string; lastCheckpoint?: string }>(
+      'mlm/runFinished',
+      (p) => p.runId === run.runId,
     );
+    // The backend then loads the run's last checkpoint: wait for it, so the model does not change while measuring.
+    if (fin.lastCheckpoint) {
+      await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.dir === fin.lastCheckpoint);
+    }
     let text = documentOf(ws, opts.words);
     const uri = `file://${path.join(ws, 'lens.txt')}`;
     const maskUri = `file://${path.join(ws, 'mask.txt')}`;
@@ -131,7 +120,7 @@ export async function runLens(opts: LensOptions, out: Reporter): Promise<void> {
       unit: 'ms',
       words,
       passages: first.computed,
-      run: LENS_RUN,
+      run: HOVER_RUN,
     });
     out.record({
       workload: 'lens',

@@ -1,6 +1,5 @@
 /** mlm/exportRun (MLM: Export to Hugging Face…) over the real pipe: a run imported into the workspace's runs folder. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +8,7 @@ import type { ExportRunRequest } from '../../protocol/export';
 import {
   ensureBuilt,
   initialize,
-  ROOT,
+  importTinyBert,
   spawnServer,
   stopServer,
   tempWorkspace,
@@ -33,19 +32,7 @@ void describe('mlm/exportRun over JSON-RPC', { timeout: 60_000 }, () => {
   void before(async () => {
     ensureBuilt();
     ws = tempWorkspace();
-    const imp = spawnSync(
-      process.execPath,
-      [
-        'dist/cli.js',
-        'import',
-        '--hf',
-        'test/fixtures/hf-tiny-bert',
-        '--out',
-        path.join(ws, '.mlm', 'runs', runId),
-      ],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
+    importTinyBert(path.join(ws, '.mlm', 'runs', runId));
     s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
     await initialize(s, ws);
   });

@@ -3,7 +3,6 @@
  * mlm/fillMask's joint completions and beam, multi-piece targets, and the hover's "Best completions".
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +11,7 @@ import type { FillMaskRequest, ReplaceMaskArgs } from '../../protocol/inference'
 import {
   ensureBuilt,
   initialize,
-  ROOT,
+  importTinyBert,
   spawnServer,
   stopServer,
   tempWorkspace,
@@ -29,12 +28,7 @@ void describe('joint fill-mask over JSON-RPC', { timeout: 60_000 }, () => {
     ensureBuilt();
     ws = tempWorkspace();
     const runDir = path.join(ws, 'imported-run');
-    const imp = spawnSync(
-      process.execPath,
-      ['dist/cli.js', 'import', '--hf', 'test/fixtures/hf-tiny-bert', '--out', runDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
+    importTinyBert(runDir);
     s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
     await initialize(s, ws);
     await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });

@@ -4,7 +4,6 @@
  * passage it touched, hovers answered while the lens works, and the rejections.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +12,7 @@ import type { SurpriseRequest } from '../../protocol/surprise';
 import {
   ensureBuilt,
   initialize,
-  ROOT,
+  importTinyBert,
   spawnServer,
   stopServer,
   tempWorkspace,
@@ -39,12 +38,7 @@ void describe('surprise lens over JSON-RPC', { timeout: 60_000 }, () => {
     ws = tempWorkspace();
     uri = `file://${path.join(ws, 'lens.txt')}`;
     const runDir = path.join(ws, 'imported-run');
-    const imp = spawnSync(
-      process.execPath,
-      ['dist/cli.js', 'import', '--hf', 'test/fixtures/hf-tiny-bert', '--out', runDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
+    importTinyBert(runDir);
     s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
     await initialize(s, ws);
     await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });
