@@ -8,15 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest, ReplaceMaskArgs } from '../../protocol/inference';
-import {
-  ensureBuilt,
-  initialize,
-  importTinyBert,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, type Spawned } from './harness';
 
 void describe('joint fill-mask over JSON-RPC', { timeout: 60_000 }, () => {
   let s: Spawned;
@@ -25,13 +17,7 @@ void describe('joint fill-mask over JSON-RPC', { timeout: 60_000 }, () => {
     s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', params);
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    const runDir = path.join(ws, 'imported-run');
-    importTinyBert(runDir);
-    s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
-    await initialize(s, ws);
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });
+    ({ s, ws } = await backendWithTinyBert({ env: { MLM_BACKEND: 'wasm' } }));
   });
   void after(async () => {
     await stopServer(s);

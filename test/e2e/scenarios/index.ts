@@ -6,6 +6,7 @@ import { invalidConfigDiagnostics } from './diagnostics';
 import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { hoverJointFill } from './hoverJoint';
+import { useHubModel } from './hubModel';
 import { surpriseLensMarksTypo } from './surpriseLens';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
@@ -21,4 +22,6 @@ export const mainScenarios: Scenario[] = [
   surpriseLensMarksTypo,
   finetuneFromPalette,
   backendRestart,
+  // Last: it changes the model the window's hovers use (and the workspace remembers it).
+  useHubModel,
 ];
