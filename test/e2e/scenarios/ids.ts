@@ -78,5 +78,18 @@ export const ids = {
    * server/rpc/hoverMarkdown.ts jointRows: "**Best completions** (2 masks, filled jointly)", one row per completion
    * with the filled words in bold (<strong>) and a "fill all" link.
    */
+  /**
+   * The surprise lens (extension/surprise/lens.ts, pick.ts): the command's title, the fixture with a planted typo,
+   * and the hover "**Surprising word** `rvier` — the model gives it …" whose table links the alternatives.
+   */
+  lens: {
+    command: 'MLM: Show Surprising Words',
+    file: 'typo.txt',
+    typo: 'rvier',
+    /** Text of the typo's line that stays when the typo is replaced. */
+    line: 'A farmer walked to the',
+    title: 'Surprising word',
+    replaceLinks: 'table a',
+  },
   jointHover: { file: 'two-masks.txt', title: 'Best completions', fillAll: 'a:text-is("fill all")' },
 };
