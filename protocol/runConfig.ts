@@ -63,6 +63,8 @@ export interface ResolvedRunConfig {
     earlyStoppingPatience: number | null;
     seed: number;
     maxNonFinite: number;
+    /** The loss-spike guard (server/ml/train/lossSpike.ts); null = off. */
+    lossSpike: { factor: number; warmupSteps: number; maxInRow: number; lrFactor: number } | null;
     logEvery: number;
     /**
      * Data-parallel replicas on worker threads; 1 = off; "auto" = one per core on wasm/cpu when the model

@@ -91,6 +91,8 @@ export class RunPanel {
     if (status?.evalLoss !== undefined) cells.push({ k: 'Validation loss', v: status.evalLoss.toFixed(3) });
     cells.push(...throughputCells(latest));
     if (latest?.skippedSteps) cells.push({ k: 'Skipped (non-finite)', v: String(latest.skippedSteps) });
+    if (latest?.lossSpikes) cells.push({ k: 'Skipped (loss spikes)', v: String(latest.lossSpikes) });
+    if (latest?.rollbacks) cells.push({ k: 'Rollbacks (lower LR)', v: String(latest.rollbacks) });
     this.renderCells(cells);
     this.renderMasking(latest);
   }

@@ -16,6 +16,10 @@ export const METRIC_COLUMNS = {
   rssBytes: true,
   /** Steps skipped because the loss or gradients were not finite. */
   skippedSteps: true,
+  /** Steps skipped because the loss spiked over training.lossSpike.factor × its running average (in all). */
+  lossSpikes: true,
+  /** Rollbacks to the newest checkpoint after training.lossSpike.maxInRow spikes in a row (in all). */
+  rollbacks: true,
   /** Realised masking over the training targets so far (fractions; see data.masking): targets / maskable tokens. */
   targetRate: true,
   /** Of the targets: replaced by [MASK], by a random token, kept unchanged. */

@@ -10,6 +10,10 @@
  * one message within `watchdogMs` (a load: LOAD_WATCHDOG_FACTOR times that) is stuck: it is terminated and a fresh one
  * started with the last models, and every request it held or that waited behind it fails with
  * MlmErrorCodes.InferenceRestarted naming the stuck request.
+ *
+ * Over 300 lines: the queue, its fill batching, the deadlines and the worker's lifecycle (start, exit, watchdog
+ * restart, reload) are one state machine over the same fields (queue, inFlight, worker); split, each part would
+ * have to know the others' invariants.
  */
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import type { TfMemory } from '../../protocol/status';
@@ -54,7 +58,14 @@ export class InferenceCancelled extends Error {}
 export const MAX_FILL_BATCH = 16;
 
 /** Replies that leave the worker's fill-mask model as it was; any other reply starts a new model generation. */
-const READ_ONLY = new Set<InferenceResult['type']>(['fill', 'fillBatch', 'memory', 'loadTask', 'predict']);
+const READ_ONLY = new Set<InferenceResult['type']>([
+  'fill',
+  'fillBatch',
+  'memory',
+  'loadTask',
+  'predict',
+  'surprise',
+]);
 
 /** A fill's answer and the model generation that computed it. */
 export type FillResult = { type: 'fill' } & FillAnswer & { generation: number };

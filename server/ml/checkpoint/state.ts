@@ -28,6 +28,18 @@ export interface CheckpointState {
   skippedSteps: number;
   nonFiniteInRow: number;
   /**
+   * The loss-spike guard (train/lossSpike.ts): running average of the applied steps' losses and how many it has
+   * seen, spike steps skipped (in all, in a row), rollbacks (in all, in a row) and the learning-rate factor they
+   * left. Absent in checkpoints written before the guard: readState fills the defaults.
+   */
+  lossEma: number | null;
+  lossEmaSteps: number;
+  lossSpikes: number;
+  spikesInRow: number;
+  rollbacks: number;
+  rollbacksInRow: number;
+  lrScale: number;
+  /**
    * Best eval loss so far, its step, and evaluations since it improved (early stopping). With an objective that
    * selects by another metric (fine-tuning's --metric), the best value of that metric, lower is better (negated
    * when higher is better: −accuracy).
@@ -40,6 +52,17 @@ export interface CheckpointState {
   evalAccuracy: number | null;
   savedAt: string;
 }
+
+/** The loss-spike guard's fields of a run that has not trained yet (and of a checkpoint saved before the guard). */
+export const LOSS_SPIKE_DEFAULTS = {
+  lossEma: null,
+  lossEmaSteps: 0,
+  lossSpikes: 0,
+  spikesInRow: 0,
+  rollbacks: 0,
+  rollbacksInRow: 0,
+  lrScale: 1,
+} as const satisfies Partial<CheckpointState>;
 
 /** The state of a run that has not trained yet (a base to fill in). */
 export function emptyCheckpointState(): CheckpointState {
@@ -54,6 +77,7 @@ export function emptyCheckpointState(): CheckpointState {
     maskCounts: { candidates: 0, targets: 0, masked: 0, random: 0, kept: 0 },
     skippedSteps: 0,
     nonFiniteInRow: 0,
+    ...LOSS_SPIKE_DEFAULTS,
     bestEvalLoss: null,
     bestStep: null,
     evalsWithoutImprovement: 0,

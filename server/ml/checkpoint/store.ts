@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseSafetensors, serializeSafetensors, tensorAsFloat32 } from '../hf/safetensors';
 import type { NamedTensor } from '../types';
+import { crashPoint } from '../atomicWrite';
 import { isComplete, publishDir, TEMP_PREFIX, writeFileAtomic } from './atomic';
-import type { CheckpointState } from './state';
+import { LOSS_SPIKE_DEFAULTS, type CheckpointState } from './state';
 
 export const MODEL_FILE = 'model.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -82,7 +83,7 @@ export function readState(dir: string): CheckpointState {
   const s = JSON.parse(text) as CheckpointState;
   if (typeof s.step !== 'number' || !s.position)
     throw new Error(`${dir}/${STATE_FILE} is not a checkpoint state`);
-  return s;
+  return { ...LOSS_SPIKE_DEFAULTS, ...s };
 }
 
 function readTensors(file: string): Map<string, NamedTensor> {
@@ -140,6 +141,7 @@ export function rotateCheckpoints(
     if (keep.has(c.step)) continue;
     // Remove the marker first so that a crash mid-delete leaves an incomplete (ignored) folder.
     fs.rmSync(path.join(c.dir, 'COMPLETE'), { force: true });
+    crashPoint(`rotation: step-${c.step} marker removed`);
     fs.rmSync(c.dir, { recursive: true, force: true });
     deleted.push(c.step);
   }

@@ -22,6 +22,7 @@ import { limitReached, progressOf, type TrainPlan } from './plan';
 import { learningRate } from './schedule';
 import { estimateTrainingMemory, MemoryBackoff, type MemoryPlan } from './memory';
 import { gradientStep } from './step';
+import { onSpike, recordApplied, spikeThreshold } from './lossSpike';
 import type { StopReason } from './summary';
 
 /** What the loop needs of a prepared run (prepareRun's PreparedRun for MLM). */
@@ -116,6 +117,39 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   });
   const checkpoint = (isBest: boolean) => saver.save(isBest, saveTimeState());
 
+  /**
+   * A full disk (saver.diskFull) pauses the run with one message naming the folder and the space needed; once resumed
+   * the kept metric rows and the failed save are written again, so nothing is lost. Without a way to pause (the CLI)
+   * the run stops with that error. False when the run must end.
+   */
+  const holdWhileDiskFull = async (): Promise<boolean> => {
+    while (saver.diskFull) {
+      const full = saver.diskFull;
+      const ctl = io.control;
+      if (signal?.aborted) {
+        // Stopped while the disk is full: end without the writes that did not fit (older checkpoints are intact).
+        cb.onLog?.('error', `${full.message}; the run stops at step ${state.step} without its last writes`);
+        return false;
+      }
+      if (!ctl?.pause || !ctl.waitIfPaused) {
+        stoppedBy = 'error';
+        out.error = `${full.message}; training stopped at step ${state.step} (the last complete checkpoint is kept): resume the run (mlm train --resume ${run.runDir}) once there is room`;
+        return false;
+      }
+      const message = `${full.message}; training is paused at step ${state.step}: resume it (MLM: Resume Training) once there is room; nothing is lost`;
+      cb.onLog?.('error', message);
+      ctl.pause();
+      cb.onPhase?.('paused', message);
+      const p0 = Date.now();
+      await ctl.waitIfPaused();
+      pausedMs += Date.now() - p0;
+      await saver.retry();
+      if (signal?.aborted) return false;
+      cb.onPhase?.('training');
+    }
+    return true;
+  };
+
   let stoppedBy: StopReason | undefined;
   try {
     cb.onPhase?.('training');
@@ -143,10 +177,11 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         if (b.counts) state.maskCounts = addMaskCounts(state.maskCounts, b.counts);
         stepTokens += b.tokens;
       }
-      const lr = learningRate(
-        { step: state.step, progress: progressOf(plan, state.step, elapsed()) },
-        plan.schedule,
-      );
+      // Rollbacks after loss spikes lower the schedule's rate for the rest of the run (train/lossSpike.ts).
+      const lr =
+        learningRate({ step: state.step, progress: progressOf(plan, state.step, elapsed()) }, plan.schedule) *
+        state.lrScale;
+      const maxLoss = spikeThreshold(t.lossSpike, state);
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
         const startedAt = Date.now();
@@ -179,12 +214,22 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const group = replicas;
       // An allocation failure halves the rows per pass and runs the step again (same effective batch).
       const r = await backoff!.run((chunks) => {
-        const update = { lr, clipNorm: t.clipNorm, chunks };
+        const update = { lr, clipNorm: t.clipNorm, chunks, maxLoss };
         return group
           ? group.step(optimizer, micro, update)
           : gradientStep(objective, optimizer, micro, update);
       });
       state.trainTokens += stepTokens;
+      if (r.spike && t.lossSpike) {
+        const rollback = { runDir: run.runDir, model: objective.model, optimizer, log: cb.onLog };
+        const error = onSpike(t.lossSpike, state, r.loss, rollback);
+        if (error) {
+          stoppedBy = 'error';
+          out.error = error;
+          break;
+        }
+        continue;
+      }
       if (!r.applied) {
         state.skippedSteps++;
         state.nonFiniteInRow++;
@@ -203,6 +248,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         continue;
       }
       state.nonFiniteInRow = 0;
+      recordApplied(state, r.loss);
       state.step++;
       const step = state.step;
       window.loss += r.loss;
@@ -231,6 +277,8 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
           numTensors: tf.memory().numTensors,
           rssBytes: process.memoryUsage().rss,
           skippedSteps: state.skippedSteps,
+          lossSpikes: state.lossSpikes,
+          rollbacks: state.rollbacks,
           ...objective.trainColumns?.(state),
         };
         saver.emit(out.lastTrain);
@@ -255,6 +303,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         await checkpoint(improvedNow);
       status.steps = step;
       status.epochs = objective.epochs;
+      if (!(await holdWhileDiskFull())) {
+        stoppedBy ??= 'stopped';
+        break;
+      }
       if (stoppedBy) break;
     }
 
@@ -267,6 +319,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     } else if (stoppedBy !== 'error' && state.step > 0) {
       if (out.lastEval?.step !== state.step) await checkpoint(await evaluate());
       else await checkpoint(state.bestStep === state.step);
+      await holdWhileDiskFull();
     }
     status.steps = state.step;
     status.epochs = objective.epochs;

@@ -13,7 +13,7 @@ import { evaluateBatches } from '../evaluate';
 import { toHfConfig } from '../model';
 import type { MlmBatch, MlmModel, SpecialTokenIds } from '../types';
 import type { Objective, ReplicaContext, ReplicaGroup } from './objective';
-import { startDataParallel } from './parallel';
+import { replicaGroup, startDataParallel } from './parallel';
 import { mlmLoss } from './step';
 
 export class MlmObjective implements Objective<MlmBatch> {
@@ -79,11 +79,6 @@ export class MlmObjective implements Objective<MlmBatch> {
 
   async startReplicas(ctx: ReplicaContext): Promise<ReplicaGroup<MlmBatch> | null> {
     const pool = await startDataParallel(this.model, this.config.training, ctx);
-    if (!pool) return null;
-    return {
-      replicas: pool.replicas,
-      step: (optimizer, batches, opts) => pool.step(this.model, optimizer, batches, opts),
-      close: () => pool.close(),
-    };
+    return pool && replicaGroup(pool, this.model);
   }
 }

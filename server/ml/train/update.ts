@@ -1,6 +1,6 @@
 /**
  * applyUpdate: the tail of every optimizer step, single-thread (train/step.ts) or data-parallel
- * (train/parallel/pool.ts): the NaN/Inf guard, global-norm clipping (as a gradient scale) and AdamW.
+ * (train/parallel/pool.ts): the NaN/Inf guard, the loss-spike guard's skip (train/lossSpike.ts), global-norm clipping (as a gradient scale) and AdamW.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { AdamW } from './adamw';
@@ -12,8 +12,10 @@ export interface StepResult {
   accuracy: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
-  /** False when the loss or the gradients were not finite: the update was skipped. */
+  /** False when the loss or the gradients were not finite, or the loss spiked: the update was skipped. */
   applied: boolean;
+  /** True when the update was skipped because the loss was over UpdateOptions.maxLoss (train/lossSpike.ts). */
+  spike?: boolean;
   /** Prediction targets of the step (masked tokens for MLM). */
   targets: number;
 }
@@ -27,6 +29,8 @@ export interface UpdateOptions {
    * smaller peak; train/memory.ts plans and backs off with it). Default 1.
    */
   chunks?: number;
+  /** A finite loss over this is a spike: the update is skipped (train/lossSpike.ts). Default: no limit. */
+  maxLoss?: number;
 }
 
 /**
@@ -44,6 +48,9 @@ export function applyUpdate(
   const accuracy = targets ? measured.correct / targets : 0;
   if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
     return { loss, accuracy, gradNorm, applied: false, targets };
+  }
+  if (opts.maxLoss !== undefined && loss > opts.maxLoss) {
+    return { loss, accuracy, gradNorm, applied: false, spike: true, targets };
   }
   const scale = opts.clipNorm !== null ? Math.min(1, opts.clipNorm / (gradNorm + 1e-6)) : 1;
   optimizer.apply(grads, opts.lr, scale);

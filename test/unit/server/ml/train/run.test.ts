@@ -53,6 +53,8 @@ void describe('runTraining', () => {
       [40, 60, 80], // every 20 steps, keepLast 3: step 20 was rotated out
     );
     assert.equal(readMetrics(s.runDir).length, metrics.length);
+    // reliability: 32 loss spike — the default guard (on after 50 steps) never trips on a normal run.
+    assert.equal(metrics.filter((m) => m.split === 'train').at(-1)!.lossSpikes, 0);
     const rates = s.maskingRates;
     assert.ok(Math.abs(rates.targetRate - 0.15) < 0.03 && rates.targets > 500, JSON.stringify(rates));
   });
