@@ -5,7 +5,7 @@ import { commandTable, registerCommands } from './commands/table';
 import { registerClassifyHover } from './commands/classify';
 import { Ctx } from './context';
 import { Dashboard } from './dashboard/panel';
-import { notifyRunFinished } from './runNotifications';
+import { notifyRunFinished, notifyRunPaused } from './runNotifications';
 import { offerResumeAfterInterruption } from './commands/resumeRun';
 import { StatusBar } from './status/statusBar';
 import type { MlmStudioApi } from './api';
@@ -24,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
     dashboard,
     statusBar,
     notifyRunFinished(c),
+    notifyRunPaused(c),
     offerResumeAfterInterruption(c, resumeOffers),
     registerClassifyHover(c),
     restoreHubModel(c),

@@ -170,6 +170,7 @@ function handle(message: HostToWebviewMessage): void {
       model.status = message.status;
       renderRun();
       system.render(model.status, model.samples);
+      playground.setModel(model.status.model);
       break;
     case 'metrics':
       model.store.add(message.runId, message.records);

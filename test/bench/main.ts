@@ -40,7 +40,7 @@ options:   --json             JSON lines only (no table)
            --threads N        wasm threads (default: 1 when W1 runs data parallel, else all cores)
            --data-parallel N|auto  W1 replicas on worker threads, as training.dataParallel (default auto)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
-           --dropout P        W1/profile dropout (default 0: W1 lists none)
+           --dropout P        W1/profile dropout (default 0: W1 lists none); finetune: encoder and classifier dropout (default 0.1)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
            --saves N          save: saves per preset (default ${SAVE_DEFAULTS.saves}; --preset A,B picks presets)
            --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
@@ -271,6 +271,7 @@ async function main(argv: string[]): Promise<number> {
           seeds: typeof seeds === 'string' ? seeds.split(',').map(Number) : FINETUNE_DEFAULTS.seeds,
           epochs: num(flags, '--epochs', FINETUNE_DEFAULTS.epochs),
           lr: num(flags, '--lr', FINETUNE_DEFAULTS.lr),
+          dropout: num(flags, '--dropout', FINETUNE_DEFAULTS.dropout),
           backend: flags.get('--backend') as BackendChoice | undefined,
         },
         out,

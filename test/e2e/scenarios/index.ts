@@ -6,6 +6,7 @@ import { invalidConfigDiagnostics } from './diagnostics';
 import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { hoverJointFill } from './hoverJoint';
+import { useHubModel } from './hubModel';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
 import { workbenchLoads } from './workbench';
@@ -19,4 +20,6 @@ export const mainScenarios: Scenario[] = [
   hoverJointFill,
   finetuneFromPalette,
   backendRestart,
+  // Last: it changes the model the window's hovers use (and the workspace remembers it).
+  useHubModel,
 ];
