@@ -296,7 +296,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // The machine is shared: the load average says how noisy this run was.
   out.info('load', { loadavg: os.loadavg() });
-  if (!json) process.stdout.write(`\n${out.table()}\n`);
+  // quality prints its own table (above); the shared one only when another workload ran.
+  if (!json && [...workloads].some((w) => w !== 'quality')) process.stdout.write(`\n${out.table()}\n`);
   return 0;
 }
 
