@@ -2,7 +2,7 @@
  * The text files of a launch bundle written from its recipe: launch.sh (torchrun), requirements.txt, and the README
  * for clusters (one machine, several nodes, Slurm, the way back, and the `accelerate launch run_mlm.py` alternative).
  */
-import type { BundleRecipe, DataManifest } from './bundle';
+import type { BundleRecipe, DataManifest } from './bundleFormat';
 
 /** Pinned minimums: what train.py was written and tested against (Debian's python3-torch 1.13). */
 export const REQUIREMENTS = 'torch>=1.13\nnumpy>=1.21\n';

@@ -26,7 +26,7 @@ import {
 } from '../checkpoint';
 import { expectedBertShapes, shapeText } from '../hf/hfState';
 import { loadTokenizer } from '../tokenizer';
-import { BUNDLE_FILE, BUNDLE_FORMAT, BUNDLE_OUTPUT, type BundleRecipe } from './bundle';
+import { BUNDLE_FILE, BUNDLE_FORMAT, BUNDLE_OUTPUT, type BundleRecipe } from './bundleFormat';
 
 export interface ImportBundleOptions {
   bundleDir: string;

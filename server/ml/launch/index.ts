@@ -3,8 +3,8 @@
  *   writeLaunchBundle(opts)       → a self-contained torchrun bundle (train.py, launch.sh, model/, data/, README.md)
  *   importLaunchOutput(opts)      → the bundle's output as a run folder
  */
+export { writeLaunchBundle } from './bundle';
 export {
-  writeLaunchBundle,
   BUNDLE_FILE,
   BUNDLE_OUTPUT,
   type BundleRecipe,
@@ -12,5 +12,5 @@ export {
   type LaunchOptions,
   type LaunchResult,
   type LaunchSource,
-} from './bundle';
+} from './bundleFormat';
 export { importLaunchOutput, type ImportBundleOptions, type ImportBundleResult } from './importBundle';

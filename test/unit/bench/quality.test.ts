@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mergeRunConfig, parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
-import { QUALITY_VARIANTS, TORCH_RECIPE } from '../../bench/qualityBench';
+import { QUALITY_VARIANTS, TORCH_RECIPE } from '../../bench/qualityVariants';
 
 const resolved = (name: string, minutes: number): ResolvedRunConfig => {
   const r = parseRunConfig(
