@@ -22,6 +22,7 @@ import { MetricsNotification, RunFinishedNotification } from '../protocol/traini
 import { CLIENT_NAME, createClient, type BackendTransport } from './client/createClient';
 import { CrashHandler, RemoteErrorHandler } from './client/errorHandler';
 import { Backoff, isUnauthorized, tokenKey } from './client/remote';
+import { chooseBackendRuntime, processRuntimeProbe } from './client/runtime';
 import { CrashPolicy, type CloseDecision } from './client/crashPolicy';
 import { readClientSettings, readServerSettings } from './config';
 import { formatRemoteAddress, type RemoteAddress } from './settings';
@@ -145,13 +146,18 @@ export class Ctx implements vscode.Disposable {
     if (settings.mode === 'remote' && !settings.address) {
       return this.remoteStopped('mlm.server.mode is "remote" but mlm.server.address is empty or invalid.');
     }
+    // Which Node runs a local backend: mlm.server.runtime, else a system Node in desktop VS Code (Dawn cannot
+    // run inside Electron), else the extension host's own (client/runtime.ts).
+    const runtimeChoice = this.remote
+      ? undefined
+      : chooseBackendRuntime(settings.runtime, processRuntimeProbe());
     const transport: BackendTransport = this.remote
       ? {
           kind: 'remote',
           ...this.remote,
           token: (await this.extension.secrets.get(tokenKey(this.remote))) ?? '',
         }
-      : { kind: 'local', runtime: settings.runtime };
+      : { kind: 'local', runtime: runtimeChoice?.runtime };
     if (transport.kind === 'remote' && !transport.token) {
       return this.remoteStopped(`No token is stored for ${formatRemoteAddress(this.remote!)}.`);
     }
@@ -221,7 +227,7 @@ export class Ctx implements vscode.Disposable {
     this.log.info(
       this.remote
         ? `connecting to the remote backend at ${formatRemoteAddress(this.remote)}`
-        : `starting backend: ${settings.runtime ?? `${process.execPath} (extension host)`} dist/server.js, trusted=${this.trusted}`,
+        : `starting backend: ${runtimeChoice?.note} dist/server.js, trusted=${this.trusted}`,
     );
     try {
       await client.start();

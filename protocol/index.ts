@@ -3,6 +3,7 @@ export * from './errors';
 export * from './status';
 export * from './training';
 export * from './inference';
+export * from './surprise';
 export * from './hub';
 export * from './corpus';
 export * from './settings';

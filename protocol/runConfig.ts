@@ -8,6 +8,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import schema from './runConfig.schema.json';
 import type { BackendChoice, ExampleMode, LrSchedule, ModelArch, ModelPreset } from './shared/choices';
 import { taskSectionErrors, type RunConfigTask } from './runConfigTask';
+import { chooseRecipe, perMinuteValues, type ResolvedRecipe } from './runRecipe';
 
 export type { RunConfigTask } from './runConfigTask';
 
@@ -70,6 +71,8 @@ export interface ResolvedRunConfig {
      * and batch are large enough (server/ml/train/parallel).
      */
     dataParallel: number | 'auto';
+    /** The recipe the defaults came from (protocol/runRecipe.ts); `auto` is resolved when the config is parsed. */
+    recipe: ResolvedRecipe;
   };
   checkpoint: { every: number; keepLast: number; keepBest: boolean };
   backend: BackendChoice;
@@ -108,7 +111,7 @@ export function parseRunConfig(raw: unknown): ParseRunConfigResult {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, errors: [`the run config must be a JSON object, got ${describe(raw)}`] };
   }
-  const copy: unknown = structuredClone(raw);
+  const copy = withRecipe(structuredClone(raw) as Record<string, unknown>);
   const v = validate();
   if (!v(copy)) {
     return { ok: false, errors: dedupe(collapseAnyOf(v.errors ?? []).map((e) => formatAjvError(e, raw))) };
@@ -116,6 +119,27 @@ export function parseRunConfig(raw: unknown): ParseRunConfigResult {
   const config = copy as ResolvedRunConfig;
   const errors = [...crossFieldErrors(config), ...taskSectionErrors(raw as Record<string, unknown>)];
   return errors.length ? { ok: false, errors } : { ok: true, config };
+}
+
+/**
+ * Resolves training.recipe (protocol/runRecipe.ts): for `per-minute`, its values go under the config's own, then the
+ * schema fills the rest. A value of the wrong type is left for the schema to report.
+ */
+function withRecipe(raw: Record<string, unknown>): unknown {
+  const section = (k: string): Record<string, unknown> =>
+    isPlainObject(raw[k]) ? (raw[k] as Record<string, unknown>) : {};
+  const training = section('training');
+  const budget = typeof training.timeBudget === 'string' ? parseDuration(training.timeBudget) : undefined;
+  const recipe = chooseRecipe({
+    recipe: training.recipe,
+    budgetMs: budget,
+    init: section('model').init,
+    task: raw.task,
+  });
+  if (!recipe || (raw.training !== undefined && !isPlainObject(raw.training))) return raw;
+  const arch = section('model').arch === 'bigru' ? 'bigru' : 'bert';
+  const base = recipe === 'per-minute' ? perMinuteValues(arch, budget ?? 0) : {};
+  return mergeRunConfig(base, { ...raw, training: { ...training, recipe } });
 }
 
 /** Parses a duration such as "10m", "90s", "1h30m", "1.5h", "500ms" into milliseconds; undefined if invalid. */

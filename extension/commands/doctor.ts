@@ -2,13 +2,17 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { chooseBackendRuntime, processRuntimeProbe } from '../client/runtime';
 import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
 
 const TIMEOUT_MS = 60_000;
 
 export async function runDoctor(ctx: Ctx): Promise<string> {
-  const runtime = readClientSettings().settings.runtime ?? process.execPath;
+  // The runtime the backend runs with (client/runtime.ts), so the report describes what training gets.
+  const runtime =
+    chooseBackendRuntime(readClientSettings().settings.runtime, processRuntimeProbe()).runtime ??
+    process.execPath;
   const cli = path.join(ctx.extension.extensionPath, 'dist', 'cli.js');
   const report = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'MLM: running doctor…', cancellable: true },

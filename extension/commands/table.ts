@@ -13,6 +13,7 @@ import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
+import { importLaunch } from './launch';
 import { useHubModel } from './hubModel';
 import { connectRemote, useLocalBackend } from './remote';
 import { control, train } from './training';
@@ -60,6 +61,11 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
     { id: 'mlm.loadTaskModel', requires: 'backend', run: ([arg]) => loadTaskModel(ctx, arg) },
     { id: 'mlm.fillMask', requires: 'backend', run: ([arg]) => fillMaskAtCursor(ctx, arg) },
     { id: 'mlm.loadCheckpoint', requires: 'backend', run: ([arg]) => loadCheckpoint(ctx, arg) },
+    {
+      id: 'mlm.importLaunch',
+      requires: 'trusted-backend',
+      run: ([arg]) => importLaunch(ctx, (runId) => dashboard.showRun(runId), arg),
+    },
     { id: 'mlm.useHubModel', requires: 'backend', run: ([arg]) => useHubModel(ctx, arg) },
     { id: 'mlm.showLogs', requires: 'none', run: () => ctx.log.show() },
     { id: 'mlm.restartServer', requires: 'none', run: () => ctx.restart() },

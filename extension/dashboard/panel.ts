@@ -62,7 +62,7 @@ export class Dashboard implements vscode.Disposable {
     });
   }
 
-  async show(): Promise<void> {
+  async show(selected: string[] = []): Promise<void> {
     if (this.panel) {
       this.panel.reveal();
       return;
@@ -73,7 +73,14 @@ export class Dashboard implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       webviewOptions(this.ctx.extension.extensionUri),
     );
-    this.adopt(panel, []);
+    this.adopt(panel, selected);
+  }
+
+  /** Opens (or reveals) the dashboard with `runId` selected first: a run that appeared without training here (an import). */
+  async showRun(runId: string): Promise<void> {
+    if (!this.panel) return this.show([runId]);
+    this.panel.select(runId);
+    this.panel.reveal();
   }
 
   debugInfo(): DashboardDebugInfo {
@@ -178,6 +185,12 @@ class DashboardPanel {
 
   reveal(): void {
     this.panel.reveal(undefined, true);
+  }
+
+  /** Puts `runId` first among the selected runs and lists the runs again (it may be new). */
+  select(runId: string): void {
+    this.selected = [runId, ...this.selected.filter((id) => id !== runId)].slice(0, WEBVIEW_LIMITS.maxRuns);
+    if (this.ready) void this.sendRuns();
   }
 
   debugInfo(): DashboardDebugInfo {

@@ -24,6 +24,15 @@ export type ModelPreset = (typeof MODEL_PRESETS)[number];
 export const LR_SCHEDULES = ['linear', 'cosine', 'constant'] as const;
 export type LrSchedule = (typeof LR_SCHEDULES)[number];
 
+/**
+ * Training recipes (protocol/runRecipe.ts): `bert` is the classic recipe with the config's own values; `per-minute`
+ * fills the values a time-budgeted pretraining learns fastest with (masking rate, dropout, batch, peak LR and warmup
+ * for the budget) under what the config sets itself; `auto` (default) is `per-minute` for a pretraining run with a
+ * time budget (not continued pretraining from model.init, not fine-tuning), else `bert`.
+ */
+export const TRAINING_RECIPES = ['auto', 'bert', 'per-minute'] as const;
+export type TrainingRecipe = (typeof TRAINING_RECIPES)[number];
+
 /** How the corpus is cut into examples: each document cut into seqLen chunks, or one example per non-empty line. */
 export const EXAMPLE_MODES = ['chunk', 'line'] as const;
 export type ExampleMode = (typeof EXAMPLE_MODES)[number];

@@ -1,6 +1,10 @@
 /** One candidate for one mask of a fill-mask query (like Hugging Face's fill-mask pipeline). */
 export interface MaskPrediction {
-  /** The predicted token's text as in the vocabulary (e.g. "##ing"), or a target word scored by its pieces. */
+  /**
+   * The predicted token's text in the WordPiece convention: a whole word as is, a piece that continues the word
+   * before it as "##ing" (so RoBERTa's "Ġsun" reads "sun" and its "ing" reads "##ing"); or a target word scored by
+   * its pieces.
+   */
   token: string;
   /** Vocabulary id (a target word of several pieces: its first piece's id). */
   id: number;
@@ -34,4 +38,19 @@ export interface JointCompletion {
   pll: number;
   /** exp(pll / masks): the geometric-mean probability per mask, in [0, 1] (what the editor shows). */
   score: number;
+}
+
+/**
+ * The two spellings of the mask token: BERT's and DistilBERT's "[MASK]", RoBERTa's and XLM-R's "<mask>". Both are
+ * understood whatever the model (the hover finds either; fill-mask maps one onto the model's own); they have the
+ * same length, so offsets in the text do not move.
+ */
+export const MASK_SPELLINGS = ['[MASK]', '<mask>'] as const;
+
+/** The text with every other spelling of the mask (MASK_SPELLINGS, same length) written as `modelMask`. */
+export function withModelMask(text: string, modelMask: string): string {
+  let out = text;
+  for (const s of MASK_SPELLINGS)
+    if (s !== modelMask && s.length === modelMask.length) out = out.split(s).join(modelMask);
+  return out;
 }

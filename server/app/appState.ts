@@ -23,6 +23,7 @@ import { CorpusWatcher } from '../corpus/watcher';
 import { NvidiaSmiPoller } from '../telemetry/nvidiaSmiPoller';
 import { TelemetryLoop } from '../telemetry/telemetry';
 import { InferenceHost } from '../worker/inferenceHost';
+import { SurpriseLens } from './surpriseLens';
 import { FillMaskModel } from './fillMaskModel';
 import { finetuneConfigOf } from './finetuneConfig';
 import { TaskModel } from './taskModel';
@@ -68,6 +69,8 @@ export class AppState {
   readonly model: FillMaskModel;
   /** The task model (mlm/predict, mlm/loadTaskModel): a fine-tune run's checkpoints load here. */
   readonly tasks: TaskModel;
+  /** The surprise lens (mlm/surprise): passages scored word by word with the fill-mask model. */
+  readonly lens: SurpriseLens;
   private readonly listeners = new Set<AppListener>();
   private readonly metrics: MetricsBatcher;
   private readonly telemetry: TelemetryLoop;
@@ -112,6 +115,7 @@ export class AppState {
       maskToken: () => this.settings.hover.maskToken,
       trace,
     });
+    this.lens = new SurpriseLens(this.inference);
     this.tasks = new TaskModel(this.inference, {
       status: (patch) => this.status.update(patch),
       log: (level, message) => this.log(level, message),

@@ -50,6 +50,12 @@ export interface Tokenizer {
   readonly maskToken: string;
   readonly lowercase: boolean;
   idToToken(id: number): string;
+  /**
+   * How the token reads in text, in the WordPiece convention of the editor (protocol/shared/wordpiece.ts): a
+   * whole word as is, a piece that continues the word before it as "##piece" (RoBERTa's "Ġsun" → "sun", "ing" →
+   * "##ing").
+   */
+  displayToken(id: number): string;
   tokenToId(token: string): number | undefined;
   /** addSpecialTokens (default true) wraps the ids as [CLS] … [SEP]. */
   encode(text: string, opts?: { addSpecialTokens?: boolean }): Encoding;
@@ -163,6 +169,11 @@ export interface TrainControl {
   waitIfPaused?(): Promise<void>;
   /** True while paused: the trainer then reports the 'paused' phase before waiting and 'training' after. */
   isPaused?(): boolean;
+  /**
+   * Pauses the run from inside (a full disk): waitIfPaused then waits until the caller resumes it. Without it a
+   * full disk stops the run with an error instead.
+   */
+  pause?(): void;
   /**
    * Set with the abort when the backend shuts down: the time (Date.now() ms) by which the trainer must have ended. The
    * run then stops as 'shutdown' without a final evaluation, and writes a final checkpoint only when one can finish

@@ -11,6 +11,7 @@ import { ResponseError, type Connection, type Hover, type TextDocuments } from '
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import { MODEL_BUSY_HOVER, NO_MODEL_HOVER } from '../../protocol/inference';
+import { MASK_SPELLINGS } from '../../protocol/shared/fillMask';
 import { escapeMarkdown } from '../../protocol/shared/markdown';
 import type { AppState } from '../app/appState';
 import { cancellable } from './guarded';
@@ -35,7 +36,10 @@ export function registerHover(
     const doc = documents.get(params.textDocument.uri);
     if (!doc || !s.languages.includes(doc.languageId)) return null;
     const text = doc.getText();
-    const mask = maskAt(text, doc.offsetAt(params.position), s.maskToken);
+    // The setting's mask token, else the other spelling ("<mask>" typed for RoBERTa while the setting is "[MASK]").
+    const offset = doc.offsetAt(params.position);
+    const maskToken = [s.maskToken, ...MASK_SPELLINGS].find((m) => maskAt(text, offset, m)) ?? s.maskToken;
+    const mask = maskAt(text, offset, maskToken);
     if (!mask) return null;
     const range = { start: doc.positionAt(mask[0]), end: doc.positionAt(mask[1]) };
     const model = app.model.current;
@@ -47,7 +51,7 @@ export function registerHover(
     try {
       const { uri, version } = doc;
       const r = await cancellable(token, () =>
-        app.model.fill(hoverFillParams(ctx.text, s), () => token.isCancellationRequested, {
+        app.model.fill(hoverFillParams(ctx.text, { ...s, maskToken }), () => token.isCancellationRequested, {
           uri,
           version,
           start: ctx.start,

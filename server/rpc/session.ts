@@ -8,7 +8,9 @@ import { FatalNotification, GpuNotification, ServerStatusNotification } from '..
 import { MetricsNotification, RunFinishedNotification } from '../../protocol/training';
 import type { AppListener, AppState, LogLevel } from '../app/appState';
 import { registerFinetune } from './finetune';
+import { registerLaunch } from './launch';
 import { registerHover } from './hover';
+import { registerSurprise } from './surprise';
 import { registerHub } from './hub';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -109,7 +111,9 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerInference(connection, documents, app);
   registerHub(connection, app);
   registerHover(connection, documents, app);
+  registerSurprise(connection, documents, app);
   registerFinetune(connection, app);
+  registerLaunch(connection, app);
   documents.listen(connection);
   connection.listen();
   return session;

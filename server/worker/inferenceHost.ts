@@ -58,7 +58,14 @@ export class InferenceCancelled extends Error {}
 export const MAX_FILL_BATCH = 16;
 
 /** Replies that leave the worker's fill-mask model as it was; any other reply starts a new model generation. */
-const READ_ONLY = new Set<InferenceResult['type']>(['fill', 'fillBatch', 'memory', 'loadTask', 'predict']);
+const READ_ONLY = new Set<InferenceResult['type']>([
+  'fill',
+  'fillBatch',
+  'memory',
+  'loadTask',
+  'predict',
+  'surprise',
+]);
 
 /** A fill's answer and the model generation that computed it. */
 export type FillResult = { type: 'fill' } & FillAnswer & { generation: number };

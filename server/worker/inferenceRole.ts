@@ -14,6 +14,7 @@ import { readState } from '../ml/checkpoint';
 import { loadTaskModel, predictTexts, type LoadedTaskModel } from '../ml/finetune';
 import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
 import { fillMaskAll, modelScorer } from '../ml/infer/fillMask';
+import { scoreWords } from '../ml/infer/surprise';
 import type {
   FillAnswer,
   FillOutcome,
@@ -159,6 +160,20 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
           );
         }
         return { type: 'predict', predictions: await predictTexts(task.loaded, r.inputs), model: task.info };
+      case 'surprise': {
+        if (!current) {
+          throw new MlmError(
+            MlmErrorCodes.NoModel,
+            'no model is loaded: train a run or load a checkpoint first',
+          );
+        }
+        const { model, tokenizer } = current.loaded;
+        const r2 = await scoreWords(modelScorer(model), tokenizer, r.text, {
+          fromWord: r.fromWord,
+          maxRows: r.maxRows,
+        });
+        return { type: 'surprise', words: r2.words, nextWord: r2.nextWord, model: current.info };
+      }
       case 'memory':
         return { type: 'memory', memory: tfMemorySample() };
     }

@@ -12,6 +12,7 @@ import type { JointCompletion } from '../../protocol/shared/fillMask';
 import type { TfMemory, WebgpuTelemetry } from '../../protocol/status';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 import type { FinetuneConfig } from '../ml/finetune';
+import type { WordScore } from '../ml/infer/surprise';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
 
 export type WorkerRole = 'train' | 'infer';
@@ -114,6 +115,8 @@ export type InferenceRequest =
   | { type: 'loadTask'; dir: string }
   /** The task model's predictions for these inputs (in order). */
   | { type: 'predict'; inputs: Array<{ text: string; textPair?: string }> }
+  /** Surprise lens: score the words of `text` from `fromWord` on, at most `maxRows` masked rows (one per piece). */
+  | { type: 'surprise'; text: string; fromWord: number; maxRows: number }
   | { type: 'memory' };
 
 /** One fill-mask request; maskToken is the user's notation (mapped onto the tokenizer's own in the worker). */
@@ -145,6 +148,7 @@ export type InferenceResult =
   | { type: 'fillBatch'; results: FillOutcome[] }
   | { type: 'loadTask'; model: TaskModelInfo }
   | { type: 'predict'; predictions: TaskPrediction[]; model: TaskModelInfo }
+  | { type: 'surprise'; words: WordScore[]; nextWord?: number; model: LoadedModel }
   | { type: 'memory'; memory: TfMemory };
 
 export type ToInference = { id: number; request: InferenceRequest };

@@ -58,6 +58,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         signal: abort.signal,
         waitIfPaused: () => gate.wait(),
         isPaused: () => gate.paused,
+        pause: () => gate.pause(),
         shutdownDeadline: () => shutdownDeadline,
       };
       const callbacks: TrainCallbacks = {
@@ -72,6 +73,7 @@ export function runTrainerRole(port: MessagePort, data: WorkerData): void {
         const summary = await runFinetune(m.finetune, {
           out: m.runDir,
           resume: m.resumeFrom !== undefined,
+          spawnReplica,
           callbacks,
           control,
         });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- w1|w2|w3|all|profile|soak|gpu [--json] [options]` — the benchmarks of
+ * `npm run bench -- w1|w2|w3|all|profile|soak|gpu|finetune|quality [--json] [options]` — the benchmarks of
  * docs/benchmarks.md. Prints one JSON line per figure as it is measured, then (without --json)
  * a table. Ours and the PyTorch reference are measured in this one invocation, in interleaved windows.
  * Benchmarks, not tests: nothing here passes or fails on a number.
@@ -9,11 +9,13 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { initBackend, type BackendChoice } from '../../server/ml/backend';
 import { trainingThreads } from '../../server/ml/train/parallel/threads';
+import { FINETUNE_DEFAULTS, runFinetuneBench } from './finetuneTorch';
 import { GPU_DEFAULTS, runGpu } from './gpuThroughput';
 import { HOVER_DEFAULTS, runHover } from './hoverLatency';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
 import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
+import { QUALITY_VARIANTS, runQuality } from './qualityBench';
 import { runSoak, SOAK_DEFAULTS } from './memorySoak';
 import { runSave, SAVE_DEFAULTS } from './checkpointSave';
 import { TorchReference } from './torchRef';
@@ -26,7 +28,11 @@ workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover
            the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (a run's steps with the inference worker reloading its checkpoints and answering hovers: RSS and tensors),
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
            gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
+           quality (held-out masked-token accuracy after N minutes of training on the State of the Union corpus:
+           our CLI's default recipe vs a PyTorch BERT-mini with BERT's original recipe; needs npm run build),
            save (one checkpoint save per model preset: the shutdown's save budget)
+           finetune (held-out accuracy of our fine-tune vs a PyTorch fine-tune of the same start, same batches and
+           hyperparameters, on the bundled labelled sample; needs --init RUN, a pretraining run: docs/finetune.md)
 options:   --json             JSON lines only (no table)
            --no-torch         skip the PyTorch reference
            (w2 runs in a child process with --threads 1, as the product's inference worker, unless --threads is given)
@@ -43,7 +49,12 @@ options:   --json             JSON lines only (no table)
            --seq-len N        memory: tokens per row (default ${MEMORY_DEFAULTS.seqLen})
            --peak-gflops N    gpu: the adapter's datasheet fp32 peak, for MFU against it (e.g. 67000 for an H100 SXM)
            --allow-software   gpu: run on a software adapter too (lavapipe: checks the script, measures nothing)
-           --small            gpu: small shapes (batch 4 × seq 64; base at 2 × 64), with --allow-software`;
+           --small            gpu: small shapes (batch 4 × seq 64; base at 2 × 64), with --allow-software
+           --init RUN         finetune: the pretraining run to start from
+           --seeds A,B        finetune: seeds, one fine-tune each per system (default ${FINETUNE_DEFAULTS.seeds.join(',')})
+           --epochs X, --lr X finetune: as mlm finetune (default the demo's: ${FINETUNE_DEFAULTS.epochs}, ${FINETUNE_DEFAULTS.lr})
+           --minutes N        quality: training minutes of each run (default 5)
+           --variants A,B     quality: our recipes to run (default: default; all: ${Object.keys(QUALITY_VARIANTS).join(', ')})`;
 
 interface Args {
   workloads: string[];
@@ -64,8 +75,14 @@ function parseArgs(argv: string[]): Args {
     '--peak-gflops',
     '--rows',
     '--seq-len',
+    '--minutes',
+    '--variants',
     '--saves',
     '--hovers',
+    '--init',
+    '--seeds',
+    '--epochs',
+    '--lr',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -122,7 +139,20 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return asked.length ? 0 : 2;
   }
-  const known = ['w1', 'w2', 'w3', 'hover', 'all', 'profile', 'soak', 'memory', 'gpu', 'save'];
+  const known = [
+    'w1',
+    'w2',
+    'w3',
+    'hover',
+    'all',
+    'profile',
+    'soak',
+    'memory',
+    'gpu',
+    'save',
+    'finetune',
+    'quality',
+  ];
   const bad = asked.filter((w) => !known.includes(w));
   if (bad.length) throw new Error(`unknown workload ${bad.join(', ')}\n${USAGE}`);
   const workloads = new Set(asked.flatMap((w) => (w === 'all' ? ['w1', 'w2', 'hover', 'w3'] : [w])));
@@ -151,7 +181,9 @@ async function main(argv: string[]): Promise<number> {
   // Fill-mask runs, in the product, in the inference worker on a 1-thread backend
   // (server/worker/inferenceRole.ts): W2 is measured the same way, in a child process, unless asked otherwise.
   const w2Child = backend.threads !== undefined && backend.threads !== 1 && !flags.has('--threads');
-  const needsTorch = (workloads.has('w1') || (workloads.has('w2') && !w2Child)) && !flags.has('--no-torch');
+  const needsTorch =
+    (workloads.has('w1') || workloads.has('quality') || (workloads.has('w2') && !w2Child)) &&
+    !flags.has('--no-torch');
   const torch = needsTorch ? await TorchReference.start() : undefined;
   if (torch) out.info('pytorch', { ...torch.info });
   try {
@@ -199,6 +231,23 @@ async function main(argv: string[]): Promise<number> {
         out,
       );
     }
+    if (workloads.has('quality')) {
+      const variants = flags.get('--variants');
+      const table = await runQuality(
+        {
+          minutes: num(flags, '--minutes', 5),
+          variants:
+            variants === 'all'
+              ? Object.keys(QUALITY_VARIANTS)
+              : typeof variants === 'string'
+                ? variants.split(',')
+                : ['default'],
+          torch,
+        },
+        out,
+      );
+      process.stdout.write(`\n${table}\n`);
+    }
     if (workloads.has('save')) {
       const presets = flags.get('--preset');
       await runSave(
@@ -209,6 +258,22 @@ async function main(argv: string[]): Promise<number> {
               ? (presets.split(',') as typeof SAVE_DEFAULTS.presets)
               : SAVE_DEFAULTS.presets,
           saves: num(flags, '--saves', SAVE_DEFAULTS.saves),
+        },
+        out,
+      );
+    }
+    if (workloads.has('finetune')) {
+      const init = flags.get('--init');
+      if (typeof init !== 'string')
+        throw new Error(`finetune needs --init RUN (a pretraining run)\n${USAGE}`);
+      const seeds = flags.get('--seeds');
+      await runFinetuneBench(
+        {
+          init,
+          seeds: typeof seeds === 'string' ? seeds.split(',').map(Number) : FINETUNE_DEFAULTS.seeds,
+          epochs: num(flags, '--epochs', FINETUNE_DEFAULTS.epochs),
+          lr: num(flags, '--lr', FINETUNE_DEFAULTS.lr),
+          backend: flags.get('--backend') as BackendChoice | undefined,
         },
         out,
       );

@@ -2,7 +2,8 @@
  * Benchmark output: one JSON line per measured figure (stdout, as it is measured) and a closing table.
  * A record carries the raw windows so that a reader can recompute the medians.
  */
-export type Workload = 'w1' | 'w2' | 'w3' | 'hover' | 'soak' | 'profile' | 'memory' | 'gpu' | 'save';
+export type Workload =
+  'w1' | 'w2' | 'w3' | 'hover' | 'soak' | 'profile' | 'memory' | 'gpu' | 'save' | 'finetune' | 'quality';
 
 export interface BenchRecord {
   workload: Workload;

@@ -14,6 +14,9 @@ Commands:
   {"cmd": "w2_init", "config": {...}, "seed": n, "weightsFile": path|null}
   {"cmd": "w2_calls", "inputIds": [...], "maskIndex": i, "n": k, "topK": 5}
                                                     -> {"latenciesMs": [...], "top": [[id, prob], ...]}
+  {"cmd": "quality_train", "config": {...}, "trainFile": path, "evalFile": path, "seconds": s, ...}
+                                                    -> BERT's original recipe for a wall-clock budget, then held-out
+                                                       loss and masked-token accuracy on the given eval batches
   {"cmd": "exit"}
 Thread settings are the caller's: it sets OPENBLAS_NUM_THREADS and unsets OPENBLAS_CORETYPE/L2_SIZE.
 """
@@ -329,6 +332,90 @@ class Server:
                 lat.append((time.perf_counter() - t0) * 1000.0)
                 cpu.append((time.process_time() - c0) * 1000.0)
         return {"latenciesMs": lat, "cpuMs": cpu, "top": top}
+
+    def quality_train(self, m):
+        """The quality benchmark's reference (test/bench/qualityBench.ts): BERT's original pretraining recipe — 15 %
+        dynamic masking (80 % [MASK], 10 % random, 10 % kept), AdamW at `lr` with linear warmup over `warmupRatio` of
+        the budget then linear decay to 0 at its end, batch `batchSize`, dropout as in `config`, clipping 1.0 — on the
+        given token ids for `seconds` of training (wall clock), then held-out loss and accuracy on the given
+        fixed-mask batches (the product's own, EVAL_MASK_SEED)."""
+        torch.manual_seed(m["seed"])
+        gen = torch.Generator().manual_seed(m["seed"])
+        model = BertForMaskedLM(m["config"])
+        model.train()
+        lr, warm, bsz, budget = m["lr"], m["warmupRatio"], m["batchSize"], m["seconds"]
+        opt = adamw(model, lr)
+        t = m["seqLen"]
+        ids = torch.frombuffer(bytearray(open(m["trainFile"], "rb").read()), dtype=torch.int32).view(-1, t).long()
+        lengths = torch.frombuffer(bytearray(open(m["trainFile"] + ".lengths", "rb").read()), dtype=torch.int32).long()
+        n = ids.shape[0]
+        special = m["special"]  # [pad, unk, cls, sep, mask]
+        attn = torch.arange(t)[None, :] < lengths[:, None]  # [n, T]
+        maskable = attn.clone()
+        for sid in special:
+            maskable &= ids != sid
+        first_word, vocab, mask_id = max(special) + 1, m["config"]["vocabSize"], m["maskId"]
+        perm, at = torch.randperm(n, generator=gen), 0
+        steps, tokens, loss_sum, loss_n = 0, 0, 0.0, 0
+        t0 = time.perf_counter()
+        while True:
+            elapsed = time.perf_counter() - t0
+            if elapsed >= budget:
+                break
+            p = elapsed / budget
+            factor = p / warm if p < warm else max(0.0, (1 - p) / (1 - warm))
+            for g in opt.param_groups:
+                g["lr"] = lr * factor
+            if at >= n:
+                perm, at = torch.randperm(n, generator=gen), 0
+            rows = perm[at:at + bsz]
+            at += bsz
+            x, a, can = ids[rows], attn[rows], maskable[rows]
+            target = can & (torch.rand(x.shape, generator=gen) < m["maskProbability"])
+            if not target.any():  # as the product: a batch without a target gets one
+                target.view(-1)[can.view(-1).nonzero()[0]] = True
+            r = torch.rand(x.shape, generator=gen)
+            inp = x.clone()
+            inp[target & (r < 0.8)] = mask_id
+            rnd = target & (r >= 0.8) & (r < 0.9)
+            inp[rnd] = torch.randint(first_word, vocab, (int(rnd.sum()),), generator=gen)
+            flat = target.view(-1).nonzero().squeeze(1)
+            labels = x.view(-1)[flat]
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model.logits_at(inp, a.long(), flat), labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            steps += 1
+            tokens += int(a.sum())
+            loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
+        train_seconds = time.perf_counter() - t0
+        model.eval()
+        with open(m["evalFile"]) as f:
+            raw = json.load(f)
+        b, t_eval = raw["batchSize"], raw["seqLen"]
+        nll, correct, count = 0.0, 0, 0
+        with torch.inference_mode():
+            for x in raw["batches"]:
+                k = len(x["inputIds"]) // t_eval
+                logits = model.logits_at(
+                    torch.tensor(x["inputIds"], dtype=torch.long).view(k, t_eval),
+                    torch.tensor(x["attentionMask"], dtype=torch.long).view(k, t_eval),
+                    torch.tensor(x["maskedPositions"], dtype=torch.long),
+                )
+                labels = torch.tensor(x["labels"], dtype=torch.long)
+                nll += F.cross_entropy(logits, labels, reduction="sum").item()
+                correct += int((logits.argmax(1) == labels).sum())
+                count += len(x["labels"])
+        return {
+            "steps": steps,
+            "tokens": tokens,
+            "trainSeconds": train_seconds,
+            "meanTrainLoss": loss_sum / max(1, loss_n),
+            "evalLoss": nll / max(1, count),
+            "accuracy": correct / max(1, count),
+            "evalTokens": count,
+        }
 
 
 def main():

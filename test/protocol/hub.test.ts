@@ -86,6 +86,39 @@ void describe('protocol: Hugging Face models', () => {
     );
   });
 
+  void test('a RoBERTa from the Hub: its byte-level BPE tokenizer, [MASK] and <mask> both answered, hover too', async () => {
+    const r = await s.conn.sendRequest<UseHubModelRequest.Result>('mlm/useHubModel', {
+      model: 'org/tiny-roberta',
+    });
+    assert.equal(r.runId, 'org/tiny-roberta');
+    for (const text of ['The [MASK] is shining over the city.', '今天<mask>很好。']) {
+      const fill = await s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', { text, topK: 5 });
+      assert.equal(fill.model.runId, 'org/tiny-roberta');
+      assert.equal(fill.masks.length, 1, text);
+      const tokens = fill.masks[0].predictions.map((p) => p.token);
+      assert.equal(tokens.length, 5);
+      // Tokens read as words or ##pieces, never in the byte-level alphabet's space marker.
+      assert.ok(
+        tokens.every((t) => !t.startsWith('Ġ')),
+        tokens.join(' '),
+      );
+      assert.ok(fill.masks[0].predictions.every((p) => !p.sequence.includes('Ġ')));
+    }
+    const uri = `file://${path.join(ws, 'roberta.txt')}`;
+    const text = 'The <mask> is shining over the city.';
+    await s.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'plaintext', version: 1, text },
+    });
+    // The setting says [MASK]; the hover finds the other spelling under the cursor too.
+    const hover = await s.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 6 },
+    });
+    assert.ok(hover, 'a hover over <mask>');
+    assert.match(hover.contents.value, /command:mlm\.replaceMask/);
+    assert.match(hover.contents.value, /org\/tiny\\?-roberta/); // the model label (markdown-escaped)
+  });
+
   void test('offline, the cached model is used without a request', async () => {
     const offline = await start({ ...cache.env, HF_HUB_OFFLINE: '1' });
     try {

@@ -27,7 +27,7 @@ void describe('resume from VS Code', { timeout: 120_000 }, () => {
   });
   void after(() => fs.rmSync(ws, { recursive: true, force: true }));
 
-  void test('reliability: 2 resume after reload — shutdown leaves the run interrupted, mlm/runs offers its checkpoint, resumeFrom alone continues one curve', async () => {
+  void test('reliability: 28 reload within budget — resume from VS Code: shutdown leaves the run interrupted, mlm/runs offers its checkpoint, resumeFrom alone continues one curve', async () => {
     const first = spawnServer({ env: ENV });
     await initialize(first, ws);
     const run = await first.conn.sendRequest<TrainRequest.Result>('mlm/train', {

@@ -20,6 +20,7 @@ import {
 import { parseModelSpec } from '../../ml/hub';
 import { BACKEND_USAGE, CliError, type Command, numberFlag, parseCliArgs, stopOnSigint } from '../command';
 import { resolveModelWithProgress } from '../hubModel';
+import { spawnReplica } from '../../worker/replicas';
 import { finetuneCallbacks, printFinetuneSummary } from './finetuneReport';
 
 const USAGE = `usage: mlm finetune --init RUN_OR_HF_DIR --train FILE [--eval FILE] --out DIR [options]
@@ -66,7 +67,9 @@ Training
   --early-stopping N    stop when the metric has not improved for N evaluations
   --threshold X         multilabel: a label is predicted when its sigmoid ≥ X (default 0.5)
   --backend B           ${BACKEND_USAGE}
-  --threads N           wasm threads (default 1)
+  --threads N           wasm threads of the training thread (default 1)
+  --data-parallel N     split each batch across N model replicas on worker threads, gradients summed
+                        (wasm/cpu; 1 = off, the default; auto: one per core when the model is large enough)
 
 Run
   --out DIR             the run folder (new or empty)
@@ -106,6 +109,7 @@ const OPTIONS = {
   threshold: { type: 'string' },
   backend: { type: 'string' },
   threads: { type: 'string' },
+  'data-parallel': { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -194,6 +198,7 @@ export function finetuneInput(argv: string[]): {
       weightDecay: num(v['weight-decay'], 'weight-decay'),
       seed: num(v.seed, 'seed'),
       earlyStoppingPatience: num(v['early-stopping'], 'early-stopping'),
+      dataParallel: v['data-parallel'] === 'auto' ? 'auto' : num(v['data-parallel'], 'data-parallel'),
     },
     backend: v.backend as BackendChoice | undefined,
     threads: num(v.threads, 'threads') ?? null,
@@ -212,6 +217,7 @@ export async function finetuneAndReport(
       resume: opts.resume,
       callbacks: finetuneCallbacks(config, { quiet: opts.quiet }),
       control: { signal },
+      spawnReplica,
     });
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else printFinetuneSummary(summary);

@@ -117,6 +117,17 @@ export const launchCommand: Command = {
     } finally {
       callbacks.onPhase?.('done');
     }
+    const corpusRoots = (source.config.corpus.paths ?? [cwd]).map((p) => path.resolve(cwd, p));
+    const inCorpus = corpusRoots.find((root) => {
+      const rel = path.relative(root, r.outDir);
+      return !rel.startsWith('..') && !path.isAbsolute(rel);
+    });
+    if (inCorpus && !r.outDir.split(path.sep).includes('.mlm')) {
+      process.stderr.write(
+        `mlm launch: warning: the bundle lies inside the corpus folder ${inCorpus}: its text/*.txt and README.md ` +
+          'would be read as training text by the next run here; move it out, or add it to corpus.exclude\n',
+      );
+    }
     const { splits } = r.manifest;
     const steps = r.recipe.plan.totalSteps;
     process.stdout.write(

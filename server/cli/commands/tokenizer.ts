@@ -11,7 +11,8 @@ import {
   formatCoverageReport,
   loadTokenizer,
   trainWordPiece,
-  type WordPieceTokenizer,
+  WordPieceTokenizer,
+  type AnyTokenizer,
 } from '../../ml/tokenizer';
 import { CliError, type Command, parseCliArgs } from '../command';
 import { ProgressBar } from '../progress';
@@ -97,7 +98,7 @@ async function checkWritable(dir: string): Promise<void> {
   }
 }
 
-async function load(spec: string | undefined, usage: string): Promise<WordPieceTokenizer> {
+async function load(spec: string | undefined, usage: string): Promise<AnyTokenizer> {
   if (!spec) throw new CliError(`missing --tokenizer DIR|FILE\n\n${usage}`, 2);
   try {
     return await loadTokenizer(spec);
@@ -209,6 +210,11 @@ export const tokenizerReportCommand: Command = {
     const roots = requireCorpus(v.corpus, REPORT_USAGE);
     const top = intOption(v.top, 'top', 20, 0, REPORT_USAGE);
     const tokenizer = await load(v.tokenizer, REPORT_USAGE);
+    if (!(tokenizer instanceof WordPieceTokenizer)) {
+      throw new CliError(
+        `the coverage report reads WordPiece vocabularies; ${v.tokenizer} is a ${tokenizer.kind} tokenizer`,
+      );
+    }
     const reader = new CorpusReader({ roots });
     const report = await coverageReport(tokenizer, corpusTexts(reader), { top });
     process.stdout.write(`${formatCorpusReport(reader.report)}\n`);

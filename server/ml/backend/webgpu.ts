@@ -62,8 +62,23 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (s: s
 
 let dawn: Promise<DawnModule> | undefined;
 
+/**
+ * Why Dawn is not loaded inside Electron (desktop VS Code's extension host, and a backend it starts with its own
+ * runtime): dawn.node is an N-API addon, so it loads, but it hands out mapped GPU memory through
+ * napi_create_external_arraybuffer, which Electron ≥ 21 refuses (V8 memory cage: "External buffers are not
+ * allowed", dawn-gpu/node-webgpu#5), so every read of a result would fail. docs/compute.md, "Where Dawn loads".
+ */
+export function electronReason(electron: string): string {
+  return (
+    `Dawn cannot run inside Electron ${electron} (its V8 memory cage refuses the external ArrayBuffers Dawn maps ` +
+    'GPU buffers into): start the backend with a system Node ≥ 20 — the extension does when `node` is on PATH, ' +
+    'or set mlm.server.runtime'
+  );
+}
+
 function loadDawn(): Promise<DawnModule> {
   dawn ??= (async () => {
+    if (process.versions.electron) throw new Error(electronReason(process.versions.electron));
     const entry = resolvePackage();
     if (!entry) {
       throw new Error(

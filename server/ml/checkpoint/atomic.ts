@@ -6,9 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, TEMP_PREFIX, writeFileDurable } from '../atomicWrite';
+import { crashPoint, fsyncDir, rethrowGuarded, TEMP_PREFIX, writeFileDurable } from '../atomicWrite';
 
-export { fsyncDir, TEMP_PREFIX, writeFileAtomic, writeFileDurable } from '../atomicWrite';
+export {
+  DiskFullError,
+  fsyncDir,
+  isDiskFull,
+  TEMP_PREFIX,
+  writeFileAtomic,
+  writeFileDurable,
+} from '../atomicWrite';
 
 export const COMPLETE_MARKER = 'COMPLETE';
 /**
@@ -21,16 +28,28 @@ export function publishDir(finalDir: string, files: ReadonlyMap<string, string |
   const tmp = path.join(parent, `${TEMP_PREFIX}${path.basename(finalDir)}-${process.pid}-${Date.now()}`);
   try {
     fs.mkdirSync(tmp);
+    crashPoint('temporary folder made');
     for (const [name, data] of files) writeFileDurable(path.join(tmp, name), data);
     fsyncDir(tmp);
     if (fs.existsSync(finalDir)) fs.rmSync(finalDir, { recursive: true, force: true });
+    crashPoint('before the folder rename');
     fs.renameSync(tmp, finalDir);
     fsyncDir(parent);
+    crashPoint('before the marker');
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    let bytes = 0;
+    for (const data of files.values())
+      bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    rethrowGuarded(err, parent, bytes);
   }
-  writeFileDurable(path.join(finalDir, COMPLETE_MARKER), `${new Date().toISOString()}\n`);
+  try {
+    writeFileDurable(path.join(finalDir, COMPLETE_MARKER), `${new Date().toISOString()}\n`);
+  } catch (err) {
+    // Without its marker the folder is never used: remove it rather than leave it for the next start.
+    fs.rmSync(finalDir, { recursive: true, force: true });
+    rethrowGuarded(err, parent, 64);
+  }
   fsyncDir(finalDir);
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ResolvedRunConfig } from '../../../protocol/runConfig';
 import { runStatusOf, type RunStatus, type StopReason } from '../../../protocol/shared/runState';
 import type { MetricRecord } from '../types';
+import { appendFileGuarded } from '../atomicWrite';
 import { writeFileAtomic } from './atomic';
 
 export const RUN_CONFIG_FILE = 'config.json';
@@ -176,14 +177,26 @@ export function readRunStatus(runDir: string): RunStatusRecord | undefined {
   }
 }
 
-/** Appends metric records to metrics.jsonl (one JSON object per line). */
+/**
+ * Appends metric records to metrics.jsonl (one JSON object per line) through the guarded writer. Rows that could
+ * not be written (a full disk: the error is rethrown) are kept, in order, and written first by the next append or
+ * flush, so none is lost.
+ */
 export class MetricsLog {
   private readonly file: string;
+  private pending: MetricRecord[] = [];
   constructor(runDir: string) {
     this.file = path.join(runDir, METRICS_FILE);
   }
   append(m: MetricRecord): void {
-    fs.appendFileSync(this.file, `${JSON.stringify(m)}\n`);
+    this.pending.push(m);
+    this.flush();
+  }
+  /** Writes the rows kept back by a failed append; rethrows when the disk is still full. */
+  flush(): void {
+    if (!this.pending.length) return;
+    appendFileGuarded(this.file, this.pending.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.pending = [];
   }
 }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseSafetensors, serializeSafetensors, tensorAsFloat32 } from '../hf/safetensors';
 import type { NamedTensor } from '../types';
+import { crashPoint } from '../atomicWrite';
 import { isComplete, publishDir, TEMP_PREFIX, writeFileAtomic } from './atomic';
 import { LOSS_SPIKE_DEFAULTS, type CheckpointState } from './state';
 
@@ -140,6 +141,7 @@ export function rotateCheckpoints(
     if (keep.has(c.step)) continue;
     // Remove the marker first so that a crash mid-delete leaves an incomplete (ignored) folder.
     fs.rmSync(path.join(c.dir, 'COMPLETE'), { force: true });
+    crashPoint(`rotation: step-${c.step} marker removed`);
     fs.rmSync(c.dir, { recursive: true, force: true });
     deleted.push(c.step);
   }

@@ -102,7 +102,7 @@ export function resolveFinetuneConfig(input: FinetuneConfigInput): FinetuneConfi
     epochs: null,
     evalBatches: null,
     logEvery: 5,
-    // Task models are small and batches short: one thread unless asked (replicas are for pretraining's MLM model).
+    // Task models are small and batches short: one thread unless asked (--data-parallel N splits each batch).
     dataParallel: 1,
     ...stripUndefined(input.training ?? {}),
   };
@@ -150,6 +150,7 @@ function check(c: FinetuneConfig): void {
   between(r.seed, 0, 2 ** 32 - 1, 'seed', true);
   if (r.epochs !== null) between(r.epochs, 0.001, 1e6, 'epochs');
   if (r.maxSteps !== null) between(r.maxSteps, 1, 1e9, 'max steps', true);
+  if (r.dataParallel !== 'auto') between(r.dataParallel, 1, 64, 'data parallel (replicas)', true);
   if (Array.isArray(t.classWeights) && t.classWeights.some((w) => !Number.isFinite(w) || w < 0)) {
     bad(`class weights must be numbers ≥ 0, got ${t.classWeights.join(',')}`);
   }

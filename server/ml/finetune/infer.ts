@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { emptyCheckpointState, readMetrics, readState, saveCheckpoint } from '../checkpoint';
 import { writeFileAtomic } from '../checkpoint/atomic';
 import type { Tokenizer } from '../types';
-import type { WordPieceTokenizer } from '../tokenizer';
+import type { AnyTokenizer } from '../tokenizer';
 import { evaluateTask, runModel, sigmoid, softmax, argmax, type TaskEvaluation } from './evaluate';
 import { encodeExamples, type Feature } from './features';
 import { checkLabels } from './labels';
@@ -30,7 +30,7 @@ import type { BadRow } from './types';
 
 export interface LoadedTaskModel {
   model: BertTaskModel;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   head: TaskHead;
   /** Tokens per input (the run's max length, else the model's positions). */
   maxLength: number;

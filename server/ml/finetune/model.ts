@@ -13,6 +13,8 @@ import { BertEncoder } from '../model/bert';
 import { attentionMaskBias } from '../model/bertBlocks';
 import type { TargetBatch } from '../model/paramModel';
 import { checkBatchShape, sparseCrossEntropy } from '../model/ops';
+import { splitStep } from '../train/parallel/split';
+import { countCorrect, type LossSource } from '../train/step';
 import type { BertConfig, MlmBatch, MlmModel } from '../types';
 import type { TaskKind } from './types';
 
@@ -61,6 +63,11 @@ export class BertTaskModel extends BertEncoder implements MlmModel {
 
   get numLabels(): number {
     return this.head.labels.length;
+  }
+
+  /** The loss weights per class, or undefined (unweighted). */
+  get lossWeights(): Float32Array | undefined {
+    return this.classWeights;
   }
 
   /** Loss weights per class (length = labels), e.g. inverse frequencies; undefined = unweighted. */
@@ -163,4 +170,36 @@ export function taskLoss(
     1,
   ); // [rows]
   return tf.div(tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(w)))), total) as tf.Scalar;
+}
+
+/**
+ * A task model's loss for the trainer's gradient step (train/step.ts) and its data-parallel replicas: the loss and
+ * argmax hits (classification, token), the mass that splits a batch across replicas (the class weights' sum under
+ * weighted cross-entropy, else one per scored row), and passes of fewer rows (train/memory.ts).
+ */
+export function taskLossSource(model: BertTaskModel): LossSource<TaskBatch> {
+  const task = model.head.task;
+  const argmax = task === 'classification' || task === 'token';
+  const lossMass = (batch: TaskBatch): number => {
+    const w = model.lossWeights;
+    if (!w) return batch.labels.length;
+    let sum = 0;
+    for (const y of batch.labels) sum += w[y] ?? 0;
+    return sum;
+  };
+  return {
+    variables: model.variables,
+    batchLoss(batch, training) {
+      const { loss, logits } = model.loss(batch, training);
+      if (!argmax) return { loss, correct: tf.scalar(0, 'int32') };
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      const correct = countCorrect(logits, labels);
+      labels.dispose();
+      return { loss, correct };
+    },
+    // Argmax accuracy is a training metric of single-label classes and tags only (0 targets: no accuracy).
+    batchTargets: (batch) => (argmax ? batch.labels.length : 0),
+    lossMass,
+    splitPasses: (batches, chunks) => splitStep(batches, chunks, lossMass).flat(),
+  };
 }

@@ -4,15 +4,15 @@
  * evaluation with the task's metrics, the best checkpoint chosen by one of them, and the Hugging Face task config in
  * every checkpoint.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { DataPosition } from '../data/stream';
 import { mixSeed, permutation, SeededRng } from '../data/rng';
-import { countCorrect } from '../train/step';
-import type { EvalMetrics, Objective, TrainBatch } from '../train/objective';
+import type { EvalMetrics, Objective, ReplicaContext, ReplicaGroup, TrainBatch } from '../train/objective';
+import { replicaGroup, startDataParallel } from '../train/parallel';
 import type { MetricRecord } from '../types';
 import { evaluateTask, lowerIsBetter, perClassOf } from './evaluate';
 import { makeBatch, type Feature } from './features';
-import type { BertTaskModel, TaskBatch } from './model';
+import { taskLossSource, type BertTaskModel, type TaskBatch } from './model';
+import { taskReplicaSpec } from './replica';
 import { taskHfConfig } from './taskFolder';
 
 /** The order of the training examples in an epoch (seeded; a resume recomputes it). */
@@ -28,10 +28,16 @@ export interface TaskObjectiveOptions {
   threshold: number;
   /** The held-out metric that picks the best checkpoint (TASK_METRICS). */
   metric: string;
+  /** Replicas splitting each batch (training.dataParallel: 1 = this thread only). */
+  dataParallel: number | 'auto';
 }
 
 export class TaskObjective implements Objective<TaskBatch> {
   readonly variables: BertTaskModel['variables'];
+  readonly batchLoss: Objective<TaskBatch>['batchLoss'];
+  readonly batchTargets: Objective<TaskBatch>['batchTargets'];
+  readonly lossMass: Objective<TaskBatch>['lossMass'];
+  readonly splitPasses: Objective<TaskBatch>['splitPasses'];
   private epoch: number;
   private index: number;
   private order: Int32Array;
@@ -45,6 +51,11 @@ export class TaskObjective implements Objective<TaskBatch> {
   ) {
     if (!train.length) throw new Error('fine-tuning needs at least one training example');
     this.variables = model.variables;
+    const loss = taskLossSource(model);
+    this.batchLoss = loss.batchLoss;
+    this.batchTargets = loss.batchTargets;
+    this.lossMass = loss.lossMass;
+    this.splitPasses = loss.splitPasses;
     this.epoch = position.epoch;
     this.index = position.index;
     this.order = epochOrder(train.length, opts.seed, this.epoch);
@@ -78,22 +89,6 @@ export class TaskObjective implements Objective<TaskBatch> {
     };
   }
 
-  batchLoss(batch: TaskBatch, training: boolean): { loss: tf.Scalar; correct: tf.Scalar } {
-    const { loss, logits } = this.model.loss(batch, training);
-    const task = this.model.head.task;
-    if (task !== 'classification' && task !== 'token') return { loss, correct: tf.scalar(0, 'int32') };
-    const labels = tf.tensor1d(batch.labels, 'int32');
-    const correct = countCorrect(logits, labels);
-    labels.dispose();
-    return { loss, correct };
-  }
-
-  /** Argmax accuracy is a training metric of single-label classes and tags only (0 targets: no accuracy). */
-  batchTargets(batch: TaskBatch): number {
-    const task = this.model.head.task;
-    return task === 'classification' || task === 'token' ? batch.labels.length : 0;
-  }
-
   get hasHeldOut(): boolean {
     return this.heldOut.length > 0;
   }
@@ -125,6 +120,18 @@ export class TaskObjective implements Objective<TaskBatch> {
 
   get selectionName(): string {
     return this.opts.metric;
+  }
+
+  /** Data-parallel replicas of the task model (training.dataParallel > 1 or "auto"), as pretraining's. */
+  async startReplicas(ctx: ReplicaContext): Promise<ReplicaGroup<TaskBatch> | null> {
+    const { model } = this;
+    const pool = await startDataParallel(
+      model,
+      { dataParallel: this.opts.dataParallel, seed: this.opts.seed, batchSize: this.opts.batchSize },
+      ctx,
+      { spec: taskReplicaSpec(model), source: taskLossSource(model) },
+    );
+    return pool && replicaGroup(pool, model);
   }
 
   checkpointFiles(): Map<string, string> {

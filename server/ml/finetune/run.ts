@@ -21,6 +21,7 @@ import { runCompute } from '../train/flops';
 import { trainLoop } from '../train/loop';
 import { restoreCheckpoint } from '../train/prepareRun';
 import { makePlan } from '../train/plan';
+import type { SpawnReplica } from '../train/parallel/messages';
 import type { StopReason } from '../train/summary';
 import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
 import type { FinetuneConfig } from './config';
@@ -80,6 +81,8 @@ export interface RunFinetuneOptions {
   resume?: boolean;
   callbacks?: TrainCallbacks;
   control?: TrainControl;
+  /** Starts a data-parallel replica thread (server/worker/replicas.ts); without it training stays on one thread. */
+  spawnReplica?: SpawnReplica;
 }
 
 export function readFinetuneRecord(runDir: string): FinetuneRecord {
@@ -236,7 +239,14 @@ export async function runFinetune(
       model,
       trainSet.features,
       evalSet.features,
-      { batchSize: t.batchSize, seed: t.seed, padId: tokenizer.special.pad, threshold: tc.threshold, metric },
+      {
+        batchSize: t.batchSize,
+        seed: t.seed,
+        padId: tokenizer.special.pad,
+        threshold: tc.threshold,
+        metric,
+        dataParallel: t.dataParallel,
+      },
       state.position,
     );
     const stepsPerEpoch = makePlan(t, objective.batchesPerEpoch).stepsPerEpoch;
@@ -254,7 +264,7 @@ export async function runFinetune(
     // ── The trainer's loop ────────────────────────────────────────────────────────────────────────
     const outcome = await trainLoop(
       { runDir, config: runConfig, status, optimizer, objective, plan, compute, state, resumed },
-      { callbacks: cb, control: opts.control, t0 },
+      { callbacks: cb, control: opts.control, t0, spawnReplica: opts.spawnReplica },
     );
     const evals = readMetrics(runDir).filter((m) => m.split === 'eval');
     const pick = (row: MetricRecord | undefined) =>

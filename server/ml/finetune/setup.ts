@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseRunConfig, type ResolvedRunConfig } from '../../../protocol/runConfig';
 import { newestUsableCheckpoint } from '../checkpoint';
 import { loadInitCheckpoint } from '../hf/importHf';
-import { loadTokenizer, type WordPieceTokenizer } from '../tokenizer';
+import { loadTokenizer, type AnyTokenizer } from '../tokenizer';
 import type { BertConfig, NamedTensor, TrainCallbacks } from '../types';
 import type { FinetuneConfig } from './config';
 import { AdamW } from '../train/adamw';
@@ -55,7 +55,7 @@ export async function loadStart(
 ): Promise<{
   config: BertConfig;
   state: Map<string, NamedTensor>;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   start: string;
   keepHead: boolean;
 }> {
@@ -175,7 +175,7 @@ export async function modelStart(
 ): Promise<{
   start?: Awaited<ReturnType<typeof loadStart>>;
   modelConfig: BertConfig;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
 }> {
   if (resume) {
     const tokenizer = await loadTokenizer(runDir);
@@ -210,7 +210,7 @@ export function encodeSplits(
   tc: FinetuneConfig['task'],
   split: { train: readonly LabelledExample[]; eval: readonly LabelledExample[] },
   labels: readonly string[],
-  tokenizer: WordPieceTokenizer,
+  tokenizer: AnyTokenizer,
   maxLength: number,
   cb: TrainCallbacks,
 ): {
@@ -258,6 +258,7 @@ export function resumedConfig(saved: FinetuneConfig, asked: FinetuneConfig): Fin
       maxSteps: t.maxSteps,
       timeBudget: t.timeBudget,
       earlyStoppingPatience: t.earlyStoppingPatience,
+      dataParallel: t.dataParallel,
     },
     backend: asked.backend,
     threads: asked.threads,

@@ -13,7 +13,7 @@ import { writeHfModelFolder } from '../hf/exportHf';
 import { parseHfBertConfig } from '../hf/hfConfig';
 import { readSafetensorsFile, tensorAsFloat32 } from '../hf/safetensors';
 import { toHfConfig } from '../model';
-import { loadTokenizer, type WordPieceTokenizer } from '../tokenizer';
+import { loadTokenizer, type AnyTokenizer } from '../tokenizer';
 import type { BertConfig, NamedTensor } from '../types';
 import { architectureOf, BertTaskModel, type TaskHead } from './model';
 import { PROBLEM_TYPES, TASK_KINDS, type TaskKind } from './types';
@@ -116,7 +116,7 @@ export interface TaskModelFolder {
   config: BertConfig;
   head: TaskHead;
   state: Map<string, NamedTensor>;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   /** The folder the weights were read from. */
   weightsDir: string;
   /** The fine-tune run folder, when it is one (or a checkpoint of one). */
@@ -238,7 +238,7 @@ export async function writeTaskModelFolder(
     config: BertConfig;
     head: TaskHead;
     weights: ReadonlyMap<string, NamedTensor>;
-    tokenizer: WordPieceTokenizer;
+    tokenizer: AnyTokenizer;
     card: string;
   },
   opts: { force?: boolean } = {},

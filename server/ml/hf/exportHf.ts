@@ -18,7 +18,7 @@ import {
 } from '../checkpoint';
 import { writeFileAtomicAsync } from '../atomicWrite';
 import { toHfConfig } from '../model';
-import { loadTokenizer } from '../tokenizer';
+import { loadTokenizer, WordPieceTokenizer } from '../tokenizer';
 import type { BertConfig, MetricRecord, NamedTensor, Tokenizer } from '../types';
 import { expectedBertShapes, shapeText } from './hfState';
 import { modelCard } from './modelCard';
@@ -150,21 +150,35 @@ export async function writeHfModelFolder(
   await writeFileAtomicAsync(path.join(outDir, 'config.json'), json(content.hfConfig));
   await writeSafetensorsFile(path.join(outDir, 'model.safetensors'), weights, { format: 'pt' });
   await tokenizer.save(outDir);
+  // A WordPiece vocabulary is a BertTokenizer; any other tokenizer.json (RoBERTa's byte-level BPE, XLM-R's
+  // Unigram) loads as the generic fast tokenizer, which takes tokenizer.json as it is.
+  const wordPiece = tokenizer instanceof WordPieceTokenizer;
   await writeFileAtomicAsync(
     path.join(outDir, 'tokenizer_config.json'),
-    json({
-      tokenizer_class: 'BertTokenizer',
-      do_lower_case: tokenizer.lowercase,
-      strip_accents: null,
-      tokenize_chinese_chars: true,
-      model_max_length: content.modelMaxLength,
-      clean_up_tokenization_spaces: true,
-      ...special,
-    }),
+    json(
+      wordPiece
+        ? {
+            tokenizer_class: 'BertTokenizer',
+            do_lower_case: tokenizer.lowercase,
+            strip_accents: null,
+            tokenize_chinese_chars: true,
+            model_max_length: content.modelMaxLength,
+            clean_up_tokenization_spaces: true,
+            ...special,
+          }
+        : {
+            tokenizer_class: 'PreTrainedTokenizerFast',
+            model_max_length: content.modelMaxLength,
+            clean_up_tokenization_spaces: true,
+            bos_token: special.cls_token,
+            eos_token: special.sep_token,
+            ...special,
+          },
+    ),
   );
   await writeFileAtomicAsync(path.join(outDir, 'special_tokens_map.json'), json(special));
   await writeFileAtomicAsync(path.join(outDir, 'README.md'), content.card);
-  return EXPORTED_FILES.map((f) => path.join(outDir, f));
+  return EXPORTED_FILES.filter((f) => wordPiece || f !== 'vocab.txt').map((f) => path.join(outDir, f));
 }
 
 export interface ExportRunResult {

@@ -18,18 +18,8 @@ export interface FamilyInfo {
 const FAMILIES: FamilyInfo[] = [
   { modelType: 'bert', name: 'BERT', supported: true },
   { modelType: 'distilbert', name: 'DistilBERT', supported: true },
-  {
-    modelType: 'roberta',
-    name: 'RoBERTa',
-    supported: false,
-    why: 'its byte-level BPE tokenizer is not supported yet (the weights are)',
-  },
-  {
-    modelType: 'xlm-roberta',
-    name: 'XLM-RoBERTa',
-    supported: false,
-    why: 'XLM-RoBERTa is not supported yet',
-  },
+  { modelType: 'roberta', name: 'RoBERTa', supported: true },
+  { modelType: 'xlm-roberta', name: 'XLM-RoBERTa', supported: true },
   { modelType: 'camembert', name: 'CamemBERT', supported: false, why: 'CamemBERT is not supported yet' },
   { modelType: 'albert', name: 'ALBERT', supported: false, why: 'ALBERT (shared layers) is not supported' },
   { modelType: 'electra', name: 'ELECTRA', supported: false, why: 'ELECTRA is not supported' },

@@ -12,7 +12,7 @@ import { loadRunForInference, resolveCheckpoint } from '../checkpoint';
 import { RUN_STATUS_FILE } from '../checkpoint/runDir';
 import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
-import type { WordPieceTokenizer } from '../tokenizer';
+import type { AnyTokenizer } from '../tokenizer';
 import type { BertConfig, MlmModel, NamedTensor, Tokenizer } from '../types';
 import { familyMapping, type FamilyName, type FamilyMapping } from './familyMap';
 import { classifyName, expectedBertShapes, isHeadParameter, shapeText } from './hfState';
@@ -53,7 +53,7 @@ export interface HfCheckpoint {
   config: BertConfig;
   /** Weights by our (Hugging Face BertForMaskedLM) names, HF shapes; head parameters may be absent. */
   state: Map<string, NamedTensor>;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   report: HfImportReport;
 }
 
@@ -294,16 +294,13 @@ async function importFrom(dir: string, tokenizerDir: string, files: string[]): P
     const tc = (await readJson(tokConfigFile)) as { do_lower_case?: unknown };
     if (typeof tc.do_lower_case === 'boolean') lowercase = tc.do_lower_case;
   }
-  let tokenizer: WordPieceTokenizer;
+  let tokenizer: AnyTokenizer;
   try {
     tokenizer = await loadTokenizer(tokenizerFile, lowercase === undefined ? {} : { lowercase });
   } catch (err) {
-    const family =
-      mapping.family === 'roberta' || mapping.family === 'xlm-roberta'
-        ? ` (the ${mapping.family === 'roberta' ? 'byte-level BPE' : 'Unigram'} tokenizer of ${architecture} is not ` +
-          `supported yet; its weights are, with a WordPiece vocab.txt or tokenizer.json)`
-        : '';
-    throw new HfImportError(`cannot load the checkpoint's tokenizer${family}: ${(err as Error).message}`);
+    throw new HfImportError(
+      `cannot load the checkpoint's tokenizer (${architecture}): ${(err as Error).message}`,
+    );
   }
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new HfImportError(

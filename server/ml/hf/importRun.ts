@@ -17,7 +17,7 @@ import {
 } from '../checkpoint';
 import { toHfConfig } from '../model';
 import type { BertConfig } from '../types';
-import { coverageReport, type CoverageReport } from '../tokenizer';
+import { coverageReport, WordPieceTokenizer, type CoverageReport } from '../tokenizer';
 import { createModelFromHf, loadInitCheckpoint, type HfCheckpoint, type HfImportReport } from './importHf';
 import {
   extendVocabulary,
@@ -63,12 +63,19 @@ export async function importToRunDir(
   let coverageAfter: CoverageReport | undefined;
   if (opts.corpus) {
     const { texts, extension } = opts.corpus;
-    coverageBefore = await coverageReport(ckpt.tokenizer, texts);
+    const wordPiece = ckpt.tokenizer;
+    if (!(wordPiece instanceof WordPieceTokenizer)) {
+      throw new Error(
+        `--corpus (vocabulary coverage and --add-words) needs a WordPiece vocabulary; ${source} has a ` +
+          `${wordPiece.kind} tokenizer: import it without --corpus`,
+      );
+    }
+    coverageBefore = await coverageReport(wordPiece, texts);
     if (extension.maxWords > 0) {
-      added = findSplitWords(ckpt.tokenizer, texts, extension);
-      const grown = extendVocabulary(ckpt, added);
+      added = findSplitWords(wordPiece, texts, extension);
+      const grown = extendVocabulary({ ...ckpt, tokenizer: wordPiece }, added);
       ckpt = { ...ckpt, ...grown, report: { ...ckpt.report, vocabSize: grown.tokenizer.vocabSize } };
-      coverageAfter = await coverageReport(ckpt.tokenizer, texts);
+      coverageAfter = await coverageReport(grown.tokenizer, texts);
     }
   }
 

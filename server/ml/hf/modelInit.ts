@@ -7,7 +7,7 @@
 import { formatBytes } from '../../../protocol/shared/units';
 import { resolveModelSource, type ModelProgress } from '../hub';
 import type { BertConfig, MlmModel } from '../types';
-import type { WordPieceTokenizer } from '../tokenizer';
+import type { AnyTokenizer } from '../tokenizer';
 import { createModelFromHf, formatImportReport, loadInitCheckpoint, type HfImportReport } from './importHf';
 
 export interface ModelInit {
@@ -16,7 +16,7 @@ export interface ModelInit {
   /** For a Hub id or cache folder: the repo and the commit the weights are from. */
   hub?: { repoId: string; commit: string };
   config: BertConfig;
-  tokenizer: WordPieceTokenizer;
+  tokenizer: AnyTokenizer;
   report: HfImportReport;
   /** Builds the model with the checkpoint's weights (missing head parameters initialised from `seed`). */
   createModel(seed: number): MlmModel;

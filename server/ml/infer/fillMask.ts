@@ -9,6 +9,7 @@ import { readData } from '../backend/read';
 import type { FillMaskResult, MlmModel, Tokenizer } from '../types';
 import type { JointCompletion } from '../../../protocol/shared/fillMask';
 import { topKSoftmax } from './topk';
+import { withModelMask } from '../../../protocol/shared/fillMask';
 import { jointFill, DEFAULT_BEAM } from './joint';
 import { resolveTargets, scoreTargets } from './targets';
 import { replaceSpan } from './sequence';
@@ -72,7 +73,10 @@ export interface FillAllResult {
   jointNote?: string;
 }
 
-/** One list of candidates per [MASK] occurrence, in text order. Throws when the text has no mask token. */
+/**
+ * One list of candidates per mask occurrence ("[MASK]" or "<mask>", whichever the model's), in text order. Throws
+ * when the text has no mask token.
+ */
 export async function fillMask(
   model: MlmModel,
   tokenizer: Tokenizer,
@@ -93,6 +97,8 @@ export async function fillMaskAll(
   if (!Number.isInteger(topK) || topK < 1) throw new Error(`topK must be a positive integer, got ${topK}`);
   const beam = opts.beam ?? DEFAULT_BEAM;
   if (!Number.isInteger(beam) || beam < 0) throw new Error(`beam must be an integer >= 0, got ${beam}`);
+  // "[MASK]" typed for a RoBERTa model (or "<mask>" for a BERT) is the model's mask.
+  text = withModelMask(text, tokenizer.maskToken);
   const enc = tokenizer.encode(text);
   const maskId = tokenizer.special.mask;
   const masks: number[] = [];
@@ -124,7 +130,7 @@ export async function fillMaskAll(
     }
     perMask.push(
       topKSoftmax(row, topK).map(({ id, score }) => {
-        const token = tokenizer.idToToken(id);
+        const token = tokenizer.displayToken(id);
         return { token, id, score, sequence: replaceSpan(text, span, token) };
       }),
     );

@@ -117,7 +117,7 @@ export async function jointFill(
   const spans = masks.map((i) => enc.offsets[i]);
   const joint = paths
     .map((p, i): JointCompletion => {
-      const tokens = p.chosen.map((id) => tokenizer.idToToken(id));
+      const tokens = p.chosen.map((id) => tokenizer.displayToken(id));
       return {
         tokens,
         ids: p.chosen,

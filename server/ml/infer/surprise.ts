@@ -144,7 +144,13 @@ export async function scoreWords(
     words: chosen.map((pieces, i) => {
       const start = enc.offsets[pieces[0]][0];
       const end = enc.offsets[pieces[pieces.length - 1]][1];
-      return { start, end, word: text.slice(start, end), logProb: logProbs[i], alternatives: alternatives[i] };
+      return {
+        start,
+        end,
+        word: text.slice(start, end),
+        logProb: logProbs[i],
+        alternatives: alternatives[i],
+      };
     }),
     ...(next === undefined ? {} : { nextWord: next }),
     totalWords: words.length,

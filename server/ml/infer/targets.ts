@@ -56,7 +56,7 @@ export async function scoreTargets(
 ): Promise<FillMaskResult[]> {
   const scored: FillMaskResult[] = topKSoftmax(logits, targets.single.length, targets.single).map(
     ({ id, score }) => {
-      const token = tokenizer.idToToken(id);
+      const token = tokenizer.displayToken(id);
       return { token, id, score, sequence: replaceSpan(text, span, token) };
     },
   );
@@ -71,7 +71,7 @@ export async function scoreTargets(
         id: t.pieces[0],
         score: Math.exp(logProbs[i]),
         sequence: replaceSpan(text, span, t.word),
-        pieces: t.pieces.map((p) => tokenizer.idToToken(p)),
+        pieces: t.pieces.map((p) => tokenizer.displayToken(p)),
       });
     });
   }

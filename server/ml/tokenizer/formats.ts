@@ -64,6 +64,21 @@ export function toVocabTxt(c: WordPieceConfig): string {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A tokenizer.json our WordPieceTokenizer computes exactly (WordPiece model, BertNormalizer or none,
+ * BertPreTokenizer); any other goes to HfTokenizer.
+ */
+export function isBertWordPieceJson(raw: unknown): boolean {
+  if (!isObject(raw) || !isObject(raw.model) || raw.model.type !== 'WordPiece') return false;
+  const n = raw.normalizer;
+  const pre = raw.pre_tokenizer;
+  return (
+    (n === null || n === undefined || (isObject(n) && n.type === 'BertNormalizer')) &&
+    isObject(pre) &&
+    pre.type === 'BertPreTokenizer'
+  );
+}
+
 /** Reads a Hugging Face tokenizer.json holding a BERT WordPiece tokenizer; throws naming what is wrong. */
 export function parseTokenizerJson(raw: unknown, source: string): WordPieceConfig {
   const bad = (what: string): Error => new Error(`${source} is not a BERT WordPiece tokenizer.json: ${what}`);

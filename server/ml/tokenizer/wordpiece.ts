@@ -90,6 +90,11 @@ export class WordPieceTokenizer implements Tokenizer {
     return t;
   }
 
+  /** WordPiece tokens already read as the editor shows them ("##ing" continues a word). */
+  displayToken(id: number): string {
+    return this.idToToken(id);
+  }
+
   tokenToId(token: string): number | undefined {
     return this.ids.get(token) ?? this.addedIds.get(token);
   }

@@ -1,9 +1,14 @@
 /**
  * The loop's writer to the run folder: metric rows (metrics.jsonl + onMetrics) and checkpoints — the loop's
  * state with the weights, the optimizer moments and the objective's files, published atomically, rotated, the
- * best one marked. A failed save is reported once per kind and training goes on (older checkpoints are intact).
+ * best one marked. Every byte goes through the guarded writer (atomicWrite.ts). A full disk (ENOSPC/EDQUOT) sets
+ * `diskFull` and keeps what was not written (the metric rows, the save) for `retry()`: the loop pauses the run until
+ * space is freed. Any other failed save is reported once per kind and training goes on (older checkpoints are
+ * intact).
  */
 import {
+  DiskFullError,
+  isDiskFull,
   MetricsLog,
   rotateCheckpoints,
   saveCheckpoint,
@@ -41,6 +46,10 @@ export class CheckpointWriter {
   private timed: { ms: number; bytes: number } | undefined;
   private lastSavedStep: number;
   private lastSaveError: string | undefined;
+  /** Set when a write failed on a full disk; cleared by retry(). */
+  diskFull: DiskFullError | undefined;
+  /** The save that failed on a full disk, for retry(). */
+  private pendingSave: { isBest: boolean; now: SaveTimeState } | undefined;
   private readonly metrics: MetricsLog;
 
   constructor(
@@ -52,8 +61,28 @@ export class CheckpointWriter {
   }
 
   emit(m: MetricRecord): void {
-    this.metrics.append(m);
+    try {
+      this.metrics.append(m); // kept for the next append on a full disk
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.diskFull ??= err as DiskFullError;
+    }
     this.cb.onMetrics?.(m);
+  }
+
+  /** After a full disk: writes the kept metric rows and the failed save again (diskFull is set again if it fails). */
+  async retry(): Promise<void> {
+    this.diskFull = undefined;
+    try {
+      this.metrics.flush();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      this.diskFull = err as DiskFullError;
+      return;
+    }
+    const p = this.pendingSave;
+    this.pendingSave = undefined;
+    if (p) await this.save(p.isBest, p.now);
   }
 
   /** Saves the state at its current step (once per step); isBest also marks it as the best checkpoint. */
@@ -89,17 +118,19 @@ export class CheckpointWriter {
       cb.onCheckpoint?.({ step: state.step, dir: saved.dir, best: isBest });
       this.lastSaveError = undefined;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      // Report a failure once per kind (a full disk would otherwise log at every save).
-      const kind = e.code ?? e.message;
-      if (kind !== this.lastSaveError) {
-        const hint =
-          e.code === 'ENOSPC'
-            ? ' (disk full: free some space; training continues and the older checkpoints are intact)'
-            : '';
-        cb.onLog?.('error', `checkpoint at step ${state.step} not saved: ${e.message}${hint}`);
+      if (isDiskFull(err)) {
+        // The loop pauses the run (one message) and retries this save once space is freed.
+        this.diskFull = err as DiskFullError;
+        this.pendingSave = { isBest, now };
+      } else {
+        const e = err as NodeJS.ErrnoException;
+        // Report a failure once per kind.
+        const kind = e.code ?? e.message;
+        if (kind !== this.lastSaveError) {
+          cb.onLog?.('error', `checkpoint at step ${state.step} not saved: ${e.message}`);
+        }
+        this.lastSaveError = kind;
       }
-      this.lastSaveError = kind;
     }
     cb.onPhase?.('training');
   }

@@ -66,7 +66,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   const elapsedBefore = state.elapsedMs;
   const timeBefore = state.timeMs ?? state.elapsedMs;
   const loopStart = Date.now();
-  let pausedMs = 0;
+  let pausedMs = 0; // paused, or starting the replica threads: not training time
   const timeOf = () => timeBefore + (Date.now() - io.t0);
   const elapsed = () => elapsedBefore + (Date.now() - loopStart - pausedMs);
 
@@ -117,6 +117,39 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   });
   const checkpoint = (isBest: boolean) => saver.save(isBest, saveTimeState());
 
+  /**
+   * A full disk (saver.diskFull) pauses the run with one message naming the folder and the space needed; once resumed
+   * the kept metric rows and the failed save are written again, so nothing is lost. Without a way to pause (the CLI)
+   * the run stops with that error. False when the run must end.
+   */
+  const holdWhileDiskFull = async (): Promise<boolean> => {
+    while (saver.diskFull) {
+      const full = saver.diskFull;
+      const ctl = io.control;
+      if (signal?.aborted) {
+        // Stopped while the disk is full: end without the writes that did not fit (older checkpoints are intact).
+        cb.onLog?.('error', `${full.message}; the run stops at step ${state.step} without its last writes`);
+        return false;
+      }
+      if (!ctl?.pause || !ctl.waitIfPaused) {
+        stoppedBy = 'error';
+        out.error = `${full.message}; training stopped at step ${state.step} (the last complete checkpoint is kept): resume the run (mlm train --resume ${run.runDir}) once there is room`;
+        return false;
+      }
+      const message = `${full.message}; training is paused at step ${state.step}: resume it (MLM: Resume Training) once there is room; nothing is lost`;
+      cb.onLog?.('error', message);
+      ctl.pause();
+      cb.onPhase?.('paused', message);
+      const p0 = Date.now();
+      await ctl.waitIfPaused();
+      pausedMs += Date.now() - p0;
+      await saver.retry();
+      if (signal?.aborted) return false;
+      cb.onPhase?.('training');
+    }
+    return true;
+  };
+
   let stoppedBy: StopReason | undefined;
   try {
     cb.onPhase?.('training');
@@ -151,6 +184,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
       const maxLoss = spikeThreshold(t.lossSpike, state);
       if (replicas === undefined) {
         const stepFlops = compute.flopsPerToken * t.batchSize * config.data.seqLen;
+        const startedAt = Date.now();
         replicas =
           (await objective.startReplicas?.({
             spawn: io.spawnReplica,
@@ -158,6 +192,15 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
             onLog: cb.onLog,
             maxReplicas: run.memory?.replicas,
           })) ?? null;
+        // Starting the replica threads (each loads its backend and a copy of the model) is preparation, like
+        // building the model: it does not count against the time budget or move the schedule.
+        const startMs = Date.now() - startedAt;
+        pausedMs += startMs;
+        if (replicas)
+          cb.onLog?.(
+            'info',
+            `${replicas.replicas} replica threads started in ${(startMs / 1000).toFixed(1)} s (preparation: not counted against the time budget)`,
+          );
         const rowsPerReplica = Math.ceil(t.batchSize / (replicas?.replicas ?? 1));
         const plan = run.memory;
         backoff = new MemoryBackoff(plan?.chunks ?? 1, rowsPerReplica, cb.onLog, (chunks) => {
@@ -260,6 +303,10 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
         await checkpoint(improvedNow);
       status.steps = step;
       status.epochs = objective.epochs;
+      if (!(await holdWhileDiskFull())) {
+        stoppedBy ??= 'stopped';
+        break;
+      }
       if (stoppedBy) break;
     }
 
@@ -272,6 +319,7 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
     } else if (stoppedBy !== 'error' && state.step > 0) {
       if (out.lastEval?.step !== state.step) await checkpoint(await evaluate());
       else await checkpoint(state.bestStep === state.step);
+      await holdWhileDiskFull();
     }
     status.steps = state.step;
     status.epochs = objective.epochs;

@@ -8,12 +8,12 @@ import { CHECKPOINT_MODEL_CONFIG } from '../checkpoint';
 import type { CheckpointState } from '../checkpoint/state';
 import type { Example } from '../data/examples';
 import { maskingRates } from '../data/masking';
-import { TrainStream, evalBatches, type DataPosition } from '../data/stream';
+import { TrainStream, evalBatches, evalMasking, type DataPosition } from '../data/stream';
 import { evaluateBatches } from '../evaluate';
 import { toHfConfig } from '../model';
 import type { MlmBatch, MlmModel, SpecialTokenIds } from '../types';
 import type { Objective, ReplicaContext, ReplicaGroup } from './objective';
-import { startDataParallel } from './parallel';
+import { replicaGroup, startDataParallel } from './parallel';
 import { mlmLoss } from './step';
 
 export class MlmObjective implements Objective<MlmBatch> {
@@ -39,7 +39,7 @@ export class MlmObjective implements Objective<MlmBatch> {
     const loss = mlmLoss(model);
     this.batchLoss = loss.batchLoss;
     this.splitPasses = loss.splitPasses;
-    this.evalSet = evalBatches(data.validation, t.batchSize, masking, vocab, t.evalBatches);
+    this.evalSet = evalBatches(data.validation, t.batchSize, evalMasking(masking), vocab, t.evalBatches);
     this.stream = new TrainStream(data.train, t.batchSize, t.seed, masking, vocab, position);
   }
 
@@ -79,11 +79,6 @@ export class MlmObjective implements Objective<MlmBatch> {
 
   async startReplicas(ctx: ReplicaContext): Promise<ReplicaGroup<MlmBatch> | null> {
     const pool = await startDataParallel(this.model, this.config.training, ctx);
-    if (!pool) return null;
-    return {
-      replicas: pool.replicas,
-      step: (optimizer, batches, opts) => pool.step(this.model, optimizer, batches, opts),
-      close: () => pool.close(),
-    };
+    return pool && replicaGroup(pool, this.model);
   }
 }

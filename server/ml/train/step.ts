@@ -24,6 +24,11 @@ export interface LossSource<B> {
   /** Prediction targets of one batch (the accuracy's denominator). */
   batchTargets(batch: B): number;
   /**
+   * The denominator of a batch's mean loss, when it is not batchTargets (class-weighted cross-entropy: the sum of
+   * the weights; regression: the rows): how data-parallel replicas weight their shares (train/parallel/split.ts).
+   */
+  lossMass?(batch: B): number;
+  /**
    * The step's micro-batches as `chunks` passes of fewer rows each, with the weight of each pass's mean loss
    * (the weighted sum is the step's loss: the same gradient with a smaller peak; train/memory.ts). Without it a
    * step always runs whole micro-batches.

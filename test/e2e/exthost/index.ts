@@ -11,6 +11,7 @@ import { registerFinetuneTests } from './finetune.suite';
 import { registerHubTests } from './hub.suite';
 import { registerRemoteTests } from './remote.suite';
 import { registerResilienceTests } from './resilience.suite';
+import { registerResumeTests } from './resume.suite';
 import { registerTrainingTests } from './training.suite';
 
 interface TestResult {
@@ -30,6 +31,7 @@ export function run(): Promise<void> {
   registerFinetuneTests();
   registerHubTests();
   registerResilienceTests();
+  registerResumeTests();
   registerRemoteTests();
 
   const results: TestResult[] = [];

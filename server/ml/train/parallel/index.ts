@@ -6,11 +6,13 @@
  */
 import os from 'node:os';
 import { getBackendInfo } from '../../backend';
-import type { MlmModel, TrainCallbacks } from '../../types';
+import type { MlmBatch, MlmModel, TrainCallbacks } from '../../types';
+import type { ReplicaGroup } from '../objective';
 import type { SpawnReplica } from './messages';
-import { ReplicaPool } from './pool';
+import { ReplicaPool, type LeaderModel, type ReplicaTask } from './pool';
+import type { RowBatch } from './split';
 
-export { ReplicaPool } from './pool';
+export { ReplicaPool, type LeaderModel, type ReplicaTask } from './pool';
 export type { ReplicaThread, SpawnReplica } from './messages';
 export { trainingThreads } from './threads';
 
@@ -74,19 +76,34 @@ export function plannedReplicas(
   });
 }
 
+export interface DataParallelStart {
+  /** Starts one replica thread; without it data parallel is off ("auto") or an error (N > 1). */
+  spawn?: SpawnReplica;
+  /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
+  stepFlops: number;
+  onLog?: TrainCallbacks['onLog'];
+  /** At most this many replicas (the memory plan's: train/memory.ts). */
+  maxReplicas?: number;
+}
+
 export async function startDataParallel(
   model: MlmModel,
   training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
-  ctx: {
-    /** Starts one replica thread; without it data parallel is off ("auto") or an error (N > 1). */
-    spawn?: SpawnReplica;
-    /** FLOPs of one micro-batch's forward and backward pass (train/flops.ts per token × its tokens). */
-    stepFlops: number;
-    onLog?: TrainCallbacks['onLog'];
-    /** At most this many replicas (the memory plan's: train/memory.ts). */
-    maxReplicas?: number;
-  },
-): Promise<ReplicaPool | null> {
+  ctx: DataParallelStart,
+): Promise<ReplicaPool | null>;
+/** A model other than pretraining's (a fine-tune's task model): `task` says what the replicas build and train. */
+export async function startDataParallel<B extends RowBatch>(
+  model: LeaderModel,
+  training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
+  ctx: DataParallelStart,
+  task: ReplicaTask<B>,
+): Promise<ReplicaPool<B> | null>;
+export async function startDataParallel<B extends RowBatch = MlmBatch>(
+  model: LeaderModel,
+  training: { dataParallel?: number | 'auto'; seed: number; batchSize: number },
+  ctx: DataParallelStart,
+  task?: ReplicaTask<B>,
+): Promise<ReplicaPool<B> | null> {
   const { spawn, stepFlops, onLog } = ctx;
   const backend = getBackendInfo();
   const planned = plannedReplicas(training, stepFlops);
@@ -114,9 +131,12 @@ export async function startDataParallel(
     }
     throw new Error(`training.dataParallel ${replicas}: ${why}; set training.dataParallel to 1`);
   }
-  let pool: ReplicaPool;
+  let pool: ReplicaPool<B>;
   try {
-    pool = await ReplicaPool.start(model, { replicas, backend: backend.name, seed: training.seed, spawn });
+    const opts = { replicas, backend: backend.name, seed: training.seed, spawn };
+    pool = task
+      ? await ReplicaPool.start(model, { ...opts, task })
+      : ((await ReplicaPool.start(model as MlmModel, opts)) as unknown as ReplicaPool<B>);
   } catch (err) {
     if (training.dataParallel !== 'auto') throw err;
     // "auto" was not asked for explicitly: train on this thread rather than fail the run.
@@ -128,4 +148,13 @@ export async function startDataParallel(
     `data parallel: ${replicas} replicas (this thread + ${replicas - 1} worker thread${replicas > 2 ? 's' : ''}), gradients summed in shared memory`,
   );
   return pool;
+}
+
+/** A started pool as the training loop's ReplicaGroup: steps of `model` (the pool's leader). */
+export function replicaGroup<B extends RowBatch>(pool: ReplicaPool<B>, model: LeaderModel): ReplicaGroup<B> {
+  return {
+    replicas: pool.replicas,
+    step: (optimizer, batches, opts) => pool.step(model, optimizer, batches, opts),
+    close: () => pool.close(),
+  };
 }

@@ -1,23 +1,35 @@
 /** Messages between the training leader and its replica worker threads (gradients travel in shared memory). */
 import type { ModelConfig } from '../../types';
 import type { ParamLayout } from './layout';
-import type { SharePart } from './split';
+import type { RowBatch, SharePart } from './split';
 
 export type ReplicaBackend = 'wasm' | 'cpu';
+
+/**
+ * What a replica builds: the leader's model kind and config, and what that kind needs beyond it (JSON: a task
+ * model's head and class weights). The replica's entry (server/worker/replicaWorker.ts) maps each kind to a builder.
+ */
+export interface ReplicaModelSpec {
+  kind: 'mlm' | 'task';
+  config: ModelConfig;
+  extra?: unknown;
+}
 
 export type ToReplica =
   | {
       type: 'init';
       backend: ReplicaBackend;
-      config: ModelConfig;
+      model: ReplicaModelSpec;
       seed: number;
       layout: ParamLayout;
       /** Float32 [layout.size]: the leader's weights, written before every step. */
       weights: SharedArrayBuffer;
       /** Float32 [layout.size]: this replica's weighted gradient sum (its all-reduce slot). */
       grads: SharedArrayBuffer;
+      /** The frozen (non-trainable) weights, written once: they never change and carry no gradient. */
+      frozen: { layout: ParamLayout; weights: SharedArrayBuffer } | null;
     }
-  | { type: 'step'; parts: SharePart[]; rngState: number | null };
+  | { type: 'step'; parts: SharePart<RowBatch>[]; rngState: number | null };
 
 export type FromReplica =
   | { type: 'ready' }

@@ -15,18 +15,41 @@
  * (its masks differ from a single-thread run's; with dropout 0 the steps match it within float error).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MlmBatch, MlmModel } from '../../types';
+import type { MlmBatch, MlmModel, ModelConfig } from '../../types';
 import type { AdamW } from '../adamw';
+import { mlmLoss, type LossSource } from '../step';
 import { applyUpdate, type StepResult, type UpdateOptions } from '../update';
-import { paramLayout, readWeights, type ParamLayout } from './layout';
-import type { FromReplica, ReplicaBackend, ReplicaThread, SpawnReplica, ToReplica } from './messages';
+import { frozenLayout, paramLayout, readWeights, type ParamLayout, type VariableOwner } from './layout';
+import type {
+  FromReplica,
+  ReplicaBackend,
+  ReplicaModelSpec,
+  ReplicaThread,
+  SpawnReplica,
+  ToReplica,
+} from './messages';
 import { shareGradients } from './shareGradients';
-import { chunkParts, splitStep } from './split';
+import { chunkParts, splitStep, type LossMass, type RowBatch } from './split';
 
 /** Dropout stream offset between replicas (mixSeed works modulo 2³², so up to 32 replicas stay disjoint). */
 export const REPLICA_RNG_STRIDE = 2 ** 27;
 
-export interface ReplicaPoolOptions {
+/** The leader's model as a pool sees it: its variables, config and dropout stream. */
+export interface LeaderModel extends VariableOwner {
+  readonly config: ModelConfig;
+  getRngState?(): number;
+}
+
+/**
+ * What the replicas train when it is not the masked-LM model of pretraining: the spec they build their model
+ * from (server/worker/replicaWorker.ts maps its kind) and the leader's loss of the same model.
+ */
+export interface ReplicaTask<B extends RowBatch> {
+  spec: ReplicaModelSpec;
+  source: LossSource<B>;
+}
+
+export interface ReplicaPoolOptions<B extends RowBatch = MlmBatch> {
   /** Replicas including the leader (≥ 2). */
   replicas: number;
   /** The leader's backend; replicas run the same one, single-threaded. */
@@ -34,6 +57,8 @@ export interface ReplicaPoolOptions {
   seed: number;
   /** Starts one replica thread (server/worker/replicas.ts spawnReplica in the product). */
   spawn: SpawnReplica;
+  /** Default: the leader is an MLM model trained with mlmLoss. */
+  task?: ReplicaTask<B>;
 }
 
 /** Where the leader's time went in the last step (ms): for profiling and the bench. */
@@ -55,7 +80,7 @@ interface Pending {
   reject(e: Error): void;
 }
 
-export class ReplicaPool {
+export class ReplicaPool<B extends RowBatch = MlmBatch> {
   /** Replica threads alive in this process (all pools); 0 once every pool is closed. */
   static liveThreads = 0;
   /** tf.memory().numTensors of each worker replica after its last step (a leak shows as growth). */
@@ -68,13 +93,16 @@ export class ReplicaPool {
   private readonly slots: Float32Array[];
   private readonly sum: Float32Array;
   private closed = false;
+  private readonly mass: LossMass<B>;
 
   private constructor(
     private readonly workers: ReplicaThread[],
     private readonly layout: ParamLayout,
     weights: SharedArrayBuffer,
     grads: SharedArrayBuffer[],
+    private readonly source: LossSource<B>,
   ) {
+    this.mass = (b) => source.lossMass?.(b) ?? source.batchTargets(b);
     this.pending = workers.map(() => undefined);
     this.exited = workers.map(() => false);
     this.replicaTensors = workers.map(() => 0);
@@ -104,7 +132,15 @@ export class ReplicaPool {
   }
 
   /** Starts replicas 1..n-1 with the leader model's config and waits until each has its backend and model. */
-  static async start(model: MlmModel, opts: ReplicaPoolOptions): Promise<ReplicaPool> {
+  static async start(model: MlmModel, opts: ReplicaPoolOptions): Promise<ReplicaPool>;
+  static async start<B extends RowBatch>(
+    model: LeaderModel,
+    opts: ReplicaPoolOptions<B> & { task: ReplicaTask<B> },
+  ): Promise<ReplicaPool<B>>;
+  static async start<B extends RowBatch>(
+    model: LeaderModel,
+    opts: ReplicaPoolOptions<B>,
+  ): Promise<ReplicaPool<B>> {
     if (!Number.isInteger(opts.replicas) || opts.replicas < 2) {
       throw new Error(`data-parallel training needs at least 2 replicas, got ${opts.replicas}`);
     }
@@ -112,19 +148,28 @@ export class ReplicaPool {
     const bytes = layout.size * Float32Array.BYTES_PER_ELEMENT;
     const weights = new SharedArrayBuffer(bytes);
     const grads = Array.from({ length: opts.replicas - 1 }, () => new SharedArrayBuffer(bytes));
+    const fixed = frozenLayout(model);
+    let frozen: { layout: ParamLayout; weights: SharedArrayBuffer } | null = null;
+    if (fixed.size) {
+      frozen = { layout: fixed, weights: new SharedArrayBuffer(fixed.size * Float32Array.BYTES_PER_ELEMENT) };
+      readWeights(model, fixed, new Float32Array(frozen.weights));
+    }
+    const spec = opts.task?.spec ?? { kind: 'mlm', config: model.config };
+    const source = opts.task?.source ?? (mlmLoss(model as MlmModel) as unknown as LossSource<B>);
     const workers = grads.map(() => opts.spawn());
-    const pool = new ReplicaPool(workers, layout, weights, grads);
+    const pool = new ReplicaPool<B>(workers, layout, weights, grads, source);
     try {
       await Promise.all(
         workers.map((_, i) =>
           pool.request(i, {
             type: 'init',
             backend: opts.backend,
-            config: model.config,
+            model: spec,
             seed: opts.seed,
             layout,
             weights,
             grads: grads[i],
+            frozen,
           }),
         ),
       );
@@ -143,21 +188,23 @@ export class ReplicaPool {
 
   /** One optimizer step over `batches`, equivalent to trainStep(model, optimizer, batches, opts). */
   async step(
-    model: MlmModel,
+    model: LeaderModel,
     optimizer: AdamW,
-    batches: readonly MlmBatch[],
+    batches: readonly B[],
     opts: UpdateOptions,
   ): Promise<StepResult> {
     if (this.closed) throw new Error('the data-parallel replicas were stopped: start a new pool');
-    const targets = batches.reduce((s, b) => s + b.labels.length, 0);
+    const targets = batches.reduce((s, b) => s + this.source.batchTargets(b), 0);
     // A micro-batch without targets has a NaN mean loss on one thread: skip the step the same way.
-    if (batches.some((b) => b.labels.length === 0)) {
+    if (batches.some((b) => this.mass(b) === 0)) {
       return { loss: NaN, accuracy: 0, gradNorm: NaN, applied: false, targets };
     }
     const t0 = performance.now();
     readWeights(model, this.layout, this.weights);
     const t1 = performance.now();
-    const parts = splitStep(batches, this.replicas).map((p) => chunkParts(p, opts.chunks ?? 1));
+    const parts = splitStep(batches, this.replicas, this.mass).map((p) =>
+      chunkParts(p, opts.chunks ?? 1, this.mass),
+    );
     const rng = model.getRngState?.() ?? null;
     const replies = this.workers.map((_, i) =>
       this.request(i, {
@@ -170,7 +217,7 @@ export class ReplicaPool {
     let correct: number;
     let t2 = t1;
     try {
-      ({ lossSum, correct } = shareGradients(model, this.layout, parts[0], this.sum));
+      ({ lossSum, correct } = shareGradients(this.source, this.layout, parts[0], this.sum));
     } finally {
       t2 = performance.now();
       // Never leave a replica mid-step behind an exception.
@@ -188,7 +235,7 @@ export class ReplicaPool {
     for (const slot of this.slots) for (let j = 0; j < g.length; j++) g[j] += slot[j];
     let sq = 0;
     for (let j = 0; j < g.length; j++) sq += g[j] * g[j];
-    const measured = { loss: lossSum, gradNorm: Math.sqrt(sq), correct, targets };
+    const measured = { loss: lossSum, gradNorm: Math.sqrt(sq), correct: targets ? correct : 0, targets };
     const t4 = performance.now();
     this.lastTimings = { broadcast: t1 - t0, share: t2 - t1, wait: t3 - t2, reduce: t4 - t3, update: 0 };
     const grads = new Map<string, tf.Tensor>();

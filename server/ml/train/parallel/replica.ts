@@ -8,10 +8,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend';
 import { wasmAborted, WasmOutOfMemoryError } from '../../backend/wasmHeap';
 import { createModel } from '../../model';
-import type { MlmModel } from '../../types';
-import { checkLayout, writeWeights, type ParamLayout } from './layout';
-import type { FromReplica, ToReplica } from './messages';
+import { mlmLoss, type LossSource } from '../step';
+import { checkLayout, writeWeights, type ParamLayout, type VariableOwner } from './layout';
+import type { FromReplica, ReplicaModelSpec, ToReplica } from './messages';
 import { shareGradients } from './shareGradients';
+import type { RowBatch } from './split';
+
+/** A replica's model and the loss it trains, built from the leader's spec. */
+export interface ReplicaTrainee {
+  model: VariableOwner & { setRngState?(state: number): void };
+  source: LossSource<RowBatch>;
+}
+
+/** Builds a replica's model from the leader's spec (its own weights are overwritten before every step). */
+export type BuildReplica = (spec: ReplicaModelSpec, seed: number) => ReplicaTrainee;
+
+/** The masked-LM model of pretraining (the default; fine-tuning's task models: finetune/replica.ts). */
+export const buildMlmReplica: BuildReplica = (spec, seed) => {
+  if (spec.kind !== 'mlm') throw new Error(`this replica cannot build a "${spec.kind}" model`);
+  const model = createModel(spec.config, { seed });
+  return { model, source: mlmLoss(model) };
+};
 
 /** The port a replica talks to its leader through (node:worker_threads' parentPort fits). */
 export interface ReplicaPort {
@@ -23,8 +40,12 @@ export interface ReplicaPort {
  * onAbort: called after this replica's wasm module aborted and the leader was told (kind 'aborted'); the module
  * must not be called again, so the worker entry ends the thread there.
  */
-export function serveReplica(port: ReplicaPort, onAbort: () => void): void {
-  let model: MlmModel | undefined;
+export function serveReplica(
+  port: ReplicaPort,
+  onAbort: () => void,
+  build: BuildReplica = buildMlmReplica,
+): void {
+  let trainee: ReplicaTrainee | undefined;
   let layout: ParamLayout | undefined;
   let weights: Float32Array | undefined;
   let grads: Float32Array | undefined;
@@ -38,18 +59,22 @@ export function serveReplica(port: ReplicaPort, onAbort: () => void): void {
         if (v !== undefined) process.env[name] = v;
       }
       await initBackend({ backend: msg.backend, threads: 1 });
-      model = createModel(msg.config, { seed: msg.seed });
-      checkLayout(model, msg.layout);
+      trainee = build(msg.model, msg.seed);
+      checkLayout(trainee.model, msg.layout);
+      if (msg.frozen) {
+        checkLayout(trainee.model, msg.frozen.layout);
+        writeWeights(trainee.model, msg.frozen.layout, new Float32Array(msg.frozen.weights));
+      }
       layout = msg.layout;
       weights = new Float32Array(msg.weights);
       grads = new Float32Array(msg.grads);
       send({ type: 'ready' });
       return;
     }
-    if (!model || !layout || !weights || !grads) throw new Error('replica got a step before init');
-    writeWeights(model, layout, weights);
-    if (msg.rngState !== null) model.setRngState?.(msg.rngState);
-    const r = shareGradients(model, layout, msg.parts, grads);
+    if (!trainee || !layout || !weights || !grads) throw new Error('replica got a step before init');
+    writeWeights(trainee.model, layout, weights);
+    if (msg.rngState !== null) trainee.model.setRngState?.(msg.rngState);
+    const r = shareGradients(trainee.source, layout, msg.parts, grads);
     send({ type: 'done', lossSum: r.lossSum, correct: r.correct, numTensors: tf.memory().numTensors });
   }
 

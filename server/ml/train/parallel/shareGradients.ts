@@ -4,10 +4,9 @@
  * worker replicas run this same code, so the all-reduced sum equals the full batch's gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MlmModel } from '../../types';
-import { microBatchGradients, mlmLoss } from '../step';
+import { microBatchGradients, type LossSource } from '../step';
 import type { ParamLayout } from './layout';
-import type { SharePart } from './split';
+import type { RowBatch, SharePart } from './split';
 
 export interface ShareResult {
   /** Σ weight · loss of the share. */
@@ -15,14 +14,13 @@ export interface ShareResult {
   correct: number;
 }
 
-export function shareGradients(
-  model: MlmModel,
+export function shareGradients<B extends RowBatch>(
+  source: LossSource<B>,
   layout: ParamLayout,
-  parts: readonly SharePart[],
+  parts: readonly SharePart<B>[],
   out: Float32Array,
 ): ShareResult {
-  const vars = layout.slots.map((s) => model.variables.get(s.name)!);
-  const source = mlmLoss(model);
+  const vars = layout.slots.map((s) => source.variables.get(s.name)!);
   const acc = new Map<string, tf.Tensor>();
   let lossSum = 0;
   let correct = 0;
@@ -33,7 +31,7 @@ export function shareGradients(
       correct += c.dataSync()[0];
       tf.dispose([value, c]);
       for (const s of layout.slots) {
-        const g = grads[model.variables.get(s.name)!.name];
+        const g = grads[source.variables.get(s.name)!.name];
         if (!g) continue;
         const prev = acc.get(s.name);
         acc.set(

@@ -163,7 +163,7 @@ void describe('mlm/runs resume points', () => {
   ];
   const ids = ['i1', 'i2', 'i3', 'r1', 'i1'];
   table.forEach(([name, active, point], i) => {
-    void test(`reliability: 2 resume point — ${name}`, () => {
+    void test(`reliability: 28 reload within budget — resume point: ${name}`, () => {
       const { runs: listed } = listRunInfos(ws, active, { runIds: [ids[i]] });
       assert.deepEqual(listed[0].resume, point);
     });

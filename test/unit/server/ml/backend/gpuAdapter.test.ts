@@ -9,6 +9,7 @@ import {
   hardwareGpuPresence,
   webgpuDeviceLabel,
 } from '../../../../../server/ml/backend/gpuAdapter';
+import { probeWebgpu } from '../../../../../server/ml/backend/webgpu';
 
 /** An adapter as Dawn reports it (info + limits + features), for the classification only. */
 function adapter(info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }): GPUAdapter {
@@ -122,4 +123,20 @@ void describe('auto probes WebGPU only where a hardware GPU can be (no Dawn, no 
       }
     });
   }
+});
+
+void describe('Dawn inside Electron (docs/compute.md, "Where Dawn loads")', () => {
+  void test('probeWebgpu declines under Electron before loading Dawn, naming the cause and the fix', async () => {
+    Object.defineProperty(process.versions, 'electron', { value: '34.2.0', configurable: true });
+    try {
+      const r = await probeWebgpu();
+      assert.equal(r.ok, false);
+      assert.match(
+        (r as { reason: string }).reason,
+        /^Dawn cannot run inside Electron 34\.2\.0 .*memory cage.*system Node ≥ 20.*mlm\.server\.runtime$/,
+      );
+    } finally {
+      delete (process.versions as Record<string, string | undefined>).electron;
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { Example } from '../../../../../server/ml/data/examples';
 import { maskBatch, maskingRates } from '../../../../../server/ml/data/masking';
 import { SeededRng, type Rng } from '../../../../../server/ml/data/rng';
-import { TrainStream } from '../../../../../server/ml/data/stream';
+import { evalBatches, evalMasking, TrainStream } from '../../../../../server/ml/data/stream';
 
 const special = { pad: 0, unk: 1, cls: 2, sep: 3, mask: 4 };
 const vocab = { vocabSize: 1000, special };
@@ -127,5 +127,24 @@ void describe('train stream', () => {
     assert.deepEqual([resumed.next(), resumed.next()], next);
     assert.equal(resumed.pos.epoch, 1);
     assert.notDeepEqual(next[0].batch.inputIds, epoch0[0].batch.inputIds);
+  });
+});
+
+void describe('held-out masking', () => {
+  void test('evaluation masks 15 % with 80/10/10 whatever the run trains with (the per-minute recipe trains at 30 %)', () => {
+    const r = new SeededRng(4);
+    const examples = Array.from({ length: 64 }, () =>
+      example(
+        Array.from({ length: 62 }, () => 5 + r.int(995)),
+        64,
+      ),
+    );
+    const trained = { probability: 0.3, maskFraction: 1, randomFraction: 0, wholeWord: true };
+    assert.deepEqual(evalMasking(trained), { ...bert, wholeWord: true });
+    const at = (m: typeof bert) => evalBatches(examples, 16, evalMasking(m), vocab, null);
+    // The same targets and inputs as a run that trained with BERT's own masking (same fixed seed).
+    assert.deepEqual(at({ ...trained, wholeWord: false }), at(bert));
+    const targets = at(bert).reduce((s, b) => s + b.labels.length, 0);
+    assert.ok(Math.abs(targets / (64 * 62) - 0.15) < 0.02, `target rate ${targets / (64 * 62)}`);
   });
 });

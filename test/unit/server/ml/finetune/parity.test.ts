@@ -9,7 +9,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,12 +17,7 @@ import { readMetrics } from '../../../../../server/ml/checkpoint';
 import { resolveFinetuneConfig } from '../../../../../server/ml/finetune/config';
 import { encodeExamples, makeBatch, type Feature } from '../../../../../server/ml/finetune/features';
 import { labelSet } from '../../../../../server/ml/finetune/labels';
-import {
-  BertTaskModel,
-  isHeadParameter,
-  type TaskBatch,
-  type TaskHead,
-} from '../../../../../server/ml/finetune/model';
+import { BertTaskModel, isHeadParameter, type TaskHead } from '../../../../../server/ml/finetune/model';
 import { readLabelledData } from '../../../../../server/ml/finetune/reader';
 import { epochOrder } from '../../../../../server/ml/finetune/objective';
 import { runFinetune } from '../../../../../server/ml/finetune/run';
@@ -34,34 +28,15 @@ import {
 } from '../../../../../server/ml/finetune/taskFolder';
 import type { LabelledExample } from '../../../../../server/ml/finetune/types';
 import { loadInitCheckpoint, type HfCheckpoint } from '../../../../../server/ml/hf/importHf';
-import { findTorchPython, FIXTURE_DIR, maxAbsDiff, PY_DIR, tempDir } from '../hf/hfHelpers';
+import { findTorchPython, FIXTURE_DIR, maxAbsDiff, tempDir } from '../hf/hfHelpers';
+import { taskBatchRequest, taskReference } from './torchTask';
 
 const torch = findTorchPython();
 const skip = torch.python ? false : torch.reason;
 
-function reference<T>(mode: 'logits' | 'finetune', dir: string, request: unknown): T {
-  const r = spawnSync(torch.python!, [path.join(PY_DIR, 'task_reference.py'), mode, dir], {
-    input: JSON.stringify(request),
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`task_reference.py ${mode} failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-/** A batch as the reference reads it (2-D ids, mask, segment ids; flat positions). */
-function asRequest(b: TaskBatch): Record<string, unknown> {
-  const rows = (a: Int32Array) =>
-    Array.from({ length: b.batchSize }, (_, i) => Array.from(a.subarray(i * b.seqLen, (i + 1) * b.seqLen)));
-  return {
-    ids: rows(b.inputIds),
-    attentionMask: rows(b.attentionMask),
-    tokenTypeIds: b.tokenTypeIds ? rows(b.tokenTypeIds) : rows(new Int32Array(b.inputIds.length)),
-    positions: Array.from(b.maskedPositions),
-    labels: Array.from(b.labels),
-  };
-}
+const reference = <T>(mode: 'logits' | 'finetune', dir: string, request: unknown): T =>
+  taskReference<T>(torch.python!, mode, dir, request);
+const asRequest = taskBatchRequest;
 
 const TEXTS: Array<[string, string | undefined, string]> = [
   ['the cat sat on the mat .', 'a dog ran over the river bank', 'a'],

@@ -20,6 +20,7 @@ import {
   importHfCheckpoint,
   importToRunDir,
 } from '../../../../../server/ml/hf';
+import { WordPieceTokenizer } from '../../../../../server/ml/tokenizer';
 import { runTraining } from '../../../../../server/ml/train/run';
 import { findTorchPython, FIXTURE_DIR, maxAbsDiff, referenceLogits, ROOT, tempDir } from './hfHelpers';
 
@@ -154,7 +155,9 @@ void describe('continued pretraining from the fixture (model.init)', () => {
 
 void describe('vocabulary extension', () => {
   void test('frequent split words are added; their rows are the mean of their pieces; old ids do not move', async () => {
-    const ckpt = await importHfCheckpoint(FIXTURE_DIR);
+    const imported = await importHfCheckpoint(FIXTURE_DIR);
+    assert.ok(imported.tokenizer instanceof WordPieceTokenizer);
+    const ckpt = { ...imported, tokenizer: imported.tokenizer };
     const texts = ['zebra zebras zebra quokka quokka quokka the the cat', 'zebra quokka xylophone'];
     const words = findSplitWords(ckpt.tokenizer, texts, { maxWords: 2, minFrequency: 2 });
     assert.deepEqual(

@@ -2,7 +2,8 @@
  * Parity with PyTorch for the BERT-family cousins: test/fixtures/hf-tiny-{distilbert,roberta,xlm-roberta} were made
  * by test/fixtures/hf/make_family_fixtures.py (plain-PyTorch DistilBertForMaskedLM / RobertaForMaskedLM with
  * transformers' names and math, random weights). Imported onto our BERT they must give the recorded logits at
- * every real position, alone and in a right-padded batch, on the cpu backend, without leaking tensors.
+ * every real position, alone and in a right-padded batch, on the cpu backend, without leaking tensors; for RoBERTa
+ * and XLM-R also from text: our tokenizer gives the ids HF's native tokenizers gave (recorded), and the logits there.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,6 +17,8 @@ import { maxAbsDiff, ROOT } from './hfHelpers';
 
 interface Expected {
   cases: Array<{ ids: number[]; logits: number[][] }>;
+  /** RoBERTa / XLM-R: sentences, their ids by HF's native tokenizers, and PyTorch's logits there. */
+  texts?: Array<{ text: string; ids: number[]; logits: number[][] }>;
   batch: { ids: number[][]; attentionMask: number[][]; positions: number[]; logits: number[][] };
 }
 
@@ -49,6 +52,7 @@ function logits(
 const worst = new Map<string, number>();
 
 void describe('PyTorch parity of the BERT-family cousins', () => {
+  // RoBERTa and XLM-R carry tokenizers of their own kind (byte-level BPE, Unigram): text in, logits out.
   after(() => {
     for (const [f, d] of worst)
       process.stdout.write(`# ${f}: max |Δ logit| vs PyTorch ${d.toExponential(2)}\n`);
@@ -86,6 +90,19 @@ void describe('PyTorch parity of the BERT-family cousins', () => {
           assert.ok(diff <= 1e-4, `${family}, ${c.ids.length} tokens: max |Δ logit| ${diff}`);
           worst.set(family, Math.max(worst.get(family) ?? 0, diff));
         }
+        for (const c of expected.texts ?? []) {
+          const ids = ckpt.tokenizer.encode(c.text).ids;
+          assert.deepEqual(ids, c.ids, `${family}: the ids of ${JSON.stringify(c.text)} (HF tokenizers)`);
+          const got = logits(
+            model,
+            [ids],
+            [ids.map(() => 1)],
+            ids.map((_, i) => i),
+          );
+          const diff = maxAbsDiff(got, Float32Array.from(c.logits.flat()));
+          assert.ok(diff <= 1e-4, `${family}, ${JSON.stringify(c.text)}: max |Δ logit| ${diff}`);
+          worst.set(family, Math.max(worst.get(family) ?? 0, diff));
+        }
         const b = expected.batch;
         const got = logits(model, b.ids, b.attentionMask, b.positions);
         const diff = maxAbsDiff(got, Float32Array.from(b.logits.flat()));
@@ -102,6 +119,8 @@ void describe('PyTorch parity of the BERT-family cousins', () => {
     [{ model_type: 'bert', architectures: ['BertForMaskedLM'] }, 'BERT', true],
     [{ model_type: 'distilbert', architectures: ['DistilBertForMaskedLM'] }, 'DistilBERT', true],
     [{ model_type: 'bert', architectures: ['BertForSequenceClassification'] }, 'BERT', false],
+    [{ model_type: 'roberta', architectures: ['RobertaForMaskedLM'] }, 'RoBERTa', true],
+    [{ model_type: 'xlm-roberta', architectures: ['XLMRobertaForMaskedLM'] }, 'XLM-RoBERTa', true],
     [{ model_type: 'deberta-v2' }, 'DeBERTa-v2', false],
   ];
   for (const [config, name, usable] of configs) {

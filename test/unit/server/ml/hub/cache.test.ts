@@ -93,7 +93,7 @@ void describe('a cache written by Python', () => {
       .reduce((a, b) => a + b, 0);
     assert.equal(bert.size, expected);
     assert.equal(bert.commit, BERT_COMMIT);
-    assert.match(models[0].why ?? '', /tokenizer is not supported yet/);
+    assert.match(models[0].why ?? '', /lacks model.safetensors/); // a config-only snapshot
   });
 
   void test('an id resolves offline to the snapshot refs/main names, which imports', async () => {

@@ -68,6 +68,15 @@ function shardedFiles(root: string): Record<string, Buffer> {
   return out;
 }
 
+/** The tiny RoBERTa (byte-level BPE tokenizer.json, <mask>) as a Hub repo holds it. */
+export function tinyRobertaFiles(root = ROOT): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {};
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) {
+    files[f] = fs.readFileSync(path.join(root, 'test', 'fixtures', 'hf-tiny-roberta', f));
+  }
+  return files;
+}
+
 export function fixtureRepos(root = ROOT): Record<string, FixtureRepo> {
   const files = tinyBertFiles(root);
   const v1 = {
@@ -94,6 +103,7 @@ export function fixtureRepos(root = ROOT): Record<string, FixtureRepo> {
       refs: { main: COMMIT_A },
     },
     'org/sharded-bert': { commits: { [COMMIT_A]: shardedFiles(root) }, refs: { main: COMMIT_A } },
+    'org/tiny-roberta': { commits: { [COMMIT_A]: tinyRobertaFiles(root) }, refs: { main: COMMIT_A } },
   };
 }
 

@@ -24,6 +24,10 @@ export class WordTokenizer implements Tokenizer {
     return this.vocab[id] ?? '[UNK]';
   }
 
+  displayToken(id: number): string {
+    return this.idToToken(id);
+  }
+
   tokenToId(token: string): number | undefined {
     return this.ids.get(token);
   }

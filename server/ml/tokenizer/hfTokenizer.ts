@@ -1,0 +1,461 @@
+/**
+ * Any Hugging Face tokenizer.json (byte-level BPE as RoBERTa's, Unigram/SentencePiece as XLM-R's, WordPiece with
+ * other normalisers, …) through Hugging Face's pure-JavaScript `@huggingface/tokenizers` (the tokenizers of
+ * transformers.js): its normaliser, pre-tokeniser, model, post-processor and decoder compute the tokens, so the ids
+ * are the library's (checked against the native `tokenizers` package by the parity tests).
+ *
+ * The library gives no offsets or word ids, which fill-mask, whole-word masking and token classification need, so
+ * encode() runs the library's own pipeline stage by stage, as its `Tokenizer.encode_text` does — added tokens split
+ * on the raw text (leftmost-longest, lstrip/rstrip), each remaining section normalised, pre-tokenised into words,
+ * each word through the model — and aligns the tokens of each section with its original characters
+ * (alignSection): offsets are UTF-16 [start, end) of the characters a token spells, without surrounding spaces.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
+import { writeFileAtomicAsync } from '../atomicWrite';
+import type { Encoding, SpecialTokenIds, Tokenizer } from '../types';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The stages of the library's pipeline (public fields of its Tokenizer; callable objects). */
+interface Stages {
+  normalizer: ((text: string) => string) | null;
+  pre_tokenizer: ((text: string, options?: { section_index?: number }) => string[]) | null;
+  model: ((words: string[]) => string[]) & { unk_token?: string; unk_token_id?: number };
+  post_processor: ((tokens: string[], pair: null, addSpecial: boolean) => { tokens: string[] }) | null;
+}
+
+interface Added {
+  id: number;
+  content: string;
+  lstrip: boolean;
+  rstrip: boolean;
+  normalized: boolean;
+  special: boolean;
+}
+
+/** What a word-level unit of a token is compared on: byte-level BPE compares bytes, the others code points. */
+type Units = (s: string) => number[];
+
+/** GPT-2's byte ↔ printable-character table, inverted: the character a byte-level token spells → its byte. */
+function byteLevelDecoder(): Map<number, number> {
+  const bs: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
+  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
+  const map = new Map<number, number>();
+  for (const b of bs) map.set(b, b);
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) map.set(256 + n++, b);
+  return map;
+}
+
+const utf8 = new TextEncoder();
+const isSpaceCp = (cp: number): boolean =>
+  cp === 0x20 || (cp >= 0x09 && cp <= 0x0d) || cp === 0x2581 || /\s/u.test(String.fromCodePoint(cp));
+const isSpaceByte = (b: number): boolean => b === 0x20 || (b >= 0x09 && b <= 0x0d);
+
+function usesByteLevel(cfg: unknown): boolean {
+  if (!isObject(cfg)) return false;
+  if (cfg.type === 'ByteLevel') return true;
+  const list = cfg.pretokenizers ?? cfg.decoders ?? cfg.processors;
+  return Array.isArray(list) && list.some(usesByteLevel);
+}
+
+/** The Metaspace pre-tokeniser's replacement character when it splits words at it ("▁"), else undefined. */
+function metaspaceSplit(cfg: unknown): string | undefined {
+  if (!isObject(cfg)) return undefined;
+  if (cfg.type === 'Metaspace')
+    return cfg.split === false ? undefined : typeof cfg.replacement === 'string' ? cfg.replacement : '▁';
+  return Array.isArray(cfg.pretokenizers) ? cfg.pretokenizers.map(metaspaceSplit).find(Boolean) : undefined;
+}
+
+function usesLowercase(cfg: unknown): boolean {
+  if (!isObject(cfg)) return false;
+  if (cfg.type === 'Lowercase' || (cfg.type === 'BertNormalizer' && cfg.lowercase !== false)) return true;
+  return Array.isArray(cfg.normalizers) && cfg.normalizers.some(usesLowercase);
+}
+
+/** The [CLS]-like and [SEP]-like tokens the post-processor wraps a single sequence in. */
+function wrapTokens(pp: unknown): { cls?: string; sep?: string } {
+  if (!isObject(pp)) return {};
+  if (Array.isArray(pp.cls) && Array.isArray(pp.sep))
+    return { cls: String(pp.cls[0]), sep: String(pp.sep[0]) };
+  if (Array.isArray(pp.single)) {
+    const specials = (pp.single as unknown[])
+      .map((p) => (isObject(p) && isObject(p.SpecialToken) ? String(p.SpecialToken.id) : undefined))
+      .filter((s): s is string => s !== undefined);
+    return { cls: specials[0], sep: specials.at(-1) };
+  }
+  if (Array.isArray(pp.processors)) {
+    for (const p of pp.processors) {
+      const w = wrapTokens(p);
+      if (w.cls || w.sep) return w;
+    }
+  }
+  return {};
+}
+
+export class HfTokenizer implements Tokenizer {
+  readonly special: SpecialTokenIds;
+  readonly maskToken: string;
+  readonly lowercase: boolean;
+  /** "byte-level BPE", "Unigram", … (for messages and `mlm models`). */
+  readonly kind: string;
+  private readonly lib: HfLibTokenizer;
+  private readonly stages: Stages;
+  private readonly added: Added[];
+  private readonly addedByContent = new Map<string, Added>();
+  private readonly rawSplit: RegExp | undefined;
+  private readonly normSplit: RegExp | undefined;
+  private readonly normContents = new Set<string>();
+  private readonly specialIds = new Set<number>();
+  private readonly units: Units;
+  private readonly byteLevel: boolean;
+  private readonly stripPrefix: string;
+  private readonly vocabLength: number;
+  /** Words start at this character (Metaspace with split: the library's pre-tokeniser leaves it to the model). */
+  private readonly wordMark: string | undefined;
+
+  /** `json`: tokenizer.json parsed; `config`: tokenizer_config.json parsed ({} when absent). */
+  constructor(
+    readonly json: Json,
+    readonly config: Json = {},
+  ) {
+    if (config.remove_space === true || config.do_lowercase_and_remove_accent === true) {
+      throw new Error(
+        'tokenizer_config.json asks for remove_space / do_lowercase_and_remove_accent, which are not supported',
+      );
+    }
+    this.lib = new HfLibTokenizer(json, config);
+    this.stages = this.lib as unknown as Stages;
+    const model = isObject(json.model) ? json.model : {};
+    this.byteLevel = usesByteLevel(json.pre_tokenizer) || usesByteLevel(json.decoder);
+    this.kind = this.byteLevel && model.type === 'BPE' ? 'byte-level BPE' : String(model.type ?? 'unknown');
+    this.lowercase = usesLowercase(json.normalizer);
+    this.wordMark = metaspaceSplit(json.pre_tokenizer);
+    this.stripPrefix =
+      typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '';
+    const decoder = byteLevelDecoder();
+    this.units = this.byteLevel
+      ? (s) => {
+          const out: number[] = [];
+          for (const ch of s) out.push(decoder.get(ch.codePointAt(0)!) ?? -1);
+          return out;
+        }
+      : (s) => Array.from(s, (ch) => (ch === '▁' ? 0x20 : ch.codePointAt(0)!));
+    this.added = (Array.isArray(json.added_tokens) ? json.added_tokens : []).filter(isObject).map((t) => ({
+      id: Number(t.id),
+      content: String(t.content),
+      lstrip: t.lstrip === true,
+      rstrip: t.rstrip === true,
+      normalized: t.normalized === true,
+      special: t.special === true,
+    }));
+    const rawContents: string[] = [];
+    const normContents: string[] = [];
+    for (const t of this.added) {
+      this.addedByContent.set(t.content, t);
+      if (t.special) this.specialIds.add(t.id);
+      if (t.normalized && this.stages.normalizer) {
+        const n = this.stages.normalizer(t.content);
+        this.addedByContent.set(n, t);
+        normContents.push(n);
+        this.normContents.add(n);
+      } else rawContents.push(t.content);
+    }
+    this.rawSplit = alternation(rawContents);
+    this.normSplit = alternation(normContents);
+    this.vocabLength = this.lib.get_vocab(true).size;
+    // An id beyond the highest (holes in a vocabulary are rare): the table is as long as the largest id + 1.
+    for (const id of this.lib.get_vocab(true).values()) this.vocabLength = Math.max(this.vocabLength, id + 1);
+
+    const wrap = wrapTokens(json.post_processor);
+    const tokenOf = (key: string): string | undefined => {
+      const v = config[key];
+      if (typeof v === 'string') return v;
+      if (isObject(v) && typeof v.content === 'string') return v.content;
+      return undefined;
+    };
+    const pick = (role: string, candidates: Array<string | undefined>): number => {
+      for (const c of candidates) {
+        const id = c === undefined ? undefined : this.lib.token_to_id(c);
+        if (id !== undefined) return id;
+      }
+      const names = [...new Set(candidates.filter((c): c is string => c !== undefined))];
+      throw new Error(
+        `the tokenizer has no ${role} token (looked for ${names.map((n) => JSON.stringify(n)).join(', ')}); ` +
+          'name it in tokenizer_config.json',
+      );
+    };
+    const unkName = typeof model.unk_token === 'string' ? model.unk_token : undefined;
+    const unkFromId =
+      typeof model.unk_id === 'number' && Array.isArray(model.vocab)
+        ? (model.vocab[model.unk_id] as unknown[] | undefined)?.[0]
+        : undefined;
+    const mask = pick('mask', [tokenOf('mask_token'), '<mask>', '[MASK]']);
+    this.special = {
+      pad: pick('padding', [tokenOf('pad_token'), '<pad>', '[PAD]']),
+      unk: pick('unknown', [
+        tokenOf('unk_token'),
+        unkName,
+        typeof unkFromId === 'string' ? unkFromId : undefined,
+        '<unk>',
+        '[UNK]',
+      ]),
+      cls: pick('classification (start)', [
+        wrap.cls,
+        tokenOf('cls_token'),
+        tokenOf('bos_token'),
+        '<s>',
+        '[CLS]',
+      ]),
+      sep: pick('separator (end)', [wrap.sep, tokenOf('sep_token'), tokenOf('eos_token'), '</s>', '[SEP]']),
+      mask,
+    };
+    this.maskToken = this.idToToken(mask);
+  }
+
+  get vocabSize(): number {
+    return this.vocabLength;
+  }
+
+  idToToken(id: number): string {
+    const t = this.lib.id_to_token(id);
+    if (t === undefined)
+      throw new RangeError(`token id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+    return t;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.lib.token_to_id(token);
+  }
+
+  /**
+   * How a token reads in text, in the WordPiece convention the editor uses (protocol/shared/wordpiece.ts): a token
+   * that starts a word ("Ġsun", "▁sun") reads "sun"; one that continues a word ("ing") reads "##ing"; special
+   * tokens read as themselves.
+   */
+  displayToken(id: number): string {
+    const token = this.idToToken(id);
+    // Special tokens, and a WordPiece model's pieces (their "##" spelling already says it), read as they are.
+    if (this.specialIds.has(id) || this.stripPrefix) return token;
+    const text = this.lib.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    const units = this.units(token);
+    const startsWord = units.length > 0 && (this.byteLevel ? isSpaceByte(units[0]) : units[0] === 0x20);
+    const trimmed = text.replace(/^\s+/, '');
+    return startsWord || trimmed.length === 0 ? trimmed || token : `##${trimmed}`;
+  }
+
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): Encoding {
+    const tokens: string[] = [];
+    const offsets: Array<[number, number]> = [];
+    const wordIds: Array<number | null> = [];
+    let word = 0;
+    for (const [section, index] of this.sections(text)) {
+      if (section.added) {
+        tokens.push(section.added.content);
+        offsets.push([section.start, section.end]);
+        wordIds.push(word++);
+        continue;
+      }
+      const raw = text.slice(section.start, section.end);
+      const normalized = this.stages.normalizer ? this.stages.normalizer(raw) : raw;
+      if (!normalized) continue;
+      const pieces: string[] = [];
+      const words: number[] = [];
+      for (const sub of splitOn(normalized, this.normSplit)) {
+        if (sub.length === 0) continue;
+        if (this.normContents.has(sub)) {
+          pieces.push(sub);
+          words.push(word++);
+          continue;
+        }
+        const pre = this.stages.pre_tokenizer
+          ? this.stages.pre_tokenizer(sub, { section_index: index })
+          : [sub];
+        for (const w of pre) {
+          this.stages.model([w]).forEach((t, i) => {
+            if (i > 0 && this.wordMark && t.startsWith(this.wordMark)) word++;
+            pieces.push(t);
+            words.push(word);
+          });
+          word++;
+        }
+      }
+      const spans = this.alignSection(text, section.start, section.end, pieces);
+      for (let i = 0; i < pieces.length; i++) {
+        tokens.push(pieces[i]);
+        offsets.push(spans[i]);
+        wordIds.push(words[i]);
+      }
+    }
+    const add = opts?.addSpecialTokens ?? true;
+    let outTokens = tokens;
+    let lead = 0;
+    if (this.stages.post_processor) {
+      outTokens = this.stages.post_processor(tokens, null, add).tokens;
+      lead = findRun(outTokens, tokens);
+    }
+    const enc: Encoding = { ids: [], tokens: [], offsets: [], wordIds: [] };
+    const unk = this.special.unk;
+    outTokens.forEach((t, i) => {
+      const inner = i - lead;
+      const own = inner >= 0 && inner < tokens.length;
+      enc.ids.push(this.lib.token_to_id(t) ?? unk);
+      enc.tokens.push(t);
+      enc.offsets.push(own ? offsets[inner] : [0, 0]);
+      enc.wordIds.push(own ? wordIds[inner] : null);
+    });
+    return enc;
+  }
+
+  /** Only the ids: the library's own encode (the training-data fast path; the same ids as encode()). */
+  encodeIds(text: string, addSpecialTokens = true): number[] {
+    return this.lib.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+  }
+
+  decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string {
+    if (ids.length === 0) return '';
+    return this.lib.decode([...ids], { skip_special_tokens: opts?.skipSpecialTokens ?? false });
+  }
+
+  /** Writes dir/tokenizer.json as read, and dir/tokenizer_config.json when one came with it. */
+  async save(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await writeFileAtomicAsync(path.join(dir, 'tokenizer.json'), `${JSON.stringify(this.json)}\n`);
+    if (Object.keys(this.config).length) {
+      await writeFileAtomicAsync(
+        path.join(dir, 'tokenizer_config.json'),
+        `${JSON.stringify(this.config, null, 2)}\n`,
+      );
+    }
+  }
+
+  /** The raw text cut at added tokens (as the library cuts it), lstrip/rstrip applied; with section indices. */
+  private sections(text: string): Array<[{ start: number; end: number; added?: Added }, number]> {
+    const parts: Array<{ start: number; end: number; added?: Added }> = [];
+    let pos = 0;
+    if (this.rawSplit) {
+      this.rawSplit.lastIndex = 0;
+      for (let m = this.rawSplit.exec(text); m !== null; m = this.rawSplit.exec(text)) {
+        if (m.index > pos) parts.push({ start: pos, end: m.index });
+        parts.push({ start: m.index, end: m.index + m[0].length, added: this.addedByContent.get(m[0]) });
+        pos = m.index + m[0].length;
+      }
+    }
+    if (pos < text.length) parts.push({ start: pos, end: text.length });
+    parts.forEach((p, i) => {
+      if (!p.added) return;
+      const prev = parts[i - 1];
+      const next = parts[i + 1];
+      if (p.added.lstrip && prev && !prev.added)
+        while (prev.end > prev.start && /\s/.test(text[prev.end - 1])) prev.end--;
+      if (p.added.rstrip && next && !next.added)
+        while (next.start < next.end && /\s/.test(text[next.start])) next.start++;
+    });
+    return parts.map((p, i) => [p, i] as [typeof p, number]).filter(([p]) => p.end > p.start);
+  }
+
+  /**
+   * [start, end) in `text` of each token of the section text[from, to): the tokens' units (bytes for byte-level
+   * BPE, code points otherwise; spaces and the "▁" marker skipped) are matched in order against the units of the
+   * section's characters, each character normalised on its own. A token whose units do not all match (an unknown
+   * token, a normalisation that is not character by character, e.g. NFKC composing "e" + U+0301) extends to the
+   * character before the next token's first match.
+   */
+  private alignSection(text: string, from: number, to: number, pieces: string[]): Array<[number, number]> {
+    const atomUnit: number[] = [];
+    const atomStart: number[] = [];
+    const atomEnd: number[] = [];
+    const norm = this.stages.normalizer;
+    for (let i = from; i < to;) {
+      const cp = text.codePointAt(i)!;
+      const len = cp > 0xffff ? 2 : 1;
+      const ch = text.slice(i, i + len);
+      const n = norm ? norm(ch) : ch;
+      const units = this.byteLevel ? Array.from(utf8.encode(n)) : Array.from(n, (c) => c.codePointAt(0)!);
+      for (const u of units) {
+        if (this.byteLevel ? isSpaceByte(u) : isSpaceCp(u)) continue;
+        atomUnit.push(u);
+        atomStart.push(i);
+        atomEnd.push(i + len);
+      }
+      i += len;
+    }
+    const spans: Array<[number, number]> = [];
+    const unresolved: number[] = []; // tokens that end where the next match starts
+    let p = 0;
+    const here = (): number => (p < atomUnit.length ? atomStart[p] : to);
+    /** Unresolved tokens end with the last character before atom q (the next token's first match). */
+    const settle = (q: number): void => {
+      const until = q > 0 ? atomEnd[q - 1] : from;
+      for (const k of unresolved) spans[k] = [spans[k][0], Math.max(spans[k][0], until)];
+      unresolved.length = 0;
+    };
+    pieces.forEach((piece, k) => {
+      let surface = piece;
+      if (this.stripPrefix && surface.startsWith(this.stripPrefix))
+        surface = surface.slice(this.stripPrefix.length);
+      const units = this.units(surface).filter((u) => !(this.byteLevel ? isSpaceByte(u) : isSpaceCp(u)));
+      const special = this.addedByContent.has(piece) || piece === this.stages.model.unk_token;
+      let start = -1;
+      let end = -1;
+      let complete = !special;
+      if (!special) {
+        for (const u of units) {
+          let q = p;
+          while (q < atomUnit.length && q < p + 64 && atomUnit[q] !== u) q++;
+          if (q >= atomUnit.length || atomUnit[q] !== u) {
+            complete = false;
+            break;
+          }
+          if (start < 0) {
+            start = atomStart[q];
+            settle(q);
+          }
+          end = atomEnd[q];
+          p = q + 1;
+        }
+      }
+      spans[k] = [start >= 0 ? start : here(), start >= 0 ? end : here()];
+      if (!complete && units.length > 0) unresolved.push(k);
+    });
+    settle(atomUnit.length);
+    return spans;
+  }
+}
+
+function alternation(contents: string[]): RegExp | undefined {
+  const list = contents.filter((c) => c.length > 0).sort((a, b) => b.length - a.length);
+  return list.length
+    ? new RegExp(list.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g')
+    : undefined;
+}
+
+function splitOn(text: string, re: RegExp | undefined): string[] {
+  if (!re) return [text];
+  const out: string[] = [];
+  let pos = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m.index > pos) out.push(text.slice(pos, m.index));
+    out.push(m[0]);
+    pos = m.index + m[0].length;
+  }
+  if (pos < text.length) out.push(text.slice(pos));
+  return out;
+}
+
+/** Where `inner` starts inside `outer` (the post-processor adds tokens around it); 0 when not found. */
+function findRun(outer: string[], inner: string[]): number {
+  if (inner.length === 0) return outer.length;
+  for (let i = 0; i + inner.length <= outer.length; i++) {
+    let ok = true;
+    for (let j = 0; j < inner.length && ok; j++) ok = outer[i + j] === inner[j];
+    if (ok) return i;
+  }
+  return 0;
+}
