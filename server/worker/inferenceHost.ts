@@ -441,6 +441,8 @@ function describeRequest(f: InFlight): string {
         : 'answering a fill-mask';
     case 'predict':
       return `predicting ${r.inputs.length} input${r.inputs.length === 1 ? '' : 's'}`;
+    case 'surprise':
+      return 'scoring the surprise of a text';
     case 'memory':
       return 'reporting its memory';
   }
