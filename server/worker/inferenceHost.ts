@@ -442,7 +442,7 @@ function describeRequest(f: InFlight): string {
     case 'predict':
       return `predicting ${r.inputs.length} input${r.inputs.length === 1 ? '' : 's'}`;
     case 'surprise':
-      return 'scoring the surprise of a text';
+      return `scoring up to ${r.maxRows} surprising-word rows`;
     case 'memory':
       return 'reporting its memory';
   }
