@@ -23,7 +23,7 @@ import { CLIENT_NAME, createClient, type BackendTransport } from './client/creat
 import { CrashHandler, RemoteErrorHandler } from './client/errorHandler';
 import { Backoff, isUnauthorized, tokenKey } from './client/remote';
 import { chooseBackendRuntime, processRuntimeProbe } from './client/runtime';
-import { CrashPolicy, type CloseDecision } from './client/crashPolicy';
+import { CrashPolicy, stoppedNotice, type CloseDecision } from './client/crashPolicy';
 import { readClientSettings, readServerSettings } from './config';
 import { formatRemoteAddress, type RemoteAddress } from './settings';
 import type { ConnectionState } from './status/render';
@@ -370,22 +370,13 @@ export class Ctx implements vscode.Disposable {
   }
 
   private onStopped(decision: Exclude<CloseDecision, { action: 'restart' }>): void {
-    const minutes = this.crashPolicy.options.windowMs / 60_000;
-    this.stopMessage =
-      decision.action === 'fatal'
-        ? `The MLM backend stopped: ${decision.fatal.message}`
-        : `The MLM backend crashed ${decision.crashesInWindow} times in ${minutes} minutes and was not restarted.`;
+    const notice = stoppedNotice(decision, this.crashPolicy.options);
+    this.stopMessage = notice.status;
     this.setConnection('stopped');
-    void vscode.window
-      .showErrorMessage(
-        `${this.stopMessage} Check the backend logs, then restart it.`,
-        'Show Output',
-        'Restart Backend',
-      )
-      .then((choice) => {
-        if (choice === 'Show Output') this.log.show();
-        if (choice === 'Restart Backend') void this.restart();
-      });
+    void vscode.window.showErrorMessage(notice.message, ...notice.actions).then((choice) => {
+      if (choice === 'Show Output') this.log.show();
+      if (choice === 'Restart Backend') void this.restart();
+    });
   }
 
   private updateContextKeys(): void {

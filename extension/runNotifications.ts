@@ -1,4 +1,4 @@
-/** One notification when a run ends: what happened, with the next useful action. */
+/** One notification when a run ends (what happened, with the next useful action), and one when a run pauses itself. */
 import * as vscode from 'vscode';
 import type { RunFinishedNotification } from '../protocol/training';
 import type { Ctx } from './context';
@@ -29,5 +29,26 @@ export function notifyRunFinished(ctx: Ctx): vscode.Disposable {
       if (choice === 'Show Backend Logs') ctx.log.show();
       if (choice === 'Classify Selection') void vscode.commands.executeCommand('mlm.classifySelection');
     });
+  });
+}
+
+/**
+ * One warning when the run paused itself (ServerStatus.pauseReason: a full disk, naming the folder and the space
+ * needed), with Resume Training; shown again only for a new pause.
+ */
+export function notifyRunPaused(ctx: Ctx): vscode.Disposable {
+  let shown: string | undefined;
+  return ctx.onDidChange(() => {
+    const reason = ctx.status?.pauseReason;
+    if (reason === shown) return;
+    shown = reason;
+    if (!reason) return;
+    ctx.log.error(`MLM run paused: ${reason}`);
+    void vscode.window
+      .showWarningMessage(`MLM: ${reason}`, 'Resume Training', 'Show Backend Logs')
+      .then((choice) => {
+        if (choice === 'Resume Training') void vscode.commands.executeCommand('mlm.resume');
+        if (choice === 'Show Backend Logs') ctx.log.show();
+      });
   });
 }

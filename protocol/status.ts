@@ -42,6 +42,11 @@ export interface ServerStatus {
   etaSeconds?: number;
   /** One line for the user: progress detail, or the error and what to do. */
   message?: string;
+  /**
+   * Set while the run paused itself (a full disk: the folder, the space needed, what to do); cleared when it trains
+   * again. The extension shows it once, with a Resume Training button.
+   */
+  pauseReason?: string;
   model?: LoadedModelInfo;
   /** The task model mlm/predict, Classify Selection and the selection hover use (a fine-tune run's checkpoint). */
   taskModel?: TaskModelInfo;

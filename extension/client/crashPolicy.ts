@@ -21,6 +21,25 @@ export type CloseDecision =
   | { action: 'give-up'; crashesInWindow: number }
   | { action: 'fatal'; fatal: FatalReport };
 
+/** The buttons of the one error shown when the client stops restarting the backend. */
+export const STOPPED_ACTIONS = ['Show Output', 'Restart Backend'] as const;
+
+/**
+ * What the client says, once, when it stops restarting the backend: why (the fatal's message, or the crash count in
+ * the window), what to do, and the two buttons (STOPPED_ACTIONS). `status` is the short form for the status tooltip.
+ */
+export function stoppedNotice(
+  decision: Exclude<CloseDecision, { action: 'restart' }>,
+  options: CrashPolicyOptions,
+): { status: string; message: string; actions: typeof STOPPED_ACTIONS } {
+  const minutes = options.windowMs / 60_000;
+  const status =
+    decision.action === 'fatal'
+      ? `The MLM backend stopped: ${decision.fatal.message}`
+      : `The MLM backend crashed ${decision.crashesInWindow} times in ${minutes} minutes and was not restarted.`;
+  return { status, message: `${status} Check the backend logs, then restart it.`, actions: STOPPED_ACTIONS };
+}
+
 export class CrashPolicy {
   private times: number[] = [];
   private fatal: FatalReport | undefined;

@@ -250,7 +250,9 @@ export class RunManager {
                 ? 'training'
                 : 'preparing';
         if (state === 'training') this.events.progress(undefined);
-        this.events.status({ state, phase: m.phase, message: m.detail });
+        // A pause with a reason is the trainer's own (a full disk); a user's pause comes without one.
+        const pauseReason = m.phase === 'paused' ? m.detail : undefined;
+        this.events.status({ state, phase: m.phase, message: m.detail, pauseReason });
         return;
       }
       case 'progress':
@@ -326,6 +328,7 @@ export class RunManager {
     this.events.status({
       state: outcome === 'failed' ? 'error' : outcome === 'stopped' ? 'stopped' : 'idle',
       phase: undefined,
+      pauseReason: undefined,
       etaSeconds: undefined,
       message: `run ${run.runId}: ${message}`,
     });

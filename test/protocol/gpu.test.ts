@@ -63,7 +63,7 @@ const scenarios: Array<{
     },
   },
   {
-    name: 'a 10 s hang hits the timeout',
+    name: 'reliability: 16 nvidia-smi faults — a 10 s hang hits the timeout',
     body: `exec '${process.execPath}' -e 'setTimeout(() => {}, 10000)'`,
     check: (t) => {
       assert.equal(t.gpus, null);

@@ -244,3 +244,31 @@ export async function initializeSocket(conn: MessageConnection, token: string | 
   await conn.sendNotification('initialized', {});
   return result;
 }
+
+/** Imports the tiny Hugging Face BERT fixture as a run folder at `runDir` with the built CLI (`mlm import --hf`). */
+export function importTinyBert(runDir: string): void {
+  const imp = spawnSync(process.execPath, ['dist/cli.js', 'import', '--hf', TINY_BERT, '--out', runDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MLM_BACKEND: 'wasm' },
+  });
+  if (imp.status !== 0) throw new Error(`mlm import --hf test/fixtures/hf-tiny-bert failed: ${imp.stderr}`);
+}
+
+/** The tiny Hugging Face BERT fixture: a fill-mask model the backend loads in a moment (mlm/loadCheckpoint). */
+export const TINY_BERT = path.join(ROOT, 'test/fixtures/hf-tiny-bert');
+
+/**
+ * A backend on a fresh copy of the protocol corpus, initialised, with the tiny BERT fixture loaded for fill-mask and
+ * hovers. `spawn` options go to spawnServer. Stop it with stopServer and remove `ws`.
+ */
+export async function backendWithTinyBert(
+  opts: Parameters<typeof spawnServer>[0] = {},
+): Promise<{ s: Spawned; ws: string }> {
+  ensureBuilt();
+  const ws = tempWorkspace();
+  const s = spawnServer(opts);
+  await initialize(s, ws);
+  await s.conn.sendRequest('mlm/loadCheckpoint', { path: TINY_BERT });
+  return { s, ws };
+}

@@ -30,7 +30,7 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
   });
   void after(() => fs.rmSync(ws, { recursive: true, force: true }));
 
-  void test('malformed messages, an oversized one and an unknown method leave it alive', async () => {
+  void test('reliability: 22 malformed JSON-RPC — malformed messages, an oversized one and an unknown method leave it alive', async () => {
     const s = spawnServer({ env: { MLM_MAX_MESSAGE_BYTES: '4096' } });
     await initialize(s, ws);
     const logged = s.notes.next<{ message: string }>('window/logMessage', (p) =>
@@ -57,7 +57,7 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
     assert.equal((await s.exited).code, 0);
   });
 
-  void test('it exits when its parent process dies during training (processId watchdog)', async () => {
+  void test('reliability: 7 parent death — it exits when its parent process dies during training (processId watchdog)', async () => {
     // A stand-in parent: the server watches this pid, given in initialize.
     const parent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
     const s = spawnServer();
@@ -83,7 +83,7 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
     s.conn.dispose();
   });
 
-  void test('no folder, an empty folder, Restricted Mode: training refuses with a clear reason', async () => {
+  void test('reliability: 18 empty workspace — no folder, an empty folder, Restricted Mode: training refuses with a clear reason', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-empty-'));
     const cases: Array<{ root: string | null; trusted: boolean; code: number; message: RegExp }> = [
       { root: null, trusted: true, code: MlmErrorCodes.NoWorkspace, message: /no workspace folder is open/ },
@@ -126,7 +126,7 @@ void describe('lifecycle and robustness', { timeout: 60_000 }, () => {
     assert.equal((await s.exited).code, 0);
   });
 
-  void test('a broken install is reported as mlm/fatal before exit', async () => {
+  void test('reliability: 2 deliberate fatal exit — a broken install is reported as mlm/fatal before exit', async () => {
     const s: Spawned = spawnServer({ env: { MLM_WORKER_DIR: '/nonexistent' } });
     await initialize(s, ws);
     const fatal = await s.notes.next<FatalNotification.Params>('mlm/fatal');

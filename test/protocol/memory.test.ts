@@ -35,7 +35,7 @@ const cases: Array<{ name: string; env: Record<string, string>; code: number; me
 ];
 
 for (const c of cases) {
-  void describe(`reliability: ${c.name}`, { timeout: 90_000 }, () => {
+  void describe(`reliability: 13 OOM — ${c.name}`, { timeout: 90_000 }, () => {
     let s: Spawned;
     void before(async () => {
       ensureBuilt();

@@ -64,7 +64,7 @@ void describe('mlm serve --socket', { timeout: 90_000 }, () => {
     ],
   ];
   for (const [name, send, why] of refusals) {
-    void test(`${name} is refused (Unauthorized) and the connection closed`, async () => {
+    void test(`reliability: 30 socket without a token — ${name} is refused (Unauthorized) and the connection closed`, async () => {
       const c = await connectSocket(backend.port);
       await assert.rejects(
         send(c),
@@ -150,7 +150,7 @@ void describe('mlm serve --socket', { timeout: 90_000 }, () => {
     b.socket.destroy();
   });
 
-  void test('a second writer of a run folder is refused with the holder’s pid', async () => {
+  void test('reliability: 31 two writers, one run — a second writer of a run folder is refused with the holder’s pid', async () => {
     const c = await connectSocket(backend.port);
     await initializeSocket(c.conn, backend.token);
     const run = await c.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: TINY_RUN });

@@ -16,7 +16,7 @@ import {
   type CheckpointState,
 } from '../checkpoint';
 import { prefetch } from '../backend/read';
-import type { MetricRecord, TrainCallbacks } from '../types';
+import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
 import type { LoopRun } from './loop';
 
 /** The parts of the state that are only measured when a checkpoint is written. */
@@ -133,6 +133,42 @@ export class CheckpointWriter {
       }
     }
     cb.onPhase?.('training');
+  }
+
+  /**
+   * After a full disk (diskFull set): pauses the run with one message naming the folder and the space needed, and once
+   * resumed writes the kept metric rows and the failed save again (pausing again if there is still no room), so nothing
+   * is lost. Without a way to pause (the CLI) it returns the error that ends the run. Resolves with the time spent
+   * paused and whether the run goes on.
+   */
+  async holdWhileDiskFull(
+    control: TrainControl | undefined,
+    step: number,
+  ): Promise<{ goOn: boolean; pausedMs: number; error?: string }> {
+    let pausedMs = 0;
+    while (this.diskFull) {
+      const full = this.diskFull;
+      if (control?.signal?.aborted) {
+        // Stopped while the disk is full: end without the writes that did not fit (older checkpoints are intact).
+        this.cb.onLog?.('error', `${full.message}; the run stops at step ${step} without its last writes`);
+        return { goOn: false, pausedMs };
+      }
+      if (!control?.pause || !control.waitIfPaused) {
+        const error = `${full.message}; training stopped at step ${step} (the last complete checkpoint is kept): resume the run (mlm train --resume ${this.run.runDir}) once there is room`;
+        return { goOn: false, pausedMs, error };
+      }
+      const message = `${full.message}; training is paused at step ${step}: resume it (MLM: Resume Training) once there is room; nothing is lost`;
+      this.cb.onLog?.('error', message);
+      control.pause();
+      this.cb.onPhase?.('paused', message);
+      const p0 = Date.now();
+      await control.waitIfPaused();
+      pausedMs += Date.now() - p0;
+      await this.retry();
+      if (control.signal?.aborted) return { goOn: false, pausedMs };
+      this.cb.onPhase?.('training');
+    }
+    return { goOn: true, pausedMs };
   }
 
   /**

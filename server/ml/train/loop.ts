@@ -117,37 +117,12 @@ export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOut
   });
   const checkpoint = (isBest: boolean) => saver.save(isBest, saveTimeState());
 
-  /**
-   * A full disk (saver.diskFull) pauses the run with one message naming the folder and the space needed; once resumed
-   * the kept metric rows and the failed save are written again, so nothing is lost. Without a way to pause (the CLI)
-   * the run stops with that error. False when the run must end.
-   */
+  /** A full disk pauses the run until resumed (CheckpointWriter.holdWhileDiskFull); false when the run must end. */
   const holdWhileDiskFull = async (): Promise<boolean> => {
-    while (saver.diskFull) {
-      const full = saver.diskFull;
-      const ctl = io.control;
-      if (signal?.aborted) {
-        // Stopped while the disk is full: end without the writes that did not fit (older checkpoints are intact).
-        cb.onLog?.('error', `${full.message}; the run stops at step ${state.step} without its last writes`);
-        return false;
-      }
-      if (!ctl?.pause || !ctl.waitIfPaused) {
-        stoppedBy = 'error';
-        out.error = `${full.message}; training stopped at step ${state.step} (the last complete checkpoint is kept): resume the run (mlm train --resume ${run.runDir}) once there is room`;
-        return false;
-      }
-      const message = `${full.message}; training is paused at step ${state.step}: resume it (MLM: Resume Training) once there is room; nothing is lost`;
-      cb.onLog?.('error', message);
-      ctl.pause();
-      cb.onPhase?.('paused', message);
-      const p0 = Date.now();
-      await ctl.waitIfPaused();
-      pausedMs += Date.now() - p0;
-      await saver.retry();
-      if (signal?.aborted) return false;
-      cb.onPhase?.('training');
-    }
-    return true;
+    const h = await saver.holdWhileDiskFull(io.control, state.step);
+    pausedMs += h.pausedMs;
+    if (h.error !== undefined) [stoppedBy, out.error] = ['error', h.error];
+    return h.goOn;
   };
 
   let stoppedBy: StopReason | undefined;

@@ -44,10 +44,11 @@ export function registerActivationTests(): void {
         [api.ctx.onDidChange],
       );
       const gpu = api.ctx.gpu!;
-      if (!gpu.gpus?.length) assert.match(text, new RegExp(`· ${gpu.cores} cores?$`));
+      // The model in use, when one is loaded, follows the device (" · $(hubot) NAME").
+      if (!gpu.gpus?.length) assert.match(text, new RegExp(`· ${gpu.cores} cores?( · \\$\\(hubot\\) .+)?$`));
     });
 
-    it('reports schema diagnostics for an invalid *.mlm.json', async () => {
+    it('reliability: 27 config validation — reports schema diagnostics for an invalid *.mlm.json', async () => {
       const uri = inWorkspace('bad.mlm.json');
       await vscode.window.showTextDocument(uri);
       const diagnostics = await until(

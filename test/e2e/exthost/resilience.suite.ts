@@ -118,15 +118,16 @@ export function registerResilienceTests(): void {
       }
     });
 
-    it('does not restart after the backend reports a fatal error, and names the cause', async () => {
+    it('reliability: 2 deliberate fatal exit — does not restart after the backend reports a fatal error, and names the cause', async () => {
       // The backend checks its worker bundle at start and exits with mlm/fatal when it is missing; the
       // extension host's environment reaches the backend process.
       process.env.MLM_WORKER_DIR = '/nonexistent';
       try {
+        // The client's state may say "stopped" a moment before the crash handler's decision names the cause.
         const stopped = until(
-          () => api.ctx.connection === 'stopped',
+          () => api.ctx.connection === 'stopped' && /MLM worker/.test(api.ctx.stopMessage ?? ''),
           30_000,
-          'the client to stop on the fatal',
+          'the client to stop on the fatal, naming it',
           [api.ctx.onDidChange],
         );
         await vscode.commands.executeCommand('mlm.restartServer');
@@ -143,11 +144,15 @@ export function registerResilienceTests(): void {
       assert.equal(api.ctx.connection, 'running');
     });
 
-    it('gives up after 5 crashes in 3 minutes with status "stopped", and starts again once the runtime is fixed', async () => {
+    it('reliability: 1 crash loop — gives up after 5 crashes in 3 minutes with status "stopped", and starts again once the runtime is fixed', async () => {
       const config = vscode.workspace.getConfiguration('mlm');
-      const stopped = until(() => api.ctx.connection === 'stopped', 60_000, 'the client to give up', [
-        api.ctx.onDidChange,
-      ]);
+      // The client's state may say "stopped" a moment before the crash handler's decision names the cause.
+      const stopped = until(
+        () => api.ctx.connection === 'stopped' && /crashed \d+ times/.test(api.ctx.stopMessage ?? ''),
+        60_000,
+        'the client to give up, naming the crashes',
+        [api.ctx.onDidChange],
+      );
       // A runtime that exits at once: every start is a crash. (Changing the setting restarts the backend.)
       await config.update('server.runtime', '/bin/false', vscode.ConfigurationTarget.Global);
       try {

@@ -97,7 +97,7 @@ export function registerTrainingTests(): void {
       );
     });
 
-    it('restores the dashboard history when it is closed and reopened', async () => {
+    it('reliability: 25 webview hidden during training — restores the dashboard history when it is closed and reopened', async () => {
       const tab = dashboardTab();
       assert.ok(tab);
       await vscode.window.tabGroups.close(tab);

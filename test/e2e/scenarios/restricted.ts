@@ -5,7 +5,7 @@ import { quickPickRows, statusItem, statusText, textOf, until } from '../harness
 import { ids } from './ids';
 
 export const restrictedMode: Scenario = {
-  name: 'restricted mode (untrusted folder) shows training disabled',
+  name: 'reliability: 26 restricted mode — an untrusted folder shows training disabled',
   async run({ page, shot, note }) {
     const item = statusItem(page, ids.statusItem);
     await item.waitFor({ timeout: 60_000 });

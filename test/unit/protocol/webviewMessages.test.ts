@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WEBVIEW_LIMITS, isHostToWebviewMessage, isWebviewToHostMessage } from '../../../protocol/webview';
 
-void describe('webview → host message guard (what the dashboard panel accepts)', () => {
+void describe('reliability: 24 webview message fuzz — webview → host message guard (what the dashboard panel accepts)', () => {
   const accepted: unknown[] = [
     { type: 'ready' },
     { type: 'stop' },

@@ -1,14 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CrashPolicy } from '../../../../extension/client/crashPolicy';
+import { CrashPolicy, DEFAULT_CRASH_POLICY, stoppedNotice } from '../../../../extension/client/crashPolicy';
 
 const MIN = 60_000;
 
 void describe('CrashPolicy', () => {
-  void test('restarts the first four crashes within 3 minutes and gives up on the fifth', () => {
+  void test('reliability: 1 crash loop — restarts the first four crashes within 3 minutes, gives up on the fifth with one error and its two buttons', () => {
     const p = new CrashPolicy();
-    const actions = [0, 10, 20, 30, 40].map((s) => p.onClosed(s * 1000).action);
-    assert.deepEqual(actions, ['restart', 'restart', 'restart', 'restart', 'give-up']);
+    const decisions = [0, 10, 20, 30, 40].map((s) => p.onClosed(s * 1000));
+    assert.deepEqual(
+      decisions.map((d) => d.action),
+      ['restart', 'restart', 'restart', 'restart', 'give-up'],
+    );
+    const last = decisions[4];
+    assert.ok(last.action === 'give-up');
+    assert.deepEqual(stoppedNotice(last, DEFAULT_CRASH_POLICY), {
+      status: 'The MLM backend crashed 5 times in 3 minutes and was not restarted.',
+      message:
+        'The MLM backend crashed 5 times in 3 minutes and was not restarted. Check the backend logs, then restart it.',
+      actions: ['Show Output', 'Restart Backend'],
+    });
+    const fatal = stoppedNotice(
+      { action: 'fatal', fatal: { message: 'MLM worker /x/mlm-worker.js is missing', exitCode: 3 } },
+      DEFAULT_CRASH_POLICY,
+    );
+    assert.equal(fatal.status, 'The MLM backend stopped: MLM worker /x/mlm-worker.js is missing');
+    assert.deepEqual(fatal.actions, ['Show Output', 'Restart Backend']);
   });
 
   void test('the window slides: a crash 3 minutes after the first only counts the recent ones', () => {

@@ -11,7 +11,7 @@ const parts = {
 };
 
 void describe('dashboard HTML', () => {
-  void test("CSP: default-src 'none', scripts only by nonce, styles/images/fonts only from the webview origin", () => {
+  void test("reliability: 23 webview XSS/CSP — default-src 'none', scripts only by nonce, styles/images/fonts only from the webview origin", () => {
     const csp = contentSecurityPolicy(parts.cspSource, parts.nonce);
     const directives = new Map(
       csp

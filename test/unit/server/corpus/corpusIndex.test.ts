@@ -57,7 +57,7 @@ void describe('CorpusIndex + CorpusWatcher on a real folder', () => {
     }
   };
 
-  void test('initial scan: text counted, garbage skipped with reasons, ignored folders and links not followed', async () => {
+  void test('reliability: 17 corpus garbage — initial scan: text counted, garbage skipped with reasons, ignored folders and links not followed', async () => {
     watcher.start();
     const s = await until(() => true);
     assert.equal(s.files, 2, JSON.stringify(s));
@@ -87,7 +87,7 @@ void describe('CorpusIndex + CorpusWatcher on a real folder', () => {
   });
 });
 
-void describe('rescan fallback (when the watch limit is hit)', () => {
+void describe('reliability: 21 watch limits — rescan fallback (when the watch limit is hit)', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-rescan-'));
   fs.writeFileSync(path.join(root, 'a.txt'), 'one\n');
   fs.mkdirSync(path.join(root, 'sub'));
@@ -105,7 +105,7 @@ void describe('rescan fallback (when the watch limit is hit)', () => {
   const watcher = new CorpusWatcher(index, { rescanMs: 60_000, stabilityMs: 0, log: () => undefined });
   after(() => watcher.close().then(() => fs.rmSync(root, { recursive: true, force: true })));
 
-  void test('a rescan finds files once (no symlink loop), and the next one reconciles additions and deletions', async () => {
+  void test('reliability: 19 symlink loop — a rescan finds files once (no symlink loop), and the next one reconciles additions and deletions', async () => {
     await watcher.rescan();
     await index.idle();
     assert.equal(index.stats().files, 2);

@@ -143,7 +143,7 @@ void describe('NvidiaSmiPoller', () => {
   const ok: SmiRun = { code: 0, stdout: 'G, 1, 2, 3, 4\n', stderr: '' };
   const fail: SmiRun = { code: 9, stdout: '', stderr: 'driver gone' };
 
-  void test('never runs two at once: polls during a run share it', async () => {
+  void test('reliability: 16 nvidia-smi faults — never runs two at once: polls during a run share it', async () => {
     const m = manualRunner();
     const p = new NvidiaSmiPoller({ timeoutMs: 100, baseBackoffMs: 1000, maxBackoffMs: 8000, run: m.run });
     const a = p.poll();

@@ -26,7 +26,7 @@ void describe('backend selection', () => {
     );
   });
 
-  void test('auto picks the best available backend, once, and says why better ones are missing', async () => {
+  void test('reliability: 15 backend fallback — auto picks the best available backend, once, and says why better ones are missing', async () => {
     const info = await initBackend({ threads: 1 });
     assert.equal(tf.getBackend(), info.tfBackend);
     assert.equal(getBackendInfo(), info);

@@ -73,7 +73,7 @@ void describe('checkpoints', () => {
     assert.deepEqual(fs.readdirSync(ck).sort(), ['step-10', 'step-15']);
   });
 
-  void test('keepLast rotation: 3 of 10 saves remain, plus the best and the one resumed from', () => {
+  void test('reliability: 11 rotation — keepLast 3 of 10 saves remain, plus the best and the one resumed from', () => {
     const run = newRun();
     for (let s = 1; s <= 10; s++) {
       save(run, s * 10);

@@ -130,7 +130,7 @@ void describe('decoding one file', () => {
 });
 
 void describe('walking a corpus', () => {
-  void test('selects *.txt and *.md, skips .git, node_modules and .mlm, and reports every bad file', async () => {
+  void test('reliability: 17 corpus garbage — selects *.txt and *.md, skips .git, node_modules and .mlm, and reports every bad file', async () => {
     const dir = tempDir({
       'a.txt': 'alpha beta\r\ngamma\r\n',
       'b.md': '# Title\n\nText',
@@ -193,7 +193,7 @@ void describe('walking a corpus', () => {
     assert.notEqual((await ids())[0], first[0]);
   });
 
-  void test('a file deleted between listing and reading is skipped as vanished', async () => {
+  void test('reliability: 20 races — a file deleted between listing and reading is skipped as vanished', async () => {
     const dir = tempDir({ 'a.txt': 'first', 'b.txt': 'second', 'c.txt': 'third' });
     const reader2 = new CorpusReader({ roots: [dir] });
     const docs: string[] = [];

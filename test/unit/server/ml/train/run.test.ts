@@ -76,7 +76,7 @@ void describe('runTraining', () => {
     assert.ok(acc > s.baselineAccuracy! + 0.15, `accuracy ${acc} vs baseline ${s.baselineAccuracy}`);
   });
 
-  void test('resume: 40 steps straight = 20 + resume + 20 (same final loss within 1e-4), same seed = same curve', async () => {
+  void test('reliability: 10 exact resume — 40 steps straight = 20 + resume + 20 (same final loss within 1e-4), same seed = same curve', async () => {
     const straight = await runTraining(tinyConfig(), { cwd: ws });
     assert.equal(straight.steps, 40, straight.error);
     const abort = new AbortController();
@@ -109,7 +109,7 @@ void describe('runTraining', () => {
     );
   });
 
-  void test('NaN guard: with lr 1e6 steps become non-finite, are skipped and counted, then training stops with a clear error and never saves non-finite weights', async () => {
+  void test('reliability: 12 non-finite loss — NaN guard: with lr 1e6 steps become non-finite, are skipped and counted, then training stops with a clear error and never saves non-finite weights', async () => {
     const logs: string[] = [];
     const s = await runTraining(
       tinyConfig({
