@@ -28,7 +28,7 @@ import { runW3 } from './tokenizerSpeed';
 const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
            the built server while it trains), lens (surprise lens: full pass and per-keystroke update of a
-           2,000-word document, hovers meanwhile, while a run trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
+           2,000-word document, hovers meanwhile, while a run trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (a run's steps with the inference worker reloading its checkpoints and answering hovers: RSS and tensors),
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
            gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
            quality (held-out masked-token accuracy after N minutes of training on the State of the Union corpus:
@@ -45,6 +45,7 @@ options:   --json             JSON lines only (no table)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none); finetune: encoder and classifier dropout (default 0.1)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
+           --hovers N         soak hovers answered during the run (default: as many as steps)
            --saves N          save: saves per preset (default ${SAVE_DEFAULTS.saves}; --preset A,B picks presets)
            --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
            --rows A,B         memory: rows of the measured passes (default ${MEMORY_DEFAULTS.rows.join(',')})
@@ -80,6 +81,7 @@ function parseArgs(argv: string[]): Args {
     '--minutes',
     '--variants',
     '--saves',
+    '--hovers',
     '--init',
     '--seeds',
     '--epochs',
@@ -287,6 +289,7 @@ async function main(argv: string[]): Promise<number> {
         {
           ...SOAK_DEFAULTS,
           steps: num(flags, '--steps', SOAK_DEFAULTS.steps),
+          hovers: flags.has('--hovers') ? num(flags, '--hovers', 0) : undefined,
           preset: (flags.get('--preset') as typeof SOAK_DEFAULTS.preset | undefined) ?? SOAK_DEFAULTS.preset,
         },
         out,

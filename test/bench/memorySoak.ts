@@ -1,41 +1,34 @@
 /**
- * Memory soak: many training steps through the product's trainStep, sampling RSS, the JS heap, the wasm
- * heap (tf.memory().numBytes counts tensors only) and live tensors. The issue asks for 10,000 steps; the
- * default is shorter, `--steps 10000` runs the full soak.
+ * `npm run bench -- soak`: the long serving soak (reliability row 14; test/bench/servingSoak.ts) — a real run of
+ * `--steps` steps (default 10,000) of `--preset` (default tiny) on batches of 8 × 128 tokens (W1's sequence length),
+ * a checkpoint every 100 steps that the inference worker reloads, and `--hovers` fills (default: as many as steps)
+ * answered throughout. Reports RSS and JS heap after a full GC, and both threads' live tensors, with the growth over
+ * the run (least-squares slope after the first 10 %). The CI-sized version of the same soak is a unit test.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { bertPreset, createModel, type BertPresetName } from '../../server/ml/model';
-import { AdamW } from '../../server/ml/train/adamw';
-import { trainStep } from '../../server/ml/train/step';
+import { parseRunConfig } from '../../protocol/runConfig';
+import type { BertPresetName } from '../../server/ml/model';
 import { fmt, type Reporter } from './report';
-import { w1Batches } from './trainingBatches';
+import { servingSoak, type SoakSample } from './servingSoak';
 
 export interface SoakOptions {
   preset: BertPresetName;
   steps: number;
+  hovers: number | undefined;
   batchSize: number;
   seqLen: number;
+  checkpointEvery: number;
   sampleEvery: number;
-  seed: number;
 }
 
 export const SOAK_DEFAULTS: SoakOptions = {
   preset: 'tiny',
-  steps: 2000,
+  steps: 10_000,
+  hovers: undefined,
   batchSize: 8,
   seqLen: 128,
+  checkpointEvery: 100,
   sampleEvery: 100,
-  seed: 7,
 };
-
-interface Sample {
-  step: number;
-  rssMB: number;
-  heapMB: number;
-  tensors: number;
-  tensorMB: number;
-  lossAvg: number;
-}
 
 /** Least-squares slope of y over x. */
 function slope(xs: number[], ys: number[]): number {
@@ -52,60 +45,47 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 export async function runSoak(opts: SoakOptions, out: Reporter): Promise<void> {
-  const config = { ...bertPreset(opts.preset, 8192, opts.seqLen) };
-  const model = createModel(config, { seed: opts.seed });
-  const optimizer = new AdamW(model.variables, {
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    weightDecay: 0.01,
-  });
-  const samples: Sample[] = [];
-  const t0 = performance.now();
-  let lossSum = 0;
-  for (let step = 1; step <= opts.steps; step++) {
-    // A fresh dynamically masked batch every step, as in training.
-    const [batch] = w1Batches({
-      count: 1,
+  const hovers = opts.hovers ?? opts.steps;
+  const parsed = parseRunConfig({
+    model: { preset: opts.preset, dropout: 0.1 },
+    tokenizer: { vocabSize: 512, minFrequency: 1 },
+    data: { seqLen: opts.seqLen },
+    training: {
       batchSize: opts.batchSize,
-      seqLen: opts.seqLen,
-      vocabSize: 8192,
-      seed: opts.seed * 100003 + step,
-    });
-    lossSum += (await trainStep(model, optimizer, [batch], { lr: 1e-3, clipNorm: 1 })).loss;
-    if (step % opts.sampleEvery === 0) {
-      const m = process.memoryUsage();
-      const t = tf.memory();
-      samples.push({
-        step,
-        rssMB: m.rss / 2 ** 20,
-        heapMB: m.heapUsed / 2 ** 20,
-        tensors: t.numTensors,
-        tensorMB: t.numBytes / 2 ** 20,
-        lossAvg: lossSum / opts.sampleEvery,
-      });
-      lossSum = 0;
-      out.info('soak-sample', { ...samples[samples.length - 1] });
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  model.dispose();
-  optimizer.dispose();
-  if (samples.length < 2)
-    throw new Error(
-      `soak: ${opts.steps} steps give fewer than 2 samples: use --steps ≥ ${2 * opts.sampleEvery}`,
-    );
-  // Growth after the first sample (allocator and JIT warm-up happen before it).
-  const later = samples.slice(1);
-  const perK = (k: keyof Sample) =>
+      maxSteps: opts.steps,
+      lr: 1e-3,
+      warmupSteps: 100,
+      evalEvery: 1000,
+      evalBatches: 2,
+      logEvery: 10,
+      dataParallel: 1,
+    },
+    checkpoint: { every: opts.checkpointEvery, keepLast: 2 },
+    backend: 'wasm',
+    threads: 1,
+  });
+  if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+  const r = await servingSoak(parsed.config, {
+    hovers,
+    sampleEvery: opts.sampleEvery,
+    onSample: (s) => out.info('soak-sample', { ...s }),
+  });
+  const { samples } = r;
+  if (samples.length < 3) throw new Error(`soak: use --steps ≥ ${3 * opts.sampleEvery} for three samples`);
+  // Growth after the first 10 % (allocator and JIT warm-up happen before it).
+  const later = samples.slice(Math.max(1, Math.floor(samples.length / 10)));
+  const perK = (k: keyof SoakSample) =>
     1000 *
     slope(
       later.map((s) => s.step),
       later.map((s) => s[k]),
     );
   const first = samples[0];
+  const from = later[0];
   const last = samples[samples.length - 1];
   const maxRss = Math.max(...samples.map((s) => s.rssMB));
+  const trainerTensors = new Set(samples.map((s) => s.trainerTensors));
+  const workerTensors = new Set(r.workerTensors);
   out.record({
     workload: 'soak',
     system: 'ours',
@@ -113,30 +93,35 @@ export async function runSoak(opts: SoakOptions, out: Reporter): Promise<void> {
     value: perK('rssMB'),
     unit: 'MB/1000 steps',
     preset: opts.preset,
-    steps: opts.steps,
+    steps: r.summary.steps,
+    stoppedBy: r.summary.stoppedBy,
+    hovers: r.hovers,
+    reloads: r.reloads,
     batchSize: opts.batchSize,
     seqLen: opts.seqLen,
-    seconds,
+    seconds: r.seconds,
     rssFirstMB: first.rssMB,
+    rssFromMB: from.rssMB,
     rssLastMB: last.rssMB,
     rssMaxMB: maxRss,
-    tensorsFirst: first.tensors,
-    tensorsLast: last.tensors,
     heapGrowthMBPer1000: perK('heapMB'),
+    trainerTensors: [...trainerTensors],
+    workerTensors: [...workerTensors],
     samples: samples.map((s) => s.rssMB),
   });
+  const run = `${r.summary.steps} steps ${opts.preset} b${opts.batchSize}×${opts.seqLen}, ${r.hovers.answered} hovers (+${r.hovers.busy} busy), ${r.reloads} reloads`;
   out.row([
     'soak',
-    `${opts.steps} steps ${opts.preset} b${opts.batchSize}×${opts.seqLen}: RSS MB first→last (max)`,
-    `${fmt(first.rssMB)} → ${fmt(last.rssMB)} (${fmt(maxRss)})`,
+    `${run}: RSS MB first → step ${from.step} → last (max)`,
+    `${fmt(first.rssMB)} → ${fmt(from.rssMB)} → ${fmt(last.rssMB)} (${fmt(maxRss)})`,
     '—',
     `${fmt(perK('rssMB'))} MB / 1000 steps`,
   ]);
   out.row([
     'soak',
-    'live tensors first → last',
-    `${first.tensors} → ${last.tensors}`,
+    'live tensors: trainer / inference worker (distinct values over the run)',
+    `${[...trainerTensors].join(', ')} / ${[...workerTensors].join(', ')}`,
     '—',
-    `loss ${fmt(first.lossAvg)} → ${fmt(last.lossAvg)}`,
+    `heap ${fmt(from.heapMB)} → ${fmt(last.heapMB)} MB; loss ${fmt(first.loss)} → ${fmt(last.loss)}; ${fmt(r.seconds)} s`,
   ]);
 }
