@@ -56,7 +56,9 @@ export type WebviewToHostMessage =
   /** Runs to overlay in the charts. */
   | { type: 'selectRuns'; runIds: string[] }
   /** Show this run's details (config, checkpoints). */
-  | { type: 'showRun'; runId: string };
+  | { type: 'showRun'; runId: string }
+  /** Save this run's metric history as CSV (the host asks the backend over mlm/runMetrics and shows a save dialog). */
+  | { type: 'exportCsv'; runId: string };
 
 export type HostToWebviewType = HostToWebviewMessage['type'];
 export type WebviewToHostType = WebviewToHostMessage['type'];
@@ -105,6 +107,7 @@ export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
     case 'selectRuns':
       return Array.isArray(v.runIds) && v.runIds.length <= WEBVIEW_LIMITS.maxRuns && v.runIds.every(isId);
     case 'showRun':
+    case 'exportCsv':
       return isId(v.runId);
     default:
       return false;

@@ -66,7 +66,7 @@ const runList = new RunList(
   },
   (runId) => send({ type: 'showRun', runId }),
 );
-const details = new RunDetails();
+const details = new RunDetails((runId) => send({ type: 'exportCsv', runId }));
 const charts = new TrainingCharts();
 const taskPanel = new TaskPanel();
 const system = new SystemPanel();
