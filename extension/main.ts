@@ -8,6 +8,7 @@ import { Dashboard } from './dashboard/panel';
 import { notifyRunFinished, notifyRunPaused } from './runNotifications';
 import { offerResumeAfterInterruption } from './commands/resumeRun';
 import { StatusBar } from './status/statusBar';
+import { SurpriseLens } from './surprise/lens';
 import type { MlmStudioApi } from './api';
 
 let ctx: Ctx | undefined;
@@ -17,12 +18,14 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
   ctx = c;
   const dashboard = new Dashboard(c);
   const statusBar = new StatusBar(c);
-  const commands = commandTable(c, dashboard);
+  const lens = new SurpriseLens(c);
+  const commands = commandTable(c, dashboard, lens);
   const resumeOffers: string[] = [];
   context.subscriptions.push(
     c,
     dashboard,
     statusBar,
+    lens,
     notifyRunFinished(c),
     notifyRunPaused(c),
     offerResumeAfterInterruption(c, resumeOffers),

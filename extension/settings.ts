@@ -21,6 +21,19 @@ export interface ClientSettings {
   mode: 'local' | 'remote';
   /** mlm.server.address parsed; undefined when empty or invalid (remote mode then asks for one). */
   address: RemoteAddress | undefined;
+  /** The surprise lens (extension/surprise/lens.ts). */
+  surprise: SurpriseSettings;
+}
+
+export interface SurpriseSettings {
+  /** Language ids whose documents have the lens on without the command. Default none. */
+  languages: string[];
+  /** Words less likely than this are marked (at most the least likely 10 % of the scored words). Default 0.01. */
+  threshold: number;
+  /** Also list surprising words in the Problems panel. Default false. */
+  problems: boolean;
+  /** Words less likely than this get a Problems entry (when `problems` is on). Default 0.001. */
+  problemThreshold: number;
 }
 
 export const DEFAULT_CLIENT_SETTINGS: ClientSettings = {
@@ -29,6 +42,7 @@ export const DEFAULT_CLIENT_SETTINGS: ClientSettings = {
   classifyHover: true,
   mode: 'local',
   address: undefined,
+  surprise: { languages: [], threshold: 0.01, problems: false, problemThreshold: 0.001 },
 };
 
 /** "host:port" or "[ipv6]:port" → the address, or a sentence saying what is wrong. */
@@ -110,5 +124,38 @@ export function parseClientSettings(raw: unknown): ParsedClientSettings {
   } else if (a !== undefined && a !== null && a !== '') {
     errors.push(`mlm.server.address must be a string "host:port", got ${JSON.stringify(a)}`);
   }
-  return { settings: { runtime, smoothing, mode, address, classifyHover }, errors };
+  const surprise = parseSurprise(isRecord(root.surprise) ? root.surprise : {}, errors);
+  return { settings: { runtime, smoothing, mode, address, classifyHover, surprise }, errors };
+}
+
+function parseSurprise(raw: Record<string, unknown>, errors: string[]): SurpriseSettings {
+  const d = DEFAULT_CLIENT_SETTINGS.surprise;
+  const probability = (key: 'threshold' | 'problemThreshold'): number => {
+    const v = raw[key];
+    if (v === undefined || v === null) return d[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 1) return v;
+    errors.push(
+      `mlm.surprise.${key} must be a probability in (0, 1], got ${JSON.stringify(v)}; using ${d[key]}`,
+    );
+    return d[key];
+  };
+  let languages = d.languages;
+  if (Array.isArray(raw.languages) && raw.languages.every((x) => typeof x === 'string' && x.length > 0))
+    languages = raw.languages as string[];
+  else if (raw.languages !== undefined && raw.languages !== null)
+    errors.push(
+      `mlm.surprise.languages must be an array of language ids, got ${JSON.stringify(raw.languages)}; using []`,
+    );
+  let problems = d.problems;
+  if (typeof raw.problems === 'boolean') problems = raw.problems;
+  else if (raw.problems !== undefined && raw.problems !== null)
+    errors.push(
+      `mlm.surprise.problems must be true or false, got ${JSON.stringify(raw.problems)}; using false`,
+    );
+  return {
+    languages,
+    threshold: probability('threshold'),
+    problems,
+    problemThreshold: probability('problemThreshold'),
+  };
 }

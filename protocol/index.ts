@@ -4,6 +4,7 @@ export * from './status';
 export * from './training';
 export * from './inference';
 export * from './surprise';
+export * from './export';
 export * from './hub';
 export * from './corpus';
 export * from './settings';

@@ -3,6 +3,7 @@
  * Runs handed to a distributed engine (`mlm launch --engine torchrun`, docs/scale-out.md) and brought back.
  */
 import { RequestType } from 'vscode-jsonrpc';
+import type { LaunchImportSummary } from './shared/launch';
 
 /**
  * Client → backend (MLM: Import torchrun Result…): turns a launch bundle's output (train.py's metrics.jsonl and
@@ -19,19 +20,8 @@ export namespace ImportLaunchRequest {
     /** train.py's --out folder, when it was not <bundle>/output. */
     output?: string;
   }
-  export interface Result {
+  export interface Result extends LaunchImportSummary {
     runId: string;
-    runDir: string;
-    steps: number;
-    epochs: number;
-    /** Steps of the imported checkpoints, ascending. */
-    checkpoints: number[];
-    bestStep?: number;
-    /** Metric rows imported. */
-    metrics: number;
-    /** How train.py ran, when it finished: processes and device type ("cpu", "cuda"). */
-    processes?: number;
-    device?: string;
   }
   export const type = new RequestType<Params, Result, void>(method);
 }

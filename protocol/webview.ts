@@ -28,7 +28,9 @@ export type HostToWebviewMessage =
   /** One run's config, checkpoints and outcome (from mlm/runDetails), for the details panel. */
   | { type: 'runDetails'; details: RunDetailsRequest.Result }
   /** The backend's corpus index (from mlm/corpusStats). */
-  | { type: 'corpus'; corpus: CorpusStats };
+  | { type: 'corpus'; corpus: CorpusStats }
+  /** Compare Runs: the compared runs' details (mlm/runDetails), in the order asked. */
+  | { type: 'comparison'; runs: RunDetailsRequest.Result[] };
 
 /** What the dashboard shows about a run that ended. */
 export interface FinishedRunSummary {
@@ -58,7 +60,9 @@ export type WebviewToHostMessage =
   /** Show this run's details (config, checkpoints). */
   | { type: 'showRun'; runId: string }
   /** Save this run's metric history as CSV (the host asks the backend over mlm/runMetrics and shows a save dialog). */
-  | { type: 'exportCsv'; runId: string };
+  | { type: 'exportCsv'; runId: string }
+  /** Compare these runs (2 or more): settings and final metrics side by side. */
+  | { type: 'compareRuns'; runIds: string[] };
 
 export type HostToWebviewType = HostToWebviewMessage['type'];
 export type WebviewToHostType = WebviewToHostMessage['type'];
@@ -109,6 +113,13 @@ export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
     case 'showRun':
     case 'exportCsv':
       return isId(v.runId);
+    case 'compareRuns':
+      return (
+        Array.isArray(v.runIds) &&
+        v.runIds.length >= 2 &&
+        v.runIds.length <= WEBVIEW_LIMITS.maxRuns &&
+        v.runIds.every(isId)
+      );
     default:
       return false;
   }
@@ -152,14 +163,9 @@ export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
             )))
       );
     case 'runDetails':
-      return (
-        isRecord(v.details) &&
-        isRecord(v.details.run) &&
-        isId(v.details.run.runId) &&
-        Array.isArray(v.details.checkpoints) &&
-        v.details.checkpoints.every((c) => isRecord(c) && isFiniteNumber(c.step)) &&
-        (v.details.config === null || isRecord(v.details.config))
-      );
+      return isRunDetails(v.details);
+    case 'comparison':
+      return Array.isArray(v.runs) && v.runs.length <= WEBVIEW_LIMITS.maxRuns && v.runs.every(isRunDetails);
     case 'corpus':
       return (
         isRecord(v.corpus) &&
@@ -177,4 +183,16 @@ export function isHostToWebviewMessage(v: unknown): v is HostToWebviewMessage {
     default:
       return false;
   }
+}
+
+/** The shape of an mlm/runDetails result the dashboard relies on. */
+function isRunDetails(d: unknown): boolean {
+  return (
+    isRecord(d) &&
+    isRecord(d.run) &&
+    isId(d.run.runId) &&
+    Array.isArray(d.checkpoints) &&
+    d.checkpoints.every((c) => isRecord(c) && isFiniteNumber(c.step)) &&
+    (d.config === null || isRecord(d.config))
+  );
 }

@@ -6,11 +6,14 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { Dashboard } from '../dashboard/panel';
+import type { SurpriseLens } from '../surprise/lens';
 import { createRunConfig, pickRunConfig, uriFromArg } from '../runConfig/files';
 import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
+import { exportRunCommand } from './exportRun';
+import { compareRuns } from './compareRuns';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
 import { importLaunch } from './launch';
@@ -28,7 +31,7 @@ export interface CommandSpec {
   run(args: unknown[]): Promise<unknown> | unknown;
 }
 
-export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
+export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens): CommandSpec[] {
   const openDashboard = (): Promise<void> => dashboard.show();
   return [
     { id: 'mlm.train', requires: 'trusted-backend', run: ([arg]) => train(ctx, openDashboard, arg) },
@@ -73,6 +76,10 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard): CommandSpec[] {
     { id: 'mlm.useLocalBackend', requires: 'none', run: () => useLocalBackend(ctx) },
     { id: 'mlm.doctor', requires: 'none', run: () => runDoctor(ctx) },
     { id: 'mlm.replaceMask', requires: 'none', run: ([arg]) => replaceMask(ctx, arg) },
+    { id: 'mlm.showSurprisingWords', requires: 'backend', run: () => lens.toggle() },
+    { id: 'mlm.exportRun', requires: 'backend', run: ([arg]) => exportRunCommand(ctx, arg) },
+    { id: 'mlm.compareRuns', requires: 'backend', run: ([arg]) => compareRuns(ctx, dashboard, arg) },
+    { id: 'mlm.replaceWord', requires: 'none', run: ([arg]) => lens.replaceWord(arg) },
   ];
 }
 

@@ -77,6 +77,13 @@ export class Dashboard implements vscode.Disposable {
     this.adopt(panel, selected);
   }
 
+  /** Opens (or reveals) the dashboard comparing these runs (MLM: Compare Runs). */
+  async compare(runIds: string[]): Promise<void> {
+    if (!this.panel) await this.show(runIds);
+    await this.panel?.compare(runIds);
+    this.panel?.reveal();
+  }
+
   /** Opens (or reveals) the dashboard with `runId` selected first: a run that appeared without training here (an import). */
   async showRun(runId: string): Promise<void> {
     if (!this.panel) return this.show([runId]);
@@ -136,6 +143,8 @@ class DashboardPanel {
   /** The run listing in flight (status changes do not start a second one). */
   private listing: Promise<RunInfo[]> | undefined;
   private ready = false;
+  /** The runs of the last Compare Runs (sent again when the webview reloads). */
+  private comparing: string[] | undefined;
   /** The run whose details the webview shows (picked there); else the first selected one. */
   private shown: string | undefined;
   private rejected = 0;
@@ -186,6 +195,26 @@ class DashboardPanel {
 
   reveal(): void {
     this.panel.reveal(undefined, true);
+  }
+
+  /** Compare Runs: these runs selected (drawn together) and their details side by side, now or once ready. */
+  async compare(runIds: string[]): Promise<void> {
+    this.comparing = runIds;
+    this.selected = [...runIds, ...this.selected.filter((id) => !runIds.includes(id))].slice(
+      0,
+      WEBVIEW_LIMITS.maxRuns,
+    );
+    if (!this.ready) return;
+    await this.sendRuns();
+    await this.sendComparison(runIds);
+  }
+
+  private async sendComparison(runIds: string[]): Promise<void> {
+    const client = this.ctx.requireClient();
+    const runs = await Promise.all(
+      runIds.map((runId) => client.sendRequest(RunDetailsRequest.type, { runId })),
+    );
+    this.post({ type: 'comparison', runs });
   }
 
   /** Puts `runId` first among the selected runs and lists the runs again (it may be new). */
@@ -248,6 +277,7 @@ class DashboardPanel {
         if (this.ctx.lastFinished)
           this.post({ type: 'runFinished', finished: finishedRunSummary(this.ctx.lastFinished) });
         await this.sendRuns();
+        if (this.comparing) await this.sendComparison(this.comparing);
         return;
       case 'pause':
       case 'resume':
@@ -282,6 +312,9 @@ class DashboardPanel {
       case 'exportCsv':
         // requireClient inside `send`: a stopped backend is reported by exportRunCsv like a failed request.
         await exportRunCsv((p) => this.ctx.requireClient().sendRequest(RunMetricsRequest.type, p), m.runId);
+        return;
+      case 'compareRuns':
+        await this.compare(m.runIds);
         return;
       default: {
         const never: never = m;

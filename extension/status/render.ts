@@ -3,6 +3,7 @@
  * client's own view of the connection. No `vscode` import: unit-tested in plain Node.
  */
 import { escapeMarkdown } from '../../protocol/shared/markdown';
+import { modelLabel, shortModelName } from '../../protocol/shared/modelLabel';
 import { formatBytes } from '../../protocol/shared/units';
 import { isRunActive } from '../../protocol/shared/runState';
 import { webgpuSummary } from '../../protocol/webgpuText';
@@ -126,9 +127,12 @@ function localText(input: StatusInput): { text: string; severity: StatusView['se
       return { text: `$(warning) ${deviceText(status, gpu)}`, severity: 'warning' };
     // Server state 'stopped' means the user stopped the last run: the backend is alive and idle (the run's
     // outcome is in the tooltip). Only a dead connection is shown as "MLM stopped".
+    // The model that answers hovers and Fill Mask is named beside the device.
     case 'stopped':
-    default:
-      return { text: `$(chip) ${deviceText(status, gpu)}`, severity: 'normal' };
+    default: {
+      const model = status?.model ? ` · $(hubot) ${shortModelName(status.model)}` : '';
+      return { text: `$(chip) ${deviceText(status, gpu)}${model}`, severity: 'normal' };
+    }
   }
 }
 
@@ -160,7 +164,7 @@ function tooltipLines(input: StatusInput): string[] {
   if (status?.state !== 'error') row('Detail', status?.message);
   if (status?.model) {
     const m = status.model;
-    row('Model', `${m.runId ?? m.dir}${m.step !== undefined ? ` @ step ${m.step}` : ''} (${m.source})`);
+    row('Model', `${modelLabel(m)} (${m.source})`);
   } else if (status) row('Model', 'none (train a run or load a checkpoint)');
   if (gpu) {
     if (gpu.webgpu) row('WebGPU', webgpuSummary(gpu.webgpu).replace(/^GPU: /, ''));

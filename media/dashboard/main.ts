@@ -17,6 +17,7 @@ import {
 } from '../../protocol/webview';
 import { h } from './dom';
 import { Playground } from './playground';
+import { ComparePanel } from './compare';
 import { RunDetails } from './runDetails';
 import { RunList } from './runList';
 import { RunPanel } from './runPanel';
@@ -62,11 +63,14 @@ const runList = new RunList(
     model.selected = runIds;
     persist();
     send({ type: 'selectRuns', runIds });
+    runList.render(model.runs, model.selected);
     renderCharts();
   },
   (runId) => send({ type: 'showRun', runId }),
+  (runIds) => send({ type: 'compareRuns', runIds }),
 );
 const details = new RunDetails((runId) => send({ type: 'exportCsv', runId }));
+const compare = new ComparePanel();
 const charts = new TrainingCharts();
 const taskPanel = new TaskPanel();
 const system = new SystemPanel();
@@ -114,6 +118,7 @@ document
     charts.root,
     taskPanel.root,
     h('div', { class: 'columns' }, [playground.root, runList.root]),
+    compare.root,
     details.root,
     system.root,
   );
@@ -170,6 +175,7 @@ function handle(message: HostToWebviewMessage): void {
       model.status = message.status;
       renderRun();
       system.render(model.status, model.samples);
+      playground.setModel(model.status.model);
       break;
     case 'metrics':
       model.store.add(message.runId, message.records);
@@ -206,6 +212,10 @@ function handle(message: HostToWebviewMessage): void {
       break;
     case 'corpus':
       details.renderCorpus(message.corpus);
+      break;
+    case 'comparison':
+      compare.render(message.runs);
+      compare.root.scrollIntoView({ behavior: 'smooth', block: 'start' });
       break;
     default: {
       const never: never = message;

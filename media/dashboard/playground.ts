@@ -3,6 +3,8 @@
  * the best completions of the whole sentence found jointly; optional target words restrict the candidates.
  */
 import type { FillMaskRequest } from '../../protocol/inference';
+import { modelLabel } from '../../protocol/shared/modelLabel';
+import type { LoadedModelInfo } from '../../protocol/status';
 import { h, setChildren } from './dom';
 
 export interface PlaygroundRequest {
@@ -19,6 +21,8 @@ export class Playground {
   private readonly topK: HTMLSelectElement;
   private readonly targets: HTMLInputElement;
   private readonly results = h('div', { class: 'results', 'aria-live': 'polite' });
+  /** Which model answers (the status's model), so the choice of *Use a Hugging Face Model…* shows here too. */
+  private readonly modelLine = h('div', { class: 'muted model-in-use' });
   private nextId = 1;
   private pending = 0;
 
@@ -53,6 +57,7 @@ export class Playground {
     button.addEventListener('click', () => this.predict());
     this.root = h('section', { class: 'playground' }, [
       h('h3', { text: 'Fill-mask playground' }),
+      this.modelLine,
       this.input,
       h('div', { class: 'row' }, [
         this.topK,
@@ -62,6 +67,13 @@ export class Playground {
       ]),
       this.results,
     ]);
+  }
+
+  /** Names the model in use, or says how to get one. */
+  setModel(m: LoadedModelInfo | undefined): void {
+    this.modelLine.textContent = m
+      ? `Model: ${modelLabel(m)} (${m.source})`
+      : 'No model yet: MLM: Use a Hugging Face Model…, or train a run.';
   }
 
   predict(): void {
@@ -87,7 +99,7 @@ export class Playground {
       setChildren(this.results, [h('div', { class: 'muted', text: 'No [MASK] in the text: add one.' })]);
       return;
     }
-    const model = `${result.model.runId ?? result.model.dir}${result.model.step !== undefined ? ` @ step ${result.model.step}` : ''} · ${Math.round(result.elapsedMs)} ms`;
+    const model = `${modelLabel(result.model)} · ${Math.round(result.elapsedMs)} ms`;
     const joint = result.joint?.length
       ? h('div', { class: 'joint' }, [
           h('h4', { text: 'Best completions (filled jointly)' }),

@@ -10,11 +10,26 @@ export class RunList {
   constructor(
     private readonly onSelect: (runIds: string[]) => void,
     private readonly onShow: (runId: string) => void,
+    private readonly onCompare: (runIds: string[]) => void,
   ) {
-    this.root = h('section', { class: 'run-list' }, [h('h3', { text: 'Runs (tick to compare)' }), this.list]);
+    this.compareButton.addEventListener('click', () => this.onCompare(this.selected));
+    this.root = h('section', { class: 'run-list' }, [
+      h('div', { class: 'row' }, [h('h3', { text: 'Runs (tick to compare)' }), this.compareButton]),
+      this.list,
+    ]);
   }
 
+  private readonly compareButton = h('button', {
+    type: 'button',
+    class: 'compare-runs',
+    text: 'Compare settings',
+    title: 'The ticked runs’ settings and final metrics side by side',
+  });
+  private selected: string[] = [];
+
   render(runs: readonly RunInfo[], selected: readonly string[]): void {
+    this.selected = [...selected];
+    this.compareButton.disabled = selected.length < 2;
     if (runs.length === 0) {
       setChildren(this.list, [h('li', { class: 'empty', text: 'No runs yet: run "MLM: Train MLM".' })]);
       return;

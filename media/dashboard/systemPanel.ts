@@ -1,4 +1,5 @@
 /** Backend, device, GPU utilisation and memory over time, live tensors and RSS. */
+import { modelLabel } from '../../protocol/shared/modelLabel';
 import { formatMemorySize } from '../../protocol/shared/units';
 import type { GpuTelemetry, ServerStatus } from '../../protocol/status';
 import { webgpuSummary } from '../../protocol/webgpuText';
@@ -60,8 +61,7 @@ export class SystemPanel {
         `leader ${formatMemorySize(m.leaderBytes)}${heap}, ${formatMemorySize(m.totalBytes)} in all · ${m.replicas} × ${m.rowsPerPass} rows × ${m.chunks} pass${m.chunks > 1 ? 'es' : ''}`,
       ]);
     }
-    if (status?.model)
-      cells.push(['Model', `${status.model.runId ?? status.model.dir} (${status.model.source})`]);
+    if (status?.model) cells.push(['Model', `${modelLabel(status.model)} (${status.model.source})`]);
     setChildren(
       this.facts,
       cells.map(([k, v]) =>

@@ -109,7 +109,7 @@ export function listRunInfos(
 }
 
 /** The folder of run `runId` under root's runs folder; InvalidParams when the id is malformed or unknown. */
-function runListing(root: string, runId: unknown): RunListing {
+export function runListing(root: string, runId: unknown): RunListing {
   if (typeof runId !== 'string' || !/^[\w.-]{1,200}$/.test(runId) || runId === '.' || runId === '..') {
     throw new MlmError(
       MlmErrorCodes.InvalidParams,

@@ -11,6 +11,7 @@ import { registerFinetune } from './finetune';
 import { registerLaunch } from './launch';
 import { registerHover } from './hover';
 import { registerSurprise } from './surprise';
+import { registerExport } from './export';
 import { registerHub } from './hub';
 import { registerInference } from './inference';
 import { registerLifecycle } from './lifecycle';
@@ -112,6 +113,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerHub(connection, app);
   registerHover(connection, documents, app);
   registerSurprise(connection, documents, app);
+  registerExport(connection, app);
   registerFinetune(connection, app);
   registerLaunch(connection, app);
   documents.listen(connection);

@@ -28,7 +28,7 @@ import { findTorchPython } from '../unit/server/ml/hf/hfHelpers';
 import { taskBatchRequest, taskReference } from '../unit/server/ml/finetune/torchTask';
 import { fmt, type Reporter } from './report';
 
-export const FINETUNE_DEFAULTS = { seeds: [1, 2, 3], ...DEMO_FINETUNE };
+export const FINETUNE_DEFAULTS = { seeds: [1, 2, 3], ...DEMO_FINETUNE, dropout: 0.1 };
 
 export interface FinetuneBenchOptions {
   /** A pretraining run (or any --init that `mlm finetune` takes). */
@@ -36,6 +36,8 @@ export interface FinetuneBenchOptions {
   seeds: number[];
   epochs: number;
   lr: number;
+  /** Encoder and classifier dropout (the demo's 0.1; 0 makes both sides deterministic: they then agree closely). */
+  dropout: number;
   backend?: BackendChoice;
 }
 
@@ -124,6 +126,7 @@ export async function runFinetuneBench(o: FinetuneBenchOptions, out: Reporter): 
       // Every step's learning rate goes to metrics.jsonl (logEvery 1): PyTorch gets the same ones.
       const config: FinetuneConfig = {
         ...base,
+        task: { ...base.task, dropout: o.dropout },
         training: { ...base.training, epochs: o.epochs, lr: o.lr, logEvery: 1 },
       };
       const runDir = path.join(dir, 'ours');
@@ -154,9 +157,13 @@ export async function runFinetuneBench(o: FinetuneBenchOptions, out: Reporter): 
       });
       const r = { seed, ours: summarise(ours), torch: summarise(ref.evals) };
       results.push(r);
-      for (const [system, s, curve, seconds] of [
-        ['ours', r.ours, ours, oursSeconds],
-        ['pytorch', r.torch, ref.evals, (Date.now() - t1) / 1000],
+      // The mean training loss of the last epoch: dropout of the same strength gives the same level.
+      const perEpoch = Math.ceil(steps.length / o.epochs);
+      const lastEpochLoss = (losses: number[]) =>
+        losses.slice(-perEpoch).reduce((a, x) => a + x, 0) / Math.min(perEpoch, losses.length);
+      for (const [system, s, curve, seconds, loss] of [
+        ['ours', r.ours, ours, oursSeconds, lastEpochLoss(train.map((m) => m.loss))],
+        ['pytorch', r.torch, ref.evals, (Date.now() - t1) / 1000, lastEpochLoss(ref.losses)],
       ] as const) {
         out.record({
           workload: 'finetune',
@@ -169,6 +176,8 @@ export async function runFinetuneBench(o: FinetuneBenchOptions, out: Reporter): 
           curve: curve.map((e) => e.accuracy),
           seconds,
           steps: steps.length,
+          lastEpochTrainLoss: loss,
+          dropout: o.dropout,
         });
       }
       out.row([

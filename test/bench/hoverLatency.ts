@@ -10,7 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, TrainRequest } from '../../protocol/training';
-import { ensureBuilt, initialize, spawnServer, stopServer, tempWorkspace } from '../protocol/harness';
+import {
+  ensureBuilt,
+  initialize,
+  spawnServer,
+  stopServer,
+  tempWorkspace,
+  type Spawned,
+} from '../protocol/harness';
 import { fmt, type Reporter } from './report';
 import { quantile } from './stats';
 
@@ -24,7 +31,7 @@ export interface HoverOptions {
 export const HOVER_DEFAULTS: HoverOptions = { calls: 200, maxCalls: 5000, warmup: 20 };
 
 /** W1's model size; a small batch so that the first checkpoint is published soon. */
-const HOVER_RUN = {
+export const HOVER_RUN = {
   corpus: { include: ['en/**'] },
   model: { preset: 'mini' },
   tokenizer: { vocabSize: 8192 },
@@ -38,14 +45,23 @@ const TEXT =
   'The history of the town begins with a small market on the river, where farmers and traders met every ' +
   'week to [MASK] grain, wool and cattle before the long winter came.';
 
-export async function runHover(opts: HoverOptions, out: Reporter): Promise<void> {
+/**
+ * The built backend on a copy of the sample corpus, training HOVER_RUN, once the run has published a model for
+ * hovers: the spawned server, its workspace and the run. The caller stops the server and removes the workspace.
+ */
+export async function startTrainingBackend(): Promise<{ s: Spawned; ws: string; run: TrainRequest.Result }> {
   ensureBuilt();
   const ws = tempWorkspace('sample-corpus');
   const s = spawnServer();
+  await initialize(s, ws, {});
+  const run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: HOVER_RUN });
+  await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.runId === run.runId);
+  return { s, ws, run };
+}
+
+export async function runHover(opts: HoverOptions, out: Reporter): Promise<void> {
+  const { s, ws, run } = await startTrainingBackend();
   try {
-    await initialize(s, ws, {});
-    const run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: HOVER_RUN });
-    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.runId === run.runId);
     const uri = `file://${path.join(ws, 'hover.txt')}`;
     await s.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: 'plaintext', version: 1, text: TEXT },

@@ -12,6 +12,7 @@ import { trainingThreads } from '../../server/ml/train/parallel/threads';
 import { FINETUNE_DEFAULTS, runFinetuneBench } from './finetuneTorch';
 import { GPU_DEFAULTS, runGpu } from './gpuThroughput';
 import { HOVER_DEFAULTS, runHover } from './hoverLatency';
+import { LENS_DEFAULTS, runLens } from './lensLatency';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
 import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
@@ -25,7 +26,8 @@ import { runW3 } from './tokenizerSpeed';
 
 const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
-           the built server while it trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
+           the built server while it trains), lens (surprise lens: full pass and per-keystroke update of a
+           2,000-word document, hovers meanwhile, while a run trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (RSS and tensors over many steps),
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
            gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
            quality (held-out masked-token accuracy after N minutes of training on the State of the Union corpus:
@@ -40,7 +42,7 @@ options:   --json             JSON lines only (no table)
            --threads N        wasm threads (default: 1 when W1 runs data parallel, else all cores)
            --data-parallel N|auto  W1 replicas on worker threads, as training.dataParallel (default auto)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
-           --dropout P        W1/profile dropout (default 0: W1 lists none)
+           --dropout P        W1/profile dropout (default 0: W1 lists none); finetune: encoder and classifier dropout (default 0.1)
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
            --saves N          save: saves per preset (default ${SAVE_DEFAULTS.saves}; --preset A,B picks presets)
            --preset NAME      soak / memory model preset (default ${SOAK_DEFAULTS.preset} / ${MEMORY_DEFAULTS.preset})
@@ -142,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
     'w2',
     'w3',
     'hover',
+    'lens',
     'all',
     'profile',
     'soak',
@@ -199,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
       else await runW2(W2_DEFAULTS, torch, out);
     }
     if (workloads.has('hover')) await runHover(HOVER_DEFAULTS, out);
+    if (workloads.has('lens')) await runLens(LENS_DEFAULTS, out);
     if (workloads.has('w3')) await w3(json, out);
     if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);
     if (workloads.has('memory')) {
@@ -271,6 +275,7 @@ async function main(argv: string[]): Promise<number> {
           seeds: typeof seeds === 'string' ? seeds.split(',').map(Number) : FINETUNE_DEFAULTS.seeds,
           epochs: num(flags, '--epochs', FINETUNE_DEFAULTS.epochs),
           lr: num(flags, '--lr', FINETUNE_DEFAULTS.lr),
+          dropout: num(flags, '--dropout', FINETUNE_DEFAULTS.dropout),
           backend: flags.get('--backend') as BackendChoice | undefined,
         },
         out,
@@ -291,7 +296,8 @@ async function main(argv: string[]): Promise<number> {
   }
   // The machine is shared: the load average says how noisy this run was.
   out.info('load', { loadavg: os.loadavg() });
-  if (!json) process.stdout.write(`\n${out.table()}\n`);
+  // quality prints its own table (above); the shared one only when another workload ran.
+  if (!json && [...workloads].some((w) => w !== 'quality')) process.stdout.write(`\n${out.table()}\n`);
   return 0;
 }
 

@@ -3,7 +3,18 @@
  * A record carries the raw windows so that a reader can recompute the medians.
  */
 export type Workload =
-  'w1' | 'w2' | 'w3' | 'hover' | 'soak' | 'profile' | 'memory' | 'gpu' | 'save' | 'finetune' | 'quality';
+  | 'w1'
+  | 'w2'
+  | 'w3'
+  | 'hover'
+  | 'lens'
+  | 'soak'
+  | 'profile'
+  | 'memory'
+  | 'gpu'
+  | 'save'
+  | 'finetune'
+  | 'quality';
 
 export interface BenchRecord {
   workload: Workload;

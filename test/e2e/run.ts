@@ -21,6 +21,8 @@ import { recoverWorkbench, waitForWorkbench } from './harness/workbench';
 import { ids } from './scenarios/ids';
 import { mainScenarios } from './scenarios';
 import { restrictedMode } from './scenarios/restricted';
+import { fixtureRepos } from '../unit/server/ml/hub/fixtureRepos';
+import { startHubServer, type HubServer } from '../unit/server/ml/hub/hubServer';
 
 const exthostTimeoutMs = 180_000;
 
@@ -55,6 +57,7 @@ async function main(): Promise<number> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlm-e2e-run-'));
   const resultsFile = path.join(tmp, 'exthost-results.json');
   let session: Session | undefined;
+  let hub: HubServer | undefined;
   try {
     const vsix = packageExtension(log, path.join(tmp, 'mlm-studio.vsix'));
     process.stdout.write(`e2e: extension packaged (${secs(t0)} s)\n`);
@@ -64,10 +67,13 @@ async function main(): Promise<number> {
     const browser = await session.launchBrowser();
 
     // 1. UI scenarios in one trusted window.
+    // A local Hugging Face Hub (fixture repos) and an empty cache for *Use a Hugging Face Model…* (hubModel.ts).
+    hub = await startHubServer(fixtureRepos());
+    const hfHome = path.join(tmp, 'hf-home');
     const server = await session.startCodeServer({
       trust: true,
       label: 'main',
-      env: { [resultsEnv]: resultsFile },
+      env: { [resultsEnv]: resultsFile, HF_ENDPOINT: hub.endpoint, HF_HOME: hfHome, HF_TOKEN: '' },
     });
     const main = browser.page;
     const consoleLog = path.join(outDir, 'workbench-console.log');
@@ -113,6 +119,7 @@ async function main(): Promise<number> {
       error: err instanceof Error ? (err.stack ?? err.message) : String(err),
     });
   } finally {
+    await hub?.close();
     const leftovers = session ? await session.close() : [];
     fs.rmSync(tmp, { recursive: true, force: true });
     record({

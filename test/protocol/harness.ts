@@ -245,6 +245,16 @@ export async function initializeSocket(conn: MessageConnection, token: string | 
   return result;
 }
 
+/** Imports the tiny Hugging Face BERT fixture as a run folder at `runDir` with the built CLI (`mlm import --hf`). */
+export function importTinyBert(runDir: string): void {
+  const imp = spawnSync(process.execPath, ['dist/cli.js', 'import', '--hf', TINY_BERT, '--out', runDir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MLM_BACKEND: 'wasm' },
+  });
+  if (imp.status !== 0) throw new Error(`mlm import --hf test/fixtures/hf-tiny-bert failed: ${imp.stderr}`);
+}
+
 /** The tiny Hugging Face BERT fixture: a fill-mask model the backend loads in a moment (mlm/loadCheckpoint). */
 export const TINY_BERT = path.join(ROOT, 'test/fixtures/hf-tiny-bert');
 

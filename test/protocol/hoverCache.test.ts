@@ -4,7 +4,6 @@
  * and every message to the worker logs its batch size: the tests read those lines (no timing).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +14,7 @@ import { continuationText } from '../../protocol/shared/wordpiece';
 import {
   ensureBuilt,
   initialize,
-  ROOT,
+  importTinyBert,
   spawnServer,
   stopServer,
   tempWorkspace,
@@ -76,12 +75,7 @@ void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 },
     ensureBuilt();
     ws = tempWorkspace();
     runDir = path.join(ws, 'imported-run'); // outside .mlm/runs: only mlm/loadCheckpoint loads it
-    const imp = spawnSync(
-      process.execPath,
-      ['dist/cli.js', 'import', '--hf', 'test/fixtures/hf-tiny-bert', '--out', runDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
+    importTinyBert(runDir);
     s = spawnServer({ env: { MLM_TRACE_FILL_MASK: '1', MLM_BACKEND: 'wasm' } });
     await initialize(s, ws);
     await load();

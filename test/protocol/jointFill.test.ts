@@ -3,21 +3,12 @@
  * mlm/fillMask's joint completions and beam, multi-piece targets, and the hover's "Best completions".
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest, ReplaceMaskArgs } from '../../protocol/inference';
-import {
-  ensureBuilt,
-  initialize,
-  ROOT,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, type Spawned } from './harness';
 
 void describe('joint fill-mask over JSON-RPC', { timeout: 60_000 }, () => {
   let s: Spawned;
@@ -26,18 +17,7 @@ void describe('joint fill-mask over JSON-RPC', { timeout: 60_000 }, () => {
     s.conn.sendRequest<FillMaskRequest.Result>('mlm/fillMask', params);
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    const runDir = path.join(ws, 'imported-run');
-    const imp = spawnSync(
-      process.execPath,
-      ['dist/cli.js', 'import', '--hf', 'test/fixtures/hf-tiny-bert', '--out', runDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
-    s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
-    await initialize(s, ws);
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });
+    ({ s, ws } = await backendWithTinyBert({ env: { MLM_BACKEND: 'wasm' } }));
   });
   void after(async () => {
     await stopServer(s);

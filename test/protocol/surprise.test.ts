@@ -4,21 +4,12 @@
  * passage it touched, hovers answered while the lens works, and the rejections.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { SurpriseRequest } from '../../protocol/surprise';
-import {
-  ensureBuilt,
-  initialize,
-  ROOT,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, type Spawned } from './harness';
 
 const PARAS = [
   'The cat sat on the mat in the morning.',
@@ -35,19 +26,8 @@ void describe('surprise lens over JSON-RPC', { timeout: 60_000 }, () => {
     s.conn.sendRequest<SurpriseRequest.Result>('mlm/surprise', { textDocument: { uri }, ...params });
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
+    ({ s, ws } = await backendWithTinyBert({ env: { MLM_BACKEND: 'wasm' } }));
     uri = `file://${path.join(ws, 'lens.txt')}`;
-    const runDir = path.join(ws, 'imported-run');
-    const imp = spawnSync(
-      process.execPath,
-      ['dist/cli.js', 'import', '--hf', 'test/fixtures/hf-tiny-bert', '--out', runDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
-    s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
-    await initialize(s, ws);
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });
     await s.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: 'plaintext', version, text: PARAS.join('\n\n') },
     });

@@ -8,8 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedAdamW, hasFusedAdamW } from '../../server/ml/kernels/fusedAdamW';
 import { hasFusedGelu } from '../../server/ml/kernels/gelu';
 import { addLayerNormKernel, hasFusedLayerNorm } from '../../server/ml/kernels/layerNorm';
+import { hasSelfAttentionKernel, selfAttentionKernel } from '../../server/ml/kernels/selfAttention';
 import { customWebgpuKernelNames } from '../../server/ml/kernels/webgpu';
 import { hasMaskedXent } from '../../server/ml/kernels/webgpu/maskedXent';
+import { attentionComposite } from '../../server/ml/model/attention';
 import { gelu, layerNorm, sparseCrossEntropy } from '../../server/ml/model/ops';
 import { maxRelDiff, onCpu, startWebgpu } from './helpers';
 
@@ -47,9 +49,14 @@ void describe('webgpu kernels = cpu', () => {
       'MlmLayerNorm',
       'MlmLayerNormGrad',
       'MlmAdamW',
+      'MlmSelfAttention',
     ]);
     assert.ok(hasMaskedXent(614), 'sparseCrossEntropy takes the fused path on webgpu');
     assert.ok(hasFusedGelu() && hasFusedLayerNorm() && hasFusedAdamW(), 'the model and AdamW take ours');
+    assert.ok(
+      hasSelfAttentionKernel(512) && !hasSelfAttentionKernel(1025),
+      'inference attention up to 1024 keys',
+    );
   });
 
   // GELU: small and large magnitudes (the erfc tail, the ±12.5 clamp), sizes that are not a workgroup multiple.
@@ -91,6 +98,44 @@ void describe('webgpu kernels = cpu', () => {
       };
       const gpu = await values(f);
       const cpu = await onCpu(() => values(f));
+      gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
+    });
+  }
+
+  // Self-attention (inference): keys past one workgroup (300 > 256), padding masked, the three input forms.
+  for (const [b, t, heads, hidden] of [
+    [2, 7, 2, 8],
+    [1, 300, 2, 16],
+    [3, 16, 4, 32],
+  ]) {
+    void test(`self-attention b ${b}, t ${t}, ${heads} heads, hidden ${hidden} (WGSL) = cpu's composite`, async () => {
+      const attrs = { batchSize: b, seqLen: t, heads };
+      const ids = Int32Array.from([0, b * t - 1, Math.floor((b * t) / 2)]);
+      const f = (kernel: boolean) => () => {
+        const qkv = ramp([b * t, 3 * hidden], 2) as tf.Tensor2D;
+        const bias = Float32Array.from({ length: b * t }, (_, i) => (i % t >= t - 2 ? -1e9 : 0)); // last 2 padded
+        const mask = tf.tensor2d(bias, [b, t]);
+        const rows = tf.tensor1d(ids, 'int32');
+        const [q, kv] = tf.split(qkv, [hidden, 2 * hidden], 1) as tf.Tensor2D[];
+        const shape = { ...attrs, dropoutRate: 0, dropout: (p: tf.Tensor4D) => p };
+        if (!kernel) {
+          const full = attentionComposite(qkv, mask, shape);
+          return [
+            full,
+            attentionComposite(qkv, undefined, shape),
+            tf.gather(full, rows),
+            tf.gather(full, rows),
+          ];
+        }
+        return [
+          selfAttentionKernel(qkv, mask, attrs),
+          selfAttentionKernel(qkv, undefined, attrs),
+          selfAttentionKernel(qkv, mask, attrs, rows),
+          selfAttentionKernel(kv, mask, attrs, rows, tf.gather(q, rows)),
+        ];
+      };
+      const gpu = await values(f(true));
+      const cpu = await onCpu(() => values(f(false)));
       gpu.forEach((g, i) => assert.ok(maxRelDiff(g, cpu[i]) < 1e-4, `output ${i}: ${maxRelDiff(g, cpu[i])}`));
     });
   }

@@ -279,9 +279,17 @@ export const selfAttentionConfig: tf.KernelConfig = {
   kernelFunc: selfAttention as unknown as tf.KernelFunc,
 };
 
-/** True when the current backend has the kernel (wasm after registerWasmKernels). */
-export function hasSelfAttentionKernel(): boolean {
-  return tf.getBackend() === 'wasm' && tf.getKernel(SELF_ATTENTION, 'wasm') !== undefined;
+/** Keys the webgpu kernel (kernels/webgpu/attention.ts) holds per workgroup: longer sequences use the composite. */
+export const WEBGPU_ATTENTION_MAX_SEQ = 1024;
+
+/**
+ * True when the current backend has the kernel for sequences of seqLen tokens: wasm after registerWasmKernels,
+ * and webgpu (kernels/webgpu/attention.ts) up to WEBGPU_ATTENTION_MAX_SEQ.
+ */
+export function hasSelfAttentionKernel(seqLen: number): boolean {
+  const backend = tf.getBackend();
+  if (backend === 'webgpu' && seqLen > WEBGPU_ATTENTION_MAX_SEQ) return false;
+  return tf.getKernel(SELF_ATTENTION, backend) !== undefined;
 }
 
 /**

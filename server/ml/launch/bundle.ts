@@ -16,7 +16,7 @@ import { initBackend } from '../backend';
 import { checkpointModelConfig, newestUsableCheckpoint, readWeights } from '../checkpoint';
 import type { Example } from '../data/examples';
 import { splitDocuments } from '../data/split';
-import { EVAL_MASK_SEED } from '../data/stream';
+import { EVAL_MASK_SEED, evalMasking } from '../data/stream';
 import { exportHfFolder, modelCard, prepareModelInit } from '../hf';
 import { createModel } from '../model';
 import { loadTokenizer } from '../tokenizer';
@@ -69,6 +69,8 @@ export interface BundleRecipe {
   data: {
     seqLen: number;
     masking: ResolvedRunConfig['data']['masking'];
+    /** How the held-out examples are masked (BERT's rates whatever the run trains with). */
+    evalMasking: ResolvedRunConfig['data']['masking'];
     evalMaskSeed: number;
     trainExamples: number;
     validationExamples: number;
@@ -339,6 +341,7 @@ export async function writeLaunchBundle(opts: LaunchOptions): Promise<LaunchResu
     data: {
       seqLen,
       masking: config.data.masking,
+      evalMasking: evalMasking(config.data.masking),
       evalMaskSeed: EVAL_MASK_SEED,
       trainExamples: data.train.length,
       validationExamples: data.validation.length,

@@ -7,6 +7,7 @@
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { LaunchImportSummary } from '../../../protocol/shared/launch';
 import { isMetricRecord, type MetricRecord } from '../../../protocol/shared/metrics';
 import {
   CHECKPOINT_MODEL_CONFIG,
@@ -35,17 +36,7 @@ export interface ImportBundleOptions {
   outputDir?: string;
 }
 
-export interface ImportBundleResult {
-  runDir: string;
-  steps: number;
-  epochs: number;
-  checkpoints: number[];
-  bestStep?: number;
-  metrics: number;
-  /** How train.py ran (output/done.json), when it finished. */
-  processes?: number;
-  device?: string;
-}
+export type ImportBundleResult = LaunchImportSummary;
 
 /** train.py's done.json (written when it finished). */
 interface DoneRecord {

@@ -27,7 +27,7 @@ export function attendsFewRows(s: AttentionShape, rows: number, hidden: number):
   return (
     s.dropoutRate === 0 &&
     !tf.engine().isTapeOn() &&
-    hasSelfAttentionKernel() &&
+    hasSelfAttentionKernel(s.seqLen) &&
     rows * s.seqLen * hidden <= FEW_ROWS_WORK
   );
 }
@@ -58,7 +58,7 @@ export function attention(
   rows?: { ids: Int32Array; tensor: tf.Tensor1D },
 ): tf.Tensor2D {
   let ctx: tf.Tensor2D;
-  if (s.dropoutRate === 0 && !tf.engine().isTapeOn() && hasSelfAttentionKernel()) {
+  if (s.dropoutRate === 0 && !tf.engine().isTapeOn() && hasSelfAttentionKernel(s.seqLen)) {
     const attrs = { batchSize: s.batchSize, seqLen: s.seqLen, heads: s.heads };
     if (rows && (rows.ids.length * s.seqLen * qkv.shape[1]) / 3 <= FEW_ROWS_WORK) {
       return selfAttentionKernel(qkv, maskBias, attrs, rows.tensor);

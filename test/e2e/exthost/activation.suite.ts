@@ -44,7 +44,8 @@ export function registerActivationTests(): void {
         [api.ctx.onDidChange],
       );
       const gpu = api.ctx.gpu!;
-      if (!gpu.gpus?.length) assert.match(text, new RegExp(`· ${gpu.cores} cores?$`));
+      // The model in use, when one is loaded, follows the device (" · $(hubot) NAME").
+      if (!gpu.gpus?.length) assert.match(text, new RegExp(`· ${gpu.cores} cores?( · \\$\\(hubot\\) .+)?$`));
     });
 
     it('reliability: 27 config validation — reports schema diagnostics for an invalid *.mlm.json', async () => {

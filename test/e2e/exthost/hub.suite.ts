@@ -61,6 +61,7 @@ export function registerHubTests(): void {
         [api.ctx.onDidChange],
       );
       assert.equal(api.ctx.status?.model?.source, 'hub');
+      assert.match(api.statusText(), /\$\(hubot\) org\/tiny-bert$/, 'the status item names the model');
 
       const uri = inWorkspace('mask.txt');
       await vscode.window.showTextDocument(uri);

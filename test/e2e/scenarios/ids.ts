@@ -10,21 +10,30 @@ export const ids = {
    * before the backend reported; a run that failed shows the device with $(warning).
    */
   status: {
-    idle: /^\$\(chip\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*)$/,
+    // The device, then the model that answers hovers when one is loaded (extension/status/render.ts; statusText
+    // restores only the first codicon, so $(hubot) may be missing).
+    idle: /^\$\(chip\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*?)( · (\$\(hubot\) )?\S.*)?$/,
     training: /^\$\(pulse\) step (\d+)\/(\d+)( · loss [\d.]+)?$/,
     paused: /^\$\(debug-pause\) paused · step \d+/,
     restarting: /MLM restarting/,
     restricted: /^\$\(shield\) MLM restricted$/,
     failed: /^\$\((warning|error)\)/,
     /** Settled: idle, or the device shown after a failed run ($(warning)); not starting or training. */
-    settled: /^\$\((chip|warning)\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*)$/,
+    settled:
+      /^\$\((chip|warning)\) ((tensorflow|wasm|cpu) · \d+ cores?|GPU \S+ · .+ GB.*?)( · (\$\(hubot\) )?\S.*)?$/,
   },
   /** package.json contributes.commands: category "MLM" + title. */
   commands: {
     train: 'MLM: Train MLM',
     stop: 'MLM: Stop Training',
     openDashboard: 'MLM: Open Training Dashboard',
+    useHubModel: 'MLM: Use a Hugging Face Model…',
   },
+  /**
+   * The local Hub server test/e2e/run.ts starts for the main window (HF_ENDPOINT, a fresh HF_HOME): its repos are
+   * test/unit/server/ml/hub/fixtureRepos.ts's; the RoBERTa has a byte-level BPE tokenizer and <mask>.
+   */
+  hub: { model: 'org/tiny-roberta' },
   /** The fixture workspace (test/fixtures/e2e-workspace/README.md). */
   files: { trainConfig: 'train.mlm.json', badConfig: 'bad.mlm.json', mask: 'mask.txt' },
   /** media/dashboard: run panel (runPanel.ts) and charts (chart.ts, trainingCharts.ts). */
@@ -69,5 +78,18 @@ export const ids = {
    * server/rpc/hoverMarkdown.ts jointRows: "**Best completions** (2 masks, filled jointly)", one row per completion
    * with the filled words in bold (<strong>) and a "fill all" link.
    */
+  /**
+   * The surprise lens (extension/surprise/lens.ts, pick.ts): the command's title, the fixture with a planted typo,
+   * and the hover "**Surprising word** `rvier` — the model gives it …" whose table links the alternatives.
+   */
+  lens: {
+    command: 'MLM: Show Surprising Words',
+    file: 'typo.txt',
+    typo: 'rvier',
+    /** Text of the typo's line that stays when the typo is replaced. */
+    line: 'A farmer walked to the',
+    title: 'Surprising word',
+    replaceLinks: 'table a',
+  },
   jointHover: { file: 'two-masks.txt', title: 'Best completions', fillAll: 'a:text-is("fill all")' },
 };

@@ -6,6 +6,8 @@ import { invalidConfigDiagnostics } from './diagnostics';
 import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { hoverJointFill } from './hoverJoint';
+import { useHubModel } from './hubModel';
+import { surpriseLensMarksTypo } from './surpriseLens';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
 import { workbenchLoads } from './workbench';
@@ -17,6 +19,9 @@ export const mainScenarios: Scenario[] = [
   statusBarThroughRun,
   hoverFillMask,
   hoverJointFill,
+  surpriseLensMarksTypo,
   finetuneFromPalette,
   backendRestart,
+  // Last: it changes the model the window's hovers use (and the workspace remembers it).
+  useHubModel,
 ];

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamwWebgpuKernels } from './adamW';
+import { attentionWebgpuKernels } from './attention';
 import { makeAddNConfig } from './addN';
 import { geluWebgpuKernels } from './gelu';
 import { layerNormWebgpuKernels } from './layerNorm';
@@ -20,6 +21,7 @@ export function registerWebgpuKernels(): void {
     ...geluWebgpuKernels(), // MlmGelu, MlmGeluGrad: the names of kernels/gelu.ts
     ...layerNormWebgpuKernels(), // MlmLayerNorm, MlmLayerNormGrad: the names of kernels/layerNorm.ts
     ...adamwWebgpuKernels(), // MlmAdamW: the name of kernels/fusedAdamW.ts
+    ...attentionWebgpuKernels(), // MlmSelfAttention (inference): the name of kernels/selfAttention.ts
   ];
   for (const k of kernels) {
     if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);

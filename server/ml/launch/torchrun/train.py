@@ -507,6 +507,35 @@ def complete_checkpoints(out_dir):
     return sorted(found)
 
 
+# The loss-spike guard (server/ml/train/lossSpike.ts): its state, the running loss's weight, floor and rollback limit.
+LOSS_SPIKE_DEFAULTS = {
+    "lossEma": None,
+    "lossEmaSteps": 0,
+    "lossSpikes": 0,
+    "spikesInRow": 0,
+    "rollbacks": 0,
+    "rollbacksInRow": 0,
+    "lrScale": 1,
+}
+LOSS_EMA_BETA = 0.98
+LOSS_SPIKE_FLOOR = 1
+MAX_ROLLBACKS_IN_ROW = 3
+
+
+def spike_threshold(cfg, s):
+    """The loss above which this step is a spike, or None while the guard is off."""
+    if not cfg or s["lossEma"] is None or s["lossEmaSteps"] < cfg["warmupSteps"]:
+        return None
+    return cfg["factor"] * max(s["lossEma"], LOSS_SPIKE_FLOOR)
+
+
+def record_applied(s, loss):
+    s["lossEma"] = loss if s["lossEma"] is None else LOSS_EMA_BETA * s["lossEma"] + (1 - LOSS_EMA_BETA) * loss
+    s["lossEmaSteps"] += 1
+    s["spikesInRow"] = 0
+    s["rollbacksInRow"] = 0
+
+
 def empty_state():
     return {
         "format": CHECKPOINT_FORMAT,
@@ -519,6 +548,7 @@ def empty_state():
         "maskCounts": {"candidates": 0, "targets": 0, "masked": 0, "random": 0, "kept": 0},
         "skippedSteps": 0,
         "nonFiniteInRow": 0,
+        **LOSS_SPIKE_DEFAULTS,
         "bestEvalLoss": None,
         "bestStep": None,
         "evalsWithoutImprovement": 0,
@@ -697,7 +727,7 @@ def main(argv=None):
         step_dir = resumed[-1][1]
         weights = read_safetensors(os.path.join(step_dir, "model.safetensors"))
         with open(os.path.join(step_dir, "state.json"), encoding="utf-8") as f:
-            state = json.load(f)
+            state = {**LOSS_SPIKE_DEFAULTS, **json.load(f)}
     with torch.no_grad():
         params = dict(model.named_parameters())
         for n in names:
@@ -723,7 +753,9 @@ def main(argv=None):
 
     batch_size, accumulation = t["batchSize"], t["gradAccumulation"]
     stream = TrainStream(train, batch_size, t["seed"], masker, state["position"])
-    evals = eval_batches(validation, batch_size, masker, t["evalBatches"], recipe["data"]["evalMaskSeed"])
+    # Held-out examples are masked with BERT's rates whatever the run trains with (server/ml/data/stream.ts evalMasking).
+    eval_masker = Masker(recipe["data"]["evalMasking"], model_config["vocab_size"], recipe["special"])
+    evals = eval_batches(validation, batch_size, eval_masker, t["evalBatches"], recipe["data"]["evalMaskSeed"])
     if lead:
         os.makedirs(out_dir, exist_ok=True)
     metrics_path = os.path.join(out_dir, "metrics.jsonl")
@@ -778,6 +810,7 @@ def main(argv=None):
             epoch=stream.epochs,
             position={"epoch": stream.epoch, "index": stream.index},
             elapsedMs=elapsed_ms(),
+            timeMs=elapsed_ms(),
             evalLoss=last_eval["loss"] if last_eval and last_eval["step"] == state["step"] else None,
             evalAccuracy=last_eval["accuracy"] if last_eval and last_eval["step"] == state["step"] else None,
             savedAt=datetime.now(timezone.utc).isoformat(),
@@ -806,6 +839,66 @@ def main(argv=None):
             state["evalsWithoutImprovement"] += 1
         return improved
 
+    def rollback():
+        """Weights and optimizer moments back to the newest complete checkpoint (read by the first process and sent
+        to the others, which may not see its disk); False when there is none yet."""
+        params = dict(model.named_parameters())
+        found = torch.tensor([-1], dtype=torch.int64, device=device)
+        kept = complete_checkpoints(out_dir) if lead else []
+        if kept:
+            d = kept[-1][1]
+            weights = read_safetensors(os.path.join(d, "model.safetensors"))
+            moments = read_safetensors(os.path.join(d, "optimizer.safetensors"))
+            with open(os.path.join(d, "state.json"), encoding="utf-8") as f:
+                found[0] = json.load(f)["step"]
+            with torch.no_grad():
+                for n in names:
+                    params[n].copy_(weights[n])
+                    st = optimizer.state[params[n]]
+                    m, v = moments[n + ".exp_avg"], moments[n + ".exp_avg_sq"]
+                    if stored_transposed(n, params[n].shape):
+                        m, v = m.t(), v.t()
+                    st["exp_avg"].copy_(m)
+                    st["exp_avg_sq"].copy_(v)
+        if world > 1:
+            dist.broadcast(found, 0)
+            if found.item() >= 0:
+                with torch.no_grad():
+                    for n in names:
+                        dist.broadcast(params[n].data, 0)
+                        dist.broadcast(optimizer.state[params[n]]["exp_avg"], 0)
+                        dist.broadcast(optimizer.state[params[n]]["exp_avg_sq"], 0)
+        if found.item() < 0:
+            return None
+        for n in names:
+            optimizer.state[params[n]]["step"].fill_(float(found.item()))
+        return found.item()
+
+    def on_spike(cfg, loss):
+        """A skipped spike (server/ml/train/lossSpike.ts onSpike): counted; maxInRow in a row roll back."""
+        state["lossSpikes"] += 1
+        state["spikesInRow"] += 1
+        average = state["lossEma"]
+        log(
+            f"step {state['step'] + 1} skipped: loss {loss:.3f} is over {cfg['factor']}x the running average "
+            f"{average:.3f} (training.lossSpike.factor); {state['spikesInRow']} in a row, {state['lossSpikes']} in all"
+        )
+        if state["spikesInRow"] < cfg["maxInRow"]:
+            return
+        state["spikesInRow"] = 0
+        state["rollbacks"] += 1
+        state["rollbacksInRow"] += 1
+        if state["rollbacksInRow"] > MAX_ROLLBACKS_IN_ROW:
+            fail(
+                f"training stopped at step {state['step']}: the loss stayed over {cfg['factor']}x its running average "
+                f"({average:.3f}) through {MAX_ROLLBACKS_IN_ROW} rollbacks in a row; check the corpus, raise "
+                "training.lossSpike.factor or set it to null, and launch again. The last good checkpoint is kept."
+            )
+        state["lrScale"] *= cfg["lrFactor"]
+        back = rollback()
+        where = f"rolled back to step {back}" if back is not None else "no checkpoint to roll back to yet"
+        log(f"{cfg['maxInRow']} loss spikes in a row: {where}; the learning rate is now x{state['lrScale']:.4g}")
+
     window = {"loss": 0.0, "acc": 0.0, "norm": 0.0, "n": 0, "tokens": 0, "start": time.time()}
     params_list = list(model.parameters())
     stopped_by = None
@@ -816,7 +909,10 @@ def main(argv=None):
             stopped_by = stopped_by or "max-steps"
             break
         micro = [stream.next(state["maskCounts"]) for _ in range(accumulation)]
+        # Rollbacks after loss spikes lower the schedule's rate for the rest of the run.
         lr = t["lr"] * lr_factor(state["step"], progress_of(plan, state["step"], elapsed), plan["schedule"])
+        lr *= state["lrScale"]
+        max_loss = spike_threshold(t.get("lossSpike"), state)
         for group in optimizer.param_groups:
             group["lr"] = lr
         loss_sum = correct = 0.0
@@ -851,9 +947,14 @@ def main(argv=None):
                     "rate (training.lr) and launch again; the last good checkpoint is kept"
                 )
             continue
+        if max_loss is not None and loss > max_loss:
+            optimizer.zero_grad(set_to_none=True)
+            on_spike(t["lossSpike"], loss)
+            continue
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         state["nonFiniteInRow"] = 0
+        record_applied(state, loss)
         state["step"] += 1
         step = state["step"]
         window["loss"] += loss
@@ -879,6 +980,8 @@ def main(argv=None):
                 "gradNorm": window["norm"] / window["n"],
                 "tokensPerSec": window["tokens"] / secs if secs > 0 else None,
                 "skippedSteps": state["skippedSteps"],
+                "lossSpikes": state["lossSpikes"],
+                "rollbacks": state["rollbacks"],
                 "targetRate": c["targets"] / c["candidates"] if c["candidates"] else 0,
                 "maskRate": c["masked"] / tt,
                 "randomRate": c["random"] / tt,

@@ -66,6 +66,32 @@ void describe('renderStatus text and severity', () => {
     },
     { name: 'no telemetry yet', input: { connection: 'running', status: idle }, text: '$(chip) wasm' },
     {
+      name: 'a Hub model answers hovers: named beside the device',
+      input: {
+        connection: 'running',
+        status: { ...idle, model: { dir: '/c/snap', runId: 'FacebookAI/xlm-roberta-base', source: 'hub' } },
+        gpu: telemetry(null),
+      },
+      text: '$(chip) wasm · 2 cores · $(hubot) FacebookAI/xlm-roberta-base',
+    },
+    {
+      name: 'a long run id is shortened in the middle',
+      input: {
+        connection: 'running',
+        status: {
+          ...idle,
+          model: {
+            dir: '/r/x',
+            runId: '20261207-154749-hf-tiny-xlm-roberta-ft-continued',
+            step: 9,
+            source: 'published',
+          },
+        },
+        gpu: telemetry(null),
+      },
+      text: '$(chip) wasm · 2 cores · $(hubot) 20261207-154749-…ta-ft-continued',
+    },
+    {
       name: 'training',
       input: {
         connection: 'running',

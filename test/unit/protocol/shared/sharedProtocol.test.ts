@@ -16,6 +16,8 @@ import { escapeMarkdown } from '../../../../protocol/shared/markdown';
 import { METRIC_COLUMNS, isMetricRecord } from '../../../../protocol/shared/metrics';
 import { isRunActive, type ServerState } from '../../../../protocol/shared/runState';
 import { continuationText } from '../../../../protocol/shared/wordpiece';
+import { withModelMask } from '../../../../protocol/shared/fillMask';
+import { modelLabel, shortModelName } from '../../../../protocol/shared/modelLabel';
 
 void describe('isRunActive', () => {
   const table: Array<[ServerState | undefined, boolean]> = [
@@ -94,5 +96,40 @@ void describe('the run-config schema lists the named choices', () => {
   ];
   for (const [field, schemaEnum, list] of table) {
     void test(field, () => assert.deepEqual(schemaEnum, [...list]));
+  }
+});
+
+void describe('withModelMask: both spellings of the mask, offsets unchanged', () => {
+  const table: Array<[string, string, string]> = [
+    ['The [MASK] and <mask>.', '<mask>', 'The <mask> and <mask>.'],
+    ['The [MASK] and <mask>.', '[MASK]', 'The [MASK] and [MASK].'],
+    ['no mask', '<mask>', 'no mask'],
+    ['[mask] is not a mask', '<mask>', '[mask] is not a mask'],
+  ];
+  for (const [text, model, out] of table) {
+    void test(`${text} → ${model}`, () => {
+      assert.equal(withModelMask(text, model), out);
+      assert.equal(withModelMask(text, model).length, text.length);
+    });
+  }
+});
+
+void describe('model names', () => {
+  const table: Array<[Parameters<typeof modelLabel>[0], string, string]> = [
+    [{ dir: '/c/s', runId: 'org/tiny-roberta' }, 'org/tiny-roberta', 'org/tiny-roberta'],
+    [{ dir: '/runs/r1/checkpoints/step-9', runId: 'r1', step: 9 }, 'r1 @ step 9', 'r1'],
+    [{ dir: '/models/my-bert/' }, 'my-bert', 'my-bert'],
+    [
+      { dir: '/r', runId: 'x'.repeat(20) + 'y'.repeat(20) },
+      'x'.repeat(20) + 'y'.repeat(20),
+      `${'x'.repeat(16)}…${'y'.repeat(15)}`,
+    ],
+  ];
+  for (const [m, label, short] of table) {
+    void test(label, () => {
+      assert.equal(modelLabel(m), label);
+      assert.equal(shortModelName(m), short);
+      assert.ok(shortModelName(m).length <= 32);
+    });
   }
 });

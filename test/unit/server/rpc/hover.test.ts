@@ -180,7 +180,14 @@ void describe('hover markdown with joint completions', () => {
 });
 
 void describe('substituteMasks', () => {
-  const table = [
+  const table: Array<{
+    text: string;
+    user: string;
+    model: string;
+    out: string;
+    masks: Array<[number, number]>;
+    restored?: string;
+  }> = [
     {
       text: 'a [MASK] b [MASK]',
       user: '[MASK]',
@@ -193,13 +200,44 @@ void describe('substituteMasks', () => {
     },
     { text: 'a <mask> b', user: '<mask>', model: '[MASK]', out: 'a [MASK] b', masks: [[2, 8]] },
     { text: 'nothing', user: '<mask>', model: '[MASK]', out: 'nothing', masks: [] },
+    // Both spellings are understood whatever the setting: [MASK] typed for a RoBERTa (model mask <mask>).
+    {
+      text: 'a [MASK] b <mask>',
+      user: '[MASK]',
+      model: '<mask>',
+      out: 'a <mask> b <mask>',
+      masks: [
+        [2, 8],
+        [11, 17],
+      ],
+      restored: 'a [MASK] b [MASK]',
+    },
+    {
+      text: 'x<mask>y',
+      user: '[MASK]',
+      model: '[MASK]',
+      out: 'x[MASK]y',
+      masks: [[1, 7]],
+      restored: 'x[MASK]y',
+    },
+    // A user mask of another length: offsets stay in the user's text.
+    {
+      text: '__ and __',
+      user: '__',
+      model: '<mask>',
+      out: '<mask> and <mask>',
+      masks: [
+        [0, 2],
+        [7, 9],
+      ],
+    },
   ];
   for (const c of table) {
     void test(`${c.user} in "${c.text}"`, () => {
       const s = substituteMasks(c.text, c.user, c.model);
       assert.equal(s.text, c.out);
       assert.deepEqual(s.masks, c.masks);
-      assert.equal(s.restore(c.out), c.text);
+      assert.equal(s.restore(c.out), c.restored ?? c.text);
     });
   }
 });

@@ -26,13 +26,15 @@ const torch = findTorchPython();
 
 const CASES = [
   {
-    name: 'chunked examples, linear decay without warmup',
+    name: 'chunked examples, linear decay without warmup; train.py stopped after step 1 and restarted',
     config: tinyRunConfig(),
+    resume: true,
+    spikes: false,
   },
   {
-    name: 'line examples, whole-word masking, 2 micro-batches, cosine with warmup, clipping at 0.5, weight decay 0.1',
+    name: 'line examples, whole-word masking of 30 % (held out: 15 %), 2 micro-batches, cosine with warmup, clipping at 0.5, weight decay 0.1',
     config: tinyRunConfig({
-      data: { mode: 'line', masking: { wholeWord: true } },
+      data: { mode: 'line', masking: { wholeWord: true, probability: 0.3 } },
       training: {
         batchSize: 6,
         gradAccumulation: 2,
@@ -42,6 +44,16 @@ const CASES = [
         weightDecay: 0.1,
       },
     }),
+    resume: false,
+    spikes: false,
+  },
+  {
+    name: 'the loss-spike guard at a hair trigger: spikes skipped, rolled back to the newest checkpoint, the rate lowered',
+    config: tinyRunConfig({
+      training: { maxSteps: 8, lossSpike: { factor: 1.1, warmupSteps: 1, maxInRow: 2, lrFactor: 0.5 } },
+    }),
+    resume: false,
+    spikes: true,
   },
 ];
 
@@ -60,7 +72,14 @@ function assertSameRows(ours: MetricRecord[], theirs: MetricRecord[]): void {
       assert.ok(Math.abs(a.lr! - b.lr!) <= 1e-12, `${at}: lr ${a.lr} vs ${b.lr}`);
       const dn = Math.abs(a.gradNorm! - b.gradNorm!) / Math.max(1, a.gradNorm!);
       assert.ok(dn <= 1e-4, `${at}: grad norm ${a.gradNorm} vs ${b.gradNorm}`);
-      for (const c of ['targetRate', 'maskRate', 'randomRate', 'keepRate'] as const) {
+      for (const c of [
+        'targetRate',
+        'maskRate',
+        'randomRate',
+        'keepRate',
+        'lossSpikes',
+        'rollbacks',
+      ] as const) {
         assert.equal(b[c], a[c], `${at}: ${c} (the same masks)`);
       }
     }
@@ -80,13 +99,17 @@ void describe(
         fixtures.push(f);
         await mlm(f, ['train', '--config', f.configFile, '--quiet']);
         const ours = readRows(path.join(onlyRun(f.ws), 'metrics.jsonl'));
-        assert.equal(ours.filter((r) => r.split === 'train').length, 3);
+        const train = ours.filter((r) => r.split === 'train');
+        assert.equal(train.length, (c.config as { training: { maxSteps: number } }).training.maxSteps);
+        if (c.spikes)
+          assert.ok(train.at(-1)!.rollbacks! > 0, `the guard rolled back: ${JSON.stringify(train.at(-1))}`);
 
         const bundle = path.join(f.scratch, 'bundle');
         await mlm(f, ['launch', '--engine', 'torchrun', '--run', f.configFile, '--out', bundle]);
         await run(torch.python!, ['train.py'], { cwd: bundle });
         assertSameRows(ours, readRows(path.join(bundle, 'output', 'metrics.jsonl')));
 
+        if (!c.resume) return;
         // Stopped after step 1 and started again on the same output: the same rows as the uninterrupted run.
         const resumed = path.join(f.scratch, 'resumed');
         await run(torch.python!, ['train.py', '--out', resumed, '--max-steps', '1'], { cwd: bundle });

@@ -6,38 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMetricRecord, type MetricRecord } from '../../../../../protocol/shared/metrics';
 import { runCli } from '../../../runCli';
-import { syntheticWorkspace } from '../train/trainFixtures';
+import { syntheticWorkspace, tinyConfig } from '../train/trainFixtures';
 
-/** A small BERT (1 layer, hidden 32) with dropout 0, evaluated and logged every step. */
+/** trainFixtures' tiny BERT (1 layer, hidden 32) with dropout 0, one step at a time: evaluated and logged every step. */
 export function tinyRunConfig(patch: { training?: object; data?: object; checkpoint?: object } = {}): object {
-  return {
-    tokenizer: { vocabSize: 64, minFrequency: 1 },
-    model: {
-      overrides: {
-        hiddenSize: 32,
-        numHiddenLayers: 1,
-        numAttentionHeads: 2,
-        intermediateSize: 64,
-        maxPositionEmbeddings: 32,
-      },
-      dropout: 0,
-    },
-    data: { seqLen: 32, validationSplit: 0.2, ...patch.data },
-    training: {
-      batchSize: 8,
-      maxSteps: 3,
-      lr: 0.003,
-      warmupSteps: 0,
-      evalEvery: 1,
-      logEvery: 1,
-      seed: 7,
-      dataParallel: 1,
-      ...patch.training,
-    },
-    checkpoint: { every: 20, ...patch.checkpoint },
-    backend: 'wasm',
-    threads: 1,
-  };
+  return tinyConfig({
+    model: { dropout: 0 },
+    data: patch.data ?? {},
+    training: { maxSteps: 3, warmupSteps: 0, evalEvery: 1, dataParallel: 1, ...patch.training },
+    checkpoint: patch.checkpoint ?? {},
+  });
 }
 
 export interface LaunchFixture {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { readWeights } from '../../../../../server/ml/checkpoint';
 import { loadTokenizer } from '../../../../../server/ml/tokenizer';
 import { findTorchPython, referenceLogits } from '../hf/hfHelpers';
 import {
@@ -45,15 +46,30 @@ void describe(
       const out = await mlm(f, ['launch', '--engine', 'torchrun', '--run', f.configFile, '--out', bundle]);
       assert.match(out, /wrote the torchrun bundle/);
       // launch.sh as a user runs it; torchrun is the `torchrun` on PATH, else PYTHON -m torch.distributed.run.
+      const logDir = path.join(f.scratch, 'torchrun-logs');
       trainLog = await run('bash', ['launch.sh'], {
         cwd: bundle,
+        timeoutMs: 240_000,
         env: {
           NPROC_PER_NODE: '2',
           MASTER_PORT: String(await freePort()),
           DEVICE: 'cpu',
+          LOG_DIR: logDir,
+          // One machine: gloo talks over the loopback whatever the host name resolves to.
+          GLOO_SOCKET_IFNAME: 'lo',
           PYTHON: torch.python!,
           PATH: `${path.dirname(torch.python!)}:${process.env.PATH ?? ''}`,
         },
+      }).catch((err: Error) => {
+        // The workers' own stderr (torchrun keeps it in LOG_DIR) says why a run failed or hung.
+        const files = fs.existsSync(logDir)
+          ? fs.readdirSync(logDir, { recursive: true, encoding: 'utf8' })
+          : [];
+        const text = files
+          .map((l) => path.join(logDir, l))
+          .filter((l) => fs.statSync(l).isFile())
+          .map((l) => `── ${l}\n${fs.readFileSync(l, 'utf8').slice(-3000)}`);
+        throw new Error(`${err.message}\n${text.join('\n')}`);
       });
     });
     after(() => removeFixture(f));
@@ -115,6 +131,49 @@ void describe(
         const ref = Math.exp(logits[p.id] - max) / z;
         assert.ok(Math.abs(p.score - ref) < 1e-4, `token ${p.id}: ${p.score} here vs ${ref} in PyTorch`);
       }
+    });
+
+    void test('mlm finetune --init starts from the imported run', async () => {
+      const rows = ['text,label'];
+      for (let i = 0; i < 24; i++) {
+        const [animal, place] = [
+          ['cat', 'house'],
+          ['dog', 'yard'],
+          ['bird', 'tree'],
+        ][i % 3];
+        rows.push(`the ${animal} sleeps in the ${place} .,${place}`);
+      }
+      const csv = path.join(f.scratch, 'places.csv');
+      fs.writeFileSync(csv, `${rows.join('\n')}\n`);
+      const out = path.join(f.scratch, 'finetuned');
+      const args = [
+        '--train',
+        csv,
+        '--out',
+        out,
+        '--max-steps',
+        '2',
+        '--batch-size',
+        '8',
+        '--max-length',
+        '16',
+      ];
+      await mlm(f, ['finetune', '--init', runDir, ...args, '--quiet']);
+      const task = readRows(path.join(out, 'metrics.jsonl'));
+      assert.ok(
+        task.some((r) => r.split === 'eval'),
+        'the fine-tune evaluated',
+      );
+    });
+
+    void test('a run folder launches again from its newest checkpoint', async () => {
+      const again = path.join(f.scratch, 'again');
+      const out = await mlm(f, ['launch', '--engine', 'torchrun', '--run', runDir, '--out', again]);
+      assert.match(out, new RegExp(`from .*step-${STEPS} \\(step ${STEPS}\\)`));
+      const launched = readWeights(path.join(again, 'model'));
+      const saved = readWeights(path.join(runDir, 'checkpoints', `step-${STEPS}`));
+      assert.deepEqual([...launched.keys()].sort(), [...saved.keys()].sort());
+      for (const [name, t] of saved) assert.deepEqual(launched.get(name)?.data, t.data, name);
     });
 
     void test('the imported run continues here (mlm train --resume)', async () => {
