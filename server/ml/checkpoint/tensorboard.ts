@@ -77,19 +77,20 @@ class ProtoWriter {
     this.varint(BigInt(Math.trunc(v)));
     return this;
   }
-  double(field: number, v: number): this {
-    this.key(field, 1);
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(v);
+  /** A fixed-width little-endian field: 64-bit (wire type 1) for a double, 32-bit (wire type 5) for a float. */
+  private fixed(field: number, v: number, width: 4 | 8): this {
+    this.key(field, width === 8 ? 1 : 5);
+    const b = Buffer.alloc(width);
+    if (width === 8) b.writeDoubleLE(v);
+    else b.writeFloatLE(v);
     this.parts.push(b);
     return this;
   }
+  double(field: number, v: number): this {
+    return this.fixed(field, v, 8);
+  }
   float(field: number, v: number): this {
-    this.key(field, 5);
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(v);
-    this.parts.push(b);
-    return this;
+    return this.fixed(field, v, 4);
   }
   bytes(field: number, v: Uint8Array): this {
     this.key(field, 2);
