@@ -77,6 +77,8 @@ export interface ResolvedRunConfig {
   checkpoint: { every: number; keepLast: number; keepBest: boolean };
   backend: BackendChoice;
   threads: number | null;
+  /** Extra metric outputs beside metrics.jsonl: TensorBoard event files (server/ml/checkpoint/tensorboard.ts). */
+  logging: { tensorboard: boolean };
   output: { dir: string | null };
   /** Present: a fine-tune run (see RunConfigTask); null: pretraining. */
   task: RunConfigTask | null;

@@ -59,6 +59,8 @@ export type WebviewToHostMessage =
   | { type: 'selectRuns'; runIds: string[] }
   /** Show this run's details (config, checkpoints). */
   | { type: 'showRun'; runId: string }
+  /** Save this run's metric history as CSV (the host asks the backend over mlm/runMetrics and shows a save dialog). */
+  | { type: 'exportCsv'; runId: string }
   /** Compare these runs (2 or more): settings and final metrics side by side. */
   | { type: 'compareRuns'; runIds: string[] };
 
@@ -109,6 +111,7 @@ export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
     case 'selectRuns':
       return Array.isArray(v.runIds) && v.runIds.length <= WEBVIEW_LIMITS.maxRuns && v.runIds.every(isId);
     case 'showRun':
+    case 'exportCsv':
       return isId(v.runId);
     case 'compareRuns':
       return (

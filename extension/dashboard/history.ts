@@ -3,6 +3,7 @@
  * another machine: the extension reads nothing under the runs folder), merged with the live rows received since.
  */
 import type { MetricRecord } from '../../protocol/shared/metrics';
+import { metricsToCsv } from '../../protocol/shared/metricsCsv';
 import type { RunMetricsRequest } from '../../protocol/training';
 
 /** Merges live rows into fetched rows: one row per (split, step), live rows win; sorted by step. */
@@ -39,3 +40,15 @@ export async function fetchRunMetrics(
   }
   return rows.slice(-maxRecords);
 }
+
+/** Every metric row of `runId` as CSV text, and how many rows. */
+export async function runMetricsCsv(
+  send: (p: RunMetricsRequest.Params) => Promise<RunMetricsRequest.Result>,
+  runId: string,
+): Promise<{ csv: string; rows: number }> {
+  const rows = await fetchRunMetrics(send, runId, Number.POSITIVE_INFINITY);
+  return { csv: metricsToCsv(rows), rows: rows.length };
+}
+
+/** A file name for the run's CSV: its id with anything unsafe in a file name replaced. */
+export const csvFileName = (runId: string): string => `${runId.replace(/[^\w.-]+/g, '_')}-metrics.csv`;

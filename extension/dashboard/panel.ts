@@ -23,6 +23,7 @@ import { describeError } from '../commands/errors';
 import { control } from '../commands/training';
 import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
+import { exportRunCsv } from './exportCsv';
 import { fetchRunMetrics, mergeRecords } from './history';
 import { finishedRunSummary } from './finished';
 import { DASHBOARD_MEDIA, dashboardHtml, makeNonce } from './html';
@@ -307,6 +308,10 @@ class DashboardPanel {
       case 'showRun':
         this.shown = m.runId;
         await this.sendDetails();
+        return;
+      case 'exportCsv':
+        // requireClient inside `send`: a stopped backend is reported by exportRunCsv like a failed request.
+        await exportRunCsv((p) => this.ctx.requireClient().sendRequest(RunMetricsRequest.type, p), m.runId);
         return;
       case 'compareRuns':
         await this.compare(m.runIds);

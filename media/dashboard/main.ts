@@ -69,7 +69,7 @@ const runList = new RunList(
   (runId) => send({ type: 'showRun', runId }),
   (runIds) => send({ type: 'compareRuns', runIds }),
 );
-const details = new RunDetails();
+const details = new RunDetails((runId) => send({ type: 'exportCsv', runId }));
 const compare = new ComparePanel();
 const charts = new TrainingCharts();
 const taskPanel = new TaskPanel();

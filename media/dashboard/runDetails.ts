@@ -62,7 +62,8 @@ export class RunDetails {
   private readonly corpus = h('p', { class: 'muted corpus', text: 'Corpus: waiting for the backend…' });
   private readonly body = h('div', { class: 'details-body' });
 
-  constructor() {
+  /** `onExportCsv(runId)`: the "Export CSV…" button of the run shown. */
+  constructor(private readonly onExportCsv: (runId: string) => void) {
     this.root = h('section', { class: 'run-details' }, [
       h('h3', { text: 'Run details' }),
       this.corpus,
@@ -71,6 +72,16 @@ export class RunDetails {
     setChildren(this.body, [
       h('p', { class: 'empty', text: 'Pick a run (details) to see its configuration.' }),
     ]);
+  }
+
+  private exportButton(runId: string): HTMLButtonElement {
+    const b = h('button', {
+      class: 'export-csv',
+      text: 'Export CSV…',
+      title: "Save this run's metric rows (train and eval) as a CSV file",
+    });
+    b.addEventListener('click', () => this.onExportCsv(runId));
+    return b;
   }
 
   renderCorpus(c: CorpusStats): void {
@@ -89,7 +100,11 @@ export class RunDetails {
         )
       : [h('li', { class: 'empty', text: 'none yet' })];
     setChildren(this.body, [
-      h('p', {}, [h('span', { class: 'run-id', text: run.runId }), ` ${head}`]),
+      h('p', {}, [
+        h('span', { class: 'run-id', text: run.runId }),
+        ` ${head} `,
+        this.exportButton(run.runId),
+      ]),
       d.error ? h('p', { class: 'error', text: d.error }) : '',
       h(
         'dl',

@@ -61,6 +61,7 @@ export function finetuneConfigOf(
     task,
     training: objectAt(raw, 'training') as FinetuneConfigInput['training'],
     checkpoint: objectAt(raw, 'checkpoint') as FinetuneConfigInput['checkpoint'],
+    logging: config.logging,
     backend: config.backend,
     threads: config.threads,
   };

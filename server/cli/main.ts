@@ -8,6 +8,7 @@ import { demoCommand } from './commands/demo';
 import { doctorCommand } from './commands/doctor';
 import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
+import { exportMetricsCommand } from './commands/exportMetrics';
 import { fillCommand } from './commands/fill';
 import { finetuneCommand } from './commands/finetune';
 import { importCommand } from './commands/import';
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   importCommand,
   modelsCommand,
   exportCommand,
+  exportMetricsCommand,
   demoCommand,
   doctorCommand,
   serveCommand,

@@ -70,11 +70,11 @@ export function rethrowGuarded(err: unknown, folder: string, bytes: number): nev
 }
 
 /**
- * Appends `text` to `file`. A failed append (a full disk) is cut back to the file's old length, so the file never
- * ends in half a line; the error is rethrown (a DiskFullError when the disk or quota is full).
+ * Appends `text` (or bytes) to `file`. A failed append (a full disk) is cut back to the file's old length, so the
+ * file never ends in half a line or half a record; the error is rethrown (a DiskFullError when the disk or quota is full).
  */
-export function appendFileGuarded(file: string, text: string): void {
-  const data = Buffer.from(text, 'utf8');
+export function appendFileGuarded(file: string, text: string | Uint8Array): void {
+  const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   let size = 0;
   try {
     size = fs.statSync(file).size;

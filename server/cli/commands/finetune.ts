@@ -74,6 +74,7 @@ Training
 Run
   --out DIR             the run folder (new or empty)
   --resume              continue the run in --out from its newest checkpoint (limits may be raised)
+  --tensorboard         also write the metrics as TensorBoard scalars (events.out.tfevents.* in the run folder)
   --json                print the summary as one JSON object on stdout
   --quiet               only the summary`;
 
@@ -112,6 +113,7 @@ const OPTIONS = {
   'data-parallel': { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'boolean' },
+  tensorboard: { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
@@ -200,6 +202,7 @@ export function finetuneInput(argv: string[]): {
       earlyStoppingPatience: num(v['early-stopping'], 'early-stopping'),
       dataParallel: v['data-parallel'] === 'auto' ? 'auto' : num(v['data-parallel'], 'data-parallel'),
     },
+    logging: { tensorboard: v.tensorboard },
     backend: v.backend as BackendChoice | undefined,
     threads: num(v.threads, 'threads') ?? null,
   };
@@ -254,6 +257,7 @@ export const finetuneCommand: Command = {
         config = resolveFinetuneConfig({
           ...saved,
           training: { ...saved.training, ...given },
+          logging: input.logging?.tensorboard ? input.logging : saved.logging,
           backend: input.backend ?? saved.backend,
           threads: input.threads ?? saved.threads,
         });

@@ -42,6 +42,8 @@ gracefully: the run is evaluated and checkpointed, and can be resumed.
   --out DIR             folder for runs (default .mlm/runs)
   --name NAME           label added to the run id
   --resume RUN_DIR      continue a run from its newest complete checkpoint
+  --tensorboard         also write the metrics as TensorBoard scalars (events.out.tfevents.* beside
+                        metrics.jsonl; logging.tensorboard in the run config)
   --quiet               only the final summary`;
 
 const OPTIONS = {
@@ -65,6 +67,7 @@ const OPTIONS = {
   out: { type: 'string' },
   name: { type: 'string' },
   resume: { type: 'string' },
+  tensorboard: { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -153,6 +156,7 @@ export const trainCommand: Command = {
       },
       backend: v.backend,
       threads: num(v.threads, 'threads'),
+      logging: { tensorboard: v.tensorboard },
       output: { dir: v.out !== undefined ? path.resolve(v.out) : undefined },
     };
     const config = resolveRunConfig(mergeRunConfig(base, patch), source);

@@ -26,6 +26,7 @@ export * from './atomic';
 export * from './runDir';
 export * from './state';
 export * from './store';
+export * from './tensorboard';
 
 /** The Hugging Face config.json written beside model.safetensors in every checkpoint. */
 export const CHECKPOINT_MODEL_CONFIG = 'config.json';

@@ -10,6 +10,7 @@ import { runStatusOf, type RunStatus, type StopReason } from '../../../protocol/
 import type { MetricRecord } from '../types';
 import { appendFileGuarded } from '../atomicWrite';
 import { writeFileAtomic } from './atomic';
+import { TensorBoardLog } from './tensorboard';
 
 export const RUN_CONFIG_FILE = 'config.json';
 export const RUN_STATUS_FILE = 'run.json';
@@ -178,25 +179,35 @@ export function readRunStatus(runDir: string): RunStatusRecord | undefined {
 }
 
 /**
- * Appends metric records to metrics.jsonl (one JSON object per line) through the guarded writer. Rows that could
- * not be written (a full disk: the error is rethrown) are kept, in order, and written first by the next append or
- * flush, so none is lost.
+ * Appends metric records to metrics.jsonl (one JSON object per line) through the guarded writer, and, with
+ * `tensorboard`, to the run's TensorBoard event file (checkpoint/tensorboard.ts). Rows that could not be written (a
+ * full disk: the error is rethrown) are kept, in order and per file, and written first by the next append or flush,
+ * so none is lost and none is written twice.
  */
 export class MetricsLog {
   private readonly file: string;
   private pending: MetricRecord[] = [];
-  constructor(runDir: string) {
+  private pendingEvents: MetricRecord[] = [];
+  private readonly events: TensorBoardLog | undefined;
+  constructor(runDir: string, opts: { tensorboard?: { startMs: number } } = {}) {
     this.file = path.join(runDir, METRICS_FILE);
+    if (opts.tensorboard) this.events = new TensorBoardLog(runDir, opts.tensorboard.startMs);
   }
   append(m: MetricRecord): void {
     this.pending.push(m);
+    if (this.events) this.pendingEvents.push(m);
     this.flush();
   }
   /** Writes the rows kept back by a failed append; rethrows when the disk is still full. */
   flush(): void {
-    if (!this.pending.length) return;
-    appendFileGuarded(this.file, this.pending.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    this.pending = [];
+    if (this.pending.length) {
+      appendFileGuarded(this.file, this.pending.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      this.pending = [];
+    }
+    if (this.events && this.pendingEvents.length) {
+      this.events.append(this.pendingEvents);
+      this.pendingEvents = [];
+    }
   }
 }
 

@@ -49,6 +49,8 @@ export interface FinetuneConfig {
   task: FinetuneTaskConfig;
   training: ResolvedRunConfig['training'];
   checkpoint: ResolvedRunConfig['checkpoint'];
+  /** Extra metric outputs (TensorBoard event files); absent in runs saved before it existed. */
+  logging?: ResolvedRunConfig['logging'];
   backend: ResolvedRunConfig['backend'];
   threads: number | null;
 }
@@ -57,6 +59,7 @@ export type FinetuneConfigInput = {
   task: Partial<FinetuneTaskConfig> & Pick<FinetuneTaskConfig, 'train' | 'init'>;
   training?: Partial<ResolvedRunConfig['training']>;
   checkpoint?: Partial<ResolvedRunConfig['checkpoint']>;
+  logging?: Partial<ResolvedRunConfig['logging']>;
   backend?: ResolvedRunConfig['backend'];
   threads?: number | null;
 };
@@ -113,6 +116,7 @@ export function resolveFinetuneConfig(input: FinetuneConfigInput): FinetuneConfi
     task,
     training,
     checkpoint,
+    logging: { ...base.config.logging, ...stripUndefined(input.logging ?? {}) },
     backend: input.backend ?? 'auto',
     threads: input.threads ?? null,
   };

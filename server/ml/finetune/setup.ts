@@ -157,6 +157,7 @@ export function loopConfig(c: FinetuneConfig, maxLength: number, evalEvery: numb
     data: { ...base.config.data, seqLen: maxLength },
     training: { ...c.training, gradAccumulation: 1, evalEvery },
     checkpoint: { ...c.checkpoint, keepBest: true },
+    logging: { ...base.config.logging, ...c.logging },
     backend: c.backend,
     threads: c.threads,
   };

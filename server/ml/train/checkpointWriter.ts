@@ -10,6 +10,7 @@ import {
   DiskFullError,
   isDiskFull,
   MetricsLog,
+  runStartMs,
   rotateCheckpoints,
   saveCheckpoint,
   writeBest,
@@ -57,7 +58,9 @@ export class CheckpointWriter {
     private readonly cb: TrainCallbacks,
   ) {
     this.lastSavedStep = run.resumed?.step ?? -1;
-    this.metrics = new MetricsLog(run.runDir);
+    this.metrics = new MetricsLog(run.runDir, {
+      tensorboard: run.config.logging.tensorboard ? { startMs: runStartMs(run.status.createdAt) } : undefined,
+    });
   }
 
   emit(m: MetricRecord): void {

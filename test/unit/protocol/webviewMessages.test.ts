@@ -8,6 +8,7 @@ void describe('reliability: 24 webview message fuzz — webview → host message
     { type: 'stop' },
     { type: 'fillMask', requestId: 1, text: 'a [MASK]', topK: 5 },
     { type: 'selectRuns', runIds: ['a', 'b'] },
+    { type: 'exportCsv', runId: '2026-12-07-run' },
   ];
   const rejected: Array<[string, unknown]> = [
     ['null', null],
@@ -31,6 +32,9 @@ void describe('reliability: 24 webview message fuzz — webview → host message
     ],
     ['selectRuns id too long', { type: 'selectRuns', runIds: ['x'.repeat(WEBVIEW_LIMITS.maxIdLength + 1)] }],
     ['selectRuns non-string id', { type: 'selectRuns', runIds: [1] }],
+    ['exportCsv without a run', { type: 'exportCsv' }],
+    ['exportCsv empty run id', { type: 'exportCsv', runId: '' }],
+    ['exportCsv id too long', { type: 'exportCsv', runId: 'x'.repeat(WEBVIEW_LIMITS.maxIdLength + 1) }],
   ];
   for (const m of accepted)
     void test(`accepts ${JSON.stringify(m)}`, () => assert.equal(isWebviewToHostMessage(m), true));

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { finishedRunSummary } from '../../../../extension/dashboard/finished';
-import { fetchRunMetrics, mergeRecords } from '../../../../extension/dashboard/history';
+import {
+  csvFileName,
+  fetchRunMetrics,
+  mergeRecords,
+  runMetricsCsv,
+} from '../../../../extension/dashboard/history';
 import { smooth } from '../../../../media/dashboard/smoothing';
 import { MAX_POINTS, MetricStore, alignSeries } from '../../../../media/dashboard/metricStore';
 import type { MetricRecord } from '../../../../protocol/shared/metrics';
@@ -61,6 +66,23 @@ void describe('metric history over mlm/runMetrics', () => {
       assert.equal(p.asked.length, requests);
     });
   }
+
+  void test('CSV export: every row through all pages (no cap), METRIC_COLUMNS that occur', async () => {
+    const many = Array.from({ length: 7 }, (_, i) => row(i + 1, 7 - i, 'train', i === 6 ? { lr: 0.5 } : {}));
+    const p = pager(many, 3);
+    const { csv, rows: n } = await runMetricsCsv(p.send, 'r1');
+    assert.equal(n, 7);
+    assert.equal(p.asked.length, 3);
+    const lines = csv.split('\r\n');
+    assert.deepEqual(lines.slice(0, 2), ['split,step,epoch,time,loss,lr', 'train,1,0,10,7,']);
+    assert.equal(lines[7], 'train,7,0,70,1,0.5');
+    assert.equal(lines.length, 9); // header, 7 rows, the empty string after the last CRLF
+  });
+
+  void test('CSV file name: the run id made safe for a file name', () => {
+    assert.equal(csvFileName('2026-12-07_12-00-mini'), '2026-12-07_12-00-mini-metrics.csv');
+    assert.equal(csvFileName('a/b\\c:d'), 'a_b_c_d-metrics.csv');
+  });
 
   void test('merge: one row per (split, step), live rows win, sorted by step', () => {
     const merged = mergeRecords([row(1, 5), row(2, 4), row(2, 4.5, 'eval')], [row(2, 3.9), row(3, 3)]);
