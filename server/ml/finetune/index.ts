@@ -13,13 +13,8 @@ export {
   type FinetuneConfigInput,
   type ClassWeights,
 } from './config';
-export {
-  runFinetune,
-  readFinetuneRecord,
-  type FinetuneSummary,
-  type FinetuneRecord,
-  type RunFinetuneOptions,
-} from './run';
+export { runFinetune, type FinetuneSummary, type RunFinetuneOptions } from './run';
+export { readFinetuneRecord, type FinetuneRecord } from './taskFolder';
 export {
   loadTaskModel,
   predictTexts,

@@ -16,7 +16,7 @@ import { checkLabels } from './labels';
 import { entitiesOf } from './metrics';
 import type { BertTaskModel, TaskHead } from './model';
 import { readLabelledData } from './reader';
-import { readFinetuneRecord, type FinetuneRecord } from './run';
+import { readFinetuneRecord, type FinetuneRecord } from './taskFolder';
 import {
   createTaskModel,
   FINETUNE_FILE,

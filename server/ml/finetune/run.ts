@@ -36,25 +36,12 @@ import {
   makeOptimizer,
   resumedConfig,
   taskLabels,
-  type BaselineRecord,
 } from './setup';
 import { stratifiedSplit } from './labels';
 import { BertTaskModel, isHeadParameter, type TaskHead } from './model';
 import { TaskObjective } from './objective';
 import { readLabelledData, type LabelledData } from './reader';
-import { FINETUNE_FILE } from './taskFolder';
-
-/** What finetune.json holds: the resolved config and what the data gave (label set, sizes, the start's report). */
-export interface FinetuneRecord {
-  format: 1;
-  /** The resolved config (null for a model brought in by `mlm import`: it has no training to resume). */
-  config: FinetuneConfig | null;
-  head: TaskHead;
-  /** Where the weights came from ("from scratch" keeps init's shape and tokenizer only). */
-  start: string;
-  data: { train: number; eval: number; skipped: number; truncated: number };
-  baseline: BaselineRecord | null;
-}
+import { FINETUNE_FILE, readFinetuneRecord, type FinetuneRecord } from './taskFolder';
 
 export interface FinetuneSummary {
   runDir: string;
@@ -83,12 +70,6 @@ export interface RunFinetuneOptions {
   control?: TrainControl;
   /** Starts a data-parallel replica thread (server/worker/replicas.ts); without it training stays on one thread. */
   spawnReplica?: SpawnReplica;
-}
-
-export function readFinetuneRecord(runDir: string): FinetuneRecord {
-  const file = path.join(runDir, FINETUNE_FILE);
-  if (!fs.existsSync(file)) throw new Error(`${runDir} is not a fine-tune run (no ${FINETUNE_FILE})`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as FinetuneRecord;
 }
 
 export async function runFinetune(

@@ -17,9 +17,29 @@ import { loadTokenizer, type AnyTokenizer } from '../tokenizer';
 import type { BertConfig, NamedTensor } from '../types';
 import { architectureOf, BertTaskModel, type TaskHead } from './model';
 import { PROBLEM_TYPES, TASK_KINDS, type TaskKind } from './types';
+import type { FinetuneConfig } from './config';
+import type { BaselineRecord } from './setup';
 
 /** The fine-tune run's own record (task, labels, options, data) — its presence marks a fine-tune run. */
 export const FINETUNE_FILE = 'finetune.json';
+
+/** What finetune.json holds: the resolved config and what the data gave (label set, sizes, the start's report). */
+export interface FinetuneRecord {
+  format: 1;
+  /** The resolved config (null for a model brought in by `mlm import`: it has no training to resume). */
+  config: FinetuneConfig | null;
+  head: TaskHead;
+  /** Where the weights came from ("from scratch" keeps init's shape and tokenizer only). */
+  start: string;
+  data: { train: number; eval: number; skipped: number; truncated: number };
+  baseline: BaselineRecord | null;
+}
+
+export function readFinetuneRecord(runDir: string): FinetuneRecord {
+  const file = path.join(runDir, FINETUNE_FILE);
+  if (!existsSync(file)) throw new Error(`${runDir} is not a fine-tune run (no ${FINETUNE_FILE})`);
+  return JSON.parse(readFileSync(file, 'utf8')) as FinetuneRecord;
+}
 
 export const TASK_ARCHITECTURES = ['BertForSequenceClassification', 'BertForTokenClassification'] as const;
 

@@ -1,14 +1,10 @@
 /**
  * Any Hugging Face tokenizer.json (byte-level BPE as RoBERTa's, Unigram/SentencePiece as XLM-R's, WordPiece with
- * other normalisers, …) through Hugging Face's pure-JavaScript `@huggingface/tokenizers` (the tokenizers of
- * transformers.js): its normaliser, pre-tokeniser, model, post-processor and decoder compute the tokens, so the ids
- * are the library's (checked against the native `tokenizers` package by the parity tests).
- *
- * The library gives no offsets or word ids, which fill-mask, whole-word masking and token classification need, so
- * encode() runs the library's own pipeline stage by stage, as its `Tokenizer.encode_text` does — added tokens split
- * on the raw text (leftmost-longest, lstrip/rstrip), each remaining section normalised, pre-tokenised into words,
- * each word through the model — and aligns the tokens of each section with its original characters
- * (alignSection): offsets are UTF-16 [start, end) of the characters a token spells, without surrounding spaces.
+ * other normalisers, …) through Hugging Face's pure-JavaScript `@huggingface/tokenizers` (transformers.js's), so the
+ * ids are the library's (checked against the native `tokenizers` package by the parity tests). The library gives no
+ * offsets or word ids, so encode() runs its pipeline stage by stage, as its `encode_text` does — added tokens split
+ * on the raw text, each remaining section normalised, pre-tokenised into words, each word through the model — and
+ * aligns each section's tokens with its characters (hfPipeline.ts alignSection): UTF-16 [start, end) offsets.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';

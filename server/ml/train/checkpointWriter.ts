@@ -18,7 +18,7 @@ import {
 } from '../checkpoint';
 import { prefetch } from '../backend/read';
 import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
-import type { LoopRun } from './loop';
+import type { LoopRun } from './loopTypes';
 
 /** The parts of the state that are only measured when a checkpoint is written. */
 export type SaveTimeState = Pick<

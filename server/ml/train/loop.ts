@@ -1,61 +1,23 @@
 /**
  * The training loop, nanoGPT-style: one `state` object (a CheckpointState: step, data position, counters, early
- * stopping) is everything a run carries from step to step, what every checkpoint saves and what a resume loads;
- * a new run starts from emptyCheckpointState(). Each iteration: honour stop/pause, check the plan's limits, take
- * gradAccumulation micro-batches from the objective, one optimizer step (this thread, or data-parallel replicas),
- * log, evaluate, checkpoint.
- *
- * What is trained for is the Objective (train/objective.ts): MLM pretraining today (train/mlmObjective.ts), a
- * fine-tuning task head next — same loop, another batch type B. prepareRun (train/prepareRun.ts) builds one.
+ * stopping) is everything a run carries from step to step, what every checkpoint saves and what a resume loads.
+ * Each iteration: honour stop/pause, check the plan's limits, take gradAccumulation micro-batches from the
+ * Objective (train/objective.ts: MLM pretraining, a fine-tuning task), one optimizer step (this thread or
+ * data-parallel replicas), log, evaluate, checkpoint. prepareRun (MLM) and runFinetune build its input.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ResolvedRunConfig } from '../../../protocol/runConfig';
-import type { CheckpointState, RunStatusRecord } from '../checkpoint';
 import { addMaskCounts } from '../data/masking';
-import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
-import type { AdamW } from './adamw';
-import { utilisation, type RunCompute } from './flops';
-import type { Objective, ReplicaGroup } from './objective';
+import type { MetricRecord } from '../types';
+import { utilisation } from './flops';
+import type { ReplicaGroup } from './objective';
 import { CheckpointWriter } from './checkpointWriter';
-import type { SpawnReplica } from './parallel/messages';
-import { limitReached, progressOf, type TrainPlan } from './plan';
+import { limitReached, progressOf } from './plan';
 import { learningRate } from './schedule';
-import { estimateTrainingMemory, MemoryBackoff, type MemoryPlan } from './memory';
+import { estimateTrainingMemory, MemoryBackoff } from './memory';
 import { gradientStep } from './step';
 import { onSpike, recordApplied, spikeThreshold } from './lossSpike';
+import type { LoopIo, LoopOutcome, LoopRun } from './loopTypes';
 import type { StopReason } from './summary';
-
-/** What the loop needs of a prepared run (prepareRun's PreparedRun for MLM). */
-export interface LoopRun<B> {
-  runDir: string;
-  config: ResolvedRunConfig;
-  status: RunStatusRecord;
-  optimizer: AdamW;
-  objective: Objective<B>;
-  plan: TrainPlan;
-  compute: RunCompute;
-  state: CheckpointState;
-  resumed?: { step: number; bestEval?: MetricRecord };
-  /** The memory plan (train/memory.ts): replicas at most, passes per micro-batch to start from. */
-  memory?: MemoryPlan;
-}
-
-export interface LoopIo {
-  callbacks: TrainCallbacks;
-  control?: TrainControl;
-  spawnReplica?: SpawnReplica;
-  /** When the run started (Date.now()): metric times count from it, continuing a resumed run's. */
-  t0: number;
-}
-
-export interface LoopOutcome {
-  stoppedBy: StopReason;
-  error?: string;
-  bestEval?: MetricRecord;
-  lastTrain?: MetricRecord;
-  lastCheckpoint?: string;
-  bestCheckpoint?: string;
-}
 
 export async function trainLoop<B>(run: LoopRun<B>, io: LoopIo): Promise<LoopOutcome> {
   const { config, objective, optimizer, plan, compute, state, status } = run;
