@@ -44,15 +44,19 @@ void describe('disk full over JSON-RPC', { timeout: 120_000 }, () => {
     const run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', {
       config: {
         ...TINY_RUN,
-        training: { ...TINY_RUN.training, maxSteps: 12 },
+        training: { ...TINY_RUN.training, maxSteps: 18 },
         checkpoint: { every: 6, keepLast: 10 },
       },
     });
-    // The run folder exists: leave ~24 KiB, less than a checkpoint.
+    // Tiny steps take milliseconds: hold the run (a user's pause) while the disk is filled, so that it cannot finish
+    // first. The run folder exists: leave ~24 KiB, less than a checkpoint, then let it go on.
     await s.notes.next<MetricsNotification.Params>('mlm/metrics');
+    await s.conn.sendRequest('mlm/pause', { runId: run.runId });
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'paused' && p.phase === 'paused');
     const free = fs.statfsSync(mnt).bavail * fs.statfsSync(mnt).bsize;
     const filler = path.join(mnt, 'filler.bin');
     fs.writeFileSync(filler, Buffer.alloc(Math.max(0, free - 24 * 1024)));
+    await s.conn.sendRequest('mlm/resume', {});
 
     const paused = await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.pauseReason !== undefined);
     assert.equal(paused.state, 'paused');
@@ -68,7 +72,7 @@ void describe('disk full over JSON-RPC', { timeout: 120_000 }, () => {
     await s.conn.sendRequest('mlm/resume', {});
     const end = await finished;
     assert.equal(end.outcome, 'completed', end.message);
-    assert.equal(end.step, 12);
+    assert.equal(end.step, 18);
     const idle = await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.state === 'idle', since);
     assert.equal(idle.pauseReason, undefined, 'the reason is cleared');
     const pausedAt = /paused at step (\d+)/.exec(paused.pauseReason!)![1];
@@ -77,6 +81,6 @@ void describe('disk full over JSON-RPC', { timeout: 120_000 }, () => {
       saved.includes(`step-${pausedAt}`),
       `the save that did not fit was written: ${saved.join(', ')}`,
     );
-    assert.ok(saved.includes('step-12'));
+    assert.ok(saved.includes('step-18'));
   });
 });
