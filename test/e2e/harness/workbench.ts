@@ -109,8 +109,11 @@ export async function openFile(page: Page, fileName: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ timeout: 10_000 });
   await input.fill(fileName);
-  await quickPickRows(page).filter({ hasText: fileName }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  const row = quickPickRows(page).filter({ hasText: fileName }).first();
+  await row.waitFor({ timeout: 15_000 });
+  // Click the matching row: Enter opens whichever row is focused, which can still be a recently opened file
+  // while the list refreshes (it opened comments.txt for mask.txt once).
+  await row.click();
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ timeout: 15_000 });
 }
 
