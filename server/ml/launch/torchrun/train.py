@@ -34,7 +34,7 @@ import shutil
 import struct
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import torch
@@ -1027,8 +1027,17 @@ def main(argv=None):
             f.write("\n")
     log(f"done: {state['step']} steps ({stopped_by}); bring it back with: mlm launch import --bundle {bundle}")
     if world > 1:
-        dist.barrier()
-        dist.destroy_process_group()
+        # Every rank's files are written and closed. Then leave without destroy_process_group(): with gloo on Debian's
+        # torch 1.13 it (or the process group's destructor at interpreter exit) sometimes never returned after a
+        # finished run, and torchrun waited for ever. On gloo the barrier is a monitored one: a missing rank is an
+        # error naming it, not a hang.
+        if dist.get_backend() == "gloo":
+            dist.monitored_barrier(timeout=timedelta(seconds=120))
+        else:
+            dist.barrier()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
 
 
