@@ -39,7 +39,7 @@ export const useHubModel: Scenario = {
     note(`status: ${text}`);
     await shot('the status item names the Hub model', item);
 
-    await openFile(page, ids.files.mask);
+    await openFile(page, ids.files.hubMask);
     const hover = hoverWidget(page).filter({ hasText: ids.hover.title });
     await hoverUntilShown(page, '[MASK]', hover, 60_000, `a fill-mask hover from ${model}`);
     await hover.first().locator(ids.hover.replaceLinks).first().waitFor({ timeout: 10_000 });

@@ -35,7 +35,12 @@ export const ids = {
    */
   hub: { model: 'org/tiny-roberta' },
   /** The fixture workspace (test/fixtures/e2e-workspace/README.md). */
-  files: { trainConfig: 'train.mlm.json', badConfig: 'bad.mlm.json', mask: 'mask.txt' },
+  files: {
+    trainConfig: 'train.mlm.json',
+    badConfig: 'bad.mlm.json',
+    mask: 'mask.txt',
+    hubMask: 'hub-mask.txt',
+  },
   /** media/dashboard: run panel (runPanel.ts) and charts (chart.ts, trainingCharts.ts). */
   dashboard: {
     runTitle: '.run-panel h2',
