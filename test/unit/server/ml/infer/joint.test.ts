@@ -7,6 +7,7 @@ import { MAX_JOINT_MASKS, jointWindow } from '../../../../../server/ml/infer/joi
 import { replaceSpans } from '../../../../../server/ml/infer/sequence';
 import { widen } from '../../../../../server/ml/infer/targets';
 import { logSoftmaxAt } from '../../../../../server/ml/infer/topk';
+import { logProbAt } from './logProb';
 import { bertPreset, createModel } from '../../../../../server/ml/model';
 import type { MlmModel } from '../../../../../server/ml/types';
 import { WordTokenizer } from './wordTokenizer';
@@ -216,21 +217,7 @@ void describe('joint filling and multi-piece targets on a BERT', () => {
     const multi = r.masks[0].find((p) => p.pieces);
     assert.deepEqual(multi?.pieces, ['un', '##happy']);
     // P(un ##happy) = P(un | a [M] [M] dog) · P(##happy | a un [M] dog).
-    const lp = (ids: number[], pos: number, want: number): number =>
-      logSoftmaxAt(
-        tf.tidy(() =>
-          model
-            .logitsAt(
-              Int32Array.from(ids),
-              new Int32Array(ids.length).fill(1),
-              1,
-              ids.length,
-              Int32Array.of(pos),
-            )
-            .dataSync(),
-        ) as Float32Array,
-        want,
-      );
+    const lp = (ids: number[], pos: number, want: number): number => logProbAt(model, ids, pos, want);
     const [cls, sep, m, a, dog, un, happy] = [
       2,
       3,

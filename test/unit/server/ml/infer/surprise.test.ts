@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
 import { modelScorer, type Scorer } from '../../../../../server/ml/infer/fillMask';
 import { scoreWords } from '../../../../../server/ml/infer/surprise';
-import { logSoftmaxAt } from '../../../../../server/ml/infer/topk';
+import { logProbAt } from './logProb';
 import { bertPreset, createModel } from '../../../../../server/ml/model';
 import type { Encoding, MlmModel } from '../../../../../server/ml/types';
 import { WordTokenizer } from './wordTokenizer';
@@ -154,21 +154,7 @@ void describe('surprise scorer on a BERT', () => {
       { seed: 5 },
     );
   });
-  const lp = (ids: number[], pos: number, want: number): number =>
-    logSoftmaxAt(
-      tf.tidy(() =>
-        model
-          .logitsAt(
-            Int32Array.from(ids),
-            new Int32Array(ids.length).fill(1),
-            1,
-            ids.length,
-            Int32Array.of(pos),
-          )
-          .dataSync(),
-      ) as Float32Array,
-      want,
-    );
+  const lp = (ids: number[], pos: number, want: number): number => logProbAt(model, ids, pos, want);
 
   void test('a word of two pieces is masked whole and scored left to right', async () => {
     const r = await scoreWords(modelScorer(model), ptok, 'a un+##happy cat');
