@@ -9,6 +9,7 @@
 import type { Encoding, Tokenizer } from '../types';
 import type { JointCompletion } from '../../../protocol/shared/fillMask';
 import type { Scorer } from './fillMask';
+import { logitsAtRows } from './rowLogits';
 import type { ResolvedTargets } from './targets';
 import { logSoftmaxAt, topKSoftmax } from './topk';
 import { replaceSpans } from './sequence';
@@ -138,25 +139,17 @@ async function pseudoLogLikelihoods(
   maskId: number,
 ): Promise<number[]> {
   const seqLen = paths[0]?.row.length ?? 0;
-  const jobs = paths.flatMap((p, i) => positions.map((pos, m) => ({ path: i, pos, id: p.chosen[m] })));
+  const jobs = paths.flatMap((p, i) =>
+    positions.map((pos, m) => {
+      const ids = p.row.slice();
+      ids[pos] = maskId;
+      return { path: i, ids, pos, id: p.chosen[m] };
+    }),
+  );
   const sums = paths.map(() => 0);
-  for (let s = 0; s < jobs.length; s += PLL_ROWS_PER_PASS) {
-    const part = jobs.slice(s, s + PLL_ROWS_PER_PASS);
-    const batch = new Int32Array(part.length * seqLen);
-    part.forEach((j, r) => {
-      batch.set(paths[j.path].row, r * seqLen);
-      batch[r * seqLen + j.pos] = maskId;
-    });
-    const values = await scorer.logits(
-      batch,
-      new Int32Array(batch.length).fill(1),
-      part.length,
-      seqLen,
-      Int32Array.from(part, (j, r) => r * seqLen + j.pos),
-    );
-    const vocab = values.length / part.length;
-    part.forEach((j, r) => (sums[j.path] += logSoftmaxAt(values.subarray(r * vocab, (r + 1) * vocab), j.id)));
-  }
+  await logitsAtRows(scorer, jobs, seqLen, PLL_ROWS_PER_PASS, (logits, i) => {
+    sums[jobs[i].path] += logSoftmaxAt(logits, jobs[i].id);
+  });
   return sums;
 }
 
