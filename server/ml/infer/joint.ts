@@ -9,6 +9,7 @@
 import type { Encoding, Tokenizer } from '../types';
 import type { JointCompletion } from '../../../protocol/shared/fillMask';
 import type { Scorer } from './fillMask';
+import { logitsAtRows } from './rowLogits';
 import type { ResolvedTargets } from './targets';
 import { logSoftmaxAt, topKSoftmax } from './topk';
 import { replaceSpans } from './sequence';
@@ -162,7 +163,10 @@ async function pseudoLogLikelihoods(
   const seqLen = paths[0]?.row.length ?? 0;
   const sums = paths.map((p) => p.last?.logProb ?? 0);
   // One row per distinct sentence with one mask open: paths that differ only at mask m share that row.
-  const rows = new Map<string, { path: number; pos: number; users: Array<{ path: number; id: number }> }>();
+  const rows = new Map<
+    string,
+    { ids: Int32Array; pos: number; users: Array<{ path: number; id: number }> }
+  >();
   paths.forEach((p, i) =>
     positions.forEach((pos, m) => {
       if (p.last?.mask === m) return;
@@ -170,30 +174,17 @@ async function pseudoLogLikelihoods(
       const user = { path: i, id: p.chosen[m] };
       const row = rows.get(key);
       if (row) row.users.push(user);
-      else rows.set(key, { path: i, pos, users: [user] });
+      else {
+        const ids = p.row.slice();
+        ids[pos] = maskId;
+        rows.set(key, { ids, pos, users: [user] });
+      }
     }),
   );
   const jobs = [...rows.values()];
-  for (let s = 0; s < jobs.length; s += PLL_ROWS_PER_PASS) {
-    const part = jobs.slice(s, s + PLL_ROWS_PER_PASS);
-    const batch = new Int32Array(part.length * seqLen);
-    part.forEach((j, r) => {
-      batch.set(paths[j.path].row, r * seqLen);
-      batch[r * seqLen + j.pos] = maskId;
-    });
-    const values = await scorer.logits(
-      batch,
-      new Int32Array(batch.length).fill(1),
-      part.length,
-      seqLen,
-      Int32Array.from(part, (j, r) => r * seqLen + j.pos),
-    );
-    const vocab = values.length / part.length;
-    part.forEach((j, r) => {
-      const logits = values.subarray(r * vocab, (r + 1) * vocab);
-      for (const u of j.users) sums[u.path] += logSoftmaxAt(logits, u.id);
-    });
-  }
+  await logitsAtRows(scorer, jobs, seqLen, PLL_ROWS_PER_PASS, (logits, i) => {
+    for (const u of jobs[i].users) sums[u.path] += logSoftmaxAt(logits, u.id);
+  });
   return sums;
 }
 
