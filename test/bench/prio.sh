@@ -6,10 +6,12 @@
 # docs/training.md measured on the team's shared 2-core machine; on a quiet machine it changes nothing.
 set -euo pipefail
 G=/sys/fs/cgroup/cpu/mlm-bench
-if [ ! -d "$G" ]; then
-  mkdir "$G"
-  echo 262144 > "$G/cpu.shares"
-  echo 700000 > "$G/cpu.rt_runtime_us"
-fi
+[ -d "$G" ] || mkdir "$G"
+echo 262144 > "$G/cpu.shares"
 echo $$ > "$G/cgroup.procs" || { echo "prio.sh: cannot join $G (needs root and the cgroup v1 cpu controller)" >&2; exit 1; }
-exec chrt -r 2 "$@"
+# Real-time bandwidth is shared with the other groups (their sum is at most the parent's): without it, shares only.
+if [ "$(cat "$G/cpu.rt_runtime_us")" -gt 0 ] || echo 700000 > "$G/cpu.rt_runtime_us" 2>/dev/null; then
+  exec chrt -r 2 "$@"
+fi
+echo "prio.sh: no real-time bandwidth left for $G: CPU shares only" >&2
+exec "$@"
