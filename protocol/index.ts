@@ -5,6 +5,7 @@ export * from './training';
 export * from './inference';
 export * from './surprise';
 export * from './export';
+export * from './actions';
 export * from './hub';
 export * from './corpus';
 export * from './settings';

@@ -62,7 +62,13 @@ export type WebviewToHostMessage =
   /** Save this run's metric history as CSV (the host asks the backend over mlm/runMetrics and shows a save dialog). */
   | { type: 'exportCsv'; runId: string }
   /** Compare these runs (2 or more): settings and final metrics side by side. */
-  | { type: 'compareRuns'; runIds: string[] };
+  | { type: 'compareRuns'; runIds: string[] }
+  /** A run action's button of the run details: the host runs its command (MLM: Evaluate Run… etc.) for the run. */
+  | { type: 'runAction'; action: RunAction; runId: string };
+
+/** The run actions the dashboard's run details offer, each the command of the same name. */
+export const RUN_ACTIONS = ['evaluate', 'export', 'compare', 'coverage'] as const;
+export type RunAction = (typeof RUN_ACTIONS)[number];
 
 export type HostToWebviewType = HostToWebviewMessage['type'];
 export type WebviewToHostType = WebviewToHostMessage['type'];
@@ -113,6 +119,8 @@ export function isWebviewToHostMessage(v: unknown): v is WebviewToHostMessage {
     case 'showRun':
     case 'exportCsv':
       return isId(v.runId);
+    case 'runAction':
+      return isId(v.runId) && (RUN_ACTIONS as readonly unknown[]).includes(v.action);
     case 'compareRuns':
       return (
         Array.isArray(v.runIds) &&

@@ -5,13 +5,13 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkDoneProgress, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { LoadTaskModelRequest, PredictRequest } from '../../protocol/finetune';
 import type { TaskModelInfo, TaskPrediction } from '../../protocol/shared/taskPrediction';
 import { RunsRequest } from '../../protocol/training';
 import { readClientSettings } from '../config';
 import type { Ctx } from '../context';
 import { uriFromArg } from '../runConfig/files';
+import { withBackendProgress } from './backendProgress';
 import { browse } from './finetune';
 import { describePrediction, predictionMarkdown } from './predictionText';
 
@@ -88,31 +88,13 @@ export async function predictFile(ctx: Ctx, arg?: unknown): Promise<PredictReque
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (open?.isDirty) await open.save();
   const client = ctx.requireClient();
-  const workDoneToken = `mlm-predict-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const result = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: `MLM: predicting ${vscode.workspace.asRelativePath(uri)}`,
-      cancellable: true,
-    },
-    async (progress, cancel) => {
-      let last = 0;
-      const sub = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
-        if (v.kind === 'end') return;
-        const pct = (v as WorkDoneProgressReport).percentage;
-        progress.report({
-          message: v.message,
-          increment: pct !== undefined ? Math.max(0, pct - last) : undefined,
-        });
-        if (pct !== undefined) last = pct;
-      });
-      try {
-        return await client.sendRequest(PredictRequest.type, { file: uri.fsPath, workDoneToken }, cancel);
-      } finally {
-        sub.dispose();
-      }
-    },
+  const result = await withBackendProgress(
+    client,
+    `MLM: predicting ${vscode.workspace.asRelativePath(uri)}`,
+    (workDoneToken, cancel) =>
+      client.sendRequest(PredictRequest.type, { file: uri.fsPath, workDoneToken }, cancel),
   );
+  if (!result) return undefined; // cancelled
   const f = result.file!;
   const counts = Object.entries(f.labelCounts)
     .sort((x, y) => y[1] - x[1])

@@ -1,5 +1,6 @@
 /**
- * MLM: Compare Runs: pick two or more runs (or pass `{ runIds }`); the dashboard draws them together and shows their
+ * MLM: Compare Runs: pick two or more runs (or pass `{ runIds }`, or `{ with: runId }` to start the pick with one
+ * ticked); the dashboard draws them together and shows their
  * final metrics and settings side by side, the differing settings highlighted (media/dashboard/compare.ts).
  */
 import * as vscode from 'vscode';
@@ -14,6 +15,8 @@ export async function compareRuns(
   arg?: unknown,
 ): Promise<string[] | undefined> {
   const given = (arg as { runIds?: unknown } | undefined)?.runIds;
+  // `{ with: runId }` (the dashboard's Compare… button): the pick opens with that run ticked.
+  const withRun = (arg as { with?: unknown } | undefined)?.with;
   let runIds =
     Array.isArray(given) && given.every((x) => typeof x === 'string') ? (given as string[]) : undefined;
   if (!runIds) {
@@ -23,6 +26,7 @@ export async function compareRuns(
     const picked = await vscode.window.showQuickPick(
       runs.map((r) => ({
         label: r.runId,
+        picked: r.runId === withRun,
         description: [
           r.task ? `fine-tune (${r.task})` : r.preset,
           r.status,

@@ -7,8 +7,8 @@
 import * as vscode from 'vscode';
 import { MlmErrorCodes } from '../../protocol/errors';
 import { ExportRunRequest } from '../../protocol/export';
-import { RunsRequest } from '../../protocol/training';
 import type { Ctx } from '../context';
+import { pickRun } from './pickRun';
 
 export interface ExportRunArgs {
   runId?: string;
@@ -23,24 +23,16 @@ export async function exportRunCommand(
 ): Promise<ExportRunRequest.Result | undefined> {
   const a = (typeof arg === 'object' && arg !== null ? arg : {}) as ExportRunArgs;
   const client = ctx.requireClient();
-  let runId = a.runId;
-  if (!runId) {
-    const { runs } = await client.sendRequest(RunsRequest.type, {});
-    const withCheckpoints = runs.filter((r) => r.checkpoints.length > 0);
-    if (!withCheckpoints.length)
-      throw new Error('No run with a checkpoint to export: train one first (MLM: Train MLM).');
-    const pick = await vscode.window.showQuickPick(
-      withCheckpoints.map((r) => ({
-        label: r.runId,
-        description: `${r.task ? `fine-tune (${r.task})` : (r.preset ?? r.arch ?? '')} · step ${r.step}`,
-        detail:
-          r.bestEvalLoss !== undefined ? `best validation loss ${r.bestEvalLoss.toFixed(3)}` : undefined,
-      })),
-      { title: 'Export to Hugging Face', placeHolder: 'The run whose best checkpoint to export' },
-    );
-    if (!pick) return undefined;
-    runId = pick.label;
-  }
+  const runId =
+    a.runId ??
+    (
+      await pickRun(ctx, {
+        title: 'Export to Hugging Face',
+        placeHolder: 'The run whose best checkpoint to export',
+        none: 'No run with a checkpoint to export: train one first (MLM: Train MLM).',
+      })
+    )?.runId;
+  if (!runId) return undefined;
   const out =
     a.out ??
     (await vscode.window.showInputBox({
@@ -53,7 +45,7 @@ export async function exportRunCommand(
   const send = (force: boolean): Thenable<ExportRunRequest.Result> =>
     vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MLM: exporting ${runId} to ${out}…` },
-      () => client.sendRequest(ExportRunRequest.type, { runId: runId!, out, force }),
+      () => client.sendRequest(ExportRunRequest.type, { runId, out, force }),
     );
   let r: ExportRunRequest.Result;
   try {

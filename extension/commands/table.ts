@@ -20,6 +20,9 @@ import { runDoctor } from './doctor';
 import { describeError } from './errors';
 import { fillMaskAtCursor, replaceMask } from './fillMask';
 import { exportRunCommand } from './exportRun';
+import { evaluateRunCommand } from './evaluateRun';
+import { importModelCommand } from './importModel';
+import { coverageCommand } from './coverage';
 import { compareRuns } from './compareRuns';
 import { classifySelection, loadTaskModel, predictFile } from './classify';
 import { finetune } from './finetune';
@@ -96,6 +99,13 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens)
     { id: 'mlm.showSurprisingWords', requires: 'backend', run: () => lens.toggle() },
     { id: 'mlm.exportRun', requires: 'backend', run: ([arg]) => exportRunCommand(ctx, arg) },
     { id: 'mlm.compareRuns', requires: 'backend', run: ([arg]) => compareRuns(ctx, dashboard, arg) },
+    { id: 'mlm.evaluateRun', requires: 'backend', run: ([arg]) => evaluateRunCommand(ctx, arg) },
+    {
+      id: 'mlm.importModel',
+      requires: 'trusted-backend',
+      run: ([arg]) => importModelCommand(ctx, (runId) => dashboard.showRun(runId), arg),
+    },
+    { id: 'mlm.coverageReport', requires: 'backend', run: ([arg]) => coverageCommand(ctx, arg) },
     { id: 'mlm.replaceWord', requires: 'none', run: ([arg]) => lens.replaceWord(arg) },
   ];
 }

@@ -14,6 +14,7 @@ import { isRunActive } from '../../protocol/shared/runState';
 import { CorpusStatsRequest } from '../../protocol/corpus';
 import { RunDetailsRequest, RunMetricsRequest, RunsRequest, type RunInfo } from '../../protocol/training';
 import {
+  type RunAction,
   WEBVIEW_LIMITS,
   isWebviewToHostMessage,
   type HostToWebviewMessage,
@@ -31,6 +32,14 @@ import { DASHBOARD_MEDIA, dashboardHtml, makeNonce } from './html';
 export const DASHBOARD_VIEW_TYPE = 'mlmDashboard';
 /** Runs overlaid by default: the active one and the newest others. */
 const DEFAULT_SELECTED = 3;
+
+/** The command each run-details button of the dashboard runs. */
+const RUN_ACTION_COMMANDS: Record<RunAction, string> = {
+  evaluate: 'mlm.evaluateRun',
+  export: 'mlm.exportRun',
+  compare: 'mlm.compareRuns',
+  coverage: 'mlm.coverageReport',
+};
 
 export interface DashboardDebugInfo {
   open: boolean;
@@ -315,6 +324,11 @@ class DashboardPanel {
         return;
       case 'compareRuns':
         await this.compare(m.runIds);
+        return;
+      case 'runAction':
+        await vscode.commands.executeCommand(RUN_ACTION_COMMANDS[m.action], {
+          [m.action === 'compare' ? 'with' : 'runId']: m.runId,
+        });
         return;
       default: {
         const never: never = m;

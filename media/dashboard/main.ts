@@ -69,7 +69,10 @@ const runList = new RunList(
   (runId) => send({ type: 'showRun', runId }),
   (runIds) => send({ type: 'compareRuns', runIds }),
 );
-const details = new RunDetails((runId) => send({ type: 'exportCsv', runId }));
+const details = new RunDetails(
+  (runId) => send({ type: 'exportCsv', runId }),
+  (action, runId) => send({ type: 'runAction', action, runId }),
+);
 const compare = new ComparePanel();
 const charts = new TrainingCharts();
 const taskPanel = new TaskPanel();

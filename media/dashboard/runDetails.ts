@@ -4,6 +4,7 @@
  */
 import type { CorpusStats } from '../../protocol/corpus';
 import type { RunDetailsRequest } from '../../protocol/training';
+import type { RunAction } from '../../protocol/webview';
 import { h, setChildren } from './dom';
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -62,8 +63,14 @@ export class RunDetails {
   private readonly corpus = h('p', { class: 'muted corpus', text: 'Corpus: waiting for the backend…' });
   private readonly body = h('div', { class: 'details-body' });
 
-  /** `onExportCsv(runId)`: the "Export CSV…" button of the run shown. */
-  constructor(private readonly onExportCsv: (runId: string) => void) {
+  /**
+   * `onExportCsv(runId)`: the "Export CSV…" button of the run shown; `onAction(action, runId)`: its Evaluate…,
+   * Export…, Compare… and Coverage… buttons (the commands of the same names).
+   */
+  constructor(
+    private readonly onExportCsv: (runId: string) => void,
+    private readonly onAction: (action: RunAction, runId: string) => void,
+  ) {
     this.root = h('section', { class: 'run-details' }, [
       h('h3', { text: 'Run details' }),
       this.corpus,
@@ -82,6 +89,45 @@ export class RunDetails {
     });
     b.addEventListener('click', () => this.onExportCsv(runId));
     return b;
+  }
+
+  /** The run actions' buttons: the checkpoint ones only when the run has a checkpoint. */
+  private actionButtons(d: RunDetailsRequest.Result): HTMLElement {
+    const actions: Array<[RunAction, string, string, boolean]> = [
+      [
+        'evaluate',
+        'Evaluate…',
+        'Evaluate the best checkpoint on its held-out split or on files (MLM: Evaluate Run…)',
+        true,
+      ],
+      [
+        'export',
+        'Export…',
+        'Write the best checkpoint as a Hugging Face folder (MLM: Export to Hugging Face…)',
+        true,
+      ],
+      [
+        'compare',
+        'Compare…',
+        'Compare this run with others: settings and final metrics (MLM: Compare Runs)',
+        false,
+      ],
+      [
+        'coverage',
+        'Coverage…',
+        "How well this run's vocabulary covers the current file (MLM: Tokenizer Coverage Report)",
+        false,
+      ],
+    ];
+    const buttons = actions
+      .filter(([, , , needsCheckpoint]) => !needsCheckpoint || d.checkpoints.length > 0)
+      .map(([action, text, title]) => {
+        const b = h('button', { class: 'run-action', text, title });
+        b.dataset.action = action;
+        b.addEventListener('click', () => this.onAction(action, d.run.runId));
+        return b;
+      });
+    return h('p', { class: 'run-actions' }, buttons);
   }
 
   renderCorpus(c: CorpusStats): void {
@@ -105,6 +151,7 @@ export class RunDetails {
         ` ${head} `,
         this.exportButton(run.runId),
       ]),
+      this.actionButtons(d),
       d.error ? h('p', { class: 'error', text: d.error }) : '',
       h(
         'dl',

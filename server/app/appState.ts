@@ -240,6 +240,18 @@ export class AppState {
     watcher.start();
   }
 
+  /** The backend choice of workers ('auto' unless MLM_BACKEND says otherwise). */
+  get workerBackend(): string {
+    return this.env.backend;
+  }
+
+  /** The indexed corpus files a run's globs select (what mlm/train gives a run), or undefined without an index. */
+  async corpusFiles(include: string[], exclude: string[]): Promise<string[] | undefined> {
+    if (!this.corpus) return undefined;
+    await this.corpus.index.scanned();
+    return this.corpus.index.filesFor(include, exclude);
+  }
+
   corpusStats(): CorpusStats {
     if (this.corpus) return this.corpus.index.stats();
     const message = !this.root

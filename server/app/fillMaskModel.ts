@@ -1,6 +1,7 @@
 /**
  * The model hovers and mlm/fillMask use: which checkpoint is loaded in the inference worker, when to reload it
- * (coalesced, and at most every RELOAD_INTERVAL_MS for a training run's checkpoints), and fill-mask calls with
+ * (coalesced, at most every RELOAD_INTERVAL_MS for a training run's checkpoints and, while hovers keep coming, when
+ * they pause), and fill-mask calls with
  * errors mapped to MlmErrorCodes, answered from a cache per model generation when the same input comes again.
  */
 import path from 'node:path';
@@ -14,6 +15,15 @@ import { FillMaskCache, fillCacheKey, type FillCacheKey, type FillCacheStats } f
 
 /** Minimum time between two reloads of the fill-mask model from a training run's checkpoints. */
 export const RELOAD_INTERVAL_MS = 2000;
+
+/**
+ * While fills keep coming (someone is hovering), a run's next checkpoint waits until they pause for this long: a
+ * load occupies the worker (hundreds of ms on a busy machine), and a hover that queues behind it waits that long.
+ */
+export const FILL_QUIET_MS = 1000;
+
+/** ... but never longer than this after the previous load: the model still follows the run while hovers go on. */
+export const RELOAD_DEFER_MAX_MS = 10_000;
 
 /** Fill-mask answers kept (hovers and mlm/fillMask together), least recently used dropped first. */
 export const FILL_CACHE_ENTRIES = 256;
@@ -42,6 +52,7 @@ export class FillMaskModel {
   private queued: { dir: string; source: LoadedModelInfo['source'] } | undefined;
   private loading = false;
   private lastLoadAt = 0;
+  private lastFillAt = -Infinity;
   private readonly cache = new FillMaskCache<FillMaskRequest.Result>(FILL_CACHE_ENTRIES);
   private readonly running = new Map<
     string,
@@ -62,8 +73,9 @@ export class FillMaskModel {
 
   /**
    * Loads dir in the background; while a load runs only the newest further request is kept. A load occupies the
-   * inference worker, so a run's checkpoints ('published') are loaded at most every RELOAD_INTERVAL_MS — hovers do
-   * not queue behind back-to-back reloads — and the newest one always ends up loaded.
+   * inference worker, so a run's checkpoints ('published') are loaded at most every RELOAD_INTERVAL_MS and, while
+   * fills keep coming, when they pause (publishedWait) — hovers do not queue behind reloads — and the newest one
+   * always ends up loaded.
    */
   request(dir: string, source: LoadedModelInfo['source']): void {
     this.queued = { dir, source };
@@ -74,9 +86,8 @@ export class FillMaskModel {
     this.loading = true;
     try {
       while (this.queued) {
-        if (this.queued.source === 'published') {
-          const wait = this.lastLoadAt + RELOAD_INTERVAL_MS - Date.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
+        for (let wait = this.publishedWait(); wait > 0; wait = this.publishedWait()) {
+          await new Promise((r) => setTimeout(r, wait).unref());
         }
         const next = this.queued;
         if (!next) break;
@@ -91,6 +102,17 @@ export class FillMaskModel {
     } finally {
       this.loading = false;
     }
+  }
+
+  /**
+   * How long the queued load still waits: a run's checkpoint ('published') at least RELOAD_INTERVAL_MS after the
+   * previous load, and until fills pause for FILL_QUIET_MS — at most RELOAD_DEFER_MAX_MS after the previous load.
+   * Other loads (an explicit choice) do not wait.
+   */
+  private publishedWait(): number {
+    if (this.queued?.source !== 'published') return 0;
+    const quiet = Math.min(this.lastFillAt + FILL_QUIET_MS, this.lastLoadAt + RELOAD_DEFER_MAX_MS);
+    return Math.max(this.lastLoadAt + RELOAD_INTERVAL_MS, quiet) - Date.now();
   }
 
   /** Loads now (mlm/loadCheckpoint); CheckpointNotFound when the folder holds no usable checkpoint. */
@@ -142,6 +164,7 @@ export class FillMaskModel {
         'no model is loaded: run MLM: Train MLM or MLM: Load Checkpoint first',
       );
     }
+    this.lastFillAt = Date.now();
     const key: FillCacheKey = {
       doc: doc && { uri: doc.uri, version: doc.version, start: doc.start },
       text: params.text,

@@ -109,6 +109,9 @@ export function listRunInfos(
 }
 
 /** The folder of run `runId` under root's runs folder; InvalidParams when the id is malformed or unknown. */
+/** A new run's id (mlm/importLaunch, mlm/importModel): a folder name. */
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 export function runListing(root: string, runId: unknown): RunListing {
   if (typeof runId !== 'string' || !/^[\w.-]{1,200}$/.test(runId) || runId === '.' || runId === '..') {
     throw new MlmError(

@@ -18,11 +18,17 @@ export interface EvalResult {
 
 /**
  * Evaluates without dropout; leak-free. An empty batch list gives NaN metrics and 0 tokens. The values are read
- * asynchronously (every backend: webgpu has no synchronous read in Node).
+ * asynchronously (every backend: webgpu has no synchronous read in Node). `onBatch(done, total)` before each batch
+ * and once at the end.
  */
-export async function evaluateBatches(model: MlmModel, batches: readonly MlmBatch[]): Promise<EvalResult> {
+export async function evaluateBatches(
+  model: MlmModel,
+  batches: readonly MlmBatch[],
+  onBatch?: (done: number, total: number) => void,
+): Promise<EvalResult> {
   const sums = { lossSum: 0, correct: 0, tokens: 0 };
-  for (const batch of batches) {
+  for (const [i, batch] of batches.entries()) {
+    onBatch?.(i, batches.length);
     if (!batch.labels.length) continue;
     const [loss, hits] = batchLossAndHits(model, batch);
     try {
@@ -32,6 +38,7 @@ export async function evaluateBatches(model: MlmModel, batches: readonly MlmBatc
       tf.dispose([loss, hits]);
     }
   }
+  onBatch?.(batches.length, batches.length);
   return evalResult(sums);
 }
 

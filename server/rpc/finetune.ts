@@ -1,5 +1,5 @@
 /** Handlers of mlm/predict and mlm/loadTaskModel (thin: validate, call the task model, map errors and progress). */
-import { WorkDoneProgress, type Connection } from 'vscode-languageserver';
+import type { Connection } from 'vscode-languageserver';
 import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import {
   LoadTaskModelRequest,
@@ -10,6 +10,7 @@ import {
 import type { AppState } from '../app/appState';
 import type { PredictFileProgress } from '../app/taskModel';
 import { cancellable, guarded } from './guarded';
+import { workDoneReporter } from './workDone';
 
 const bad = (msg: string): never => {
   throw new MlmError(MlmErrorCodes.InvalidParams, msg);
@@ -65,32 +66,10 @@ export function registerFinetune(connection: Connection, app: AppState): void {
       const p = checkPredictParams(params);
       const stop = (): boolean => token.isCancellationRequested;
       if (p.kind === 'texts') return cancellable(token, () => app.tasks.predictTexts(p.texts, p.model, stop));
-      const progressToken = p.token;
-      let begun = false;
-      const report = (pr: PredictFileProgress): void => {
-        if (progressToken === undefined) return;
-        const percentage = pr.total ? Math.round((100 * pr.done) / pr.total) : 0;
-        const message = `${pr.done} / ${pr.total}`;
-        if (!begun) {
-          begun = true;
-          void connection.sendProgress(WorkDoneProgress.type, progressToken, {
-            kind: 'begin',
-            title: 'MLM: predicting',
-            cancellable: true,
-            percentage,
-            message,
-          });
-        } else
-          void connection.sendProgress(WorkDoneProgress.type, progressToken, {
-            kind: 'report',
-            percentage,
-            message,
-          });
-      };
-      const end = (): void => {
-        if (progressToken !== undefined && begun)
-          void connection.sendProgress(WorkDoneProgress.type, progressToken, { kind: 'end' });
-      };
+      const progress = workDoneReporter(connection, p.token, 'MLM: predicting', 0);
+      const report = (pr: PredictFileProgress): void =>
+        progress.report(`${pr.done} / ${pr.total}`, pr.total ? pr.done / pr.total : 0);
+      const end = (): void => progress.end();
       return cancellable(token, () => app.tasks.predictFile(p.file, p.model, stop, report)).finally(end);
     }),
   );

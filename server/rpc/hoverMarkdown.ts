@@ -73,9 +73,11 @@ export function hoverMarkdown(h: HoverTableInput): string {
     const link = `[${escapeMarkdown(label) || '(empty)'}](${commandUri(REPLACE_MASK_COMMAND, [args])} "Replace the mask with this token")`;
     return `| ${i + 1} | ${link} | ${pct(p.score)} |`;
   });
+  const j = h.joint?.completions.length ? h.joint : undefined;
   return [
-    ...(h.joint?.completions.length ? jointRows(h.uri, h.joint) : []),
-    '**Fill mask**',
+    ...(j ? jointRows(h.uri, j) : []),
+    // One heading per table: beside the joint completions, the hovered mask's own list says which mask it is.
+    j ? `**Mask ${j.hovered + 1} of ${j.spans.length} on its own**` : '**Fill mask**',
     '',
     '| # | token | probability |',
     '|--:|:--|--:|',
@@ -100,8 +102,6 @@ function jointRows(uri: string, j: HoverJoint): string[] {
     '| # | completion | per mask | |',
     '|--:|:--|--:|:--|',
     ...rows,
-    '',
-    `**Mask ${j.hovered + 1} of ${j.spans.length} on its own**`,
     '',
   ];
 }

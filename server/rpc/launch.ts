@@ -4,9 +4,8 @@ import { MlmError, MlmErrorCodes } from '../../protocol/errors';
 import { ImportLaunchRequest } from '../../protocol/launch';
 import type { AppState } from '../app/appState';
 import { importLaunchRun } from '../app/launchImport';
+import { RUN_ID } from '../app/runList';
 import { guarded } from './guarded';
-
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function registerLaunch(connection: Connection, app: AppState): void {
   connection.onRequest(

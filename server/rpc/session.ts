@@ -11,6 +11,7 @@ import { registerFinetune } from './finetune';
 import { registerLaunch } from './launch';
 import { registerHover } from './hover';
 import { registerSurprise } from './surprise';
+import { registerActions } from './actions';
 import { registerExport } from './export';
 import { registerHub } from './hub';
 import { registerInference } from './inference';
@@ -114,6 +115,7 @@ export function startSession(connection: Connection, app: AppState, opts: Sessio
   registerHover(connection, documents, app);
   registerSurprise(connection, documents, app);
   registerExport(connection, app);
+  registerActions(connection, app);
   registerFinetune(connection, app);
   registerLaunch(connection, app);
   documents.listen(connection);

@@ -13,7 +13,7 @@ import { loadForInference, type InferenceModel } from '../ml/hf';
 import { readState } from '../ml/checkpoint';
 import { loadTaskModel, predictTexts, type LoadedTaskModel } from '../ml/finetune';
 import type { TaskModelInfo } from '../../protocol/shared/taskPrediction';
-import { fillMaskAll, modelScorer } from '../ml/infer/fillMask';
+import { fillMaskAll, modelScorer, warmUp } from '../ml/infer/fillMask';
 import { scoreWords } from '../ml/infer/surprise';
 import type {
   FillAnswer,
@@ -124,6 +124,7 @@ export function runInferenceRole(port: MessagePort, data: WorkerData): void {
       case 'load': {
         const loaded = await loadForInference(r.dir);
         if (r.label) loaded.name = r.label;
+        await warmUp(modelScorer(loaded.model), loaded.tokenizer);
         const previous = current;
         current = { loaded, info: describe(loaded) };
         previous?.loaded.model.dispose();

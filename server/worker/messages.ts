@@ -15,7 +15,7 @@ import type { FinetuneConfig } from '../ml/finetune';
 import type { WordScore } from '../ml/infer/surprise';
 import type { CheckpointInfo, MetricRecord, TrainPhase } from '../ml/types';
 
-export type WorkerRole = 'train' | 'infer';
+export type WorkerRole = 'train' | 'infer' | 'job';
 
 export interface WorkerData {
   role: WorkerRole;

@@ -1,12 +1,16 @@
 /**
- * Hover round trip while a run trains (docs/benchmarks.md goal: p95 ≤ 20 ms): the BUILT backend
- * (dist/server.js) spawned like the extension does, a W1-sized run (mini preset, seq 128) training on the
- * bundled sample corpus, and `textDocument/hover` on a [MASK] answered from the run's published checkpoint.
- * Each hover is awaited before the next, so a figure is one full JSON-RPC round trip. Each measured hover
- * follows an edit (a new document version), so the model answers it; a second hover on the same version
- * measures the backend's per-version cache.
+ * Hover round trip (docs/benchmarks.md goal: p95 ≤ 20 ms): the BUILT backend (dist/server.js) spawned like the
+ * extension does, a W1-sized run (mini preset, seq 128) training on the bundled sample corpus, and
+ * `textDocument/hover` on a [MASK] answered from the run's published checkpoint. Two texts: a ~30-word sentence with
+ * one mask (the hover's own list) and a ~65-word paragraph with four (issue #17: the paragraph's joint completions
+ * and the hovered mask's list). Each measured on the mask while the run trains, then again idle once the run is
+ * stopped and its last checkpoint loaded. Each hover is awaited before the next, so a figure is one full JSON-RPC
+ * round trip; each follows an edit (a new document version), so the model answers it; a second hover on the same
+ * version measures the backend's per-version cache. `--baseline DIR/dist/server.js` measures another build first,
+ * the same way, in the same invocation (before/after figures from one command).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, TrainRequest } from '../../protocol/training';
@@ -23,12 +27,16 @@ import { quantile } from './stats';
 
 export interface HoverOptions {
   calls: number;
+  /** Hovers per figure on the four-mask paragraph (each runs the joint decoder: a dozen forward passes). */
+  paragraphCalls: number;
   /** Upper bound when waiting for training steps to happen during the window. */
   maxCalls: number;
   warmup: number;
+  /** Another build's server.js, measured first in the same invocation. */
+  baseline?: string;
 }
 
-export const HOVER_DEFAULTS: HoverOptions = { calls: 200, maxCalls: 5000, warmup: 20 };
+export const HOVER_DEFAULTS: HoverOptions = { calls: 200, paragraphCalls: 60, maxCalls: 5000, warmup: 10 };
 
 /** W1's model size; a small batch so that the first checkpoint is published soon. */
 export const HOVER_RUN = {
@@ -40,35 +48,120 @@ export const HOVER_RUN = {
   checkpoint: { every: 2, keepLast: 2 },
 };
 
-/** ~30 words with one [MASK] in the middle (like W2's 32 tokens). */
-const TEXT =
-  'The history of the town begins with a small market on the river, where farmers and traders met every ' +
-  'week to [MASK] grain, wool and cattle before the long winter came.';
+/** The hovered texts: ~30 words with one [MASK] (like W2's 32 tokens); a paragraph with four, hovered on its second. */
+const TEXTS = [
+  {
+    name: '1 mask',
+    hovered: 0,
+    text:
+      'The history of the town begins with a small market on the river, where farmers and traders met every ' +
+      'week to [MASK] grain, wool and cattle before the long winter came.',
+  },
+  {
+    name: '4-mask paragraph',
+    hovered: 1,
+    text:
+      'The history of the town begins with a small [MASK] on the river, where farmers and traders met every ' +
+      'week to [MASK] grain, wool and cattle before the long winter came. In spring the [MASK] filled the ' +
+      'fields again, and the children of the valley walked to the old church on the hill to [MASK] the new ' +
+      'year with songs and bread.',
+  },
+];
 
 /**
- * The built backend on a copy of the sample corpus, training HOVER_RUN, once the run has published a model for
- * hovers: the spawned server, its workspace and the run. The caller stops the server and removes the workspace.
+ * The built backend (or `server`, another build) on a copy of the sample corpus, training HOVER_RUN, once the run has
+ * published a model for hovers: the spawned server, its workspace and the run. The caller stops the server and
+ * removes the workspace.
  */
-export async function startTrainingBackend(): Promise<{ s: Spawned; ws: string; run: TrainRequest.Result }> {
+export async function startTrainingBackend(
+  server?: string,
+): Promise<{ s: Spawned; ws: string; run: TrainRequest.Result }> {
   ensureBuilt();
   const ws = tempWorkspace('sample-corpus');
-  const s = spawnServer();
+  const s = spawnServer(server ? { server } : {});
   await initialize(s, ws, {});
   const run = await s.conn.sendRequest<TrainRequest.Result>('mlm/train', { config: HOVER_RUN });
   await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.runId === run.runId);
   return { s, ws, run };
 }
 
-export async function runHover(opts: HoverOptions, out: Reporter): Promise<void> {
-  const { s, ws, run } = await startTrainingBackend();
-  try {
-    const uri = `file://${path.join(ws, 'hover.txt')}`;
-    await s.conn.sendNotification('textDocument/didOpen', {
-      textDocument: { uri, languageId: 'plaintext', version: 1, text: TEXT },
+/** Stops the run and waits until its last checkpoint is the loaded model (nothing reloads afterwards). */
+export async function stopAndSettle(s: Spawned, run: TrainRequest.Result): Promise<void> {
+  await s.conn.sendRequest('mlm/stop', {});
+  const fin = await s.notes.next<{ runId: string; lastCheckpoint?: string }>(
+    'mlm/runFinished',
+    (p) => p.runId === run.runId,
+  );
+  if (fin.lastCheckpoint) {
+    await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.dir === fin.lastCheckpoint);
+  }
+}
+
+interface Figure {
+  samples: number[];
+  cached: number[];
+  steps: number;
+}
+
+/** `calls` hovers on one text's hovered mask, each after an edit; while training, on until 2 more steps passed. */
+async function measure(
+  s: Spawned,
+  uri: string,
+  t: (typeof TEXTS)[number],
+  calls: number,
+  opts: HoverOptions,
+  /** While training: the newest step the run reported; undefined when idle. */
+  stepNow?: () => number,
+): Promise<Figure> {
+  let version = 1;
+  await s.conn.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId: 'plaintext', version, text: t.text },
+  });
+  let at = -1;
+  for (let i = 0; i <= t.hovered; i++) at = t.text.indexOf('[MASK]', at + 1);
+  const position = { line: 0, character: at + 2 };
+  const hover = async (): Promise<number> => {
+    const t0 = performance.now();
+    const h = await s.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position,
     });
-    const position = { line: 0, character: TEXT.indexOf('[MASK]') + 2 };
-    /** The newest training step the backend has reported for the run. */
-    const stepNow = () =>
+    const ms = performance.now() - t0;
+    if (!h) throw new Error('the backend gave no hover on [MASK]: is a model published for the run?');
+    if (t.hovered > 0 && !h.contents.value.includes('Best completions'))
+      throw new Error(
+        `no joint completions in the hover on the ${t.name}: ${h.contents.value.slice(0, 200)}`,
+      );
+    return ms;
+  };
+  // A new version before each measured hover makes the model answer it; a second hover on it is the cached answer.
+  const edit = () =>
+    s.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: ++version },
+      contentChanges: [{ text: t.text }],
+    });
+  for (let i = 0; i < opts.warmup; i++) {
+    await edit();
+    await hover();
+  }
+  const stepBefore = stepNow?.() ?? 0;
+  const samples: number[] = [];
+  const cached: number[] = [];
+  const training = () => stepNow !== undefined && stepNow() < stepBefore + 2;
+  while (samples.length < calls || (training() && samples.length < opts.maxCalls)) {
+    await edit();
+    samples.push(await hover());
+    cached.push(await hover());
+  }
+  await s.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  return { samples, cached, steps: (stepNow?.() ?? 0) - stepBefore };
+}
+
+/** Both texts while the run trains, then both idle, on one build's backend. */
+async function runOne(system: string, server: string | undefined, opts: HoverOptions, out: Reporter) {
+  const { s, ws, run } = await startTrainingBackend(server);
+  try {
+    const steps = () =>
       Math.max(
         0,
         ...s.notes
@@ -76,78 +169,55 @@ export async function runHover(opts: HoverOptions, out: Reporter): Promise<void>
           .filter((p) => p.runId === run.runId)
           .flatMap((p) => p.records.filter((r) => r.split === 'train').map((r) => r.step)),
       );
-    const hover = async (): Promise<number> => {
-      const t0 = performance.now();
-      const h = await s.conn.sendRequest<{ contents: { value: string } } | null>('textDocument/hover', {
-        textDocument: { uri },
-        position,
+    const report = (t: (typeof TEXTS)[number], phase: 'training' | 'idle', f: Figure) => {
+      const [p50, p95] = [quantile(f.samples, 0.5), quantile(f.samples, 0.95)];
+      const load = os.loadavg()[0];
+      out.record({
+        workload: 'hover',
+        system,
+        metric: 'hover_round_trip_p50',
+        text: t.name,
+        phase,
+        value: p50,
+        unit: 'ms',
+        p95,
+        cachedP50: quantile(f.cached, 0.5),
+        cachedP95: quantile(f.cached, 0.95),
+        calls: f.samples.length,
+        trainingStepsDuring: f.steps,
+        loadAverage: load,
+        samples: f.samples,
       });
-      const ms = performance.now() - t0;
-      if (!h) throw new Error('the backend gave no hover on [MASK]: is a model published for the run?');
-      return ms;
+      out.row([
+        'hover',
+        `${system}: ${t.name}, ${phase === 'training' ? 'while the run trains' : 'idle'}: p50 / p95 ms (cached)`,
+        `${fmt(p50)} / ${fmt(p95)} (${fmt(quantile(f.cached, 0.5))} / ${fmt(quantile(f.cached, 0.95))})`,
+        '—',
+        `goal p95 ≤ 20 ms; ${f.samples.length} hovers, ${f.steps} steps meanwhile, load ${load.toFixed(1)}`,
+      ]);
     };
-    // The backend caches answers per document version: a new version before each measured hover makes the
-    // model answer it; a second hover on the same version measures the cached answer.
-    let version = 1;
-    const edit = () =>
-      s.conn.sendNotification('textDocument/didChange', {
-        textDocument: { uri, version: ++version },
-        contentChanges: [{ text: TEXT }],
-      });
-    for (let i = 0; i < opts.warmup; i++) {
-      await edit();
-      await hover();
+    const calls = (i: number) => (i === 0 ? opts.calls : opts.paragraphCalls);
+    for (const [i, t] of TEXTS.entries()) {
+      report(
+        t,
+        'training',
+        await measure(s, `file://${path.join(ws, `t${i}.txt`)}`, t, calls(i), opts, steps),
+      );
     }
-    const stepBefore = stepNow();
-    const samples: number[] = [];
-    const cached: number[] = [];
-    // At least `calls` hovers, and on until the trainer has reported 2 more steps: the window overlaps training.
-    while (samples.length < opts.calls || (stepNow() < stepBefore + 2 && samples.length < opts.maxCalls)) {
-      await edit();
-      samples.push(await hover());
-      cached.push(await hover());
+    await stopAndSettle(s, run);
+    for (const [i, t] of TEXTS.entries()) {
+      report(t, 'idle', await measure(s, `file://${path.join(ws, `i${i}.txt`)}`, t, calls(i), opts));
     }
-    const stepsDuring = stepNow() - stepBefore;
-    const p50 = quantile(samples, 0.5);
-    const p95 = quantile(samples, 0.95);
-    out.record({
-      workload: 'hover',
-      system: 'ours',
-      metric: 'hover_round_trip_p50',
-      value: p50,
-      unit: 'ms',
-      p95,
-      samples,
-      calls: samples.length,
-      trainingStepsDuring: stepsDuring,
-      run: HOVER_RUN,
-    });
-    out.record({
-      workload: 'hover',
-      system: 'ours',
-      metric: 'hover_cached_round_trip_p50',
-      value: quantile(cached, 0.5),
-      unit: 'ms',
-      p95: quantile(cached, 0.95),
-      calls: cached.length,
-    });
-    out.row([
-      'hover',
-      'cached (same document version) p50 / p95 ms',
-      `${fmt(quantile(cached, 0.5))} / ${fmt(quantile(cached, 0.95))}`,
-      '—',
-      'answered without the model',
-    ]);
-    out.row([
-      'hover',
-      'round trip p50 / p95 ms while training (new version each)',
-      `${fmt(p50)} / ${fmt(p95)}`,
-      '—',
-      `goal p95 ≤ 20 ms; ${samples.length} hovers, ${stepsDuring} training steps meanwhile`,
-    ]);
-    await s.conn.sendRequest('mlm/stop', {}).catch(() => undefined);
   } finally {
     await stopServer(s);
     fs.rmSync(ws, { recursive: true, force: true });
   }
+}
+
+export async function runHover(opts: HoverOptions, out: Reporter): Promise<void> {
+  if (opts.baseline) {
+    if (!fs.existsSync(opts.baseline)) throw new Error(`--baseline ${opts.baseline}: no such server.js`);
+    await runOne('baseline', opts.baseline, opts, out);
+  }
+  await runOne('ours', undefined, opts, out);
 }

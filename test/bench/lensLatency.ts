@@ -1,17 +1,16 @@
 /**
  * Surprise-lens cost (docs/benchmarks.md, issue #17; goal: incremental update p95 ≤ 100 ms, hovers still ≤ 20 ms
  * p95): the BUILT backend (dist/server.js) with the model of a W1-sized run (mini preset, seq 128) trained briefly on
- * the bundled sample corpus (then stopped, so the model stays the same), the lens scoring a 2,000-word document (paragraphs of the sample corpus) with the run's published
- * checkpoint. Measured: one full pass (mlm/surprise over the whole document, nothing cached), then per-keystroke
- * updates (one word of one paragraph changed, then mlm/surprise: only that passage is scored again), and hover round
- * trips on a [MASK] issued while a full pass is running (every hover on a new document version).
- */
+ * the bundled sample corpus (then stopped, so the model stays the same) while a second backend trains that run on the
+ * same cores; the lens scores a 2,000-word document (paragraphs of the sample corpus) with the run's last checkpoint.
+ * Measured: one full pass (mlm/surprise over the whole document, nothing cached), then per-keystroke updates (one word
+ * of one paragraph changed, then mlm/surprise: only that passage is scored again), and hover round trips on a [MASK]
+ * issued while a full pass is running (every hover on a new document version). */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ServerStatus } from '../../protocol/status';
 import type { SurpriseRequest } from '../../protocol/surprise';
 import { stopServer } from '../protocol/harness';
-import { HOVER_RUN, startTrainingBackend } from './hoverLatency';
+import { HOVER_RUN, startTrainingBackend, stopAndSettle } from './hoverLatency';
 import { fmt, type Reporter } from './report';
 import { quantile } from './stats';
 
@@ -42,19 +41,15 @@ function documentOf(ws: string, words: number): string {
 
 export async function runLens(opts: LensOptions, out: Reporter): Promise<void> {
   const { s, ws, run } = await startTrainingBackend();
+  let trainer: Awaited<ReturnType<typeof startTrainingBackend>> | undefined;
   try {
     // A training run publishes a checkpoint every 2 steps and the backend reloads the model at most every 2 s; each
     // reload is a new model, whose scores the lens computes afresh. To measure the lens's own incremental cost the
     // run is stopped once it has published a model: its final checkpoint is the model of the measured window.
-    await s.conn.sendRequest('mlm/stop', {});
-    const fin = await s.notes.next<{ runId: string; lastCheckpoint?: string }>(
-      'mlm/runFinished',
-      (p) => p.runId === run.runId,
-    );
-    // The backend then loads the run's last checkpoint: wait for it, so the model does not change while measuring.
-    if (fin.lastCheckpoint) {
-      await s.notes.next<ServerStatus>('mlm/serverStatus', (p) => p.model?.dir === fin.lastCheckpoint);
-    }
+    await stopAndSettle(s, run);
+    // "While a run trains": a second backend trains the same run on the same cores (its own process, like a
+    // second window's backend), so the measured backend's model stays the one loaded.
+    trainer = await startTrainingBackend();
     let text = documentOf(ws, opts.words);
     const uri = `file://${path.join(ws, 'lens.txt')}`;
     const maskUri = `file://${path.join(ws, 'mask.txt')}`;
@@ -165,5 +160,9 @@ export async function runLens(opts: LensOptions, out: Reporter): Promise<void> {
   } finally {
     await stopServer(s);
     fs.rmSync(ws, { recursive: true, force: true });
+    if (trainer) {
+      await stopServer(trainer.s);
+      fs.rmSync(trainer.ws, { recursive: true, force: true });
+    }
   }
 }

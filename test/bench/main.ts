@@ -13,6 +13,7 @@ import { FINETUNE_DEFAULTS, runFinetuneBench } from './finetuneTorch';
 import { GPU_DEFAULTS, runGpu } from './gpuThroughput';
 import { HOVER_DEFAULTS, runHover } from './hoverLatency';
 import { LENS_DEFAULTS, runLens } from './lensLatency';
+import { runHoverProfile } from './hoverProfile';
 import { runProfile } from './kernelProfile';
 import { createReporter, fmt, type BenchRecord, type Reporter, type TableRow } from './report';
 import { MEMORY_DEFAULTS, runMemory } from './trainingMemory';
@@ -53,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     '--seeds',
     '--epochs',
     '--lr',
+    '--baseline',
   ]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -115,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
     'w3',
     'hover',
     'lens',
+    'hoverprofile',
     'all',
     'profile',
     'soak',
@@ -171,8 +174,12 @@ async function main(argv: string[]): Promise<number> {
       if (w2Child) w2InChild(flags.has('--no-torch'), out);
       else await runW2(W2_DEFAULTS, torch, out);
     }
-    if (workloads.has('hover')) await runHover(HOVER_DEFAULTS, out);
+    if (workloads.has('hover')) {
+      const baseline = flags.get('--baseline');
+      await runHover({ ...HOVER_DEFAULTS, ...(typeof baseline === 'string' ? { baseline } : {}) }, out);
+    }
     if (workloads.has('lens')) await runLens(LENS_DEFAULTS, out);
+    if (workloads.has('hoverprofile')) await runHoverProfile(out);
     if (workloads.has('w3')) await w3(json, out);
     if (workloads.has('profile')) await runProfile({ dropout, seed: W1_DEFAULTS.seed }, out);
     if (workloads.has('memory')) {

@@ -8,6 +8,7 @@ export type Workload =
   | 'w3'
   | 'hover'
   | 'lens'
+  | 'hoverprofile'
   | 'soak'
   | 'profile'
   | 'memory'

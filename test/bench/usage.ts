@@ -9,7 +9,9 @@ import { W1_DEFAULTS } from './trainingThroughput';
 export const USAGE = `usage: npm run bench -- <workload>... [options]
 workloads: w1 (training tokens/s), w2 (fill-mask latency), w3 (tokenizer), hover (round trip through
            the built server while it trains), lens (surprise lens: full pass and per-keystroke update of a
-           2,000-word document, hovers meanwhile, while a run trains), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (a run's steps with the inference worker reloading its checkpoints and answering hovers: RSS and tensors),
+           2,000-word document, hovers meanwhile, while a run trains), hoverprofile (a 4-mask hover's fill in this
+           process: each forward pass's rows × tokens and time, tokenization, a new model's first fills with and
+           without the worker's warm-up), all (= w1 w2 hover w3), profile (per-kernel time of one W1 step on ours), soak (a run's steps with the inference worker reloading its checkpoints and answering hovers: RSS and tensors),
            memory (wasm heap per part of a training pass: weights, AdamW, backprop, activations per row; vs the estimate),
            gpu (W1, a base-preset step and W2 on the WebGPU adapter and on wasm, in child processes; skipped without an adapter),
            quality (held-out masked-token accuracy after N minutes of training on the State of the Union corpus:
@@ -25,6 +27,7 @@ options:   --json             JSON lines only (no table)
            --data-parallel N|auto  W1 replicas on worker threads, as training.dataParallel (default auto)
            --windows N        W1 timed windows per system (default ${W1_DEFAULTS.windows})
            --dropout P        W1/profile dropout (default 0: W1 lists none); finetune: encoder and classifier dropout (default 0.1)
+           --baseline FILE    hover: another build's dist/server.js, measured first in the same invocation
            --steps N          soak steps (default ${SOAK_DEFAULTS.steps})
            --hovers N         soak hovers answered during the run (default: as many as steps)
            --saves N          save: saves per preset (default ${SAVE_DEFAULTS.saves}; --preset A,B picks presets)

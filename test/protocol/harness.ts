@@ -103,10 +103,16 @@ export interface Spawned {
 }
 
 export function spawnServer(
-  opts: { transport?: 'stdio' | 'node-ipc'; env?: Record<string, string>; args?: string[] } = {},
+  opts: {
+    transport?: 'stdio' | 'node-ipc';
+    env?: Record<string, string>;
+    args?: string[];
+    /** Another build's server.js (the hover bench's --baseline); default this checkout's dist/server.js. */
+    server?: string;
+  } = {},
 ): Spawned {
   const transport = opts.transport ?? 'stdio';
-  const proc = spawn(process.execPath, [SERVER, `--${transport}`, ...(opts.args ?? [])], {
+  const proc = spawn(process.execPath, [opts.server ?? SERVER, `--${transport}`, ...(opts.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: transport === 'stdio' ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'ipc'],

@@ -125,7 +125,8 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
     );
     assert.ok(h, 'a hover on the second mask');
     // The mask's own table comes after the paragraph's joint completions (two masks here).
-    const own = h.contents.value.slice(h.contents.value.indexOf('**Fill mask**'));
+    const own = h.contents.value.slice(h.contents.value.indexOf('**Mask 2 of 2 on its own**'));
+    assert.doesNotMatch(h.contents.value, /Fill mask/, 'one heading per table');
     assert.match(h.contents.value, /\*\*Best completions\*\* \(2 masks/);
     assert.equal(own.split('\n').filter((l) => /^\| \d/.test(l)).length, 3, 'topK from settings');
     assert.match(h.contents.value, /command:mlm\.replaceMask/);

@@ -2,10 +2,8 @@
  * `mlm eval`: held-out metrics of a trained run on a corpus — loss, masked-token accuracy, perplexity —
  * with masks drawn from a fixed seed, so numbers compare across runs and machines.
  */
-import { CorpusReader } from '../../ml/corpus';
-import { ExampleBuilder } from '../../ml/data/examples';
-import { evalBatches, evalMasking, EVAL_MASK_SEED } from '../../ml/data/stream';
-import { evaluateBatches } from '../../ml/evaluate';
+import { EVAL_MASK_SEED } from '../../ml/data/stream';
+import { corpusEvalText, evaluateText, formatCorpusEvaluation } from '../../ml/evalCorpus';
 import { isTaskModelFolder } from '../../ml/finetune';
 import { BACKEND_USAGE, CliError, type Command, parseCliArgs } from '../command';
 import { loadRunForCli } from '../loadRun';
@@ -16,7 +14,8 @@ const USAGE = `usage: mlm eval --run DIR --corpus <dir|file|glob>... [--json] [-
 
 Evaluates the run's best (else newest) checkpoint on the corpus: every file is cut into examples as in
 training (the run's seqLen and mode) and masked with a fixed seed (${EVAL_MASK_SEED}): 15 % of tokens, 80/10/10, whatever the run trained with.
-Prints loss, masked-token accuracy, perplexity and the number of masked tokens.
+Prints loss, masked-token accuracy, perplexity, the unigram baseline (always the corpus's most frequent token)
+and the number of masked tokens.
 
 With a fine-tuned model (mlm finetune) and --data, prints the task's metrics on the labelled file instead:
 accuracy, macro-F1, per-class precision / recall / F1 and the confusion matrix (classification); micro/macro-F1
@@ -65,51 +64,24 @@ export const evalCommand: Command = {
       if (!Number.isInteger(batchSize) || batchSize < 1) {
         throw new CliError(`--batch-size must be a positive integer, got "${v['batch-size']}"`, 2);
       }
-      const reader = new CorpusReader({
-        roots: v.corpus,
-        include: config.corpus.include,
-        exclude: config.corpus.exclude,
-        maxFileBytes: config.corpus.maxFileBytes,
-      });
-      const builder = new ExampleBuilder(tokenizer, { seqLen: config.data.seqLen, mode: config.data.mode });
+      let r;
       try {
-        for await (const d of reader.documents()) builder.addText(d.text);
+        r = await evaluateText(model, tokenizer, config, await corpusEvalText(tokenizer, config, v.corpus), {
+          batchSize,
+        });
       } catch (err) {
-        throw new CliError(`cannot read the corpus: ${(err as Error).message}`);
+        throw new CliError((err as Error).message);
       }
-      const examples = builder.finish();
-      if (!examples.length) {
-        throw new CliError(
-          `no text found under ${v.corpus.join(', ')} (files read: ${reader.report.filesRead})`,
-        );
-      }
-      const vocab = { vocabSize: tokenizer.vocabSize, special: tokenizer.special };
-      const batches = evalBatches(examples, batchSize, evalMasking(config.data.masking), vocab, null);
-      const r = await evaluateBatches(model, batches);
-      const result = {
-        run: runDir,
-        checkpoint: checkpointDir,
-        step,
-        files: reader.report.filesRead,
-        examples: examples.length,
-        loss: r.loss,
-        accuracy: r.accuracy,
-        perplexity: r.perplexity,
-        tokens: r.tokens,
-        maskSeed: EVAL_MASK_SEED,
-      };
+      const { source: _source, seqLen: _seqLen, ...metrics } = r;
       if (v.json) {
-        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ run: runDir, checkpoint: checkpointDir, step, ...metrics })}\n`,
+        );
       } else {
         process.stdout.write(
-          [
-            `checkpoint:             ${checkpointDir} (step ${step})`,
-            `corpus:                 ${result.files} file(s), ${result.examples} examples of ${config.data.seqLen} tokens`,
-            `loss:                   ${r.loss.toFixed(4)}`,
-            `masked-token accuracy:  ${(r.accuracy * 100).toFixed(2)}%`,
-            `perplexity:             ${r.perplexity.toFixed(2)}`,
-            `masked tokens:          ${r.tokens}`,
-          ].join('\n') + '\n',
+          [`checkpoint:             ${checkpointDir} (step ${step})`, ...formatCorpusEvaluation(r)].join(
+            '\n',
+          ) + '\n',
         );
       }
       return 0;

@@ -65,13 +65,16 @@ export async function runModel(
   features: readonly Feature[],
   batchSize: number,
   padId: number,
+  onBatch?: (done: number, total: number) => void,
 ): Promise<{ outputs: FeatureOutput[]; loss: number }> {
   const { task } = model.head;
   const k = model.numLabels;
   const outputs: FeatureOutput[] = [];
   let lossSum = 0;
   let lossRows = 0;
+  const total = Math.ceil(features.length / batchSize);
   for (let i = 0; i < features.length; i += batchSize) {
+    onBatch?.(i / batchSize, total);
     const chunk = features.slice(i, i + batchSize);
     const batch = makeBatch(chunk, task, k, padId);
     const [l, lossT] = tf.tidy(() => {
@@ -182,10 +185,15 @@ export function scorePredictions(
 export async function evaluateTask(
   model: BertTaskModel,
   features: readonly Feature[],
-  opts: { batchSize: number; padId: number; threshold: number },
+  opts: {
+    batchSize: number;
+    padId: number;
+    threshold: number;
+    onBatch?: (done: number, total: number) => void;
+  },
 ): Promise<TaskEvaluation> {
   const { task, labels } = model.head;
-  const { outputs, loss } = await runModel(model, features, opts.batchSize, opts.padId);
+  const { outputs, loss } = await runModel(model, features, opts.batchSize, opts.padId, opts.onBatch);
   const scored = scorePredictions(task, labels, features, predictionsOf(task, outputs, opts.threshold));
   return { ...scored, metrics: { loss, ...scored.metrics } };
 }

@@ -192,6 +192,7 @@ export async function evaluateFile(
   loaded: LoadedTaskModel,
   file: string,
   batchSize = 32,
+  onBatch?: (done: number, total: number) => void,
 ): Promise<FileEvaluation> {
   const { model, tokenizer, head, maxLength, threshold, record } = loaded;
   const tc = record?.config?.task;
@@ -211,7 +212,12 @@ export async function evaluateFile(
       `${file} has no row the model can score (${bad.length} skipped${bad[0] ? ` — ${bad[0].where}: ${bad[0].reason}` : ''})`,
     );
   }
-  const e = await evaluateTask(model, enc.features, { batchSize, padId: tokenizer.special.pad, threshold });
+  const e = await evaluateTask(model, enc.features, {
+    batchSize,
+    padId: tokenizer.special.pad,
+    threshold,
+    onBatch,
+  });
   return { ...e, file, task: head.task, labels: head.labels, bad, truncated: enc.truncated };
 }
 

@@ -21,6 +21,7 @@ import { runCompute } from '../train/flops';
 import { trainLoop } from '../train/loop';
 import { restoreCheckpoint } from '../train/prepareRun';
 import { makePlan } from '../train/plan';
+import { resumeConfig } from '../train/resumeConfig';
 import type { SpawnReplica } from '../train/parallel/messages';
 import type { StopReason } from '../train/summary';
 import type { MetricRecord, TrainCallbacks, TrainControl } from '../types';
@@ -34,7 +35,6 @@ import {
   loopConfig,
   modelStart,
   makeOptimizer,
-  resumedConfig,
   taskLabels,
 } from './setup';
 import { stratifiedSplit } from './labels';
@@ -96,7 +96,7 @@ export async function runFinetune(
           `${runDir} holds an imported model, not a fine-tune run: fine-tune it with --init ${runDir} --out NEW_DIR`,
         );
       }
-      config = resumedConfig(record.config, config);
+      config = resumeConfig(record.config, config);
     } else if (fs.existsSync(runDir)) {
       if (fs.existsSync(path.join(runDir, FINETUNE_FILE))) {
         throw new Error(

@@ -248,24 +248,6 @@ export function encodeSplits(
   return { trainSet, evalSet, skipped, truncated, baseline };
 }
 
-/** On resume the run's saved task, data and model define it; the stop criteria and the backend come from the caller. */
-export function resumedConfig(saved: FinetuneConfig, asked: FinetuneConfig): FinetuneConfig {
-  const t = asked.training;
-  return {
-    ...saved,
-    training: {
-      ...saved.training,
-      epochs: t.epochs,
-      maxSteps: t.maxSteps,
-      timeBudget: t.timeBudget,
-      earlyStoppingPatience: t.earlyStoppingPatience,
-      dataParallel: t.dataParallel,
-    },
-    backend: asked.backend,
-    threads: asked.threads,
-  };
-}
-
 /** AdamW over the model's variables, with layer-wise learning-rate decay when the run asks for it. */
 export function makeOptimizer(model: BertTaskModel, config: FinetuneConfig, cb: TrainCallbacks): AdamW {
   const t = config.training;

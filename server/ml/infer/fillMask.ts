@@ -64,6 +64,21 @@ export function modelScorer(model: MlmModel): Scorer {
   };
 }
 
+/**
+ * Runs a freshly loaded model twice on a short masked row (one row, then two): its first passes build what later
+ * ones reuse (fused projections, packed matrix operators, compiled code) and cost several times a steady pass, so
+ * the inference worker pays them on load rather than on the first hovers after it. Nothing is kept.
+ */
+export async function warmUp(scorer: Scorer, tokenizer: Tokenizer): Promise<void> {
+  const { cls, sep, mask } = tokenizer.special;
+  const row = [cls, mask, mask, sep];
+  for (const rows of [1, 2]) {
+    const ids = Int32Array.from({ length: rows * row.length }, (_, i) => row[i % row.length]);
+    const positions = Int32Array.from({ length: rows }, (_, r) => r * row.length + 1);
+    await scorer.logits(ids, new Int32Array(ids.length).fill(1), rows, row.length, positions);
+  }
+}
+
 export interface FillAllResult {
   /** One list of candidates per mask, in text order (each mask predicted with the others still masked). */
   masks: FillMaskResult[][];
@@ -136,7 +151,9 @@ export async function fillMaskAll(
     );
   }
   if (masks.length < 2 || beam === 0) return { masks: perMask };
-  const joint = await jointFill(scorer, tokenizer, text, enc, masks, { beam, targets });
+  // The text in one row: this pass is also the joint decoder's first step.
+  const initial = windows.batchSize === 1 ? values : undefined;
+  const joint = await jointFill(scorer, tokenizer, text, enc, masks, { beam, targets, initial });
   return { masks: perMask, ...joint };
 }
 

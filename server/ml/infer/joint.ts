@@ -9,6 +9,7 @@
 import type { Encoding, Tokenizer } from '../types';
 import type { JointCompletion } from '../../../protocol/shared/fillMask';
 import type { Scorer } from './fillMask';
+import { logitsAtRows } from './rowLogits';
 import type { ResolvedTargets } from './targets';
 import { logSoftmaxAt, topKSoftmax } from './topk';
 import { replaceSpans } from './sequence';
@@ -27,6 +28,8 @@ interface Path {
   /** Token chosen per mask (mask order); -1 while open. */
   chosen: number[];
   logProb: number;
+  /** The mask filled last and its token's log-probability with every other mask filled (its PLL term). */
+  last?: { mask: number; logProb: number };
 }
 
 /** The joint completions of a text, or the reason there are none. */
@@ -36,7 +39,15 @@ export async function jointFill(
   text: string,
   enc: Encoding,
   masks: number[],
-  opts: { beam: number; targets?: ResolvedTargets },
+  opts: {
+    beam: number;
+    targets?: ResolvedTargets;
+    /**
+     * The logits [masks, vocab] of the whole encoding at every mask (fillMask's own pass, when the text fits the
+     * model in one row): the first decoding step's pass, so it is not run twice.
+     */
+    initial?: Float32Array;
+  },
 ): Promise<{ joint?: JointCompletion[]; jointNote?: string }> {
   const beam = Math.min(opts.beam, MAX_BEAM);
   if (masks.length > MAX_JOINT_MASKS) {
@@ -66,6 +77,8 @@ export async function jointFill(
   const { row, positions } = window;
   const seqLen = row.length;
   let paths: Path[] = [{ row, chosen: masks.map(() => -1), logProb: 0 }];
+  // The whole encoding is the window: the caller's pass already holds the first step's logits.
+  const initial = opts.initial && row.length === enc.ids.length ? opts.initial : undefined;
   for (let step = 0; step < masks.length; step++) {
     const batch = new Int32Array(paths.length * seqLen);
     const flat: number[] = [];
@@ -78,22 +91,30 @@ export async function jointFill(
         owners.push({ path: i, mask: m });
       });
     });
-    const values = await scorer.logits(
-      batch,
-      new Int32Array(batch.length).fill(1),
-      paths.length,
-      seqLen,
-      Int32Array.from(flat),
-    );
+    const values =
+      step === 0 && initial
+        ? initial
+        : await scorer.logits(
+            batch,
+            new Int32Array(batch.length).fill(1),
+            paths.length,
+            seqLen,
+            Int32Array.from(flat),
+          );
     const vocab = values.length / flat.length;
     // Per path, the open mask whose best token is most probable (ties: the first in text order).
-    const best = new Map<number, { mask: number; top: Array<{ id: number; score: number }> }>();
+    const best = new Map<
+      number,
+      { mask: number; top: Array<{ id: number; score: number }>; logits: Float32Array }
+    >();
     owners.forEach((o, j) => {
-      const top = topKSoftmax(values.subarray(j * vocab, (j + 1) * vocab), beam, candidates);
+      const logits = values.subarray(j * vocab, (j + 1) * vocab);
+      const top = topKSoftmax(logits, beam, candidates);
       const current = best.get(o.path);
       if (top.length && (!current || top[0].score > current.top[0].score))
-        best.set(o.path, { mask: o.mask, top });
+        best.set(o.path, { mask: o.mask, top, logits });
     });
+    const lastStep = step === masks.length - 1;
     const next = new Map<string, Path>();
     paths.forEach((p, i) => {
       const b = best.get(i);
@@ -108,7 +129,9 @@ export async function jointFill(
         if (seen && seen.logProb >= logProb) continue;
         const r = p.row.slice();
         r[positions[b.mask]] = t.id;
-        next.set(key, { row: r, chosen, logProb });
+        // The last mask filled was predicted with every other mask filled: that is its PLL term already.
+        const last = lastStep ? { mask: b.mask, logProb: logSoftmaxAt(b.logits, t.id) } : undefined;
+        next.set(key, { row: r, chosen, logProb, ...(last ? { last } : {}) });
       }
     });
     paths = [...next.values()].sort((a, b) => b.logProb - a.logProb).slice(0, beam);
@@ -138,25 +161,30 @@ async function pseudoLogLikelihoods(
   maskId: number,
 ): Promise<number[]> {
   const seqLen = paths[0]?.row.length ?? 0;
-  const jobs = paths.flatMap((p, i) => positions.map((pos, m) => ({ path: i, pos, id: p.chosen[m] })));
-  const sums = paths.map(() => 0);
-  for (let s = 0; s < jobs.length; s += PLL_ROWS_PER_PASS) {
-    const part = jobs.slice(s, s + PLL_ROWS_PER_PASS);
-    const batch = new Int32Array(part.length * seqLen);
-    part.forEach((j, r) => {
-      batch.set(paths[j.path].row, r * seqLen);
-      batch[r * seqLen + j.pos] = maskId;
-    });
-    const values = await scorer.logits(
-      batch,
-      new Int32Array(batch.length).fill(1),
-      part.length,
-      seqLen,
-      Int32Array.from(part, (j, r) => r * seqLen + j.pos),
-    );
-    const vocab = values.length / part.length;
-    part.forEach((j, r) => (sums[j.path] += logSoftmaxAt(values.subarray(r * vocab, (r + 1) * vocab), j.id)));
-  }
+  const sums = paths.map((p) => p.last?.logProb ?? 0);
+  // One row per distinct sentence with one mask open: paths that differ only at mask m share that row.
+  const rows = new Map<
+    string,
+    { ids: Int32Array; pos: number; users: Array<{ path: number; id: number }> }
+  >();
+  paths.forEach((p, i) =>
+    positions.forEach((pos, m) => {
+      if (p.last?.mask === m) return;
+      const key = `${m}:${p.chosen.map((c, k) => (k === m ? -1 : c)).join(',')}`;
+      const user = { path: i, id: p.chosen[m] };
+      const row = rows.get(key);
+      if (row) row.users.push(user);
+      else {
+        const ids = p.row.slice();
+        ids[pos] = maskId;
+        rows.set(key, { ids, pos, users: [user] });
+      }
+    }),
+  );
+  const jobs = [...rows.values()];
+  await logitsAtRows(scorer, jobs, seqLen, PLL_ROWS_PER_PASS, (logits, i) => {
+    for (const u of jobs[i].users) sums[u.path] += logSoftmaxAt(logits, u.id);
+  });
   return sums;
 }
 

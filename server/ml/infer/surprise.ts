@@ -7,6 +7,7 @@
  */
 import type { Tokenizer } from '../types';
 import type { Scorer } from './fillMask';
+import { logitsAtRows } from './rowLogits';
 import { logSoftmaxAt, topKSoftmax } from './topk';
 import { continuationText } from '../../../protocol/shared/wordpiece';
 
@@ -121,25 +122,11 @@ export async function scoreWords(
   const k = opts.alternatives ?? 3;
   const logProbs = chosen.map(() => 0);
   const alternatives: WordScore['alternatives'][] = chosen.map(() => []);
-  const perPass = opts.rowsPerPass ?? 32;
-  for (let s = 0; s < jobs.length; s += perPass) {
-    const part = jobs.slice(s, s + perPass);
-    const batch = new Int32Array(part.length * seqLen);
-    part.forEach((j, r) => batch.set(j.ids, r * seqLen));
-    const values = await scorer.logits(
-      batch,
-      new Int32Array(batch.length).fill(1),
-      part.length,
-      seqLen,
-      Int32Array.from(part, (j, r) => r * seqLen + j.pos),
-    );
-    const vocab = values.length / part.length;
-    part.forEach((j, r) => {
-      const row = values.subarray(r * vocab, (r + 1) * vocab);
-      logProbs[j.word] += logSoftmaxAt(row, j.want);
-      if (j.piece === 0 && k > 0) alternatives[j.word] = bestWholeTokens(row, k, j.want, special, tokenizer);
-    });
-  }
+  await logitsAtRows(scorer, jobs, seqLen, opts.rowsPerPass ?? 32, (row, i) => {
+    const j = jobs[i];
+    logProbs[j.word] += logSoftmaxAt(row, j.want);
+    if (j.piece === 0 && k > 0) alternatives[j.word] = bestWholeTokens(row, k, j.want, special, tokenizer);
+  });
   return {
     words: chosen.map((pieces, i) => {
       const start = enc.offsets[pieces[0]][0];

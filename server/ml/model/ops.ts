@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedGelu, hasFusedGelu } from '../kernels/gelu';
 import { fusedLayerNorm, hasFusedLayerNorm } from '../kernels/layerNorm';
 import { hasMaskedXent, maskedCrossEntropy } from '../kernels/webgpu/maskedXent';
-import { mixSeed, mulberry32 } from './random';
+import { mixSeedPair, mulberry32 } from '../data/rng';
 
 /** x [n, in] · w [in, out] + b [out] → [n, out]. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
@@ -87,7 +87,7 @@ export class DropoutStream {
   apply<T extends tf.Tensor>(x: T, rate: number): T {
     if (rate <= 0) return x;
     const keep = 1 - rate;
-    const rand = mulberry32(mixSeed(this.seed, this.state++));
+    const rand = mulberry32(mixSeedPair(this.seed, this.state++));
     const mask = new Float32Array(x.size);
     const scale = 1 / keep;
     for (let i = 0; i < mask.length; i++) mask[i] = rand() < keep ? scale : 0;

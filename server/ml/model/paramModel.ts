@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MlmBatch, ModelConfig, NamedTensor } from '../types';
 import { checkBatchShape, DropoutStream, sparseCrossEntropy } from './ops';
 import { ParamStore } from './params';
-import { mixSeed } from './random';
+import { mixSeedPair } from '../data/rng';
 
 /** A batch without its labels: what a forward pass reads. */
 export type TargetBatch = Omit<MlmBatch, 'labels'>;
@@ -18,7 +18,7 @@ export abstract class ParamModel {
 
   protected constructor(seed: number) {
     this.params = new ParamStore(seed);
-    this.dropout = new DropoutStream(mixSeed(seed, 0x64726f70));
+    this.dropout = new DropoutStream(mixSeedPair(seed, 0x64726f70));
   }
 
   /**

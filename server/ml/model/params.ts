@@ -4,8 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '../types';
-import { hashString } from '../data/rng';
-import { mixSeed, normalArray } from './random';
+import { hashString, mixSeedPair, normalArray } from '../data/rng';
 
 export type ParamInit = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -34,7 +33,7 @@ export class ParamStore {
     const size = spec.shape.reduce((a, b) => a * b, 1);
     let values: Float32Array;
     if (spec.init.kind === 'normal') {
-      values = normalArray(size, spec.init.std, mixSeed(this.seed, hashString(spec.name)));
+      values = normalArray(size, spec.init.std, mixSeedPair(this.seed, hashString(spec.name)));
     } else {
       values = new Float32Array(size).fill(spec.init.kind === 'ones' ? 1 : 0);
     }

@@ -41,6 +41,7 @@ import { trainingThreads } from './parallel/threads';
 import { makePlan, type TrainPlan } from './plan';
 import { initOutputBiasToPrior } from './priorBias';
 import { buildDatasets, prepareTokenizer, readCorpus } from './prepare';
+import { resumeConfig } from './resumeConfig';
 
 export interface RunTrainingOptions {
   /** Workspace root: corpus globs resolve against it; runs go to <cwd>/.mlm/runs unless config.output.dir. */
@@ -63,7 +64,7 @@ export interface RunTrainingOptions {
 export interface RunFolder {
   runId: string;
   runDir: string;
-  /** The run's effective config (on resume: the saved one with the caller's stop criteria, see resumeConfig). */
+  /** The run's effective config (on resume: the saved one with the caller's stop criteria, see train/resumeConfig.ts). */
   config: ResolvedRunConfig;
   status: RunStatusRecord;
   resuming: boolean;
@@ -83,32 +84,6 @@ export interface PreparedRun extends RunFolder {
   baselineAccuracy?: number;
   /** The memory plan: replicas, passes per micro-batch, the estimate (train/memory.ts). */
   memory: MemoryPlan;
-}
-
-/**
- * On resume the run's saved config defines the model and the data (corpus, tokenizer, model, data,
- * seed); stop criteria, evaluation, checkpointing and the backend come from the caller's config.
- */
-function resumeConfig(saved: ResolvedRunConfig, asked: ResolvedRunConfig): ResolvedRunConfig {
-  const t = asked.training;
-  return {
-    ...saved,
-    training: {
-      ...saved.training,
-      maxSteps: t.maxSteps,
-      epochs: t.epochs,
-      timeBudget: t.timeBudget,
-      evalEvery: t.evalEvery,
-      evalBatches: t.evalBatches,
-      earlyStoppingPatience: t.earlyStoppingPatience,
-      maxNonFinite: t.maxNonFinite,
-      logEvery: t.logEvery,
-      dataParallel: t.dataParallel,
-    },
-    checkpoint: asked.checkpoint,
-    backend: asked.backend,
-    threads: asked.threads,
-  };
 }
 
 /** Opens the run's folder (new, given, or resumed), writes its config and a "running" run.json. */

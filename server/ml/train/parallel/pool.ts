@@ -31,7 +31,7 @@ import type {
 import { shareGradients } from './shareGradients';
 import { chunkParts, splitStep, type LossMass, type RowBatch } from './split';
 
-/** Dropout stream offset between replicas (mixSeed works modulo 2³², so up to 32 replicas stay disjoint). */
+/** Dropout stream offset between replicas (mixSeedPair works modulo 2³², so up to 32 replicas stay disjoint). */
 export const REPLICA_RNG_STRIDE = 2 ** 27;
 
 /** The leader's model as a pool sees it: its variables, config and dropout stream. */

@@ -82,7 +82,8 @@ void describe('hover markdown', () => {
   });
   const rows = md.split('\n').filter((l) => /^\| \d/.test(l));
 
-  void test('one row per prediction with its probability', () => {
+  void test('one heading, then one row per prediction with its probability', () => {
+    assert.equal(md.split('\n')[0], '**Fill mask**');
     assert.equal(rows.length, 3);
     assert.match(rows[0], /^\| 1 \| \[mat\]\(command:mlm\.replaceMask\?.*\) \| 51\.2% \|$/);
     assert.match(rows[1], /\| 1\.23% \|$/);
@@ -154,7 +155,16 @@ void describe('hover markdown with joint completions', () => {
       /^\| 1 \| The \*\*united\*\* \*\*states\*\* of America\\\. \| 81\.0% \| \[fill all\]/,
     );
     assert.match(rows[1], /\*\*new\*\*\*\*s\*\*/, 'a ## piece joins the word before it');
-    assert.ok(lines.some((l) => /Mask 2 of 2 on its own/.test(l)));
+  });
+
+  void test('one heading per table: the own list is headed by its mask, with no second "Fill mask"', () => {
+    const headings = lines.filter((l) => l.startsWith('**'));
+    assert.deepEqual(headings, [
+      '**Best completions** (2 masks, filled jointly)',
+      '**Mask 2 of 2 on its own**',
+    ]);
+    const own = lines.indexOf('**Mask 2 of 2 on its own**');
+    assert.deepEqual(lines.slice(own + 1, own + 3), ['', '| # | token | probability |']);
   });
 
   void test('"fill all" replaces every mask in one command', () => {

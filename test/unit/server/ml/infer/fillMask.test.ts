@@ -2,7 +2,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../../server/ml/backend';
-import { fillMask, makeWindows } from '../../../../../server/ml/infer/fillMask';
+import { fillMask, makeWindows, modelScorer, warmUp } from '../../../../../server/ml/infer/fillMask';
 import { topKSoftmax } from '../../../../../server/ml/infer/topk';
 import { bertPreset, createModel } from '../../../../../server/ml/model';
 import type { MlmModel } from '../../../../../server/ml/types';
@@ -100,6 +100,18 @@ void describe('fillMask', () => {
     // The first mask sits near the start (window clamped), the second in the middle of its window.
     assert.equal(w.positions[0], 4);
     assert.equal(w.positions[1] - 12, 1 + 5);
+  });
+
+  void test('warmUp runs the model, keeps no tensors and changes no answer', async () => {
+    const text = 'a [MASK] sat on [MASK] mat';
+    const first = await fillMask(model, tok, text);
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const scorer = modelScorer(model);
+    await warmUp({ ...scorer, logits: (...a) => (calls++, scorer.logits(...a)) }, tok);
+    assert.equal(calls, 2);
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(await fillMask(model, tok, text), first);
   });
 
   void test('100 fill-masks leave no tensors behind', async () => {

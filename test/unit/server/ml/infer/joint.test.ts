@@ -104,6 +104,27 @@ void describe('joint filling (fixture with known conditionals)', () => {
     assert.ok(wrong === -1 || wrong >= 2);
   });
 
+  void test('rows scored: the own pass is the first step, the last step gives the last PLL term, shared rows once', async () => {
+    const rows: number[] = [];
+    const counting: Scorer = {
+      maxPositions: cityScorer.maxPositions,
+      logits(ids, attention, batch, seqLen, positions) {
+        rows.push(batch);
+        return cityScorer.logits(ids, attention, batch, seqLen, positions);
+      },
+    };
+    const r = await fillMaskAll(counting, cityTok, '[MASK] [MASK] city', { topK: 2, beam: 3 });
+    assert.deepEqual(
+      r.joint?.map((j) => j.tokens.join(' ')),
+      ['new york', 'los angeles', 'new angeles'],
+    );
+    // 1 row: both masks' own lists, which is also step 1 (the first mask is filled with new / los / a third word);
+    // 3 rows: step 2, the second mask of each path, whose log-probability is that mask's PLL term; then the PLL rows
+    // of the first mask with the second filled: "[MASK] york" and "[MASK] angeles" (shared by two completions).
+    // Before these were reused: 1 + 1 + 3 + 3 × 2 = 11 rows.
+    assert.deepEqual(rows, [1, 3, 2]);
+  });
+
   void test('beam 0 and a single mask: no joint completions', async () => {
     assert.equal(
       (await fillMaskAll(cityScorer, cityTok, '[MASK] [MASK] city', { beam: 0 })).joint,

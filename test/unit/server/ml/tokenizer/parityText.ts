@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mulberry32 } from '../../../../../server/ml/data/rng';
 
 export const REPO = path.resolve(__dirname, '../../../../..');
 export const SAMPLE_CORPUS = path.join(REPO, 'test/fixtures/sample-corpus');
@@ -17,18 +18,6 @@ function sampleCorpusLines(dir: string, every: number): string[] {
     for (let i = 0; i < lines.length; i += every) if (lines[i].trim()) out.push(lines[i]);
   }
   return out;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const PARTS = [
@@ -163,7 +152,7 @@ const PARTS = [
 
 /** Lines mixing the parts above with random separators. */
 export function generatedLines(n: number, seed = 7): string[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const seps = [' ', ' ', ' ', '', ', ', '. ', '\t', '  ', '-', '/'];
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
