@@ -9,12 +9,10 @@ import {
   findNodeAtLocation,
   format,
   modify,
-  parse,
   parseTree,
-  printParseErrorCode,
   type FormattingOptions,
-  type ParseError,
 } from 'jsonc-parser';
+export { readJsonText, type ReadResult } from '../../protocol/jsonc';
 
 /** A JSON path: property names and array indices. */
 export type JsonPath = Array<string | number>;
@@ -24,22 +22,6 @@ export interface TextReplacement {
   offset: number;
   length: number;
   content: string;
-}
-
-/** The config a text holds (comments and trailing commas allowed), or why it cannot be read. */
-export type ReadResult = { ok: true; value: unknown } | { ok: false; error: string };
-
-export function readJsonText(text: string): ReadResult {
-  if (text.trim() === '') return { ok: true, value: {} };
-  const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
-  if (errors.length === 0) return { ok: true, value };
-  const e = errors[0];
-  const before = text.slice(0, e.offset).split('\n');
-  return {
-    ok: false,
-    error: `${printParseErrorCode(e.error)} at line ${before.length}, column ${before[before.length - 1].length + 1}`,
-  };
 }
 
 /** Indentation as the text already has it (the first indented line), else two spaces; the text's line ends. */
