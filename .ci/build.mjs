@@ -23,7 +23,10 @@ const nodeEntries = [
   { in: 'test/e2e/exthost/index.ts', out: 'test/index' },
 ];
 /** Browser bundles for the webview. */
-const webEntries = [{ in: 'media/dashboard/main.ts', out: 'media/dashboard' }];
+const webEntries = [
+  { in: 'media/dashboard/main.ts', out: 'media/dashboard' },
+  { in: 'media/runConfigForm/main.ts', out: 'media/runConfigForm' },
+];
 
 const nodeExternal = [
   'vscode',
@@ -63,6 +66,8 @@ async function main() {
         format: 'cjs',
         target: 'node20',
         external: nodeExternal,
+        // jsonc-parser's `main` is a UMD whose inner requires esbuild does not follow; its ES module build bundles.
+        alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
         banner: e.banner ? { js: e.banner } : undefined,
         // tfjs-backend-wasm references these Node built-ins from its Emscripten glue.
         define: { 'process.env.NODE_ENV': '"production"' },

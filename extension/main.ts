@@ -9,6 +9,7 @@ import { notifyRunFinished, notifyRunPaused } from './runNotifications';
 import { offerResumeAfterInterruption } from './commands/resumeRun';
 import { StatusBar } from './status/statusBar';
 import { SurpriseLens } from './surprise/lens';
+import { RunConfigFormProvider } from './runConfig/formEditor';
 import type { MlmStudioApi } from './api';
 
 let ctx: Ctx | undefined;
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): MlmStudioApi {
     offerResumeAfterInterruption(c, resumeOffers),
     registerClassifyHover(c),
     restoreHubModel(c),
+    RunConfigFormProvider.register(context.extensionUri, c.log),
     ...registerCommands(c, commands),
   );
   void c.restart(); // the first start (restart of nothing), serialised with later restarts

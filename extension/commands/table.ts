@@ -7,7 +7,14 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../context';
 import type { Dashboard } from '../dashboard/panel';
 import type { SurpriseLens } from '../surprise/lens';
-import { createRunConfig, pickRunConfig, uriFromArg } from '../runConfig/files';
+import {
+  RUN_CONFIG_FORM_VIEW_TYPE,
+  createRunConfig,
+  openRunConfigForm,
+  pickRunConfig,
+  uriFromArg,
+} from '../runConfig/files';
+import { reopenRunConfig } from '../runConfig/formEditor';
 import { loadCheckpoint } from './checkpoint';
 import { runDoctor } from './doctor';
 import { describeError } from './errors';
@@ -57,9 +64,19 @@ export function commandTable(ctx: Ctx, dashboard: Dashboard, lens: SurpriseLens)
       requires: 'none',
       run: async ([arg]) => {
         const uri = uriFromArg(arg) ?? (await pickRunConfig('Edit Run Configuration'));
-        if (uri) await vscode.window.showTextDocument(uri);
+        if (uri) await openRunConfigForm(uri);
         return uri;
       },
+    },
+    {
+      id: 'mlm.openRunConfigAsText',
+      requires: 'none',
+      run: ([arg]) => reopenRunConfig(arg, 'default'),
+    },
+    {
+      id: 'mlm.openRunConfigForm',
+      requires: 'none',
+      run: ([arg]) => reopenRunConfig(arg, RUN_CONFIG_FORM_VIEW_TYPE),
     },
     { id: 'mlm.finetune', requires: 'trusted-backend', run: ([arg]) => finetune(ctx, openDashboard, arg) },
     { id: 'mlm.classifySelection', requires: 'backend', run: ([arg]) => classifySelection(ctx, arg) },

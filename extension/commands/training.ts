@@ -1,4 +1,5 @@
 /** Train MLM, Stop / Pause / Resume Training. */
+import { readJsonText } from '../../protocol/jsonc';
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import { MlmErrorCodes } from '../../protocol/errors';
@@ -70,15 +71,13 @@ export async function train(
   }
 }
 
-/** The JSON of a run config file, or an error naming the file (the backend validates the rest). */
+/** The JSON (comments allowed) of a run config file, or an error naming the file (the backend validates the rest). */
 function parseConfigText(uri: vscode.Uri, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new Error(
-      `${vscode.workspace.asRelativePath(uri)} is not valid JSON (${(err as Error).message}): fix it, VS Code underlines the error`,
-    );
-  }
+  const read = readJsonText(text);
+  if (read.ok) return read.value;
+  throw new Error(
+    `${vscode.workspace.asRelativePath(uri)} is not valid JSON (${read.error}): fix it, VS Code underlines the error`,
+  );
 }
 
 export type ControlAction = 'stop' | 'pause' | 'resume';

@@ -1,5 +1,5 @@
 /**
- * The dashboard's HTML shell. Pure (no `vscode`): URIs and the CSP source are passed in as strings.
+ * The HTML shell of our webviews (the dashboard, the run-config form). Pure (no `vscode`): URIs and the CSP source are passed in as strings.
  * CSP: nothing by default; scripts only with this render's nonce; styles, images and fonts only from the
  * webview's own resource origin (DASHBOARD_MEDIA through asWebviewUri).
  */
@@ -37,7 +37,32 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 }
 
 export function dashboardHtml(p: DashboardHtmlParts): string {
+  return webviewHtml({
+    ...p,
+    title: 'MLM Training Dashboard',
+    body: { smoothing: String(p.smoothing) },
+    loading: 'Loading the dashboard…',
+  });
+}
+
+/** A webview page of ours: the strict CSP with this render's nonce, the styles, one script, `#app`. */
+export interface WebviewHtmlParts {
+  cspSource: string;
+  nonce: string;
+  scriptUri: string;
+  styleUris: string[];
+  title: string;
+  /** `data-*` attributes of <body> (read by the script). */
+  body: Record<string, string>;
+  /** What `#app` says until the script renders. */
+  loading: string;
+}
+
+export function webviewHtml(p: WebviewHtmlParts): string {
   const styles = p.styleUris.map((u) => `  <link rel="stylesheet" href="${attr(u)}">`).join('\n');
+  const data = Object.entries(p.body)
+    .map(([k, v]) => ` data-${k}="${attr(v)}"`)
+    .join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -45,10 +70,10 @@ export function dashboardHtml(p: DashboardHtmlParts): string {
   <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(p.cspSource, p.nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${styles}
-  <title>MLM Training Dashboard</title>
+  <title>${attr(p.title)}</title>
 </head>
-<body data-smoothing="${attr(String(p.smoothing))}">
-  <main id="app"><p>Loading the dashboard…</p></main>
+<body${data}>
+  <main id="app"><p>${attr(p.loading)}</p></main>
   <script nonce="${attr(p.nonce)}" src="${attr(p.scriptUri)}"></script>
 </body>
 </html>`;

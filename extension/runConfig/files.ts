@@ -3,6 +3,13 @@ import * as vscode from 'vscode';
 import { RUN_CONFIG_PRESETS, presetFileText, type RunConfigPreset } from './presets';
 
 export const RUN_CONFIG_GLOB = '**/*.mlm.json';
+/** The run-config form's view type (package.json contributes.customEditors; extension/runConfig/formEditor.ts). */
+export const RUN_CONFIG_FORM_VIEW_TYPE = 'mlm.runConfigForm';
+
+/** Opens a run config in the form (its default editor). */
+export async function openRunConfigForm(uri: vscode.Uri): Promise<void> {
+  await vscode.commands.executeCommand('vscode.openWith', uri, RUN_CONFIG_FORM_VIEW_TYPE);
+}
 const EXCLUDE = '{**/node_modules/**,**/.mlm/**,**/.git/**}';
 
 /** Run configs of the workspace, the active editor's first. */
@@ -79,7 +86,7 @@ export async function createRunConfig(args: NewRunConfigArgs): Promise<vscode.Ur
     );
   }
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(presetFileText(preset)));
-  if (args.open !== false) await vscode.window.showTextDocument(target);
+  if (args.open !== false) await openRunConfigForm(target);
   return target;
 }
 

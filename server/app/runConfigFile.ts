@@ -5,12 +5,13 @@
  */
 import fs from 'node:fs';
 import { MlmError, MlmErrorCodes, type InvalidRunConfigData } from '../../protocol/errors';
+import { readJsonText } from '../../protocol/jsonc';
 import { parseRunConfig, type ResolvedRunConfig } from '../../protocol/runConfig';
 
 const invalid = (message: string, errors: string[]): MlmError =>
   new MlmError(MlmErrorCodes.InvalidRunConfig, message, { errors } satisfies InvalidRunConfigData);
 
-/** The file's JSON, not yet validated (the CLI merges its flags over it first). */
+/** The file's JSON (comments allowed), not yet validated (the CLI merges its flags over it first). */
 export function loadRunConfigFile(file: string): unknown {
   let text: string;
   try {
@@ -21,12 +22,11 @@ export function loadRunConfigFile(file: string): unknown {
       `cannot read ${file}: ${why}`,
     ]);
   }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const why = `${file} is not valid JSON: ${(err as Error).message}`;
-    throw invalid(`${why}; fix the file (VS Code underlines the error)`, [why]);
-  }
+  // Comments and trailing commas are allowed (the run-config form keeps a user's comments).
+  const read = readJsonText(text);
+  if (read.ok) return read.value;
+  const why = `${file} is not valid JSON: ${read.error}`;
+  throw invalid(`${why}; fix the file (VS Code underlines the error)`, [why]);
 }
 
 /** A raw run config validated, with every default filled in. `source` says where it came from, for the message. */

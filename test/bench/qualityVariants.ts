@@ -70,11 +70,11 @@ export const QUALITY_VARIANTS: Record<string, { what: string; config: Record<str
     config: { model: { preset: 'mini' }, training: { batchSize: 16 } },
   },
   bigru: {
-    what: 'BiGRU MLM (embedding 128, GRU 512 × 2), default recipe for a time budget (per-minute)',
+    what: 'BiGRU MLM (embedding 128, GRU 256 × 2), default recipe for a time budget (per-minute)',
     config: { model: { arch: 'bigru' } },
   },
   'bigru-bert': {
-    what: 'BiGRU MLM, classic recipe (batch 16, lr 5e-4, dropout 0.1)',
+    what: 'BiGRU MLM (GRU 512 × 2), classic recipe (batch 16, lr 5e-4, dropout 0.1)',
     config: { model: { arch: 'bigru' }, training: { recipe: 'bert' } },
   },
 };

@@ -17,16 +17,7 @@ import type {
 } from '../../protocol/actions';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { RunFinishedNotification, RunsRequest, TrainRequest } from '../../protocol/training';
-import {
-  ensureBuilt,
-  initialize,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  TINY_BERT,
-  TINY_RUN,
-  type Spawned,
-} from './harness';
+import { startBackend, stopServer, TINY_BERT, TINY_RUN, type Spawned } from './harness';
 
 const REQUEST_CANCELLED = -32800;
 
@@ -53,11 +44,9 @@ void describe('run actions over JSON-RPC', { timeout: 900_000 }, () => {
       .map((p) => p.value);
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    // A second text file so the held-out split and the corpus evaluation have several documents.
-    s = spawnServer({ env: { MLM_BACKEND: 'cpu', MLM_GPU_POLL_MS: '60000', MLM_CORPUS_STABILITY_MS: '20' } });
-    await initialize(s, ws);
+    ({ s, ws } = await startBackend({
+      spawn: { env: { MLM_BACKEND: 'cpu', MLM_GPU_POLL_MS: '60000', MLM_CORPUS_STABILITY_MS: '20' } },
+    }));
     trained = await send<TrainRequest.Result>('mlm/train', {
       config: { ...TINY_RUN, training: { ...TINY_RUN.training, maxSteps: 10 } },
     });

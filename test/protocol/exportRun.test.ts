@@ -5,15 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { ExportRunRequest } from '../../protocol/export';
-import {
-  ensureBuilt,
-  initialize,
-  importTinyBert,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { importTinyBert, startBackend, stopServer, type Spawned } from './harness';
 
 void describe('mlm/exportRun over JSON-RPC', { timeout: 60_000 }, () => {
   let s: Spawned;
@@ -30,11 +22,10 @@ void describe('mlm/exportRun over JSON-RPC', { timeout: 60_000 }, () => {
   };
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    importTinyBert(path.join(ws, '.mlm', 'runs', runId));
-    s = spawnServer({ env: { MLM_BACKEND: 'wasm' } });
-    await initialize(s, ws);
+    ({ s, ws } = await startBackend({
+      spawn: { env: { MLM_BACKEND: 'wasm' } },
+      prepare: (dir) => importTinyBert(path.join(dir, '.mlm', 'runs', runId)),
+    }));
   });
   void after(async () => {
     await stopServer(s);

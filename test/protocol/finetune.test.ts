@@ -13,15 +13,7 @@ import { MlmErrorCodes } from '../../protocol/errors';
 import type { PredictRequest } from '../../protocol/finetune';
 import type { ServerStatus } from '../../protocol/status';
 import type { MetricsNotification, RunFinishedNotification, TrainRequest } from '../../protocol/training';
-import {
-  ensureBuilt,
-  initialize,
-  ROOT,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { ROOT, startBackend, stopServer, type Spawned } from './harness';
 
 const LABELS = ['negative', 'neutral', 'positive'];
 
@@ -37,10 +29,10 @@ void describe('fine-tuning over JSON-RPC', { timeout: 120_000 }, () => {
   };
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace('finetune-workspace');
-    s = spawnServer({ env: { MLM_GPU_POLL_MS: '60000', MLM_CORPUS_STABILITY_MS: '20' } });
-    await initialize(s, ws);
+    ({ s, ws } = await startBackend({
+      fixture: 'finetune-workspace',
+      spawn: { env: { MLM_GPU_POLL_MS: '60000', MLM_CORPUS_STABILITY_MS: '20' } },
+    }));
   });
   void after(async () => {
     await stopServer(s);

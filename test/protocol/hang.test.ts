@@ -5,7 +5,6 @@
  * mlm/fillMask answer from the reloaded model; the connection answers throughout.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,15 +12,7 @@ import { ResponseError } from 'vscode-jsonrpc/node';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskRequest } from '../../protocol/inference';
 import { MODEL_BUSY_HOVER } from '../../protocol/inference';
-import {
-  ensureBuilt,
-  initialize,
-  ROOT,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, type Spawned } from './harness';
 
 const MARKER = 'SPIN-HERE';
 const TEXT = `${MARKER} the cat sat on the [MASK].\n\nThe dog runs in the [MASK] every morning.`;
@@ -44,18 +35,10 @@ void describe('reliability: 4 hung handler over JSON-RPC', { timeout: 120_000 },
   });
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    const runDir = path.join(ws, 'imported-run');
-    const imp = spawnSync(
-      process.execPath,
-      ['dist/cli.js', 'import', '--hf', 'test/fixtures/hf-tiny-bert', '--out', runDir],
-      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MLM_BACKEND: 'wasm' } },
-    );
-    assert.equal(imp.status, 0, imp.stderr);
-    s = spawnServer({ env: { MLM_TEST_HANG_FILL: MARKER, MLM_BACKEND: 'wasm' } });
-    await initialize(s, ws, { settings: settings(0.3) });
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });
+    ({ s, ws } = await backendWithTinyBert(
+      { env: { MLM_TEST_HANG_FILL: MARKER, MLM_BACKEND: 'wasm' } },
+      { settings: settings(0.3) },
+    ));
     await s.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri: uri(), languageId: 'plaintext', version: 1, text: TEXT },
     });

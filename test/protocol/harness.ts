@@ -265,16 +265,36 @@ export function importTinyBert(runDir: string): void {
 export const TINY_BERT = path.join(ROOT, 'test/fixtures/hf-tiny-bert');
 
 /**
- * A backend on a fresh copy of the protocol corpus, initialised, with the tiny BERT fixture loaded for fill-mask and
- * hovers. `spawn` options go to spawnServer. Stop it with stopServer and remove `ws`.
+ * A backend on a fresh copy of a fixture workspace (default the protocol corpus), initialised with `init` as its
+ * initializationOptions. `prepare(ws)` runs before the spawn (e.g. to import a model into the workspace); `spawn`
+ * options go to spawnServer. Stop it with stopServer and remove `ws`.
  */
-export async function backendWithTinyBert(
-  opts: Parameters<typeof spawnServer>[0] = {},
+export async function startBackend(
+  opts: {
+    fixture?: string;
+    spawn?: Parameters<typeof spawnServer>[0];
+    init?: Record<string, unknown>;
+    prepare?: (ws: string) => void;
+  } = {},
 ): Promise<{ s: Spawned; ws: string }> {
   ensureBuilt();
-  const ws = tempWorkspace();
-  const s = spawnServer(opts);
-  await initialize(s, ws);
-  await s.conn.sendRequest('mlm/loadCheckpoint', { path: TINY_BERT });
+  const ws = tempWorkspace(opts.fixture);
+  opts.prepare?.(ws);
+  const s = spawnServer(opts.spawn);
+  await initialize(s, ws, opts.init);
   return { s, ws };
+}
+
+/**
+ * A backend on a fresh copy of the protocol corpus, initialised (with `init` as its initializationOptions), with the
+ * tiny BERT fixture loaded for fill-mask and hovers. `spawn` options go to spawnServer. Stop it with stopServer and
+ * remove `ws`.
+ */
+export async function backendWithTinyBert(
+  spawn: Parameters<typeof spawnServer>[0] = {},
+  init?: Record<string, unknown>,
+): Promise<{ s: Spawned; ws: string }> {
+  const started = await startBackend({ spawn, init });
+  await started.s.conn.sendRequest('mlm/loadCheckpoint', { path: TINY_BERT });
+  return started;
 }

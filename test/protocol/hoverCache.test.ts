@@ -11,15 +11,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { FillMaskAtRequest, FillMaskRequest, ReplaceMaskArgs } from '../../protocol/inference';
 import { continuationText } from '../../protocol/shared/wordpiece';
-import {
-  ensureBuilt,
-  initialize,
-  importTinyBert,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  type Spawned,
-} from './harness';
+import { backendWithTinyBert, stopServer, TINY_BERT, type Spawned } from './harness';
 
 interface Hover {
   contents: { kind: string; value: string };
@@ -38,7 +30,6 @@ const PARAGRAPHS = [
 void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 }, () => {
   let s: Spawned;
   let ws: string;
-  let runDir: string;
   const uri = (): string => `file://${path.join(ws, 'cache.txt')}`;
   let version = 1;
   let docText = PARAGRAPHS.join('\n\n');
@@ -68,17 +59,11 @@ void describe('fill-mask cache and batching over JSON-RPC', { timeout: 60_000 },
     });
   };
   const load = async (): Promise<void> => {
-    await s.conn.sendRequest('mlm/loadCheckpoint', { path: runDir });
+    await s.conn.sendRequest('mlm/loadCheckpoint', { path: TINY_BERT });
   };
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    runDir = path.join(ws, 'imported-run'); // outside .mlm/runs: only mlm/loadCheckpoint loads it
-    importTinyBert(runDir);
-    s = spawnServer({ env: { MLM_TRACE_FILL_MASK: '1', MLM_BACKEND: 'wasm' } });
-    await initialize(s, ws);
-    await load();
+    ({ s, ws } = await backendWithTinyBert({ env: { MLM_TRACE_FILL_MASK: '1', MLM_BACKEND: 'wasm' } }));
     await s.conn.sendNotification('textDocument/didOpen', {
       textDocument: { uri: uri(), languageId: 'plaintext', version, text: docText },
     });

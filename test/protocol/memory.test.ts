@@ -9,15 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { MlmErrorCodes } from '../../protocol/errors';
 import type { ServerStatus } from '../../protocol/status';
 import type { RunFinishedNotification, TrainRequest } from '../../protocol/training';
-import {
-  ensureBuilt,
-  initialize,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  TINY_RUN,
-  type Spawned,
-} from './harness';
+import { startBackend, stopServer, TINY_RUN, type Spawned } from './harness';
 
 const cases: Array<{ name: string; env: Record<string, string>; code: number; message: RegExp }> = [
   {
@@ -38,9 +30,7 @@ for (const c of cases) {
   void describe(`reliability: 13 OOM — ${c.name}`, { timeout: 90_000 }, () => {
     let s: Spawned;
     void before(async () => {
-      ensureBuilt();
-      s = spawnServer({ env: { MLM_GPU_POLL_MS: '1000', ...c.env } });
-      await initialize(s, tempWorkspace());
+      ({ s } = await startBackend({ spawn: { env: { MLM_GPU_POLL_MS: '1000', ...c.env } } }));
     });
     void after(async () => {
       await stopServer(s);

@@ -21,15 +21,7 @@ import type {
   RunsRequest,
   TrainRequest,
 } from '../../protocol/training';
-import {
-  ensureBuilt,
-  initialize,
-  spawnServer,
-  stopServer,
-  tempWorkspace,
-  TINY_RUN,
-  type Spawned,
-} from './harness';
+import { startBackend, stopServer, TINY_RUN, type Spawned } from './harness';
 
 void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
   let s: Spawned;
@@ -38,10 +30,10 @@ void describe('training over JSON-RPC', { timeout: 90_000 }, () => {
   const uri = (): string => `file://${path.join(ws, 'notes.txt')}`;
 
   void before(async () => {
-    ensureBuilt();
-    ws = tempWorkspace();
-    s = spawnServer({ env: { MLM_GPU_POLL_MS: '1000', MLM_CORPUS_STABILITY_MS: '20' } });
-    await initialize(s, ws, { settings: { mlm: { hover: { topK: 3 } } } });
+    ({ s, ws } = await startBackend({
+      spawn: { env: { MLM_GPU_POLL_MS: '1000', MLM_CORPUS_STABILITY_MS: '20' } },
+      init: { settings: { mlm: { hover: { topK: 3 } } } },
+    }));
   });
   void after(async () => {
     await stopServer(s);

@@ -17,7 +17,7 @@ import { formatFill } from './fill';
 import { resolveRunConfig } from '../../app/runConfigFile';
 import { trainAndReport } from './train';
 import { finetuneAndReport } from './finetune';
-import { resolveFinetuneConfig, type FinetuneConfig } from '../../ml/finetune';
+import { readFinetuneRecord, resolveFinetuneConfig, type FinetuneConfig } from '../../ml/finetune';
 
 const USAGE = `usage: mlm demo [--time-budget 2m] [--backend B] [--out DIR] [--corpus DIR] [--no-finetune]
 
@@ -185,6 +185,7 @@ export const DEMO_FINETUNE = { epochs: 3, batchSize: 32, lr: 1e-3, warmupRatio: 
 async function demoFinetune(runDir: string, o: { backend?: BackendChoice; seed?: number }): Promise<number> {
   const rows: Array<{ name: string; m?: Record<string, number> }> = [];
   let baseline: Record<string, number> | undefined;
+  let heldOut = 0;
   for (const fromScratch of [false, true]) {
     const out = `${runDir}-genre${fromScratch ? '-scratch' : ''}`;
     process.stderr.write(
@@ -194,6 +195,7 @@ async function demoFinetune(runDir: string, o: { backend?: BackendChoice; seed?:
     const { code, summary } = await finetuneAndReport(config, { out });
     if (code !== 0) return code;
     baseline ??= summary.baseline?.metrics;
+    heldOut = readFinetuneRecord(out).data.eval;
     rows.push({
       name: fromScratch ? 'fine-tuned from scratch' : 'fine-tuned from the pretrained model',
       m: summary.best,
@@ -209,6 +211,29 @@ async function demoFinetune(runDir: string, o: { backend?: BackendChoice; seed?:
     ),
     '',
   ];
+  const [pre, scratch] = rows.map((r) => r.m?.accuracy);
+  if (pre !== undefined && scratch !== undefined) table.push(transferVerdict(pre, scratch, heldOut), '');
   process.stdout.write(`${table.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * One sentence on what the demo's two fine-tunes show: the accuracy difference against the noise of a single
+ * fine-tune scored on `n` held-out examples (two standard errors of the difference of two accuracies), so that a
+ * gap inside it is not read as pretraining helping or hurting (docs/finetune.md has the means over seeds).
+ */
+export function transferVerdict(pre: number, scratch: number, n: number): string {
+  const diff = (pre - scratch) * 100;
+  const noise = 200 * Math.sqrt((pre * (1 - pre) + scratch * (1 - scratch)) / Math.max(1, n));
+  const d = `${diff >= 0 ? '+' : '−'}${Math.abs(diff).toFixed(1)}`;
+  const reading =
+    Math.abs(diff) <= noise
+      ? 'within the noise of one fine-tune, so this run does not show that pretraining helps (or hurts)'
+      : diff > 0
+        ? 'beyond the noise of one fine-tune: pretraining helped'
+        : 'beyond the noise of one fine-tune: pretraining hurt';
+  return (
+    `Pretrained vs from scratch: ${d} points; one fine-tune on ${n} held-out examples varies by about ` +
+    `±${noise.toFixed(1)} points (2 standard errors): ${reading}. Means over seeds: docs/finetune.md.`
+  );
 }

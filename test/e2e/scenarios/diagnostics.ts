@@ -1,7 +1,7 @@
 // An invalid run config (bad.mlm.json) gets schema diagnostics: squiggles in the editor and entries in
 // the Problems panel (contributes.jsonValidation with protocol/runConfig.schema.json).
 import type { Scenario } from '../harness/scenario';
-import { closeAllEditors, openFile, until } from '../harness/workbench';
+import { closeAllEditors, openFile, runCommand, until } from '../harness/workbench';
 import { ids } from './ids';
 
 /**
@@ -19,6 +19,8 @@ export const invalidConfigDiagnostics: Scenario = {
   name: 'an invalid *.mlm.json shows diagnostics',
   async run({ page, shot, note }) {
     await openFile(page, ids.files.badConfig);
+    // *.mlm.json opens in the run-config form; the squiggles are the text editor's.
+    await runCommand(page, ids.form.openTextCommand);
     // JSON-schema violations are warnings in VS Code: wavy underlines of either severity count.
     const squiggles = page.locator(
       '.editor-group-container.active .monaco-editor :is(.squiggly-error, .squiggly-warning)',

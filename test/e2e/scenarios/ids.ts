@@ -111,4 +111,16 @@ export const ids = {
     evaluationTab: 'evaluation',
     exportedMessage: /MLM: exported .* BertForMaskedLM/,
   },
+  /**
+   * The run-config form (media/runConfigForm/, extension/runConfig/formEditor.ts): fields are `[data-field="a.b"]`
+   * with an input and a `.message`; the problem list; the "Open as Text" button; the text editor's way back.
+   */
+  form: {
+    file: 'form.mlm.json',
+    problems: 'ul.problems',
+    openText: 'button.open-text',
+    openForm: 'MLM: Open in Form Editor',
+    openTextCommand: 'MLM: Open as Text',
+    lrRefused: 'training.lr must be > 0, got -1',
+  },
 };

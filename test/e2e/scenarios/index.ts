@@ -3,6 +3,7 @@
 import type { Scenario } from '../harness/scenario';
 import { backendRestart } from './backendRestart';
 import { invalidConfigDiagnostics } from './diagnostics';
+import { runConfigFormEdits } from './runConfigForm';
 import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { hoverJointFill } from './hoverJoint';
@@ -16,6 +17,7 @@ import { workbenchLoads } from './workbench';
 export const mainScenarios: Scenario[] = [
   workbenchLoads,
   invalidConfigDiagnostics,
+  runConfigFormEdits,
   trainFromPalette,
   statusBarThroughRun,
   hoverFillMask,

@@ -23,6 +23,7 @@ const picked = (c: ResolvedRunConfig) => ({
   schedule: c.training.schedule,
   dropout: c.model.dropout,
   masking: c.data.masking.probability,
+  ...(c.model.overrides.gruUnits !== undefined ? { gruUnits: c.model.overrides.gruUnits } : {}),
 });
 
 const BERT = {
@@ -70,9 +71,19 @@ void describe('training.recipe', () => {
       { ...PER_MINUTE, lr: 7.07e-4 },
     ],
     [
-      'BiGRU: its own peak lr',
+      'BiGRU: its own peak lr and 256 GRU units',
       { model: { arch: 'bigru' }, training: { timeBudget: '5m' } },
-      { ...PER_MINUTE, lr: 3e-3 },
+      { ...PER_MINUTE, lr: 3e-3, gruUnits: 256 },
+    ],
+    [
+      "BiGRU: the config's own size wins",
+      { model: { arch: 'bigru', overrides: { gruUnits: 64 } }, training: { timeBudget: '5m' } },
+      { ...PER_MINUTE, lr: 3e-3, gruUnits: 64 },
+    ],
+    [
+      'BiGRU with the bert recipe: its default size',
+      { model: { arch: 'bigru' }, training: { timeBudget: '5m', recipe: 'bert' } },
+      BERT,
     ],
     [
       'continued pretraining (model.init) keeps bert',

@@ -4,24 +4,17 @@
  * would: deterministically from the text, so batched, cached and single answers can be compared.
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { MlmError, MlmErrorCodes } from '../../../../protocol/errors';
 import { FillMaskModel } from '../../../../server/app/fillMaskModel';
-import {
-  InferenceCancelled,
-  InferenceHost,
-  MAX_FILL_BATCH,
-  type InferenceWorker,
-} from '../../../../server/worker/inferenceHost';
+import { InferenceCancelled, InferenceHost, MAX_FILL_BATCH } from '../../../../server/worker/inferenceHost';
 import type {
   FillAnswer,
   FillOutcome,
   FillParams,
-  FromInference,
   InferenceResult,
-  ToInference,
 } from '../../../../server/worker/messages';
+import { FakeInferenceWorker, settle } from '../worker/inferenceWorkers';
 
 const MODEL = { dir: '/runs/r/checkpoints/step-1', runId: 'r', step: 1 };
 
@@ -37,18 +30,13 @@ function answer(p: FillParams, step = 1): FillAnswer {
   return { masks, model: { ...MODEL, step }, elapsedMs: 1 };
 }
 
-class FakeWorker extends EventEmitter implements InferenceWorker {
-  readonly sent: ToInference[] = [];
+/** The fake worker, answering in order as a model would. */
+class FakeWorker extends FakeInferenceWorker {
   step = 1;
-  postMessage(m: ToInference): void {
-    this.sent.push(m);
-  }
-  terminate(): Promise<number> {
-    return Promise.resolve(0);
-  }
   /** Answers the oldest unanswered message as the real worker would. */
   replyNext(): void {
-    const m = this.sent[this.replied++];
+    const i = this.replied++;
+    const m = this.sent[i];
     assert.ok(m, 'a message to answer');
     const r = m.request;
     let result: InferenceResult;
@@ -64,16 +52,13 @@ class FakeWorker extends EventEmitter implements InferenceWorker {
         ),
       };
     } else result = { type: 'memory', memory: { numTensors: 0, numBytes: 0 } };
-    this.emit('message', { type: 'reply', id: m.id, ok: true, result } satisfies FromInference);
+    this.answer(i, result);
   }
   private replied = 0;
   get pending(): number {
     return this.sent.length - this.replied;
   }
 }
-
-/** Lets the host's promise callbacks run. */
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 async function setup(): Promise<{
   w: FakeWorker;

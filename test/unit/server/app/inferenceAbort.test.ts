@@ -4,47 +4,26 @@
  * ComputeAborted naming the cause, ends that worker, and the next request gets a fresh worker that works.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { MlmError, MlmErrorCodes } from '../../../../protocol/errors';
-import { initBackend } from '../../../../server/ml/backend';
-import { runTraining } from '../../../../server/ml/train/run';
-import { InferenceHost } from '../../../../server/worker/inferenceHost';
-import { startWorker } from '../../../../server/worker/workerScript';
-import type { WorkerData } from '../../../../server/worker/messages';
-import { syntheticWorkspace, tinyConfig } from '../ml/train/trainFixtures';
+import { hostWithFaultyFirstWorker, tinyTrainedRun } from '../worker/inferenceWorkers';
 
-let ws: string;
-let runDir: string;
+let run: Awaited<ReturnType<typeof tinyTrainedRun>>;
 before(async () => {
-  await initBackend({ backend: 'wasm', threads: 1 });
-  ws = syntheticWorkspace(3, 40);
-  const s = await runTraining(tinyConfig({ training: { maxSteps: 2, evalEvery: 2 } }), { cwd: ws });
-  assert.equal(s.stoppedBy, 'max-steps', s.error);
-  runDir = s.runDir;
+  run = await tinyTrainedRun();
 });
-after(() => fs.rmSync(ws, { recursive: true, force: true }));
+after(() => run.cleanup());
 
 void describe('reliability: inference worker abort', () => {
   void test('a wasm abort answers ComputeAborted, ends the worker, and the next request works', async () => {
-    let started = 0;
-    const logs: string[] = [];
-    const host = new InferenceHost(
-      () => ({ backend: 'wasm', threads: 1 }),
-      { backend: () => undefined, log: (_level, m) => logs.push(m) },
-      (workerData: WorkerData) =>
-        startWorker('mlm-worker', {
-          workerData,
-          // Only the first worker aborts, at its 300th allocation (after the load, within a few fills).
-          env: { ...process.env, ...(started++ === 0 ? { MLM_WASM_FAULT: 'abort@300' } : {}) },
-        }),
-    );
+    // Only the first worker aborts, at its 300th allocation (after the load, within a few fills).
+    const { host, started } = hostWithFaultyFirstWorker({ MLM_WASM_FAULT: 'abort@300' });
     const fill = () =>
       host.fill({ text: 'the cat eats [MASK] in the house .', topK: 3, maskToken: '[MASK]' });
     try {
       let failure: unknown;
       try {
-        await host.load(runDir);
+        await host.load(run.runDir);
         for (let i = 0; i < 200; i++) await fill();
       } catch (err) {
         failure = err;
@@ -52,11 +31,11 @@ void describe('reliability: inference worker abort', () => {
       assert.ok(failure instanceof MlmError, `expected the injected abort, got ${String(failure)}`);
       assert.equal(failure.code, MlmErrorCodes.ComputeAborted);
       assert.match(failure.message, /WebAssembly backend of the inference worker aborted .* restarts/);
-      await host.load(runDir);
+      await host.load(run.runDir);
       const r = await fill();
       assert.equal(r.masks.length, 1);
       assert.equal(r.masks[0].predictions.length, 3);
-      assert.equal(started, 2, 'one fresh worker');
+      assert.equal(started(), 2, 'one fresh worker');
     } finally {
       await host.dispose();
     }

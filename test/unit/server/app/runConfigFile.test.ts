@@ -29,6 +29,10 @@ void describe('loadRunConfigFile', () => {
     const p = file('ok.mlm.json', '{ "training": { "lr": -1 } }');
     assert.deepEqual(loadRunConfigFile(p), { training: { lr: -1 } });
   });
+  void test('comments and trailing commas are allowed (the run-config form keeps them)', () => {
+    const p = file('c.mlm.json', '// mine\n{\n  /* lr */ "training": { "lr": 0.001, },\n}\n');
+    assert.deepEqual(loadRunConfigFile(p), { training: { lr: 0.001 } });
+  });
   const bad: Array<[string, () => string, RegExp]> = [
     ['a missing file', () => path.join(dir, 'nope.mlm.json'), /cannot read .*nope\.mlm\.json: ENOENT/],
     ['a folder', () => dir, /cannot read .*: EISDIR/],

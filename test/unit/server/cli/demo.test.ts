@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { demoFinetuneConfig, demoRunConfig } from '../../../../server/cli/commands/demo';
+import { demoFinetuneConfig, demoRunConfig, transferVerdict } from '../../../../server/cli/commands/demo';
 import { labelSet, readLabelledData } from '../../../../server/ml/finetune';
 import { readCorpus } from '../../../../server/ml/train/prepare';
 
@@ -50,4 +50,17 @@ void describe('mlm demo', () => {
       'held-out verses are not in training',
     );
   });
+  for (const [pre, scratch, n, diff, noise, reading] of [
+    [0.433, 0.467, 300, '−3.4', '±8.1', 'within the noise'],
+    [0.6, 0.45, 300, '+15.0', '±8.1', 'pretraining helped'],
+    [0.3, 0.45, 300, '−15.0', '±7.8', 'pretraining hurt'],
+    [0.5, 0.45, 3000, '+5.0', '±2.6', 'pretraining helped'],
+  ] as const) {
+    void test(`the verdict line: ${pre} vs ${scratch} on ${n} examples → ${reading}`, () => {
+      const line = transferVerdict(pre, scratch, n);
+      assert.ok(line.includes(`${diff} points`), line);
+      assert.ok(line.includes(`${noise} points`), line);
+      assert.ok(line.includes(reading), line);
+    });
+  }
 });

@@ -6,58 +6,27 @@
  * then against a real worker thread spinning in the product's inference role (MLM_TEST_HANG_FILL).
  */
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { MlmError, MlmErrorCodes } from '../../../../protocol/errors';
-import { initBackend } from '../../../../server/ml/backend';
-import { runTraining } from '../../../../server/ml/train/run';
 import {
   InferenceHost,
   LOAD_WATCHDOG_FACTOR,
   type InferenceLimits,
-  type InferenceWorker,
 } from '../../../../server/worker/inferenceHost';
-import type {
-  FromInference,
-  InferenceResult,
-  ToInference,
-  WorkerData,
-} from '../../../../server/worker/messages';
-import { startWorker } from '../../../../server/worker/workerScript';
-import { syntheticWorkspace, tinyConfig } from '../ml/train/trainFixtures';
+import { FakeInferenceWorker, hostWithFaultyFirstWorker, settle, tinyTrainedRun } from './inferenceWorkers';
 
 const LIMITS: InferenceLimits = { fillDeadlineMs: 1000, watchdogMs: 10_000 };
 const MODEL = { dir: '/runs/r/checkpoints/step-1', runId: 'r', step: 1 };
 
-/** A worker that answers only when the test says so. */
-class QuietWorker extends EventEmitter implements InferenceWorker {
-  readonly sent: ToInference[] = [];
-  terminated = false;
-  postMessage(m: ToInference): void {
-    this.sent.push(m);
-  }
-  terminate(): Promise<number> {
-    this.terminated = true;
-    return Promise.resolve(1);
-  }
-  answer(i: number, result: InferenceResult): void {
-    this.emit('message', { type: 'reply', id: this.sent[i].id, ok: true, result } satisfies FromInference);
-  }
-}
-
-/** Lets promise callbacks run (mocked timers leave setImmediate alone). */
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-function setup(t: TestContext): { host: InferenceHost; workers: QuietWorker[]; logs: string[] } {
+function setup(t: TestContext): { host: InferenceHost; workers: FakeInferenceWorker[]; logs: string[] } {
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  const workers: QuietWorker[] = [];
+  const workers: FakeInferenceWorker[] = [];
   const logs: string[] = [];
   const host = new InferenceHost(
     () => ({ backend: 'cpu' }),
     { backend: () => undefined, log: (_l, m) => logs.push(m) },
     () => {
-      const w = new QuietWorker();
+      const w = new FakeInferenceWorker();
       workers.push(w);
       return w;
     },
@@ -170,34 +139,21 @@ void describe('reliability: 4 hung handler — inference deadlines (fake worker,
 });
 
 void describe('reliability: 4 hung handler — a real inference worker spinning in a fill', () => {
-  let ws: string;
-  let runDir: string;
+  let run: Awaited<ReturnType<typeof tinyTrainedRun>>;
   before(async () => {
-    await initBackend({ backend: 'wasm', threads: 1 });
-    ws = syntheticWorkspace(3, 40);
-    const s = await runTraining(tinyConfig({ training: { maxSteps: 2, evalEvery: 2 } }), { cwd: ws });
-    assert.equal(s.stoppedBy, 'max-steps', s.error);
-    runDir = s.runDir;
+    run = await tinyTrainedRun();
   });
-  after(() => fs.rmSync(ws, { recursive: true, force: true }));
+  after(() => run.cleanup());
 
   void test('reliability: 4 hung handler: the spinning fill answers Busy, the watchdog terminates the worker, the queued request fails naming it, and the next fill works', async () => {
-    let started = 0;
-    const logs: string[] = [];
-    const host = new InferenceHost(
-      () => ({ backend: 'wasm', threads: 1 }),
-      { backend: () => undefined, log: (_l, m) => logs.push(m) },
-      (workerData: WorkerData) =>
-        startWorker('mlm-worker', {
-          workerData,
-          env: { ...process.env, ...(started++ === 0 ? { MLM_TEST_HANG_FILL: 'SPIN-HERE' } : {}) },
-        }),
-      // The watchdog must not fire on the model load (10× this) of a loaded machine: 2 s here, 20 s for the load.
+    // The watchdog must not fire on the model load (10× this) of a loaded machine: 2 s here, 20 s for the load.
+    const limits: InferenceLimits = { fillDeadlineMs: 200, watchdogMs: 2000 };
+    const { host, logs, started } = hostWithFaultyFirstWorker(
+      { MLM_TEST_HANG_FILL: 'SPIN-HERE' },
       () => limits,
     );
-    const limits: InferenceLimits = { fillDeadlineMs: 200, watchdogMs: 2000 };
     try {
-      await host.load(runDir);
+      await host.load(run.runDir);
       const hung = host.fill({ text: 'SPIN-HERE the cat [MASK] .', topK: 3, maskToken: '[MASK]' });
       const queued = host.request({ type: 'memory' });
       await assert.rejects(hung, (e: MlmError) => {
@@ -220,7 +176,7 @@ void describe('reliability: 4 hung handler — a real inference worker spinning 
       limits.fillDeadlineMs = 60_000;
       const r = await host.fill({ text: 'the cat eats [MASK] in the house .', topK: 3, maskToken: '[MASK]' });
       assert.equal(r.masks[0].predictions.length, 3);
-      assert.equal(started, 2, 'one fresh worker');
+      assert.equal(started(), 2, 'one fresh worker');
       assert.ok(
         logs.some((l) => /inference worker stuck answering a fill-mask/.test(l)),
         logs.join('\n'),
