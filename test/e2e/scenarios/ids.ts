@@ -98,6 +98,20 @@ export const ids = {
   },
   jointHover: { file: 'two-masks.txt', title: 'Best completions', fillAll: 'a:text-is("fill all")' },
   /**
+   * The run actions (extension/commands/evaluateRun.ts, exportRun.ts, pickRun.ts): the palette titles, the run
+   * pick's row (the fixture's preset), Evaluate's held-out row, the messages and the evaluation report's preview tab.
+   */
+  actions: {
+    evaluate: 'MLM: Evaluate Run…',
+    export: 'MLM: Export to Hugging Face…',
+    pretrainedRow: 'tiny',
+    heldOutRow: "The run's held-out split",
+    evaluatedMessage:
+      /masked-token accuracy [\d.]+ % \(unigram baseline [\d.]+ %\), loss [\d.]+, perplexity [\d.]+/,
+    evaluationTab: 'evaluation',
+    exportedMessage: /MLM: exported .* BertForMaskedLM/,
+  },
+  /**
    * The run-config form (media/runConfigForm/, extension/runConfig/formEditor.ts): fields are `[data-field="a.b"]`
    * with an input and a `.message`; the problem list; the "Open as Text" button; the text editor's way back.
    */

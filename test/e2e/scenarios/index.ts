@@ -8,6 +8,7 @@ import { finetuneFromPalette } from './finetune';
 import { hoverFillMask } from './hover';
 import { hoverJointFill } from './hoverJoint';
 import { useHubModel } from './hubModel';
+import { evaluateFromPalette, exportFromPalette } from './runActions';
 import { surpriseLensMarksTypo } from './surpriseLens';
 import { statusBarThroughRun } from './status';
 import { trainFromPalette } from './train';
@@ -23,6 +24,8 @@ export const mainScenarios: Scenario[] = [
   hoverJointFill,
   surpriseLensMarksTypo,
   finetuneFromPalette,
+  evaluateFromPalette,
+  exportFromPalette,
   backendRestart,
   // Last: it changes the model the window's hovers use (and the workspace remembers it).
   useHubModel,
