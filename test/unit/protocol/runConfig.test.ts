@@ -174,6 +174,8 @@ void describe('helpers', () => {
   });
   void test('the JSON Schema (used by VS Code too) compiles in strict mode and its defaults validate', () => {
     const ajv = new Ajv({ strict: true, allowUnionTypes: true, strictTypes: false });
+    // The schema's one vendor keyword: the run-config form's file dialog for a path field (protocol/runConfigForm.ts).
+    ajv.addKeyword({ keyword: 'x-mlm-path', metaSchema: { enum: ['file', 'folder', 'any'] } });
     const validate = ajv.compile(RUN_CONFIG_SCHEMA);
     const r = parseRunConfig({});
     assert.ok(r.ok && validate(r.config), JSON.stringify(validate.errors));
