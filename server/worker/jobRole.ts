@@ -13,6 +13,7 @@ import { corpusEvalText, evaluateText, formatCorpusEvaluation, heldOutEvalText }
 import {
   evaluateFile,
   formatTaskEvaluation,
+  perLabelScores,
   importTaskFolder,
   isTaskModelFolder,
   loadTaskModel,
@@ -136,14 +137,7 @@ async function evaluateTaskRun(
 
 function taskResult(e: FileEvaluation): TaskEvaluationResult {
   const d = e.detail;
-  const perLabel: LabelScores[] =
-    d.task === 'classification'
-      ? d.metrics.perClass
-      : d.task === 'multilabel'
-        ? d.metrics.perLabel
-        : d.task === 'token'
-          ? d.metrics.perType
-          : [];
+  const perLabel: LabelScores[] = perLabelScores(e);
   return {
     kind: 'task',
     task: e.task,

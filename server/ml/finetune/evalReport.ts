@@ -7,6 +7,18 @@ import type { FileEvaluation } from './infer';
 
 const f3 = (x: number) => x.toFixed(3);
 
+/** Per-label precision / recall / F1 of a task evaluation: classes, labels or entity types (none for regression). */
+export function perLabelScores(e: FileEvaluation) {
+  const d = e.detail;
+  return d.task === 'classification'
+    ? d.metrics.perClass
+    : d.task === 'multilabel'
+      ? d.metrics.perLabel
+      : d.task === 'token'
+        ? d.metrics.perType
+        : [];
+}
+
 /** The per-class table and, for classification, the confusion matrix. */
 export function formatTaskEvaluation(e: FileEvaluation): string {
   const out = [
@@ -14,14 +26,7 @@ export function formatTaskEvaluation(e: FileEvaluation): string {
   ];
   out.push(`metrics:   ${formatMetrics(e.metrics)}`);
   const d = e.detail;
-  const per =
-    d.task === 'classification'
-      ? d.metrics.perClass
-      : d.task === 'multilabel'
-        ? d.metrics.perLabel
-        : d.task === 'token'
-          ? d.metrics.perType
-          : [];
+  const per = perLabelScores(e);
   if (per.length) {
     const w = Math.max(8, ...per.map((p) => p.label.length));
     out.push('', `${'label'.padEnd(w)}  precision  recall     f1  support`);

@@ -34,7 +34,7 @@ export {
   type TaskEvaluation,
   type TaskDetail,
 } from './evaluate';
-export { formatTaskEvaluation } from './evalReport';
+export { formatTaskEvaluation, perLabelScores } from './evalReport';
 export { isTaskModelFolder, TaskModelError, FINETUNE_FILE, TASK_ARCHITECTURES } from './taskFolder';
 export {
   readLabelledData,
